@@ -1,0 +1,105 @@
+//! Show control, ingest, status and the event feed.
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::error::{ApiError, Json};
+use super::AppState;
+use crate::core::Command;
+
+pub async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn run(st: &AppState, c: Command) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    st.core.execute(c).await?;
+    Ok(axum::Json(serde_json::to_value(st.core.status()).unwrap_or_default()))
+}
+
+pub async fn start(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    run(&st, Command::GoLive).await
+}
+pub async fn stop(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    run(&st, Command::StopLive).await
+}
+pub async fn pause(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    run(&st, Command::Pause).await
+}
+pub async fn resume(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    run(&st, Command::Resume).await
+}
+
+pub async fn status(State(st): State<AppState>) -> impl IntoResponse {
+    axum::Json(st.core.status())
+}
+
+pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
+    let s = st.core.ingest.snapshot();
+    let key = st.core.ingest.key();
+    let host = &st.cfg.public_host;
+    axum::Json(serde_json::json!({
+        "rtmp_url": format!("rtmp://{host}:{}/live", st.cfg.rtmp.port()),
+        "srt_url": format!("srt://{host}:{}?streamid={key}", st.cfg.srt.port()),
+        "key": key,
+        "connected": s.connected,
+        "proto": s.proto,
+        "peer": s.peer,
+        "connected_s": s.connected_s,
+        "video": s.video,
+        "audio": s.audio,
+        "test_signal": st.core.status().test_signal,
+    }))
+}
+
+pub async fn rotate_key(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    st.core.execute(Command::RotateIngestKey).await?;
+    Ok(axum::Json(serde_json::json!({"key": st.core.ingest.key()})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSignal {
+    enabled: bool,
+}
+
+pub async fn test_signal(State(st): State<AppState>, Json(t): Json<TestSignal>) -> Result<impl IntoResponse, ApiError> {
+    st.core.execute(Command::SetTestSignal(t.enabled)).await?;
+    Ok(axum::Json(serde_json::json!({"enabled": t.enabled})))
+}
+
+pub async fn events(State(st): State<AppState>, ws: WebSocketUpgrade) -> impl IntoResponse {
+    ws.on_upgrade(move |sock| feed(st, sock))
+}
+
+async fn feed(st: AppState, mut sock: WebSocket) {
+    let mut rx = st.core.subscribe();
+    // A client starts from the whole picture, then gets changes.
+    let hello = serde_json::json!({"type": "status", "status": st.core.status()});
+    if sock.send(Message::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            e = rx.recv() => match e {
+                Ok(e) => {
+                    let Ok(txt) = serde_json::to_string(&e) else { continue };
+                    if sock.send(Message::Text(txt.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let s = serde_json::json!({"type": "status", "status": st.core.status()});
+                    if sock.send(Message::Text(s.to_string().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            },
+            m = sock.recv() => match m {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                _ => {}
+            }
+        }
+    }
+}

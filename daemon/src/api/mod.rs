@@ -1,0 +1,62 @@
+//! HTTP API under `/api/v1` (see SPEC.md), the event feed, and the dashboard's static files.
+mod auth;
+mod destinations;
+pub mod error;
+mod live;
+mod web;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{delete, get, post};
+use axum::Router;
+
+use crate::config::Config;
+use crate::core::Core;
+use error::ApiError;
+
+pub const MAX_BODY: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Core>,
+    pub cfg: Arc<Config>,
+}
+
+pub fn parse_id(s: &str) -> Result<i64, ApiError> {
+    s.parse().map_err(|_| ApiError::bad_request(format!("{s:?} is not a valid id")))
+}
+
+pub fn router(state: AppState) -> Router {
+    let open = Router::new()
+        .route("/health", get(live::health))
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup", post(auth::setup))
+        .route("/session", get(auth::session));
+    let guarded = Router::new()
+        .route("/tokens", get(auth::list_tokens).post(auth::create_token))
+        .route("/tokens/{id}", delete(auth::delete_token))
+        .route("/ingest", get(live::ingest))
+        .route("/ingest/rotate-key", post(live::rotate_key))
+        .route("/ingest/test-signal", post(live::test_signal))
+        .route("/destinations", get(destinations::list).post(destinations::create))
+        .route("/destinations/{id}", get(destinations::get_one).patch(destinations::update).delete(destinations::remove))
+        .route("/destinations/{id}/start", post(destinations::start))
+        .route("/destinations/{id}/stop", post(destinations::stop))
+        .route("/platforms/presets", get(destinations::presets))
+        .route("/live/start", post(live::start))
+        .route("/live/stop", post(live::stop))
+        .route("/live/pause", post(live::pause))
+        .route("/live/resume", post(live::resume))
+        .route("/status", get(live::status))
+        .route("/events", get(live::events))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_auth));
+    let api = open.merge(guarded).fallback(|| async { ApiError::not_found() });
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(web::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}

@@ -1,0 +1,118 @@
+//! Settings: flag > `ONAIR_*` environment > `onair.toml` in the data dir > default.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(name = "onaird", version, about = "onair: the multistream box")]
+pub struct Cli {
+    /// Where onair.db, secret.key and onair.toml live.
+    #[arg(long, env = "ONAIR_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Dashboard and API address.
+    #[arg(long, env = "ONAIR_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// RTMP ingest address.
+    #[arg(long, env = "ONAIR_RTMP")]
+    pub rtmp: Option<SocketAddr>,
+    /// SRT ingest address (listener).
+    #[arg(long, env = "ONAIR_SRT")]
+    pub srt: Option<SocketAddr>,
+    /// Hardware backend: sim, rpi or none.
+    #[arg(long, env = "ONAIR_HW")]
+    pub hw: Option<String>,
+    /// Seconds the outputs carry the slate after the feed drops, before the show ends.
+    #[arg(long, env = "ONAIR_FEED_GRACE_S")]
+    pub feed_grace_s: Option<u64>,
+    /// H.264 encoder element for the test signal and slate (default: x264enc).
+    #[arg(long, env = "ONAIR_ENCODER")]
+    pub encoder: Option<String>,
+    /// Host name put in the ingest URLs shown to users (default: this machine's host name).
+    #[arg(long, env = "ONAIR_PUBLIC_HOST")]
+    pub public_host: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub http: Option<SocketAddr>,
+    pub rtmp: Option<SocketAddr>,
+    pub srt: Option<SocketAddr>,
+    pub hw: Option<String>,
+    pub feed_grace_s: Option<u64>,
+    pub encoder: Option<String>,
+    pub public_host: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub http: SocketAddr,
+    pub rtmp: SocketAddr,
+    pub srt: SocketAddr,
+    pub hw: String,
+    pub feed_grace_s: u64,
+    pub encoder: String,
+    pub public_host: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {msg}")]
+    File { path: String, msg: String },
+    #[error("--hw must be sim, rpi or none, not {0:?}")]
+    Hw(String),
+}
+
+impl Config {
+    pub fn resolve(cli: Cli) -> Result<Config, ConfigError> {
+        let path = cli.data_dir.join("onair.toml");
+        let file: FileConfig = match std::fs::read_to_string(&path) {
+            Ok(s) => toml::from_str(&s).map_err(|e| ConfigError::File { path: path.display().to_string(), msg: e.to_string() })?,
+            Err(_) => FileConfig::default(),
+        };
+        let hw = cli.hw.or(file.hw).unwrap_or_else(|| "sim".into());
+        if !matches!(hw.as_str(), "sim" | "rpi" | "none") {
+            return Err(ConfigError::Hw(hw));
+        }
+        let public_host = cli
+            .public_host
+            .or(file.public_host)
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| format!("{}.local", h.trim())))
+            .unwrap_or_else(|| "onair.local".into());
+        Ok(Config {
+            data_dir: cli.data_dir,
+            http: cli.http.or(file.http).unwrap_or_else(|| "0.0.0.0:8080".parse().unwrap()),
+            rtmp: cli.rtmp.or(file.rtmp).unwrap_or_else(|| "0.0.0.0:1935".parse().unwrap()),
+            srt: cli.srt.or(file.srt).unwrap_or_else(|| "0.0.0.0:9000".parse().unwrap()),
+            hw,
+            feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
+            encoder: cli.encoder.or(file.encoder).unwrap_or_else(|| "x264enc".into()),
+            public_host,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_beats_file_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("onair.toml"), "rtmp = \"127.0.0.1:2000\"\nhttp = \"127.0.0.1:3000\"\n").unwrap();
+        let d = dir.path().to_str().unwrap();
+        let cli = Cli::parse_from(["onaird", "--data-dir", d, "--http", "127.0.0.1:4000"]);
+        let c = Config::resolve(cli).unwrap();
+        assert_eq!(c.http.port(), 4000);
+        assert_eq!(c.rtmp.port(), 2000);
+        assert_eq!(c.srt.port(), 9000);
+        assert_eq!(c.feed_grace_s, 60);
+        std::fs::write(dir.path().join("onair.toml"), "bogus = 1\n").unwrap();
+        assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).is_err());
+        std::fs::remove_file(dir.path().join("onair.toml")).unwrap();
+        assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--hw", "toaster"])).is_err());
+    }
+}

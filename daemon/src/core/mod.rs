@@ -1,0 +1,421 @@
+//! The supervisor: owns the show's state and takes every command, whichever input it came from
+//! (HTTP, a button, OBS). Every output (event feed, status, metrics, screen) reads from here.
+mod show;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::fanout::target::Target;
+use crate::fanout::{Fanout, OutEvent, OutState};
+use crate::ingest::{Ingest, IngestEvent, Proto};
+use crate::media::generator::{Generator, Look, Params};
+use crate::media::program::{Program, Source};
+use crate::store::{Store, StoreError};
+
+pub use show::ShowStatus;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    GoLive,
+    StopLive,
+    Pause,
+    Resume,
+    StartDestination(i64),
+    StopDestination(i64),
+    DestinationRemoved(i64),
+    SetTestSignal(bool),
+    RotateIngestKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => CoreError::NotFound,
+            e => CoreError::Store(e),
+        }
+    }
+}
+
+/// Everything the event feed carries, as `{"type": ..., ...}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Show { live: bool, paused: bool, on_air: &'static str },
+    Destination { id: i64, state: OutState, error: Option<String> },
+    Ingest { connected: bool, proto: Option<Proto>, peer: Option<String> },
+    IngestRefused { proto: Proto, peer: String, reason: String },
+    Alert { level: &'static str, message: String },
+    Reply { command: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long outputs carry the slate after the feed drops before the show ends.
+    pub feed_grace: Duration,
+    /// A feed with no frames for this long counts as lost (Wi-Fi stall with the socket still open).
+    pub feed_stall: Duration,
+    pub encoder: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into() }
+    }
+}
+
+struct Running {
+    _gen: Generator,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Show {
+    live: bool,
+    paused: bool,
+    started_at: Option<chrono::DateTime<chrono::Utc>>,
+    started: Option<Instant>,
+    feed_lost_at: Option<Instant>,
+    test_signal: bool,
+    slate: Option<Running>,
+    test: Option<Running>,
+    last_params: Params,
+}
+
+pub struct Core {
+    pub store: Store,
+    pub program: Arc<Program>,
+    pub ingest: Arc<Ingest>,
+    pub fanout: Fanout,
+    pub settings: Settings,
+    show: Mutex<Show>,
+    events: broadcast::Sender<Event>,
+}
+
+impl Core {
+    pub fn new(store: Store, settings: Settings) -> Result<Arc<Self>, StoreError> {
+        let program = Arc::new(Program::new());
+        let (itx, irx) = mpsc::unbounded_channel();
+        let (otx, orx) = mpsc::unbounded_channel();
+        let ingest = Ingest::new(program.clone(), store.ingest_key()?, itx);
+        let fanout = Fanout::new(program.clone(), otx);
+        let (events, _) = broadcast::channel(1024);
+        let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
+        let core = Arc::new(Core {
+            store,
+            program,
+            ingest,
+            fanout,
+            settings,
+            show: Mutex::new(Show {
+                live: false,
+                paused: false,
+                started_at: None,
+                started: None,
+                feed_lost_at: None,
+                test_signal: false,
+                slate: None,
+                test: None,
+                last_params: params,
+            }),
+            events,
+        });
+        tokio::spawn(core.clone().pump(irx, orx));
+        tokio::spawn(core.clone().ticker());
+        Ok(core)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, e: Event) {
+        let _ = self.events.send(e);
+    }
+
+    /// The one way in for every input.
+    pub async fn execute(&self, cmd: Command) -> Result<(), CoreError> {
+        tracing::info!(?cmd, "command");
+        match cmd {
+            Command::GoLive => self.go_live().await,
+            Command::StopLive => {
+                self.fanout.stop_all().await;
+                {
+                    let mut s = self.show.lock().unwrap();
+                    s.live = false;
+                    s.paused = false;
+                    s.started_at = None;
+                    s.started = None;
+                    s.feed_lost_at = None;
+                }
+                self.evaluate();
+                self.emit_show();
+                Ok(())
+            }
+            Command::Pause | Command::Resume => {
+                let pause = cmd == Command::Pause;
+                {
+                    let mut s = self.show.lock().unwrap();
+                    if !s.live {
+                        return Err(CoreError::Conflict("not_live", "the show is not live".into()));
+                    }
+                    s.paused = pause;
+                }
+                self.evaluate();
+                self.emit_show();
+                Ok(())
+            }
+            Command::StartDestination(id) => {
+                if !self.show.lock().unwrap().live {
+                    return Err(CoreError::Conflict("not_live", "go live first; destinations start with the show".into()));
+                }
+                self.start_destination(id)
+            }
+            Command::StopDestination(id) | Command::DestinationRemoved(id) => {
+                self.fanout.stop(id).await;
+                Ok(())
+            }
+            Command::SetTestSignal(on) => {
+                self.show.lock().unwrap().test_signal = on;
+                if !on {
+                    self.show.lock().unwrap().test = None;
+                }
+                self.evaluate();
+                Ok(())
+            }
+            Command::RotateIngestKey => {
+                let k = self.store.rotate_ingest_key()?;
+                self.ingest.set_key(k);
+                Ok(())
+            }
+        }
+    }
+
+    async fn go_live(&self) -> Result<(), CoreError> {
+        if self.show.lock().unwrap().live {
+            return Err(CoreError::Conflict("already_live", "the show is already live".into()));
+        }
+        if self.ingest.publisher_proto().is_none() {
+            return Err(CoreError::Conflict(
+                "no_feed",
+                "no program feed: point OBS at the ingest URL or enable the test signal".into(),
+            ));
+        }
+        let ids = self.store.live_destination_ids()?;
+        if ids.is_empty() {
+            return Err(CoreError::Conflict("no_destinations", "no enabled destinations".into()));
+        }
+        {
+            let mut s = self.show.lock().unwrap();
+            s.live = true;
+            s.paused = false;
+            s.started_at = Some(chrono::Utc::now());
+            s.started = Some(Instant::now());
+            s.feed_lost_at = None;
+        }
+        for id in ids {
+            if let Err(e) = self.start_destination(id) {
+                self.emit(Event::Alert { level: "error", message: format!("destination {id}: {e}") });
+            }
+        }
+        self.emit_show();
+        Ok(())
+    }
+
+    fn start_destination(&self, id: i64) -> Result<(), CoreError> {
+        let d = self.store.destination(id)?;
+        let key = self.store.stream_key(id)?;
+        let target = Target::parse(&d.url, &key).map_err(|e| CoreError::Invalid(e.to_string()))?;
+        self.fanout.start(id, target);
+        Ok(())
+    }
+
+    fn emit_show(&self) {
+        let (live, paused) = {
+            let s = self.show.lock().unwrap();
+            (s.live, s.paused)
+        };
+        let on_air = match self.program.active() {
+            Some(Source::Slate) => "slate",
+            Some(Source::Feed) => "feed",
+            None => "none",
+        };
+        self.emit(Event::Show { live, paused, on_air });
+    }
+
+    async fn pump(self: Arc<Self>, mut irx: mpsc::UnboundedReceiver<IngestEvent>, mut orx: mpsc::UnboundedReceiver<OutEvent>) {
+        loop {
+            tokio::select! {
+                Some(e) = irx.recv() => {
+                    match e {
+                        IngestEvent::Connected { proto, peer } => {
+                            self.emit(Event::Ingest { connected: true, proto: Some(proto), peer: Some(peer) });
+                        }
+                        IngestEvent::Disconnected { proto, .. } => {
+                            self.emit(Event::Ingest { connected: false, proto: Some(proto), peer: None });
+                        }
+                        IngestEvent::Refused { proto, peer, reason } => self.emit(Event::IngestRefused { proto, peer, reason }),
+                    }
+                    self.evaluate();
+                }
+                Some(e) = orx.recv() => {
+                    if matches!(e.state, OutState::Reconnecting | OutState::Failed) {
+                        self.emit(Event::Alert { level: "warning", message: format!("destination {} is {:?}: {}", e.id, e.state, e.error.clone().unwrap_or_default()).to_lowercase() });
+                    }
+                    self.emit(Event::Destination { id: e.id, state: e.state, error: e.error });
+                }
+                else => break,
+            }
+        }
+    }
+
+    async fn ticker(self: Arc<Self>) {
+        let mut t = tokio::time::interval(Duration::from_millis(250));
+        let mut n = 0u64;
+        loop {
+            t.tick().await;
+            n += 1;
+            if n % 4 == 0 {
+                self.ingest.sample_rates();
+                self.fanout.sample_rates();
+            }
+            let before = self.program.active();
+            let ended = self.evaluate();
+            if ended {
+                self.fanout.stop_all().await;
+                self.emit(Event::Alert { level: "error", message: "the program feed did not return within the grace period: show ended".into() });
+                self.emit_show();
+            } else if self.program.active() != before {
+                self.emit_show();
+            }
+        }
+    }
+
+    /// Decides what is on air and which generators run. Returns true when the grace period for a
+    /// lost feed ran out and the show must end.
+    fn evaluate(&self) -> bool {
+        let age = self.ingest.feed_age();
+        let proto = self.ingest.publisher_proto();
+        let feed_ok = age.is_some_and(|a| a < self.settings.feed_stall);
+        let snap = if feed_ok && proto != Some(Proto::TestSignal) { Some(self.ingest.snapshot()) } else { None };
+        let mut s = self.show.lock().unwrap();
+        if let Some(snap) = snap {
+            let p = &mut s.last_params;
+            if snap.video.width > 0 {
+                p.width = snap.video.width;
+                p.height = snap.video.height;
+            }
+            if snap.video.fps >= 1.0 {
+                p.fps = snap.video.fps.round().clamp(1.0, 60.0) as u32;
+            }
+            if snap.audio.sample_rate > 0 {
+                p.sample_rate = snap.audio.sample_rate;
+                p.channels = snap.audio.channels.clamp(1, 2);
+            }
+        }
+        // Test signal: only while no real publisher.
+        let want_test = s.test_signal && matches!(proto, None | Some(Proto::TestSignal));
+        if want_test && s.test.is_none() {
+            s.test = self.start_test_signal(s.last_params.clone());
+        } else if !want_test && s.test.is_some() {
+            s.test = None;
+        }
+        let mut ended = false;
+        let want_slate = if s.live {
+            if feed_ok {
+                s.feed_lost_at = None;
+            } else if s.feed_lost_at.is_none() {
+                s.feed_lost_at = Some(Instant::now());
+                drop(s);
+                self.emit(Event::Alert { level: "warning", message: "program feed lost: outputs carry the slate".into() });
+                s = self.show.lock().unwrap();
+            }
+            if !s.paused && s.feed_lost_at.is_some_and(|t| t.elapsed() > self.settings.feed_grace) {
+                s.live = false;
+                s.started_at = None;
+                s.started = None;
+                s.feed_lost_at = None;
+                ended = true;
+                false
+            } else {
+                s.paused || !feed_ok
+            }
+        } else {
+            false
+        };
+        if want_slate {
+            if s.slate.as_ref().is_none() {
+                s.slate = self.start_slate(s.last_params.clone());
+            }
+            self.program.select(Source::Slate);
+        } else {
+            self.program.select(Source::Feed);
+            // Keep the slate encoding until the feed is actually back on air.
+            if self.program.active() != Some(Source::Slate) {
+                s.slate = None;
+            }
+        }
+        ended
+    }
+
+    fn start_slate(&self, p: Params) -> Option<Running> {
+        let (tx, mut rx) = mpsc::channel(256);
+        self.program.reset(Source::Slate);
+        match Generator::start(Look::Slate, p, tx) {
+            Ok(g) => {
+                let program = self.program.clone();
+                let task = tokio::spawn(async move {
+                    while let Some(f) = rx.recv().await {
+                        program.push(Source::Slate, f);
+                    }
+                });
+                Some(Running { _gen: g, task })
+            }
+            Err(e) => {
+                self.emit(Event::Alert { level: "error", message: format!("cannot start the slate: {e}") });
+                None
+            }
+        }
+    }
+
+    fn start_test_signal(&self, p: Params) -> Option<Running> {
+        let guard = self.ingest.claim(Proto::TestSignal, "test-signal", None).ok()?;
+        let (tx, mut rx) = mpsc::channel(256);
+        match Generator::start(Look::TestSignal, p, tx) {
+            Ok(g) => {
+                let task = tokio::spawn(async move {
+                    while let Some(f) = rx.recv().await {
+                        if !guard.is_current() {
+                            break;
+                        }
+                        guard.push(f);
+                    }
+                });
+                Some(Running { _gen: g, task })
+            }
+            Err(e) => {
+                self.emit(Event::Alert { level: "error", message: format!("cannot start the test signal: {e}") });
+                None
+            }
+        }
+    }
+}

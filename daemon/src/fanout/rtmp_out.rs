@@ -1,0 +1,249 @@
+//! Pushing the program to an RTMP or RTMPS destination, like OBS would: handshake, connect,
+//! publish, then FLV tags as they come. Tags are forwarded as received; nothing is re-encoded.
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
+use rml_rtmp::sessions::{ClientSession, ClientSessionConfig, ClientSessionEvent as Ev, ClientSessionResult, PublishRequestType};
+use rml_rtmp::time::RtmpTimestamp;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::net::TcpStream;
+
+use super::target::{Scheme, Target};
+use super::{Feed, Gate, OutError};
+use crate::media::{Frame, Kind};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const STALL: Duration = Duration::from_secs(15);
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+fn tls_config() -> Arc<tokio_rustls::rustls::ClientConfig> {
+    static CFG: OnceLock<Arc<tokio_rustls::rustls::ClientConfig>> = OnceLock::new();
+    CFG.get_or_init(|| {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        // Extra CAs (a self-hosted RTMPS relay, or tests) from ONAIR_EXTRA_CA_FILE, PEM.
+        if let Ok(path) = std::env::var("ONAIR_EXTRA_CA_FILE") {
+            if let Ok(pem) = std::fs::read(&path) {
+                let mut rd = std::io::BufReader::new(&pem[..]);
+                for c in rustls_pemfile::certs(&mut rd).flatten() {
+                    let _ = roots.add(c);
+                }
+            }
+        }
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        Arc::new(
+            tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .expect("ring supports the default TLS versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        )
+    })
+    .clone()
+}
+
+async fn connect(t: &Target) -> Result<Box<dyn Io>, OutError> {
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((t.host.as_str(), t.port)))
+        .await
+        .map_err(|_| OutError::Timeout)?
+        .map_err(|e| OutError::Connect(e.to_string()))?;
+    let _ = tcp.set_nodelay(true);
+    if t.scheme != Scheme::Rtmps {
+        return Ok(Box::new(tcp));
+    }
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(t.host.clone()).map_err(|e| OutError::Tls(e.to_string()))?;
+    let tls = tokio::time::timeout(CONNECT_TIMEOUT, tokio_rustls::TlsConnector::from(tls_config()).connect(name, tcp))
+        .await
+        .map_err(|_| OutError::Timeout)?
+        .map_err(|e| OutError::Tls(e.to_string()))?;
+    Ok(Box::new(tls))
+}
+
+async fn handshake(io: &mut Box<dyn Io>) -> Result<Vec<u8>, OutError> {
+    let hse = |e| OutError::Handshake(format!("{e:?}"));
+    let mut hs = Handshake::new(PeerType::Client);
+    io.write_all(&hs.generate_outbound_p0_and_p1().map_err(hse)?).await.map_err(|e| OutError::Lost(e.to_string()))?;
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(CONNECT_TIMEOUT, io.read(&mut buf)).await.map_err(|_| OutError::Timeout)?.map_err(|e| OutError::Lost(e.to_string()))?;
+        if n == 0 {
+            return Err(OutError::Handshake("closed by destination".into()));
+        }
+        match hs.process_bytes(&buf[..n]).map_err(hse)? {
+            HandshakeProcessResult::InProgress { response_bytes } => io.write_all(&response_bytes).await.map_err(|e| OutError::Lost(e.to_string()))?,
+            HandshakeProcessResult::Completed { response_bytes, remaining_bytes } => {
+                io.write_all(&response_bytes).await.map_err(|e| OutError::Lost(e.to_string()))?;
+                return Ok(remaining_bytes);
+            }
+        }
+    }
+}
+
+fn cse<E: std::fmt::Debug>(e: E) -> OutError {
+    OutError::Other(format!("rtmp session: {e:?}"))
+}
+
+/// Sends outbound packets, returns events.
+async fn apply<W: AsyncWrite + Unpin>(w: &mut W, results: Vec<ClientSessionResult>, sent: &std::sync::atomic::AtomicU64) -> Result<Vec<Ev>, OutError> {
+    let mut evs = vec![];
+    for r in results {
+        match r {
+            ClientSessionResult::OutboundResponse(p) => {
+                w.write_all(&p.bytes).await.map_err(|e| OutError::Lost(e.to_string()))?;
+                sent.fetch_add(p.bytes.len() as u64, Ordering::Relaxed);
+            }
+            ClientSessionResult::RaisedEvent(e) => evs.push(e),
+            ClientSessionResult::UnhandleableMessageReceived(_) => {}
+        }
+    }
+    Ok(evs)
+}
+
+async fn wait_for<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    r: &mut R,
+    w: &mut W,
+    s: &mut ClientSession,
+    want: fn(&Ev) -> Option<Result<(), String>>,
+    sent: &std::sync::atomic::AtomicU64,
+) -> Result<(), OutError> {
+    let mut buf = vec![0u8; 16 * 1024];
+    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        let n = tokio::time::timeout_at(deadline, r.read(&mut buf)).await.map_err(|_| OutError::Timeout)?.map_err(|e| OutError::Lost(e.to_string()))?;
+        if n == 0 {
+            return Err(OutError::Refused("closed the connection".into()));
+        }
+        let res = s.handle_input(&buf[..n]).map_err(cse)?;
+        for ev in apply(w, res, sent).await? {
+            match want(&ev) {
+                Some(Ok(())) => return Ok(()),
+                Some(Err(why)) => return Err(OutError::Refused(why)),
+                None => {}
+            }
+        }
+        w.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
+    }
+}
+
+pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Result<(), OutError> {
+    let mut io = connect(t).await?;
+    let leftover = handshake(&mut io).await?;
+    let (rd, wr) = tokio::io::split(io);
+    let mut rd = rd;
+    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
+    let sent = &feed.stats.bytes_sent;
+
+    let mut cfg = ClientSessionConfig::new();
+    cfg.chunk_size = 4096;
+    cfg.tc_url = Some(format!(
+        "{}://{}:{}/{}",
+        if t.scheme == Scheme::Rtmps { "rtmps" } else { "rtmp" },
+        t.host,
+        t.port,
+        t.app
+    ));
+    cfg.flash_version = "FMLE/3.0 (compatible; onair)".into();
+    let (mut s, init) = ClientSession::new(cfg).map_err(cse)?;
+    apply(&mut wr, init, sent).await?;
+    let early = s.handle_input(&leftover).map_err(cse)?;
+    apply(&mut wr, early, sent).await?;
+    let r = s.request_connection(t.app.clone()).map_err(cse)?;
+    apply(&mut wr, vec![r], sent).await?;
+    wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
+    wait_for(&mut rd, &mut wr, &mut s, |e| match e {
+        Ev::ConnectionRequestAccepted => Some(Ok(())),
+        Ev::ConnectionRequestRejected { description } => Some(Err(description.clone())),
+        _ => None,
+    }, sent)
+    .await?;
+    let r = s.request_publishing(t.key.clone(), PublishRequestType::Live).map_err(cse)?;
+    apply(&mut wr, vec![r], sent).await?;
+    wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
+    wait_for(&mut rd, &mut wr, &mut s, |e| match e {
+        Ev::PublishRequestAccepted => Some(Ok(())),
+        Ev::UnhandleableOnStatusCode { code } if code.contains("Publish") || code.contains("Rejected") || code.contains("Failed") => {
+            Some(Err(code.clone()))
+        }
+        _ => None,
+    }, sent)
+    .await?;
+
+    let (mut rx, headers) = feed.program.subscribe();
+    on_live();
+    if let Some(m) = &headers.metadata {
+        let r = s.publish_metadata(m).map_err(cse)?;
+        apply(&mut wr, vec![r], sent).await?;
+    }
+    for h in [headers.video, headers.audio].into_iter().flatten() {
+        send_frame(&mut s, &mut wr, h, sent).await?;
+    }
+    wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
+
+    let mut gate = Gate::default();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        tokio::select! {
+            biased;
+            _ = feed.stop.changed() => {
+                if let Ok(r) = s.stop_publishing() {
+                    let _ = apply(&mut wr, r, sent).await;
+                }
+                let _ = wr.flush().await;
+                let _ = wr.shutdown().await;
+                return Ok(());
+            }
+            r = rx.recv() => {
+                let mut next = Some(r);
+                // Send what is queued, then flush once: fewer syscalls on the hot path.
+                while let Some(r) = next.take() {
+                    match gate.pass(r, feed.stats) {
+                        Err(()) => return Ok(()),
+                        Ok(Some(f)) => send_with_stall_limit(&mut s, &mut wr, f, sent).await?,
+                        Ok(None) => {}
+                    }
+                    match rx.try_recv() {
+                        Ok(f) => next = Some(Ok(f)),
+                        Err(tokio::sync::broadcast::error::TryRecvError::Lagged(n)) => next = Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))),
+                        Err(_) => {}
+                    }
+                }
+                match tokio::time::timeout(STALL, wr.flush()).await {
+                    Err(_) => return Err(OutError::Stalled(STALL.as_secs())),
+                    Ok(Err(e)) => return Err(OutError::Lost(e.to_string())),
+                    Ok(Ok(())) => {}
+                }
+            }
+            n = rd.read(&mut buf) => {
+                let n = n.map_err(|e| OutError::Lost(e.to_string()))?;
+                if n == 0 {
+                    return Err(OutError::Lost("destination closed the connection".into()));
+                }
+                let res = s.handle_input(&buf[..n]).map_err(cse)?;
+                apply(&mut wr, res, sent).await?;
+            }
+        }
+    }
+}
+
+async fn send_with_stall_limit<W: AsyncWrite + Unpin>(s: &mut ClientSession, w: &mut W, f: Frame, sent: &std::sync::atomic::AtomicU64) -> Result<(), OutError> {
+    match tokio::time::timeout(STALL, send_frame(s, w, f, sent)).await {
+        Err(_) => Err(OutError::Stalled(STALL.as_secs())),
+        Ok(r) => r,
+    }
+}
+
+async fn send_frame<W: AsyncWrite + Unpin>(s: &mut ClientSession, w: &mut W, f: Frame, sent: &std::sync::atomic::AtomicU64) -> Result<(), OutError> {
+    let ts = RtmpTimestamp::new(f.ts);
+    let droppable = !f.is_sequence_header() && !f.is_keyframe();
+    let r = match f.kind {
+        Kind::Video => s.publish_video_data(f.data, ts, droppable),
+        Kind::Audio => s.publish_audio_data(f.data, ts, droppable),
+    }
+    .map_err(cse)?;
+    apply(w, vec![r], sent).await?;
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! The program feed coming in: one publisher at a time (RTMP or SRT), checked against the ingest
+//! key, measured from the stream itself, and handed to the program bus.
+pub mod rtmp;
+pub mod srt;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use rml_rtmp::sessions::StreamMetadata;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+use tokio::sync::mpsc;
+
+use crate::media::program::{Program, Source};
+use crate::media::{avc, flv, AudioInfo, Frame, Kind, VideoInfo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Proto {
+    Rtmp,
+    Srt,
+    TestSignal,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("wrong ingest key")]
+    WrongKey,
+    #[error("another publisher is live")]
+    Busy,
+}
+
+#[derive(Debug, Clone)]
+pub enum IngestEvent {
+    Connected { proto: Proto, peer: String },
+    Disconnected { proto: Proto, peer: String },
+    Refused { proto: Proto, peer: String, reason: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub connected: bool,
+    pub proto: Option<Proto>,
+    pub peer: Option<String>,
+    pub connected_s: Option<u64>,
+    pub video: VideoInfo,
+    pub audio: AudioInfo,
+    pub frames: u64,
+    pub bytes: u64,
+}
+
+#[derive(Default)]
+struct Stats {
+    video: VideoInfo,
+    audio: AudioInfo,
+    video_bytes: u64,
+    audio_bytes: u64,
+    video_frames: u64,
+    last_frame: Option<Instant>,
+    // for rates
+    prev_at: Option<Instant>,
+    prev_video_bytes: u64,
+    prev_audio_bytes: u64,
+    prev_frames: u64,
+    meta_fps: Option<f64>,
+}
+
+struct Publisher {
+    proto: Proto,
+    peer: String,
+    since: Instant,
+    generation: u64,
+}
+
+pub struct Ingest {
+    program: Arc<Program>,
+    key: RwLock<String>,
+    state: Mutex<(Option<Publisher>, u64, Stats)>,
+    events: mpsc::UnboundedSender<IngestEvent>,
+}
+
+/// Held by a publishing connection; dropping it ends the publication.
+pub struct PublishGuard {
+    ingest: Arc<Ingest>,
+    generation: u64,
+    proto: Proto,
+    peer: String,
+}
+
+impl Ingest {
+    pub fn new(program: Arc<Program>, key: String, events: mpsc::UnboundedSender<IngestEvent>) -> Arc<Self> {
+        Arc::new(Ingest { program, key: RwLock::new(key), state: Mutex::new((None, 0, Stats::default())), events })
+    }
+
+    pub fn key(&self) -> String {
+        self.key.read().unwrap().clone()
+    }
+
+    pub fn set_key(&self, k: String) {
+        *self.key.write().unwrap() = k;
+    }
+
+    pub fn key_matches(&self, candidate: &str) -> bool {
+        let k = self.key.read().unwrap();
+        k.len() == candidate.len() && bool::from(k.as_bytes().ct_eq(candidate.as_bytes()))
+    }
+
+    /// A real publisher (RTMP/SRT) takes over from the test signal; nothing takes over from a real one.
+    pub fn claim(self: &Arc<Self>, proto: Proto, peer: &str, key: Option<&str>) -> Result<PublishGuard, Refusal> {
+        if let Some(k) = key {
+            if !self.key_matches(k) {
+                let _ = self.events.send(IngestEvent::Refused { proto, peer: peer.into(), reason: "wrong ingest key".into() });
+                return Err(Refusal::WrongKey);
+            }
+        }
+        let mut g = self.state.lock().unwrap();
+        if let Some(p) = &g.0 {
+            if p.proto != Proto::TestSignal || proto == Proto::TestSignal {
+                let _ = self.events.send(IngestEvent::Refused { proto, peer: peer.into(), reason: "another publisher is live".into() });
+                return Err(Refusal::Busy);
+            }
+            let _ = self.events.send(IngestEvent::Disconnected { proto: p.proto, peer: p.peer.clone() });
+        }
+        g.1 += 1;
+        let generation = g.1;
+        g.0 = Some(Publisher { proto, peer: peer.into(), since: Instant::now(), generation });
+        g.2 = Stats::default();
+        drop(g);
+        self.program.reset(Source::Feed);
+        let _ = self.events.send(IngestEvent::Connected { proto, peer: peer.into() });
+        Ok(PublishGuard { ingest: self.clone(), generation, proto, peer: peer.into() })
+    }
+
+    pub fn publisher_proto(&self) -> Option<Proto> {
+        self.state.lock().unwrap().0.as_ref().map(|p| p.proto)
+    }
+
+    /// Time since the feed last delivered a frame, if a publisher is connected.
+    pub fn feed_age(&self) -> Option<std::time::Duration> {
+        let g = self.state.lock().unwrap();
+        g.0.as_ref()?;
+        Some(g.2.last_frame.map(|t| t.elapsed()).unwrap_or_else(|| g.0.as_ref().unwrap().since.elapsed()))
+    }
+
+    /// Recomputes bitrates and frame rate from the byte and frame counters; called once a second.
+    pub fn sample_rates(&self) {
+        let mut g = self.state.lock().unwrap();
+        let s = &mut g.2;
+        let now = Instant::now();
+        if let Some(prev) = s.prev_at {
+            let dt = now.duration_since(prev).as_secs_f64().max(0.001);
+            s.video.kbps = ((s.video_bytes - s.prev_video_bytes) as f64 * 8.0 / 1000.0 / dt).round() as u32;
+            s.audio.kbps = ((s.audio_bytes - s.prev_audio_bytes) as f64 * 8.0 / 1000.0 / dt).round() as u32;
+            let measured = (s.video_frames - s.prev_frames) as f64 / dt;
+            s.video.fps = if measured > 0.0 { (measured * 100.0).round() / 100.0 } else { s.meta_fps.unwrap_or(0.0) };
+        }
+        s.prev_at = Some(now);
+        s.prev_video_bytes = s.video_bytes;
+        s.prev_audio_bytes = s.audio_bytes;
+        s.prev_frames = s.video_frames;
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let g = self.state.lock().unwrap();
+        let p = g.0.as_ref();
+        Snapshot {
+            connected: p.is_some_and(|p| p.proto != Proto::TestSignal),
+            proto: p.map(|p| p.proto),
+            peer: p.map(|p| p.peer.clone()),
+            connected_s: p.map(|p| p.since.elapsed().as_secs()),
+            video: g.2.video.clone(),
+            audio: g.2.audio.clone(),
+            frames: g.2.video_frames,
+            bytes: g.2.video_bytes + g.2.audio_bytes,
+        }
+    }
+
+    fn on_frame(&self, generation: u64, f: Frame) {
+        {
+            let mut g = self.state.lock().unwrap();
+            if g.0.as_ref().map(|p| p.generation) != Some(generation) {
+                return;
+            }
+            let s = &mut g.2;
+            s.last_frame = Some(Instant::now());
+            match f.kind {
+                Kind::Video => {
+                    s.video_bytes += f.data.len() as u64;
+                    if f.is_sequence_header() {
+                        s.video.codec = flv::video_codec_name(&f.data).into();
+                        if let Some((w, h, fps)) = avc::sps_info(&f.data) {
+                            s.video.width = w;
+                            s.video.height = h;
+                            s.meta_fps = s.meta_fps.or(fps);
+                        }
+                    } else {
+                        s.video_frames += 1;
+                        if s.video.codec.is_empty() {
+                            s.video.codec = flv::video_codec_name(&f.data).into();
+                        }
+                    }
+                }
+                Kind::Audio => {
+                    s.audio_bytes += f.data.len() as u64;
+                    if s.audio.codec.is_empty() {
+                        s.audio.codec = flv::audio_codec_name(&f.data).into();
+                    }
+                    if let Some((rate, ch)) = flv::aac_config(&f.data) {
+                        s.audio.sample_rate = rate;
+                        s.audio.channels = ch;
+                    }
+                }
+            }
+        }
+        self.program.push(Source::Feed, f);
+    }
+
+    fn on_metadata(&self, generation: u64, m: StreamMetadata) {
+        let mut g = self.state.lock().unwrap();
+        if g.0.as_ref().map(|p| p.generation) != Some(generation) {
+            return;
+        }
+        if let (Some(w), Some(h)) = (m.video_width, m.video_height) {
+            if g.2.video.width == 0 {
+                g.2.video.width = w;
+                g.2.video.height = h;
+            }
+        }
+        g.2.meta_fps = m.video_frame_rate.map(|f| f as f64).filter(|f| *f > 0.0);
+        drop(g);
+        self.program.set_metadata(m);
+    }
+
+    fn release(&self, generation: u64, proto: Proto, peer: &str) {
+        let mut g = self.state.lock().unwrap();
+        if g.0.as_ref().map(|p| p.generation) == Some(generation) {
+            g.0 = None;
+            drop(g);
+            let _ = self.events.send(IngestEvent::Disconnected { proto, peer: peer.into() });
+        }
+    }
+}
+
+impl PublishGuard {
+    pub fn push(&self, f: Frame) {
+        self.ingest.on_frame(self.generation, f);
+    }
+    pub fn metadata(&self, m: StreamMetadata) {
+        self.ingest.on_metadata(self.generation, m);
+    }
+    /// Still the publisher (a real feed may have taken over from the test signal).
+    pub fn is_current(&self) -> bool {
+        self.ingest.state.lock().unwrap().0.as_ref().map(|p| p.generation) == Some(self.generation)
+    }
+}
+
+impl Drop for PublishGuard {
+    fn drop(&mut self) {
+        self.ingest.release(self.generation, self.proto, &self.peer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_publisher_key_checked_test_signal_yields() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let ing = Ingest::new(Arc::new(Program::new()), "live_k".into(), tx);
+        assert_eq!(ing.claim(Proto::Rtmp, "a", Some("live_x")).err(), Some(Refusal::WrongKey));
+        assert_eq!(ing.claim(Proto::Rtmp, "a", Some("live_")).err(), Some(Refusal::WrongKey));
+        let t = ing.claim(Proto::TestSignal, "test", None).unwrap();
+        let g = ing.claim(Proto::Rtmp, "a", Some("live_k")).unwrap();
+        assert!(!t.is_current() && g.is_current());
+        assert_eq!(ing.claim(Proto::Srt, "b", Some("live_k")).err(), Some(Refusal::Busy));
+        assert_eq!(ing.claim(Proto::TestSignal, "t", None).err(), Some(Refusal::Busy));
+        drop(t); // the superseded test signal must not end the real publication
+        assert_eq!(ing.publisher_proto(), Some(Proto::Rtmp));
+        drop(g);
+        assert_eq!(ing.publisher_proto(), None);
+        let mut connected = 0;
+        while let Ok(e) = rx.try_recv() {
+            connected += matches!(e, IngestEvent::Connected { .. }) as i32;
+        }
+        assert_eq!(connected, 2);
+    }
+}

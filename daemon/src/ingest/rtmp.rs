@@ -1,0 +1,218 @@
+//! RTMP ingest server (what OBS's "Custom" service publishes to): `rtmp://HOST:1935/live/<key>`.
+//! Protocol state from `rml_rtmp` (sans-IO); sockets and timeouts here.
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
+use rml_rtmp::sessions::{ServerSession, ServerSessionConfig, ServerSessionEvent as Ev, ServerSessionResult};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{Ingest, Proto, PublishGuard};
+use crate::media::Frame;
+
+const APP: &str = "live";
+const MAX_CONNS: usize = 32;
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// OBS sends data continuously while publishing; before publishing we wait at most this long.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RtmpError {
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("handshake: {0}")]
+    Handshake(String),
+    #[error("protocol: {0}")]
+    Protocol(String),
+    #[error("timed out")]
+    Timeout,
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("internal error while parsing peer data")]
+    Panic,
+}
+
+pub async fn serve(listener: TcpListener, ingest: Arc<Ingest>) {
+    let active = Arc::new(AtomicUsize::new(0));
+    loop {
+        let (sock, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!("rtmp accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if active.load(Ordering::Relaxed) >= MAX_CONNS {
+            tracing::warn!(%peer, "rtmp: too many connections, dropping");
+            continue;
+        }
+        let ingest = ingest.clone();
+        let active = active.clone();
+        active.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _ = sock.set_nodelay(true);
+            match handle(sock, peer, ingest).await {
+                Ok(()) => tracing::info!(%peer, "rtmp: connection closed"),
+                Err(e) => tracing::info!(%peer, "rtmp: connection ended: {e}"),
+            }
+            active.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+async fn read_some(sock: &mut TcpStream, buf: &mut [u8], limit: Duration) -> Result<usize, RtmpError> {
+    match tokio::time::timeout(limit, sock.read(buf)).await {
+        Err(_) => Err(RtmpError::Timeout),
+        Ok(Ok(0)) => Err(RtmpError::Io(std::io::ErrorKind::UnexpectedEof.into())),
+        Ok(r) => Ok(r?),
+    }
+}
+
+async fn handshake(sock: &mut TcpStream) -> Result<Vec<u8>, RtmpError> {
+    let mut hs = Handshake::new(PeerType::Server);
+    let mut buf = vec![0u8; 4096];
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let n = read_some(sock, &mut buf, left).await?;
+        match hs.process_bytes(&buf[..n]).map_err(|e| RtmpError::Handshake(format!("{e:?}")))? {
+            HandshakeProcessResult::InProgress { response_bytes } => sock.write_all(&response_bytes).await?,
+            HandshakeProcessResult::Completed { response_bytes, remaining_bytes } => {
+                sock.write_all(&response_bytes).await?;
+                return Ok(remaining_bytes);
+            }
+        }
+    }
+}
+
+/// Runs the session over bytes the peer sent, turning a parser panic into an error for this
+/// connection only.
+fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionResult>, RtmpError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.handle_input(bytes)))
+        .map_err(|_| RtmpError::Panic)?
+        .map_err(|e| RtmpError::Protocol(format!("{e:?}")))
+}
+
+async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> Result<(), RtmpError> {
+    let leftover = handshake(&mut sock).await?;
+    let mut cfg = ServerSessionConfig::new();
+    cfg.chunk_size = 4096;
+    let (mut session, initial) = ServerSession::new(cfg).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?;
+    let mut pending = initial;
+    pending.extend(feed(&mut session, &leftover)?);
+    let mut guard: Option<PublishGuard> = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    let peer_s = peer.to_string();
+    loop {
+        let mut out = Vec::new();
+        let mut close = None;
+        let mut queue: std::collections::VecDeque<_> = pending.into();
+        while let Some(r) = queue.pop_front() {
+            match r {
+                ServerSessionResult::OutboundResponse(p) => out.extend_from_slice(&p.bytes),
+                ServerSessionResult::RaisedEvent(ev) => match on_event(&mut session, ev, &ingest, &peer_s, &mut guard)? {
+                    Step::Continue(more) => queue.extend(more),
+                    Step::Close(more, why) => {
+                        queue.extend(more);
+                        close = Some(why);
+                    }
+                },
+                ServerSessionResult::UnhandleableMessageReceived(_) => {}
+            }
+        }
+        if !out.is_empty() {
+            sock.write_all(&out).await?;
+        }
+        if let Some(why) = close {
+            let _ = sock.flush().await;
+            return Err(RtmpError::Refused(why));
+        }
+        let limit = if guard.is_some() { Duration::from_secs(10) } else { IDLE_TIMEOUT };
+        let n = match read_some(&mut sock, &mut buf, limit).await {
+            Ok(n) => n,
+            // A publisher that closes the socket has simply finished.
+            Err(RtmpError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && guard.is_some() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        pending = feed(&mut session, &buf[..n])?;
+    }
+}
+
+enum Step {
+    Continue(Vec<ServerSessionResult>),
+    Close(Vec<ServerSessionResult>, String),
+}
+
+fn on_event(
+    session: &mut ServerSession,
+    ev: Ev,
+    ingest: &Arc<Ingest>,
+    peer: &str,
+    guard: &mut Option<PublishGuard>,
+) -> Result<Step, RtmpError> {
+    let proto = |e| RtmpError::Protocol(format!("{e:?}"));
+    use Step::Continue as C;
+    match ev {
+        Ev::ConnectionRequested { request_id, app_name } => {
+            if app_name.trim_end_matches('/') != APP {
+                let r = session.reject_request(request_id, "NetConnection.Connect.Rejected", "unknown application; use /live")
+                    .map_err(proto)?;
+                tracing::info!(peer, app = %app_name, "rtmp: refused unknown app");
+                return Ok(Step::Close(r, "unknown application".into()));
+            }
+            session.accept_request(request_id).map_err(proto).map(C)
+        }
+        Ev::PublishStreamRequested { request_id, stream_key, .. } => {
+            if guard.is_some() {
+                return Err(RtmpError::Refused("already publishing".into()));
+            }
+            match ingest.claim(Proto::Rtmp, peer, Some(&stream_key)) {
+                Ok(g) => {
+                    tracing::info!(peer, "rtmp: publisher accepted");
+                    *guard = Some(g);
+                    session.accept_request(request_id).map_err(proto).map(C)
+                }
+                Err(why) => {
+                    // Never log the key the peer tried: it may be a real key mistyped by one character.
+                    tracing::warn!(peer, "rtmp: publish refused: {why}");
+                    let r = session
+                        .reject_request(request_id, "NetStream.Publish.BadName", &why.to_string())
+                        .map_err(proto)?;
+                    Ok(Step::Close(r, why.to_string()))
+                }
+            }
+        }
+        Ev::StreamMetadataChanged { metadata, .. } => {
+            if let Some(g) = guard {
+                g.metadata(metadata);
+            }
+            Ok(C(vec![]))
+        }
+        Ev::VideoDataReceived { data, timestamp, .. } => {
+            if let Some(g) = guard {
+                g.push(Frame::video(timestamp.value, data));
+            }
+            Ok(C(vec![]))
+        }
+        Ev::AudioDataReceived { data, timestamp, .. } => {
+            if let Some(g) = guard {
+                g.push(Frame::audio(timestamp.value, data));
+            }
+            Ok(C(vec![]))
+        }
+        Ev::PublishStreamFinished { .. } => {
+            *guard = None;
+            Ok(C(vec![]))
+        }
+        Ev::PlayStreamRequested { request_id, .. } => {
+            let r = session.reject_request(request_id, "NetStream.Play.Failed", "playback is not offered").map_err(proto)?;
+            Ok(Step::Close(r, "playback is not offered".into()))
+        }
+        _ => Ok(C(vec![])),
+    }
+}
+

@@ -1,0 +1,123 @@
+//! SRT ingest (listener, MPEG-TS): `srt://HOST:9000?streamid=<key>`. GStreamer's `srtsrc` receives and
+//! checks the stream id; `tsdemux` + parsers + `flvmux` turn the feed into the same FLV tags the
+//! RTMP ingest produces. One pipeline per caller; a new one listens when it ends.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+
+use super::{Ingest, Proto};
+use crate::media::flv;
+
+fn pipeline(addr: SocketAddr) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), String> {
+    let desc = format!(
+        "srtsrc name=src uri=\"srt://{}:{}?mode=listener\" latency=120 ! queue ! tsdemux name=demux \
+         demux. ! queue ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux. \
+         demux. ! queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! mux. \
+         flvmux name=mux streamable=true latency=200000000 ! appsink name=sink sync=false max-buffers=256",
+        addr.ip(),
+        addr.port()
+    );
+    let p = gst::parse::launch(&desc).map_err(|e| e.to_string())?.downcast::<gst::Pipeline>().map_err(|_| "not a pipeline")?;
+    let src = p.by_name("src").ok_or("no srtsrc")?;
+    let sink = p.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or("no appsink")?;
+    Ok((p, src, sink))
+}
+
+pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
+    loop {
+        let ing = ingest.clone();
+        let r = tokio::task::spawn_blocking(move || run_once(addr, ing)).await;
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!("srt ingest: {e}");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(e) => {
+                tracing::error!("srt ingest task: {e}");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+/// Listens for one caller and runs until it leaves. Blocking (GStreamer bus loop).
+fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
+    let (p, src, sink) = pipeline(addr)?;
+    let guard = Arc::new(std::sync::Mutex::new(None));
+    {
+        let ingest = ingest.clone();
+        src.connect("caller-connecting", false, move |args| {
+            let peer = args.get(1).and_then(|v| v.get::<gst::glib::Object>().ok()).map(|_| "srt-caller".to_string());
+            let sid = args.get(2).and_then(|v| v.get::<Option<String>>().ok()).flatten().unwrap_or_default();
+            let key = sid.strip_prefix("#!::r=").map(|s| s.split(',').next().unwrap_or("")).unwrap_or(&sid).to_string();
+            let ok = ingest.key_matches(&key) && ingest.publisher_proto().map_or(true, |p| p == Proto::TestSignal);
+            if !ok {
+                tracing::warn!(peer = peer.as_deref().unwrap_or("?"), "srt: caller refused (wrong key or busy)");
+            }
+            Some(ok.to_value())
+        });
+    }
+    {
+        let (ingest, guard) = (ingest.clone(), guard.clone());
+        src.connect("caller-added", false, move |_| {
+            let key = ingest.key();
+            match ingest.claim(Proto::Srt, "srt-caller", Some(&key)) {
+                Ok(g) => *guard.lock().unwrap() = Some(g),
+                Err(e) => tracing::warn!("srt: {e}"),
+            }
+            None
+        });
+    }
+    {
+        let guard = guard.clone();
+        let mut reader = flv::Reader::default();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |s| {
+                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
+                    let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
+                    reader.push(map.as_slice());
+                    let g = guard.lock().unwrap();
+                    while let Ok(Some(f)) = reader.next_frame() {
+                        if let Some(g) = g.as_ref() {
+                            g.push(f);
+                        }
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+    }
+    let removed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let removed = removed.clone();
+        src.connect("caller-removed", false, move |_| {
+            removed.store(true, std::sync::atomic::Ordering::SeqCst);
+            None
+        });
+    }
+    p.set_state(gst::State::Playing).map_err(|e| format!("cannot start SRT listener on {addr}: {e}"))?;
+    let bus = p.bus().ok_or("no bus")?;
+    let result = loop {
+        if removed.load(std::sync::atomic::Ordering::SeqCst) {
+            break Ok(());
+        }
+        match bus.timed_pop(gst::ClockTime::from_mseconds(250)) {
+            None => continue,
+            Some(msg) => match msg.view() {
+                gst::MessageView::Eos(_) => break Ok(()),
+                gst::MessageView::Error(e) => break Err(format!("{}", e.error())),
+                _ => {}
+            },
+        }
+    };
+    let _ = p.set_state(gst::State::Null);
+    guard.lock().unwrap().take();
+    result
+}

@@ -1,0 +1,9 @@
+//! onair daemon: ingest, program bus, fan-out, storage, API.
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod fanout;
+pub mod ingest;
+pub mod media;
+pub mod platforms;
+pub mod store;

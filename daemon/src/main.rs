@@ -1,0 +1,57 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use onair::api::{self, AppState};
+use onair::config::{Cli, Config};
+use onair::core::{Command, Core, Settings};
+use onair::store::Store;
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let cfg = Config::resolve(Cli::parse())?;
+    if cfg.hw == "rpi" && !std::path::Path::new("/proc/device-tree/model").exists() {
+        anyhow::bail!("--hw rpi: this machine is not a Raspberry Pi (no /proc/device-tree/model); use --hw sim or none");
+    }
+    gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run(cfg))
+}
+
+async fn run(cfg: Config) -> anyhow::Result<()> {
+    let store = Store::open(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
+    if let Ok(pw) = std::env::var("ONAIR_ADMIN_PASSWORD") {
+        if !pw.is_empty() && !store.has_admin()? {
+            store.set_admin_password(&pw)?;
+            tracing::info!("admin password set from ONAIR_ADMIN_PASSWORD");
+        }
+    }
+    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: cfg.encoder.clone(), ..Settings::default() };
+    let core = Core::new(store, settings)?;
+
+    let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
+    tokio::spawn(onair::ingest::rtmp::serve(rtmp, core.ingest.clone()));
+    tokio::spawn(onair::ingest::srt::serve(cfg.srt, core.ingest.clone()));
+
+    let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
+    tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = %cfg.srt, hw = %cfg.hw, "onaird ready");
+    let app = api::router(AppState { core: core.clone(), cfg: Arc::new(cfg) });
+    let server = axum::serve(http, app).with_graceful_shutdown(shutdown_signal());
+    server.await?;
+    tracing::info!("stopping: closing every output");
+    let _ = core.execute(Command::StopLive).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

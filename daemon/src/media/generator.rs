@@ -1,0 +1,173 @@
+//! Locally generated program material, encoded once with GStreamer: the test signal (moving
+//! pattern + tone) and the "be right back" slate, each as H.264 + AAC FLV tags.
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use tokio::sync::mpsc;
+
+use super::flv;
+use super::Frame;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub sample_rate: u32,
+    pub channels: u32,
+    pub kbps: u32,
+    pub encoder: String,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { width: 1280, height: 720, fps: 30, sample_rate: 48000, channels: 2, kbps: 2500, encoder: "x264enc".into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    TestSignal,
+    Slate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    #[error("GStreamer: {0}")]
+    Gst(String),
+}
+
+pub struct Generator {
+    pipeline: gst::Pipeline,
+    pub params: Params,
+}
+
+fn encoder_desc(p: &Params) -> String {
+    let gop = p.fps * 2;
+    match p.encoder.as_str() {
+        "x264enc" => format!(
+            "x264enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={gop} bframes=0",
+            p.kbps
+        ),
+        // Hardware encoders take bits per second and their own GOP controls.
+        "v4l2h264enc" => format!(
+            "v4l2h264enc extra-controls=\"controls,video_bitrate={},h264_i_frame_period={gop}\"",
+            p.kbps * 1000
+        ),
+        "nvv4l2h264enc" => format!("nvv4l2h264enc bitrate={} iframeinterval={gop}", p.kbps * 1000),
+        "vaapih264enc" => format!("vaapih264enc bitrate={} keyframe-period={gop}", p.kbps),
+        other => other.to_string(),
+    }
+}
+
+fn pipeline_desc(look: Look, p: &Params, has_text: bool) -> String {
+    let (pattern, label, wave) = match look {
+        Look::TestSignal => ("smpte horizontal-speed=4", "onair test signal", "sine freq=1000 volume=0.1"),
+        Look::Slate => ("solid-color foreground-color=0xff202830", "BE RIGHT BACK", "silence"),
+    };
+    let text = if has_text {
+        format!(
+            "! textoverlay text=\"{label}\" valignment=center halignment=center font-desc=\"Sans Bold {}\" ",
+            (p.height / 14).max(12)
+        )
+    } else {
+        String::new()
+    };
+    let time = if has_text && look == Look::TestSignal {
+        "! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" "
+    } else {
+        ""
+    };
+    format!(
+        "videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={w},height={h},framerate={fps}/1 \
+         {text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! h264parse config-interval=-1 \
+         ! video/x-h264,stream-format=avc,alignment=au ! queue ! mux. \
+         audiotestsrc is-live=true wave={wave} samplesperbuffer=1024 ! audio/x-raw,rate={rate},channels={ch} \
+         ! audioconvert ! avenc_aac bitrate=128000 ! aacparse ! queue ! mux. \
+         flvmux name=mux streamable=true latency=100000000 ! appsink name=sink sync=false max-buffers=64 drop=false",
+        w = p.width,
+        h = p.height,
+        fps = p.fps,
+        enc = encoder_desc(p),
+        rate = p.sample_rate,
+        ch = p.channels,
+    )
+}
+
+impl Generator {
+    /// Starts encoding; frames arrive on `tx` (dropped if the receiver falls behind).
+    pub fn start(look: Look, params: Params, tx: mpsc::Sender<Frame>) -> Result<Self, GenError> {
+        let has_text = gst::ElementFactory::find("textoverlay").is_some();
+        let desc = pipeline_desc(look, &params, has_text);
+        let pipeline = gst::parse::launch(&desc)
+            .map_err(|e| GenError::Gst(e.to_string()))?
+            .downcast::<gst::Pipeline>()
+            .map_err(|_| GenError::Gst("not a pipeline".into()))?;
+        let sink = pipeline
+            .by_name("sink")
+            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
+            .ok_or_else(|| GenError::Gst("no appsink".into()))?;
+        let mut reader = flv::Reader::default();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |s| {
+                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
+                    let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
+                    reader.push(map.as_slice());
+                    loop {
+                        match reader.next_frame() {
+                            Ok(Some(f)) => {
+                                if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
+                                    return Err(gst::FlowError::Eos);
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(_) => return Err(gst::FlowError::Error),
+                        }
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        pipeline.set_state(gst::State::Playing).map_err(|e| GenError::Gst(e.to_string()))?;
+        Ok(Generator { pipeline, params })
+    }
+}
+
+impl Drop for Generator {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_signal_produces_h264_and_aac() {
+        gst::init().unwrap();
+        let (tx, mut rx) = mpsc::channel(512);
+        let p = Params { width: 320, height: 180, fps: 15, ..Params::default() };
+        let g = Generator::start(Look::TestSignal, p, tx).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let (mut vseq, mut aseq, mut key, mut audio) = (false, false, false, 0);
+        while std::time::Instant::now() < deadline && !(vseq && aseq && key && audio > 5) {
+            match rx.try_recv() {
+                Ok(f) => {
+                    vseq |= f.is_video() && f.is_sequence_header();
+                    aseq |= !f.is_video() && f.is_sequence_header();
+                    key |= f.is_keyframe();
+                    audio += (!f.is_video() && !f.is_sequence_header()) as u32;
+                    if f.is_video() && f.is_sequence_header() {
+                        assert_eq!(crate::media::avc::sps_info(&f.data).map(|x| (x.0, x.1)), Some((320, 180)));
+                    }
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+        drop(g);
+        assert!(vseq && aseq && key && audio > 5, "vseq={vseq} aseq={aseq} key={key} audio={audio}");
+    }
+}

@@ -1,0 +1,62 @@
+//! Encoded media as it travels through the box: FLV tag bodies, shared by reference, never re-encoded.
+pub mod avc;
+pub mod flv;
+pub mod generator;
+pub mod program;
+
+use bytes::Bytes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Video,
+    Audio,
+}
+
+/// One FLV tag body (the payload of an RTMP audio/video message), with its decode timestamp in ms.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub kind: Kind,
+    pub ts: u32,
+    pub data: Bytes,
+}
+
+impl Frame {
+    pub fn video(ts: u32, data: Bytes) -> Self {
+        Frame { kind: Kind::Video, ts, data }
+    }
+    pub fn audio(ts: u32, data: Bytes) -> Self {
+        Frame { kind: Kind::Audio, ts, data }
+    }
+    pub fn is_video(&self) -> bool {
+        self.kind == Kind::Video
+    }
+    /// A video frame that starts a GOP (FLV frame type 1), excluding sequence headers.
+    pub fn is_keyframe(&self) -> bool {
+        self.kind == Kind::Video && flv::video_is_keyframe(&self.data) && !self.is_sequence_header()
+    }
+    /// AVC/HEVC decoder configuration or AAC AudioSpecificConfig.
+    pub fn is_sequence_header(&self) -> bool {
+        match self.kind {
+            Kind::Video => flv::video_is_sequence_header(&self.data),
+            Kind::Audio => flv::audio_is_sequence_header(&self.data),
+        }
+    }
+}
+
+/// What the box knows about a stream's codecs, read from the stream itself.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct VideoInfo {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub kbps: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AudioInfo {
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u32,
+    pub kbps: u32,
+}

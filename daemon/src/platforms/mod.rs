@@ -1,0 +1,2 @@
+//! Streaming platforms. For now: their documented ingest endpoints (see `presets`).
+pub mod presets;

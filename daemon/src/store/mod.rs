@@ -1,0 +1,130 @@
+//! SQLite storage (WAL) with versioned migrations. One connection behind a mutex: the box writes
+//! rarely and small, and SQLite serialises writers anyway.
+pub mod auth;
+pub mod destinations;
+pub mod secret;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub use secret::SecretBox;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("secret key: {0}")]
+    Secret(String),
+    #[error("not found")]
+    NotFound,
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Each entry runs once, in order, inside a transaction; `user_version` records how far we got.
+const MIGRATIONS: &[&str] = &[
+    // 1: settings, admin, sessions, tokens, destinations, profiles
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE admin (id INTEGER PRIMARY KEY CHECK (id = 1), password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+     CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+     CREATE TABLE api_tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL, last_used_at INTEGER);
+     CREATE TABLE destinations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, platform TEXT NOT NULL, url TEXT NOT NULL,
+        stream_key_enc BLOB, stream_key_hint TEXT, enabled INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+     CREATE TABLE profiles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, active INTEGER NOT NULL DEFAULT 0);
+     CREATE TABLE profile_destinations (profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        destination_id INTEGER NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+        PRIMARY KEY (profile_id, destination_id));",
+];
+
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    pub secrets: Arc<SecretBox>,
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl Store {
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
+        let mut conn = Connection::open(data_dir.join("onair.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Store { conn: Arc::new(Mutex::new(conn)), secrets: Arc::new(secrets) })
+    }
+
+    pub fn db(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.db().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.db().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The ingest key, created on first use.
+    pub fn ingest_key(&self) -> Result<String> {
+        if let Some(k) = self.setting("ingest_key")? {
+            return Ok(k);
+        }
+        self.rotate_ingest_key()
+    }
+
+    pub fn rotate_ingest_key(&self) -> Result<String> {
+        let k = format!("live_{}", secret::random_token(18));
+        self.set_setting("ingest_key", &k)?;
+        Ok(k)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(have as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_idempotent_and_settings_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let k = s.ingest_key().unwrap();
+        assert!(k.starts_with("live_") && k.len() > 20);
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.ingest_key().unwrap(), k);
+        let v: i64 = s.db().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+        let mode: String = s.db().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        assert_ne!(s.rotate_ingest_key().unwrap(), k);
+    }
+}

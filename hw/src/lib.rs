@@ -1,0 +1,1 @@
+//! Box hardware: buttons, status screen, tally light, encoder detection (see issue 6).
