@@ -156,6 +156,11 @@ impl Default for Gate {
 }
 
 impl Gate {
+    /// An output that was handed the GOP so far continues from the ring without waiting.
+    pub fn started_with_gop(gop: &[Frame]) -> Self {
+        Gate { need_key: gop.first().map_or(true, |f| !f.is_keyframe()) }
+    }
+
     /// Returns the frame if it should be sent.
     pub fn pass(&mut self, r: Result<Frame, broadcast::error::RecvError>, stats: &OutputStats) -> Result<Option<Frame>, ()> {
         match r {
@@ -165,7 +170,6 @@ impl Gate {
                         return Ok(Some(f));
                     }
                     if !f.is_keyframe() {
-                        stats.dropped_frames.fetch_add(1, Ordering::Relaxed);
                         return Ok(None);
                     }
                     self.need_key = false;

@@ -178,12 +178,12 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
         let r = s.publish_metadata(m).map_err(cse)?;
         apply(&mut wr, vec![r], sent).await?;
     }
-    for h in [headers.video, headers.audio].into_iter().flatten() {
+    let mut gate = Gate::started_with_gop(&headers.gop);
+    for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
         send_frame(&mut s, &mut wr, h, sent).await?;
     }
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
 
-    let mut gate = Gate::default();
     let mut buf = vec![0u8; 4096];
     loop {
         tokio::select! {

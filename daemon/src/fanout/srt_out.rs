@@ -53,7 +53,8 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     p.set_state(gst::State::Playing).map_err(|_| OutError::Connect(bus_error(&p).unwrap_or_else(|| "SRT caller could not start".into())))?;
     let (mut rx, headers) = feed.program.subscribe();
     let mut head = BytesMut::from(&flv::FILE_HEADER[..]);
-    for h in [headers.video, headers.audio].into_iter().flatten() {
+    let mut gate = Gate::started_with_gop(&headers.gop);
+    for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
         flv::write_tag(&mut head, &h);
     }
     let push = |b: bytes::Bytes| src.push_buffer(gst::Buffer::from_slice(b)).map_err(|e| OutError::Lost(format!("{e:?}")));
@@ -61,7 +62,6 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     push(head.freeze())?;
     let mut live = Some(on_live);
     let started = tokio::time::Instant::now();
-    let mut gate = Gate::default();
     let mut check = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {

@@ -134,8 +134,8 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
         let limit = if guard.is_some() { Duration::from_secs(10) } else { IDLE_TIMEOUT };
         let n = match read_some(&mut sock, &mut buf, limit).await {
             Ok(n) => n,
-            // A publisher that closes the socket has simply finished.
-            Err(RtmpError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && guard.is_some() => return Ok(()),
+            // A peer that closes the socket after the handshake has simply finished.
+            Err(RtmpError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
             Err(e) => return Err(e),
         };
         pending = feed(&mut session, &buf[..n])?;

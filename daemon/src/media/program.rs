@@ -25,7 +25,14 @@ pub struct Headers {
     pub video: Option<Frame>,
     pub audio: Option<Frame>,
     pub metadata: Option<StreamMetadata>,
+    /// The frames since the last keyframe, so a joining output starts at once instead of waiting
+    /// up to a GOP.
+    pub gop: Vec<Frame>,
 }
+
+/// The GOP cache gives up (until the next keyframe) past this many frames, so an encoder with
+/// huge keyframe intervals cannot grow memory.
+const GOP_MAX_FRAMES: usize = 600;
 
 #[derive(Default)]
 struct SourceState {
@@ -77,11 +84,12 @@ impl Program {
         }
     }
 
-    /// Subscribe first, then read the headers: a header change in between arrives in the ring too.
+    /// The ring and what precedes it, taken under one lock: frames are sent under the same lock,
+    /// so nothing falls between the snapshot and the ring.
     pub fn subscribe(&self) -> (broadcast::Receiver<Frame>, Headers) {
+        let g = self.inner.lock().unwrap();
         let rx = self.tx.subscribe();
-        let h = self.inner.lock().unwrap().headers.clone();
-        (rx, h)
+        (rx, g.headers.clone())
     }
 
     pub fn active(&self) -> Option<Source> {
@@ -165,6 +173,16 @@ impl Program {
                 Kind::Audio => g.headers.audio = Some(f.clone()),
             }
         }
+        if f.is_keyframe() {
+            g.headers.gop.clear();
+            g.headers.gop.push(f.clone());
+        } else if !f.is_sequence_header() && !g.headers.gop.is_empty() {
+            if g.headers.gop.len() < GOP_MAX_FRAMES {
+                g.headers.gop.push(f.clone());
+            } else {
+                g.headers.gop.clear();
+            }
+        }
         g.last_out = Some((ts, Instant::now()));
         // No receivers is fine: nothing is live yet.
         let _ = self.tx.send(f);
@@ -215,7 +233,10 @@ mod tests {
         let got = drain(&mut rx);
         assert_eq!(got.len(), 3, "seq header, key, inter");
         assert!(got[0].is_sequence_header());
-        assert_eq!(p.subscribe().1.video.unwrap().data[5], 1);
+        let h = p.subscribe().1;
+        assert_eq!(h.video.unwrap().data[5], 1);
+        assert_eq!(h.gop.len(), 2, "a joining output gets the GOP so far");
+        assert!(h.gop[0].is_keyframe());
         assert_eq!(p.active(), Some(Source::Feed));
     }
 
