@@ -18,7 +18,10 @@ fn main() -> anyhow::Result<()> {
     }
     gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(run(cfg))
+    let r = rt.block_on(run(cfg));
+    // The SRT listener blocks in GStreamer; do not wait for it.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    r
 }
 
 async fn run(cfg: Config) -> anyhow::Result<()> {
@@ -39,10 +42,17 @@ async fn run(cfg: Config) -> anyhow::Result<()> {
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
     tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = %cfg.srt, hw = %cfg.hw, "onaird ready");
     let app = api::router(AppState { core: core.clone(), cfg: Arc::new(cfg) });
-    let server = axum::serve(http, app).with_graceful_shutdown(shutdown_signal());
-    server.await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(async move {
+        let mut rx = stop_rx;
+        axum::serve(http, app).with_graceful_shutdown(async move { let _ = rx.changed().await; }).await
+    });
+    shutdown_signal().await;
     tracing::info!("stopping: closing every output");
     let _ = core.execute(Command::StopLive).await;
+    let _ = stop_tx.send(true);
+    // Idle keep-alive and WebSocket clients must not hold the exit up.
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     tracing::info!("stopped");
     Ok(())
 }

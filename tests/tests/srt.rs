@@ -1,0 +1,76 @@
+//! SRT in (ffmpeg as the encoder) and SRT out (ffmpeg as the listener that records).
+use std::time::Duration;
+
+use onair_e2e::*;
+
+#[test]
+fn srt_ingest_end_to_end() {
+    let clip = clip(10, 640, 360, 30);
+    let n = Nginx::start();
+    let mut d = Daemon::start();
+    let id = d.add_destination("n", &n.url(), "sk_srt_ingest_0001");
+    // Wrong stream id: refused.
+    let mut bad = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid=wrong_key&connect_timeout=3000", d.srt), "mpegts");
+    let st = bad.wait(Duration::from_secs(15));
+    assert!(st.map_or(true, |s| !s.success()), "a wrong SRT stream id must be refused");
+    bad.kill();
+    assert_eq!(d.get("/api/v1/ingest")["connected"], false);
+    let key = d.ingest_key();
+    let mut ff = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid={key}", d.srt), "mpegts");
+    assert!(d.wait_ingest_connected(), "srt: {}\n{}", ff.log_text(), d.log_text());
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/ingest")["video"]["width"] == 640));
+    let ing = d.get("/api/v1/ingest");
+    assert_eq!(ing["proto"], "srt");
+    assert_eq!(ing["video"]["codec"], "h264");
+    assert_eq!(ing["audio"]["codec"], "aac");
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"));
+    std::thread::sleep(Duration::from_secs(4));
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    ff.kill();
+    let mut n = n;
+    n.stop();
+    let recs = n.recordings();
+    assert_eq!(recs.len(), 1);
+    let p = probe(&recs[0]);
+    assert_eq!((p.vcodec.as_str(), p.acodec.as_str(), p.width, p.height), ("h264", "aac", 640, 360), "{p:?}");
+    assert!(p.duration > 2.0, "{p:?}");
+}
+
+#[test]
+fn srt_destination_receives_mpegts() {
+    let clip = clip(10, 640, 360, 30);
+    let mut d = Daemon::start();
+    let port = free_port();
+    let out = d.dir.path().join("srt_out.ts");
+    let mut listener = Ffmpeg::run(&["-y", "-i", &format!("srt://127.0.0.1:{port}?mode=listener"), "-c", "copy", "-f", "mpegts", out.to_str().unwrap()]);
+    let id = d.add_destination("srt", &format!("srt://127.0.0.1:{port}"), "");
+    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
+    assert!(d.wait_ingest_connected());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"), "{}", d.log_text());
+    std::thread::sleep(Duration::from_secs(5));
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    std::thread::sleep(Duration::from_millis(500));
+    listener.stop();
+    let p = probe(&out);
+    assert_eq!((p.vcodec.as_str(), p.acodec.as_str(), p.width, p.height), ("h264", "aac", 640, 360), "{p:?}\n{}", listener.log_text());
+    assert!(p.vframes > 60, "{p:?}");
+}
+
+#[test]
+fn test_signal_goes_live_without_obs() {
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let id = d.add_destination("n", &n.url(), "sk_test_signal_0001");
+    d.post("/api/v1/ingest/test-signal", serde_json::json!({"enabled": true}));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/ingest")["proto"] == "test-signal"));
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"));
+    std::thread::sleep(Duration::from_secs(3));
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    n.stop();
+    let p = probe(&n.recordings()[0]);
+    assert_eq!((p.vcodec.as_str(), p.acodec.as_str()), ("h264", "aac"), "{p:?}");
+    assert!(p.vframes > 30, "{p:?}");
+}
