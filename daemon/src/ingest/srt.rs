@@ -14,7 +14,7 @@ use crate::media::flv;
 
 fn pipeline(addr: SocketAddr) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), String> {
     let desc = format!(
-        "srtsrc name=src uri=\"srt://{}:{}?mode=listener\" latency=120 ! queue ! tsdemux name=demux \
+        "srtsrc name=src uri=\"srt://{}:{}?mode=listener\" latency=120 authentication=true ! queue ! tsdemux name=demux \
          demux. ! queue ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux. \
          demux. ! queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! mux. \
          flvmux name=mux streamable=true latency=200000000 ! appsink name=sink sync=false max-buffers=256",
