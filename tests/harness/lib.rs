@@ -60,6 +60,7 @@ pub struct Daemon {
     pub dir: tempfile::TempDir,
     pub log: PathBuf,
     extra: Vec<String>,
+    env: Vec<(String, String)>,
     cookie: Option<String>,
     /// Every API response body, so tests can check no secret ever left the box.
     pub seen: std::sync::Mutex<Vec<String>>,
@@ -77,7 +78,12 @@ impl Daemon {
     }
 
     pub fn start_with(extra: &[&str]) -> Daemon {
+        Self::start_full(extra, &[])
+    }
+
+    pub fn start_full(extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut d = Daemon {
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             child: None,
             http: free_port(),
             rtmp: free_port(),
@@ -109,6 +115,7 @@ impl Daemon {
             .args(["--hw", "sim", "--public-host", "127.0.0.1"])
             .args(&self.extra)
             .env("ONAIR_ADMIN_PASSWORD", PASSWORD)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(log.try_clone().unwrap())
