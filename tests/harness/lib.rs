@@ -278,6 +278,11 @@ impl Nginx {
 
     /// `extra` goes into the `application app { }` block.
     pub fn start_with(extra: &str) -> Nginx {
+        Self::start_app(&format!("record all; record_unique on; {extra}"))
+    }
+
+    /// An `application app { live on; <block> }` server; `record_path` points at `self.rec`.
+    pub fn start_app(block: &str) -> Nginx {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         let rec = dir.join("rec");
@@ -289,7 +294,7 @@ impl Nginx {
              error_log {d}/error.log info; pid {d}/nginx.pid;\n\
              events {{ worker_connections 64; }}\n\
              rtmp {{ server {{ listen 127.0.0.1:{port}; chunk_size 4096;\n\
-               application app {{ live on; record all; record_path {r}; record_unique on; {extra} }} }} }}\n",
+               application app {{ live on; record_path {r}; {block} }} }} }}\n",
             d = dir.display(),
             r = rec.display()
         );
@@ -313,6 +318,10 @@ impl Nginx {
 
     pub fn url(&self) -> String {
         format!("rtmp://127.0.0.1:{}/app", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
     }
 
     pub fn kill(&mut self) {
@@ -354,9 +363,13 @@ impl Drop for Nginx {
 
 /// A pre-encoded clip (H.264 + AAC in FLV), made once per target dir so tests relay without encoding.
 pub fn clip(secs: u32, w: u32, h: u32, fps: u32) -> PathBuf {
+    clip_kbps(secs, w, h, fps, 3000)
+}
+
+pub fn clip_kbps(secs: u32, w: u32, h: u32, fps: u32, kbps: u32) -> PathBuf {
     let dir = workspace().join("target/test-media");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("clip_{secs}s_{w}x{h}_{fps}.flv"));
+    let path = dir.join(format!("clip_{secs}s_{w}x{h}_{fps}_{kbps}k.flv"));
     if path.exists() {
         return path;
     }
@@ -365,7 +378,8 @@ pub fn clip(secs: u32, w: u32, h: u32, fps: u32) -> PathBuf {
         .args(["-hide_banner", "-loglevel", "error", "-y"])
         .args(["-f", "lavfi", "-i", &format!("testsrc2=size={w}x{h}:rate={fps}")])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", &secs.to_string(), "-c:v", "libx264", "-preset", "veryfast", "-b:v", "3000k", "-g", &(fps * 2).to_string()])
+        .args(["-t", &secs.to_string(), "-c:v", "libx264", "-preset", "veryfast", "-g", &(fps * 2).to_string()])
+        .args(["-b:v", &format!("{kbps}k"), "-maxrate", &format!("{kbps}k"), "-bufsize", &format!("{}k", kbps * 2)])
         .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "flv"])
         .arg(&tmp)
         .status()
