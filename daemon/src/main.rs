@@ -17,14 +17,27 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!("--hw rpi: this machine is not a Raspberry Pi (no /proc/device-tree/model); use --hw sim or none");
     }
     gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
+    // Media (ingest, program bus, outputs) gets a thread and an event loop of its own, so nothing the
+    // API does can delay a frame; one thread also avoids cross-thread wake-ups on the hot path.
+    let media = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let media_handle = media.handle().clone();
+    let (media_stop, media_stopped) = tokio::sync::oneshot::channel::<()>();
+    let media_thread = std::thread::Builder::new().name("media".into()).spawn(move || {
+        media.block_on(async {
+            let _ = media_stopped.await;
+        });
+        media.shutdown_timeout(Duration::from_secs(1));
+    })?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let r = rt.block_on(run(cfg));
+    let r = rt.block_on(run(cfg, media_handle));
+    let _ = media_stop.send(());
+    let _ = media_thread.join();
     // The SRT listener blocks in GStreamer; do not wait for it.
     rt.shutdown_timeout(Duration::from_secs(1));
     r
 }
 
-async fn run(cfg: Config) -> anyhow::Result<()> {
+async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
     let store = Store::open(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
     if let Ok(pw) = std::env::var("ONAIR_ADMIN_PASSWORD") {
         if !pw.is_empty() && !store.has_admin()? {
@@ -32,11 +45,18 @@ async fn run(cfg: Config) -> anyhow::Result<()> {
             tracing::info!("admin password set from ONAIR_ADMIN_PASSWORD");
         }
     }
-    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: cfg.encoder.clone(), ..Settings::default() };
+    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: cfg.encoder.clone(), media: Some(media.clone()), ..Settings::default() };
     let core = Core::new(store, settings)?;
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
-    tokio::spawn(onair::ingest::rtmp::serve(rtmp, core.ingest.clone()));
+    let rtmp = rtmp.into_std()?;
+    let ingest = core.ingest.clone();
+    media.spawn(async move {
+        match tokio::net::TcpListener::from_std(rtmp) {
+            Ok(l) => onair::ingest::rtmp::serve(l, ingest).await,
+            Err(e) => tracing::error!("rtmp listener: {e}"),
+        }
+    });
     tokio::spawn(onair::ingest::srt::serve(cfg.srt, core.ingest.clone()));
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;

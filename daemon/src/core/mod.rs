@@ -70,11 +70,13 @@ pub struct Settings {
     /// A feed with no frames for this long counts as lost (Wi-Fi stall with the socket still open).
     pub feed_stall: Duration,
     pub encoder: String,
+    /// The runtime that carries media (ingest and outputs); the caller's runtime when `None`.
+    pub media: Option<tokio::runtime::Handle>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into() }
+        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None }
     }
 }
 
@@ -117,7 +119,8 @@ impl Core {
         let (itx, irx) = mpsc::unbounded_channel();
         let (otx, orx) = mpsc::unbounded_channel();
         let ingest = Ingest::new(program.clone(), store.ingest_key()?, itx);
-        let fanout = Fanout::new(program.clone(), otx);
+        let media = settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
+        let fanout = Fanout::new(media, program.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
         let core = Arc::new(Core {
@@ -369,8 +372,8 @@ impl Core {
             self.program.select(Source::Slate);
         } else {
             self.program.select(Source::Feed);
-            // Keep the slate encoding until the feed is actually back on air.
-            if self.program.active() != Some(Source::Slate) {
+            // Keep the slate encoding until the feed is actually back on air (or the show is over).
+            if !s.live || self.program.active() != Some(Source::Slate) {
                 s.slate = None;
             }
         }

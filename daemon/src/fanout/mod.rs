@@ -192,6 +192,7 @@ struct Handle {
 }
 
 pub struct Fanout {
+    rt: tokio::runtime::Handle,
     program: Arc<Program>,
     events: mpsc::UnboundedSender<OutEvent>,
     stats: Mutex<HashMap<i64, Arc<OutputStats>>>,
@@ -199,8 +200,9 @@ pub struct Fanout {
 }
 
 impl Fanout {
-    pub fn new(program: Arc<Program>, events: mpsc::UnboundedSender<OutEvent>) -> Self {
-        Fanout { program, events, stats: Mutex::default(), running: Mutex::default() }
+    /// Outputs run on `rt` (the media runtime), whoever asks for them.
+    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, events: mpsc::UnboundedSender<OutEvent>) -> Self {
+        Fanout { rt, program, events, stats: Mutex::default(), running: Mutex::default() }
     }
 
     pub fn stats(&self, id: i64) -> Arc<OutputStats> {
@@ -228,7 +230,7 @@ impl Fanout {
         let (stop_tx, stop_rx) = watch::channel(false);
         let program = self.program.clone();
         let events = self.events.clone();
-        let task = tokio::spawn(run(id, target, program, stats, stop_rx, events));
+        let task = self.rt.spawn(run(id, target, program, stats, stop_rx, events));
         if let Some(old) = self.running.lock().unwrap().insert(id, Handle { stop: stop_tx, task }) {
             let _ = old.stop.send(true);
         }

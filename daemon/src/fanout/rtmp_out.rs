@@ -183,27 +183,33 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
         send_frame(&mut s, &mut wr, h, sent).await?;
     }
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
+    let mut wr = wr.into_inner();
 
+    // Hot path: serialise everything that is queued into one buffer, then one timed write.
+    let mut out: Vec<u8> = Vec::with_capacity(256 * 1024);
     let mut buf = vec![0u8; 4096];
     loop {
         tokio::select! {
             biased;
             _ = feed.stop.changed() => {
                 if let Ok(r) = s.stop_publishing() {
-                    let _ = apply(&mut wr, r, sent).await;
+                    let mut w = BufWriter::new(&mut wr);
+                    let _ = apply(&mut w, r, sent).await;
+                    let _ = w.flush().await;
                 }
-                let _ = wr.flush().await;
                 let _ = wr.shutdown().await;
                 return Ok(());
             }
             r = rx.recv() => {
                 let mut next = Some(r);
-                // Send what is queued, then flush once: fewer syscalls on the hot path.
                 while let Some(r) = next.take() {
                     match gate.pass(r, feed.stats) {
                         Err(()) => return Ok(()),
-                        Ok(Some(f)) => send_with_stall_limit(&mut s, &mut wr, f, sent).await?,
+                        Ok(Some(f)) => serialize(&mut s, f, &mut out)?,
                         Ok(None) => {}
+                    }
+                    if out.len() >= 1 << 20 {
+                        break;
                     }
                     match rx.try_recv() {
                         Ok(f) => next = Some(Ok(f)),
@@ -211,10 +217,14 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                         Err(_) => {}
                     }
                 }
-                match tokio::time::timeout(STALL, wr.flush()).await {
-                    Err(_) => return Err(OutError::Stalled(STALL.as_secs())),
-                    Ok(Err(e)) => return Err(OutError::Lost(e.to_string())),
-                    Ok(Ok(())) => {}
+                if !out.is_empty() {
+                    match tokio::time::timeout(STALL, wr.write_all(&out)).await {
+                        Err(_) => return Err(OutError::Stalled(STALL.as_secs())),
+                        Ok(Err(e)) => return Err(OutError::Lost(e.to_string())),
+                        Ok(Ok(())) => {}
+                    }
+                    sent.fetch_add(out.len() as u64, Ordering::Relaxed);
+                    out.clear();
                 }
             }
             n = rd.read(&mut buf) => {
@@ -223,17 +233,26 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                     return Err(OutError::Lost("destination closed the connection".into()));
                 }
                 let res = s.handle_input(&buf[..n]).map_err(cse)?;
-                apply(&mut wr, res, sent).await?;
+                let mut w = BufWriter::new(&mut wr);
+                apply(&mut w, res, sent).await?;
+                w.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
             }
         }
     }
 }
 
-async fn send_with_stall_limit<W: AsyncWrite + Unpin>(s: &mut ClientSession, w: &mut W, f: Frame, sent: &std::sync::atomic::AtomicU64) -> Result<(), OutError> {
-    match tokio::time::timeout(STALL, send_frame(s, w, f, sent)).await {
-        Err(_) => Err(OutError::Stalled(STALL.as_secs())),
-        Ok(r) => r,
+fn serialize(s: &mut ClientSession, f: Frame, out: &mut Vec<u8>) -> Result<(), OutError> {
+    let ts = RtmpTimestamp::new(f.ts);
+    let droppable = !f.is_sequence_header() && !f.is_keyframe();
+    let r = match f.kind {
+        Kind::Video => s.publish_video_data(f.data, ts, droppable),
+        Kind::Audio => s.publish_audio_data(f.data, ts, droppable),
     }
+    .map_err(cse)?;
+    if let ClientSessionResult::OutboundResponse(p) = r {
+        out.extend_from_slice(&p.bytes);
+    }
+    Ok(())
 }
 
 async fn send_frame<W: AsyncWrite + Unpin>(s: &mut ClientSession, w: &mut W, f: Frame, sent: &std::sync::atomic::AtomicU64) -> Result<(), OutError> {

@@ -107,6 +107,9 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
     let mut guard: Option<PublishGuard> = None;
     let mut buf = vec![0u8; 64 * 1024];
     let peer_s = peer.to_string();
+    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_read = std::time::Instant::now();
     loop {
         let mut out = Vec::new();
         let mut close = None;
@@ -131,13 +134,24 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
             let _ = sock.flush().await;
             return Err(RtmpError::Refused(why));
         }
+        // One coarse watchdog tick instead of a timer per read: reads are the hot path.
         let limit = if guard.is_some() { Duration::from_secs(10) } else { IDLE_TIMEOUT };
-        let n = match read_some(&mut sock, &mut buf, limit).await {
-            Ok(n) => n,
-            // A peer that closes the socket after the handshake has simply finished.
-            Err(RtmpError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(e),
+        let n = tokio::select! {
+            r = sock.read(&mut buf) => match r {
+                // A peer that closes the socket after the handshake has simply finished.
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) => return Err(e.into()),
+            },
+            _ = watchdog.tick() => {
+                if last_read.elapsed() > limit {
+                    return Err(RtmpError::Timeout);
+                }
+                pending = Vec::new();
+                continue;
+            }
         };
+        last_read = std::time::Instant::now();
         pending = feed(&mut session, &buf[..n])?;
     }
 }

@@ -94,24 +94,21 @@ fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
                 .build(),
         );
     }
-    let removed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
-        let removed = removed.clone();
+        // Wake the bus loop when the caller leaves, so it can block instead of polling.
+        let bus = p.bus().ok_or("no bus")?;
         src.connect("caller-removed", false, move |_| {
-            removed.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = bus.post(gst::message::Application::new(gst::Structure::new_empty("caller-removed")));
             None
         });
     }
     p.set_state(gst::State::Playing).map_err(|e| format!("cannot start SRT listener on {addr}: {e}"))?;
     let bus = p.bus().ok_or("no bus")?;
     let result = loop {
-        if removed.load(std::sync::atomic::Ordering::SeqCst) {
-            break Ok(());
-        }
-        match bus.timed_pop(gst::ClockTime::from_mseconds(250)) {
+        match bus.timed_pop(gst::ClockTime::NONE) {
             None => continue,
             Some(msg) => match msg.view() {
-                gst::MessageView::Eos(_) => break Ok(()),
+                gst::MessageView::Eos(_) | gst::MessageView::Application(_) => break Ok(()),
                 gst::MessageView::Error(e) => break Err(format!("{}", e.error())),
                 _ => {}
             },
