@@ -292,12 +292,13 @@ impl Core {
     }
 
     async fn ticker(self: Arc<Self>) {
-        let mut t = tokio::time::interval(Duration::from_millis(250));
+        // Ingest events re-evaluate at once; this tick catches stalls (a socket open with no frames).
+        let mut t = tokio::time::interval(Duration::from_millis(500));
         let mut n = 0u64;
         loop {
             t.tick().await;
             n += 1;
-            if n % 4 == 0 {
+            if n % 2 == 0 {
                 self.ingest.sample_rates();
                 self.fanout.sample_rates();
             }
