@@ -45,7 +45,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
             tracing::info!("admin password set from ONAIR_ADMIN_PASSWORD");
         }
     }
-    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: cfg.encoder.clone(), media: Some(media.clone()), ..Settings::default() };
+    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: cfg.encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), ..Settings::default() };
     let core = Core::new(store, settings)?;
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;

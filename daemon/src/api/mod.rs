@@ -3,6 +3,7 @@ mod auth;
 mod destinations;
 pub mod error;
 mod live;
+mod slate;
 mod web;
 
 use std::sync::Arc;
@@ -52,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .route("/live/resume", post(live::resume))
         .route("/status", get(live::status))
         .route("/events", get(live::events))
+        .route(
+            "/slate",
+            get(slate::get).put(slate::put).delete(slate::delete).layer(DefaultBodyLimit::max(slate::MAX_IMAGE)),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_auth));
     let api = open.merge(guarded).fallback(|| async { ApiError::not_found() });
     Router::new()

@@ -72,11 +72,13 @@ pub struct Settings {
     pub encoder: String,
     /// The runtime that carries media (ingest and outputs); the caller's runtime when `None`.
     pub media: Option<tokio::runtime::Handle>,
+    /// Where the user's slate image lives (`<data dir>/slate.img`), if they uploaded one.
+    pub slate_image: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None }
+        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None, slate_image: None }
     }
 }
 
@@ -384,7 +386,18 @@ impl Core {
     fn start_slate(&self, p: Params) -> Option<Running> {
         let (tx, mut rx) = mpsc::channel(256);
         self.program.reset(Source::Slate);
-        match Generator::start(Look::Slate, p, tx) {
+        let look = match &self.settings.slate_image {
+            Some(path) if path.exists() => Look::Image(path.clone()),
+            _ => Look::Slate,
+        };
+        let started = Generator::start(look.clone(), p.clone(), tx.clone()).or_else(|e| {
+            if look == Look::Slate {
+                return Err(e);
+            }
+            self.emit(Event::Alert { level: "warning", message: format!("the slate image cannot be used ({e}); using the built-in slate") });
+            Generator::start(Look::Slate, p, tx)
+        });
+        match started {
             Ok(g) => {
                 let program = self.program.clone();
                 let task = tokio::spawn(async move {

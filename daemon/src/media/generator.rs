@@ -25,10 +25,12 @@ impl Default for Params {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Look {
     TestSignal,
     Slate,
+    /// The user's own still image (PNG or JPEG), scaled to the feed's size.
+    Image(std::path::PathBuf),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,11 +62,29 @@ fn encoder_desc(p: &Params) -> String {
     }
 }
 
-fn pipeline_desc(look: Look, p: &Params, has_text: bool) -> String {
+fn pipeline_desc(look: &Look, p: &Params, has_text: bool) -> String {
     let (pattern, label, wave) = match look {
         Look::TestSignal => ("smpte horizontal-speed=4", "onair test signal", "sine freq=1000 volume=0.1"),
         Look::Slate => ("solid-color foreground-color=0xff202830", "BE RIGHT BACK", "silence"),
+        Look::Image(_) => ("", "", "silence"),
     };
+    let source = match look {
+        Look::Image(path) => format!(
+            "filesrc location=\"{}\" ! decodebin ! videoconvert ! imagefreeze is-live=true ! videoscale add-borders=true \
+             ! videorate ! video/x-raw,width={w},height={h},framerate={fps}/1,pixel-aspect-ratio=1/1 ",
+            path.display().to_string().replace('"', ""),
+            w = p.width,
+            h = p.height,
+            fps = p.fps
+        ),
+        _ => format!(
+            "videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={w},height={h},framerate={fps}/1 ",
+            w = p.width,
+            h = p.height,
+            fps = p.fps
+        ),
+    };
+    let has_text = has_text && !matches!(look, Look::Image(_));
     let text = if has_text {
         format!(
             "! textoverlay text=\"{label}\" valignment=center halignment=center font-desc=\"Sans Bold {}\" ",
@@ -73,21 +93,17 @@ fn pipeline_desc(look: Look, p: &Params, has_text: bool) -> String {
     } else {
         String::new()
     };
-    let time = if has_text && look == Look::TestSignal {
+    let time = if has_text && *look == Look::TestSignal {
         "! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" "
     } else {
         ""
     };
     format!(
-        "videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={w},height={h},framerate={fps}/1 \
-         {text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! h264parse config-interval=-1 \
+        "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! h264parse config-interval=-1 \
          ! video/x-h264,stream-format=avc,alignment=au ! queue ! mux. \
          audiotestsrc is-live=true wave={wave} samplesperbuffer=1024 ! audio/x-raw,rate={rate},channels={ch} \
          ! audioconvert ! avenc_aac bitrate=128000 ! aacparse ! queue ! mux. \
          flvmux name=mux streamable=true latency=100000000 ! appsink name=sink sync=false max-buffers=64 drop=false",
-        w = p.width,
-        h = p.height,
-        fps = p.fps,
         enc = encoder_desc(p),
         rate = p.sample_rate,
         ch = p.channels,
@@ -98,7 +114,7 @@ impl Generator {
     /// Starts encoding; frames arrive on `tx` (dropped if the receiver falls behind).
     pub fn start(look: Look, params: Params, tx: mpsc::Sender<Frame>) -> Result<Self, GenError> {
         let has_text = gst::ElementFactory::find("textoverlay").is_some();
-        let desc = pipeline_desc(look, &params, has_text);
+        let desc = pipeline_desc(&look, &params, has_text);
         let pipeline = gst::parse::launch(&desc)
             .map_err(|e| GenError::Gst(e.to_string()))?
             .downcast::<gst::Pipeline>()
@@ -169,5 +185,35 @@ mod tests {
         }
         drop(g);
         assert!(vseq && aseq && key && audio > 5, "vseq={vseq} aseq={aseq} key={key} audio={audio}");
+    }
+
+    #[test]
+    fn a_user_image_becomes_a_slate_of_the_feed_size() {
+        gst::init().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("slate.png");
+        let st = std::process::Command::new("gst-launch-1.0")
+            .args(["-q", "videotestsrc", "num-buffers=1", "pattern=ball", "!", "video/x-raw,width=400,height=300", "!", "pngenc", "!", "filesink"])
+            .arg(format!("location={}", img.display()))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let (tx, mut rx) = mpsc::channel(512);
+        let p = Params { width: 320, height: 180, fps: 10, ..Params::default() };
+        let g = Generator::start(Look::Image(img), p, tx).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut size = None;
+        let mut frames = 0;
+        while std::time::Instant::now() < deadline && (size.is_none() || frames < 5) {
+            match rx.try_recv() {
+                Ok(f) if f.is_video() && f.is_sequence_header() => size = crate::media::avc::sps_info(&f.data).map(|x| (x.0, x.1)),
+                Ok(f) if f.is_video() => frames += 1,
+                Ok(_) => {}
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+        drop(g);
+        assert_eq!(size, Some((320, 180)));
+        assert!(frames >= 5);
     }
 }

@@ -1,0 +1,62 @@
+//! The user's own "be right back" image: upload checks, and it goes on air at the feed's size.
+use std::process::Command;
+use std::time::Duration;
+
+use onair_e2e::*;
+
+#[test]
+fn user_slate_image_upload_and_on_air() {
+    let mut d = Daemon::start();
+    let img = d.dir.path().join("brb.png");
+    let st = Command::new("gst-launch-1.0")
+        .args(["-q", "videotestsrc", "num-buffers=1", "pattern=ball", "!", "video/x-raw,width=800,height=600", "!", "pngenc", "!", "filesink"])
+        .arg(format!("location={}", img.display()))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let png = std::fs::read(&img).unwrap();
+    // Not an image / lying about the type / truncated / too big.
+    let r = d.raw("PUT", "/api/v1/slate", Some("hello"), Some("image/png"));
+    assert_eq!(r.status, 415, "{}", r.text);
+    let r = put_bytes(&d, &png[..200], "image/png");
+    assert!(r == 422 || r == 415, "truncated PNG refused, got {r}");
+    let big = vec![0x89u8; 9 << 20];
+    assert_eq!(put_bytes(&d, &big, "image/png"), 413);
+    assert_eq!(put_bytes(&d, &png, "image/png"), 200);
+    let back = ureq::get(&d.url("/api/v1/slate")).set("Cookie", &cookie(&mut d)).call().unwrap();
+    let mut got = vec![];
+    std::io::Read::read_to_end(&mut back.into_reader(), &mut got).unwrap();
+    assert_eq!(got, png);
+
+    let mut n = Nginx::start();
+    let id = d.add_destination("n", &n.url(), "sk_slate_0001");
+    let clip = clip(10, 640, 360, 30);
+    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
+    assert!(d.wait_ingest_connected());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"));
+    d.post("/api/v1/live/pause", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["on_air"] == "slate"));
+    std::thread::sleep(Duration::from_secs(2));
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    n.stop();
+    let p = probe(&n.recordings()[0]);
+    assert_eq!((p.width, p.height), (640, 360), "the image is scaled to the feed: {p:?}");
+    assert!(!d.log_text().contains("cannot be used"), "the image slate started");
+}
+
+fn cookie(d: &mut Daemon) -> String {
+    // Log in again on a fresh client to get a cookie for raw requests.
+    let r = ureq::post(&d.url("/api/v1/login")).send_json(serde_json::json!({"password": PASSWORD})).unwrap();
+    r.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
+}
+
+fn put_bytes(d: &Daemon, body: &[u8], ct: &str) -> u16 {
+    let r = ureq::post(&d.url("/api/v1/login")).send_json(serde_json::json!({"password": PASSWORD})).unwrap();
+    let c = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    match ureq::put(&d.url("/api/v1/slate")).set("Cookie", &c).set("X-Requested-With", "onair").set("Content-Type", ct).send_bytes(body) {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(s, _)) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
