@@ -17,9 +17,9 @@ pub struct Cli {
     /// RTMP ingest address.
     #[arg(long, env = "ONAIR_RTMP")]
     pub rtmp: Option<SocketAddr>,
-    /// SRT ingest address (listener).
+    /// SRT ingest address (listener), or `off`.
     #[arg(long, env = "ONAIR_SRT")]
-    pub srt: Option<SocketAddr>,
+    pub srt: Option<String>,
     /// Hardware backend: sim, rpi or none.
     #[arg(long, env = "ONAIR_HW")]
     pub hw: Option<String>,
@@ -39,7 +39,7 @@ pub struct Cli {
 pub struct FileConfig {
     pub http: Option<SocketAddr>,
     pub rtmp: Option<SocketAddr>,
-    pub srt: Option<SocketAddr>,
+    pub srt: Option<String>,
     pub hw: Option<String>,
     pub feed_grace_s: Option<u64>,
     pub encoder: Option<String>,
@@ -51,7 +51,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub http: SocketAddr,
     pub rtmp: SocketAddr,
-    pub srt: SocketAddr,
+    /// `None` when SRT ingest is off (libsrt polls even when idle; a box that never takes SRT can save it).
+    pub srt: Option<SocketAddr>,
     pub hw: String,
     pub feed_grace_s: u64,
     pub encoder: String,
@@ -64,6 +65,8 @@ pub enum ConfigError {
     File { path: String, msg: String },
     #[error("--hw must be sim, rpi or none, not {0:?}")]
     Hw(String),
+    #[error("--srt must be an address like 0.0.0.0:9000 or `off`, not {0:?}")]
+    Srt(String),
 }
 
 impl Config {
@@ -86,7 +89,11 @@ impl Config {
             data_dir: cli.data_dir,
             http: cli.http.or(file.http).unwrap_or_else(|| "0.0.0.0:8080".parse().unwrap()),
             rtmp: cli.rtmp.or(file.rtmp).unwrap_or_else(|| "0.0.0.0:1935".parse().unwrap()),
-            srt: cli.srt.or(file.srt).unwrap_or_else(|| "0.0.0.0:9000".parse().unwrap()),
+            srt: match cli.srt.or(file.srt).as_deref() {
+                None => Some("0.0.0.0:9000".parse().unwrap()),
+                Some("off") => None,
+                Some(a) => Some(a.parse().map_err(|_| ConfigError::Srt(a.to_string()))?),
+            },
             hw,
             feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
             encoder: cli.encoder.or(file.encoder).unwrap_or_else(|| "x264enc".into()),
@@ -108,7 +115,10 @@ mod tests {
         let c = Config::resolve(cli).unwrap();
         assert_eq!(c.http.port(), 4000);
         assert_eq!(c.rtmp.port(), 2000);
-        assert_eq!(c.srt.port(), 9000);
+        assert_eq!(c.srt.map(|a| a.port()), Some(9000));
+        let off = Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--srt", "off"])).unwrap();
+        assert_eq!(off.srt, None);
+        assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--srt", "nine"])).is_err());
         assert_eq!(c.feed_grace_s, 60);
         std::fs::write(dir.path().join("onair.toml"), "bogus = 1\n").unwrap();
         assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).is_err());

@@ -57,10 +57,12 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
             Err(e) => tracing::error!("rtmp listener: {e}"),
         }
     });
-    tokio::spawn(onair::ingest::srt::serve(cfg.srt, core.ingest.clone()));
+    if let Some(srt) = cfg.srt {
+        tokio::spawn(onair::ingest::srt::serve(srt, core.ingest.clone()));
+    }
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
-    tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = %cfg.srt, hw = %cfg.hw, "onaird ready");
+    tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = ?cfg.srt, hw = %cfg.hw, "onaird ready");
     let app = api::router(AppState { core: core.clone(), cfg: Arc::new(cfg) });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = tokio::spawn(async move {

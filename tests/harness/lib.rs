@@ -111,7 +111,7 @@ impl Daemon {
             .arg(self.data_dir())
             .args(["--http", &format!("127.0.0.1:{}", self.http)])
             .args(["--rtmp", &format!("127.0.0.1:{}", self.rtmp)])
-            .args(["--srt", &format!("127.0.0.1:{}", self.srt)])
+            .args(if self.extra.iter().any(|a| a == "--srt") { vec![] } else { vec!["--srt".to_string(), format!("127.0.0.1:{}", self.srt)] })
             .args(["--hw", "sim", "--public-host", "127.0.0.1"])
             .args(&self.extra)
             .env("ONAIR_ADMIN_PASSWORD", PASSWORD)

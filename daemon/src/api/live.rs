@@ -40,7 +40,7 @@ pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
     let host = &st.cfg.public_host;
     axum::Json(serde_json::json!({
         "rtmp_url": format!("rtmp://{host}:{}/live", st.cfg.rtmp.port()),
-        "srt_url": format!("srt://{host}:{}?streamid={key}", st.cfg.srt.port()),
+        "srt_url": st.cfg.srt.map(|a| format!("srt://{host}:{}?streamid={key}", a.port())),
         "key": key,
         "connected": s.connected,
         "proto": s.proto,
