@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
 # Runs every test: unit and end-to-end (real ffmpeg, nginx-rtmp, ...), then each suite in tests/suites/.
 # Installs what is missing first. Benchmarks, soak and image boot tests have their own commands.
-set -euo pipefail
+# A suite script prints a line "N passed, N failed" at its end; the totals close the run.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+set -e
 scripts/install-deps.sh run test
 if [ -f web/package.json ]; then
   scripts/build-web.sh
 fi
 cargo build --locked --bins
-cargo test --locked --workspace --no-fail-fast -- --test-threads="${ONAIR_TEST_THREADS:-2}"
+set +e
+log=$(mktemp)
+status=0
+cargo test --locked --workspace --lib --bins --tests --no-fail-fast -- --test-threads="${ONAIR_TEST_THREADS:-2}" 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 for suite in tests/suites/*.sh; do
   [ -e "$suite" ] || continue
   echo "== $suite"
-  bash "$suite"
+  bash "$suite" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 done
+passed=$(grep -oE '[0-9]+ passed' "$log" | grep -oE '[0-9]+' | paste -sd+ - | bc)
+failed=$(grep -oE '[0-9]+ failed' "$log" | grep -oE '[0-9]+' | paste -sd+ - | bc)
+rm -f "$log"
+echo "total: ${passed:-0} passed, ${failed:-0} failed"
+exit $status
