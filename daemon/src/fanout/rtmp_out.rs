@@ -15,7 +15,7 @@ use super::{Feed, Gate, OutError};
 use crate::media::{Frame, Kind};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const STALL: Duration = Duration::from_secs(15);
+const STALL: Duration = Duration::from_secs(10);
 
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
