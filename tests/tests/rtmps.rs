@@ -22,11 +22,18 @@ fn rtmps_destination_with_certificate_check() {
     let (cert, key, ca) = (p("cert.pem"), p("key.pem"), p("ca.pem"));
     let mut n = Nginx::start();
     let tls_port = free_port();
-    let mut socat = Command::new("socat")
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _socat = Kill(Command::new("socat")
         .arg(format!("openssl-listen:{tls_port},bind=127.0.0.1,reuseaddr,fork,cert={cert},key={key},verify=0"))
         .arg(format!("tcp:127.0.0.1:{}", n.port))
         .stdout(Stdio::null()).stderr(Stdio::null())
-        .spawn().expect("socat");
+        .spawn().expect("socat"));
     assert!(wait_until(Duration::from_secs(5), || std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_ok()));
     let clip = clip(10, 640, 360, 30);
     let mut d = Daemon::start_full(&[], &[("ONAIR_EXTRA_CA_FILE", ca.as_str())]);
@@ -42,8 +49,6 @@ fn rtmps_destination_with_certificate_check() {
     std::thread::sleep(Duration::from_secs(3));
     d.post("/api/v1/live/stop", serde_json::json!({}));
     n.stop();
-    let _ = socat.kill();
-    let _ = socat.wait();
     let recs = n.recordings();
     assert_eq!(recs.len(), 1, "{recs:?}");
     let p = probe(&recs[0]);
