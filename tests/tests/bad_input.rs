@@ -195,3 +195,20 @@ fn committed_destinations_survive_kill_9_mid_write() {
     let t = d.get(&format!("/api/v1/destinations/{}", committed[0]));
     assert_eq!(t["stream_key_set"], true);
 }
+
+#[test]
+fn cookie_sessions_need_the_csrf_header_for_changes() {
+    let d = Daemon::start();
+    let r = ureq::post(&d.url("/api/v1/login")).send_json(serde_json::json!({"password": PASSWORD})).unwrap();
+    let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    assert!(r.header("set-cookie").unwrap().contains("HttpOnly"));
+    // Reading works with the cookie alone; a change without the header is refused.
+    assert_eq!(ureq::get(&d.url("/api/v1/destinations")).set("Cookie", &cookie).call().unwrap().status(), 200);
+    let body = serde_json::json!({"name": "x", "platform": "twitch", "stream_key": "k_1234567890"});
+    match ureq::post(&d.url("/api/v1/destinations")).set("Cookie", &cookie).send_json(body.clone()) {
+        Err(ureq::Error::Status(403, r)) => assert_eq!(r.into_json::<serde_json::Value>().unwrap()["error"]["code"], "csrf"),
+        other => panic!("expected 403, got {:?}", other.map(|r| r.status())),
+    }
+    let ok = ureq::post(&d.url("/api/v1/destinations")).set("Cookie", &cookie).set("X-Requested-With", "onair").send_json(body).unwrap();
+    assert_eq!(ok.status(), 201);
+}

@@ -33,11 +33,17 @@ pub fn authenticated(st: &AppState, headers: &HeaderMap) -> bool {
 }
 
 pub async fn require_auth(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if authenticated(&st, req.headers()) {
-        next.run(req).await
-    } else {
-        ApiError::unauthorized().into_response()
+    if !authenticated(&st, req.headers()) {
+        return ApiError::unauthorized().into_response();
     }
+    // CSRF: a cross-site form or fetch cannot set a custom header without a CORS preflight, which
+    // the box never grants. Cookie sessions must send it on state changes; bearer tokens are not
+    // sent by browsers on their own, so they are exempt.
+    let safe = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    if !safe && bearer(req.headers()).is_none() && req.headers().get("x-requested-with").is_none() {
+        return ApiError::new(StatusCode::FORBIDDEN, "csrf", "state-changing requests need the X-Requested-With header").into_response();
+    }
+    next.run(req).await
 }
 
 #[derive(Deserialize)]

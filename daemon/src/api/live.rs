@@ -79,8 +79,17 @@ async fn feed(st: AppState, mut sock: WebSocket) {
     if sock.send(Message::Text(hello.to_string().into())).await.is_err() {
         return;
     }
+    // Bitrates and counters change every second without an event: send the whole status as often.
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
+            _ = tick.tick() => {
+                let s = serde_json::json!({"type": "status", "status": st.core.status()});
+                if sock.send(Message::Text(s.to_string().into())).await.is_err() {
+                    return;
+                }
+            }
             e = rx.recv() => match e {
                 Ok(e) => {
                     let Ok(txt) = serde_json::to_string(&e) else { continue };
