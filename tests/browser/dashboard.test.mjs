@@ -1,0 +1,99 @@
+// The streamer's path through the dashboard in a real browser against the real box.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { browser, root, startDaemon, startNginx } from "./harness.mjs";
+
+const artifacts = join(root, "tests/artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+test("set password, add two destinations, go live on the test signal, stop one, reload", { timeout: 120000 }, async () => {
+  const box = await startDaemon();
+  const [a, b] = [await startNginx(), await startNginx()];
+  const br = await browser();
+  try {
+    const page = await br.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on("dialog", (d) => d.accept());
+    await page.goto(box.url);
+    // First visit: choose the password.
+    await page.getByTestId("password").fill("a-strong-password");
+    await page.getByTestId("setup").click();
+    await page.getByTestId("headline").waitFor();
+    // Log out and back in.
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByTestId("password").fill("a-strong-password");
+    await page.getByTestId("login").click();
+    await page.getByTestId("headline").waitFor();
+    for (const [name, n] of [["Alpha", a], ["Bravo", b]]) {
+      await page.getByTestId("platform").selectOption("custom");
+      await page.getByTestId("dest-name").fill(name);
+      await page.getByTestId("dest-url").fill(n.url);
+      await page.getByTestId("dest-key").fill(`sk_${name}_0123456789`);
+      await page.getByTestId("add").click();
+      await page.locator("[data-testid=destination-card]", { hasText: name }).waitFor();
+    }
+    await page.getByTestId("test-signal").check();
+    await page.locator(".ingest-state.on").waitFor({ timeout: 20000 });
+    await page.getByTestId("go-live").click();
+    const card = (name) => page.locator("[data-testid=destination-card]", { hasText: name });
+    for (const name of ["Alpha", "Bravo"]) {
+      await card(name).locator("[data-state=live]").waitFor({ timeout: 20000 });
+    }
+    // Non-zero bitrate shown on both cards.
+    await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=dest-kbps]")].every((e) => !e.textContent.startsWith("0 ")), null, { timeout: 10000 });
+    await page.screenshot({ path: join(artifacts, "dashboard-live.png"), fullPage: true });
+    assert.match(await page.getByTestId("headline").textContent(), /LIVE/);
+    // Stop one: it goes idle, the other stays live.
+    await card("Bravo").getByRole("button", { name: "Stop" }).click();
+    await card("Bravo").locator("[data-state=idle]").waitFor({ timeout: 10000 });
+    assert.equal(await card("Alpha").getByTestId("dest-state").getAttribute("data-state"), "live");
+    // A reload shows the same truth.
+    await page.reload();
+    await card("Alpha").locator("[data-state=live]").waitFor({ timeout: 10000 });
+    await card("Bravo").locator("[data-state=idle]").waitFor({ timeout: 10000 });
+    // Narrow layout (phone, OBS dock) still shows the controls.
+    await page.setViewportSize({ width: 380, height: 800 });
+    await page.screenshot({ path: join(artifacts, "dashboard-phone.png"), fullPage: true });
+    assert.ok(await page.getByTestId("stop").isVisible());
+    await page.getByTestId("stop").click();
+    await page.locator(".headline.off").waitFor({ timeout: 10000 });
+    assert.equal(a.recordings().length, 1);
+  } finally {
+    await br.close();
+    box.stop();
+    a.stop();
+    b.stop();
+  }
+});
+
+test("the event feed delivers a state change to a connected client", { timeout: 60000 }, async () => {
+  const box = await startDaemon({ password: "feed-password-1" });
+  const br = await browser();
+  try {
+    const page = await br.newPage();
+    await page.goto(box.url);
+    await page.getByTestId("password").fill("feed-password-1");
+    await page.getByTestId("login").click();
+    await page.getByTestId("headline").waitFor();
+    // Open a raw feed in the page and time an event caused by an API call.
+    const delay = await page.evaluate(async () => {
+      const ws = new WebSocket(`ws://${location.host}/api/v1/events`);
+      await new Promise((r) => (ws.onopen = r));
+      const got = new Promise((r) => {
+        ws.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type === "ingest" && m.connected) r(performance.now());
+        };
+      });
+      const t0 = performance.now();
+      await fetch("/api/v1/ingest/test-signal", { method: "POST", headers: { "Content-Type": "application/json", "X-Requested-With": "onair" }, body: JSON.stringify({ enabled: true }) });
+      return (await got) - t0;
+    });
+    console.log(`state change reached the WebSocket client after ${delay.toFixed(1)} ms`);
+    assert.ok(delay >= 0);
+  } finally {
+    await br.close();
+    box.stop();
+  }
+});

@@ -1,0 +1,70 @@
+// Real processes for browser tests: onaird, nginx-rtmp destinations, headless Chromium.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+export const root = resolve(import.meta.dirname, "../..");
+const children = [];
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+export function freePort() {
+  return new Promise((ok) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  });
+}
+
+async function waitPort(port, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((r) => {
+      const c = net.connect(port, "127.0.0.1", () => (c.end(), r(true)));
+      c.on("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+export async function startDaemon({ password } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "onair-web-"));
+  const [http, rtmp] = [await freePort(), await freePort()];
+  const env = { ...process.env, RUST_LOG: "info", NO_COLOR: "1" };
+  if (password) env.ONAIR_ADMIN_PASSWORD = password;
+  const bin = process.env.ONAIR_BIN ?? join(root, "target/debug/onaird");
+  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1"], { env, stdio: "ignore" });
+  children.push(child);
+  await waitPort(http);
+  return { url: `http://127.0.0.1:${http}`, http, rtmp, dir, child, stop: () => child.kill("SIGKILL") };
+}
+
+export async function startNginx() {
+  const dir = mkdtempSync(join(tmpdir(), "onair-nginx-"));
+  mkdirSync(join(dir, "rec"));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+daemon off; master_process off; error_log ${dir}/error.log info; pid ${dir}/nginx.pid;
+events { worker_connections 64; }
+rtmp { server { listen 127.0.0.1:${port}; application app { live on; record all; record_path ${dir}/rec; record_unique on; } } }
+`,
+  );
+  const child = spawn("nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { stdio: "ignore" });
+  children.push(child);
+  await waitPort(port);
+  return { url: `rtmp://127.0.0.1:${port}/app`, port, recordings: () => readdirSync(join(dir, "rec")), stop: () => child.kill("SIGKILL") };
+}
+
+export async function browser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}

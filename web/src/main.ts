@@ -1,0 +1,286 @@
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { api, ApiError } from "./api";
+import { connectFeed, type FeedState } from "./events";
+import { bytes, duration, headline, kbps, maskKey, pushSample, stateLabel, type DestState } from "./format";
+
+const app = document.getElementById("app")!;
+const esc = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function toast(msg: string, tone: "info" | "bad" = "info") {
+  let box = document.querySelector(".toasts");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "toasts";
+    document.body.append(box);
+  }
+  const t = document.createElement("div");
+  t.className = `toast ${tone}`;
+  t.textContent = msg;
+  box.append(t);
+  setTimeout(() => t.remove(), 6000);
+}
+
+async function run(fn: () => Promise<unknown>) {
+  try {
+    await fn();
+  } catch (e) {
+    toast(e instanceof ApiError ? e.message : String(e), "bad");
+  }
+}
+
+async function boot() {
+  const s = await api<{ setup_required: boolean; authenticated: boolean }>("GET", "/session");
+  if (s.setup_required) return passwordPage(true);
+  if (!s.authenticated) return passwordPage(false);
+  dashboard();
+}
+
+function passwordPage(setup: boolean) {
+  app.innerHTML = `
+    <form class="auth card" data-testid="auth-form">
+      <h1>on<span>air</span></h1>
+      <p>${setup ? "Welcome. Choose the admin password for this box." : "Log in to the box."}</p>
+      <input type="password" name="password" data-testid="password" placeholder="Password" autocomplete="${setup ? "new-password" : "current-password"}" required minlength="${setup ? 8 : 1}" autofocus />
+      <button class="primary" data-testid="${setup ? "setup" : "login"}">${setup ? "Set password" : "Log in"}</button>
+    </form>`;
+  app.querySelector("form")!.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const password = (app.querySelector("input") as HTMLInputElement).value;
+    run(async () => {
+      await api("POST", setup ? "/setup" : "/login", { password });
+      dashboard();
+    });
+  });
+}
+
+interface Dest {
+  id: number;
+  name: string;
+  platform: string;
+  state: DestState;
+  kbps: number;
+  bytes_sent: number;
+  reconnects: number;
+  dropped_frames: number;
+  uptime_s: number;
+  last_error: string | null;
+  viewers: number | null;
+  enabled: boolean;
+}
+
+const cards = new Map<number, { el: HTMLElement; plot: uPlot; series: number[] }>();
+let presets: { platform: string; url: string | null }[] = [];
+
+function dashboard() {
+  app.innerHTML = `
+    <header class="top">
+      <div class="brand">on<span>air</span></div>
+      <div class="headline off" data-testid="headline">OFF AIR</div>
+      <div class="clock" data-testid="duration">—</div>
+      <div class="feed-state" data-testid="feed-state"></div>
+      <button class="ghost" data-act="logout">Log out</button>
+    </header>
+    <section class="controls">
+      <button class="golive" data-act="go" data-testid="go-live">Go Live</button>
+      <button class="pause" data-act="pause" data-testid="pause">Pause</button>
+      <button class="stop" data-act="stop" data-testid="stop">Stop</button>
+      <label class="switch"><input type="checkbox" data-act="testsig" data-testid="test-signal" /> Test signal</label>
+    </section>
+    <main class="grid">
+      <section class="card ingest" data-testid="ingest-card">
+        <h2>Program feed</h2>
+        <div class="ingest-state"></div>
+        <dl class="ingest-info"></dl>
+        <div class="ingest-url">
+          <label>Server <code data-field="rtmp_url"></code> <button class="ghost small" data-copy="rtmp_url">Copy</button></label>
+          <label>Key <code data-field="key"></code> <button class="ghost small" data-copy="key">Copy</button> <button class="ghost small" data-act="rotate">Rotate</button></label>
+        </div>
+      </section>
+      <section class="dests" data-testid="destinations"></section>
+      <section class="card add">
+        <h2>Add destination</h2>
+        <form data-testid="add-destination">
+          <select name="platform" data-testid="platform"></select>
+          <input name="name" placeholder="Name" required maxlength="100" data-testid="dest-name" />
+          <input name="url" placeholder="Server URL" data-testid="dest-url" />
+          <input name="stream_key" type="password" placeholder="Stream key" autocomplete="off" data-testid="dest-key" />
+          <button class="primary" data-testid="add">Add</button>
+        </form>
+      </section>
+    </main>`;
+  app.addEventListener("click", onClick);
+  const form = app.querySelector<HTMLFormElement>("[data-testid=add-destination]")!;
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    run(async () => {
+      await api("POST", "/destinations", {
+        name: f.get("name"),
+        platform: f.get("platform"),
+        url: f.get("url") || undefined,
+        stream_key: f.get("stream_key") || "",
+        enabled: true,
+      });
+      form.reset();
+      fillUrl();
+      refresh();
+    });
+  });
+  const sel = form.querySelector("select")!;
+  sel.addEventListener("change", fillUrl);
+  api<typeof presets>("GET", "/platforms/presets").then((p) => {
+    presets = p;
+    sel.innerHTML = p.map((x) => `<option value="${esc(x.platform)}">${esc(x.platform)}</option>`).join("");
+    fillUrl();
+  });
+  app.querySelector<HTMLInputElement>("[data-act=testsig]")!.addEventListener("change", (e) => {
+    run(() => api("POST", "/ingest/test-signal", { enabled: (e.target as HTMLInputElement).checked }));
+  });
+  refresh();
+  loadIngest();
+  connectFeed(onEvent, onFeed);
+}
+
+function fillUrl() {
+  const form = app.querySelector<HTMLFormElement>("[data-testid=add-destination]")!;
+  const p = presets.find((x) => x.platform === (form.platform as any).value);
+  (form.url as HTMLInputElement).value = p?.url ?? "";
+  (form.url as HTMLInputElement).placeholder = p?.url ? "" : "rtmp://, rtmps:// or srt://";
+}
+
+let ingest: any = {};
+async function loadIngest() {
+  ingest = await api("GET", "/ingest");
+  app.querySelector("[data-field=rtmp_url]")!.textContent = ingest.rtmp_url;
+  app.querySelector("[data-field=key]")!.textContent = maskKey(ingest.key);
+}
+
+async function refresh() {
+  render(await api("GET", "/status"));
+}
+
+function onFeed(s: FeedState) {
+  const el = app.querySelector("[data-testid=feed-state]");
+  if (!el) return;
+  el.className = `feed-state ${s}`;
+  el.textContent = s === "open" ? "" : s === "connecting" ? "Connecting to the box…" : "Disconnected from the box — reconnecting…";
+}
+
+function onEvent(m: any) {
+  if (m.type === "status") return render(m.status);
+  if (m.type === "alert") toast(m.message, m.level === "error" ? "bad" : "info");
+  if (m.type === "ingest_refused") toast(`Refused a publisher: ${m.reason}`, "bad");
+  refresh();
+}
+
+function onClick(e: Event) {
+  const b = (e.target as HTMLElement).closest<HTMLElement>("[data-act],[data-copy]");
+  if (!b) return;
+  const act = b.dataset.act;
+  if (b.dataset.copy) {
+    navigator.clipboard?.writeText(ingest[b.dataset.copy] ?? "");
+    return toast("Copied");
+  }
+  const id = b.closest<HTMLElement>("[data-id]")?.dataset.id;
+  if (act === "go") run(() => api("POST", "/live/start").then(render));
+  if (act === "pause") run(() => api("POST", b.dataset.paused === "1" ? "/live/resume" : "/live/pause").then(render));
+  if (act === "stop" && confirm("Stop the show on every destination?")) run(() => api("POST", "/live/stop").then(render));
+  if (act === "rotate" && confirm("Rotate the ingest key? OBS must be given the new key.")) run(() => api("POST", "/ingest/rotate-key").then(loadIngest));
+  if (act === "dstart") run(() => api("POST", `/destinations/${id}/start`).then(refresh));
+  if (act === "dstop") run(() => api("POST", `/destinations/${id}/stop`).then(refresh));
+  if (act === "ddelete" && confirm("Remove this destination?")) run(() => api("DELETE", `/destinations/${id}`).then(refresh));
+  if (act === "logout") run(() => api("POST", "/logout").then(() => location.reload()));
+}
+
+function render(s: any) {
+  const dests: Dest[] = s.destinations ?? [];
+  const h = headline(s.live, s.paused, dests.filter((d) => d.state !== "idle").map((d) => d.state));
+  const hl = app.querySelector<HTMLElement>("[data-testid=headline]");
+  if (!hl) return;
+  hl.textContent = h.text;
+  hl.className = `headline ${h.tone}`;
+  app.querySelector("[data-testid=duration]")!.textContent = s.live ? duration(s.duration_s) : "—";
+  const pause = app.querySelector<HTMLElement>("[data-act=pause]")!;
+  pause.textContent = s.paused ? "Resume" : "Pause";
+  pause.dataset.paused = s.paused ? "1" : "0";
+  (app.querySelector("[data-act=go]") as HTMLButtonElement).disabled = s.live;
+  (app.querySelector("[data-act=stop]") as HTMLButtonElement).disabled = !s.live;
+  (pause as HTMLButtonElement).disabled = !s.live;
+  (app.querySelector("[data-act=testsig]") as HTMLInputElement).checked = !!s.test_signal;
+  const i = s.ingest ?? {};
+  const st = app.querySelector(".ingest-state")!;
+  const on = i.connected || i.proto === "test-signal";
+  st.className = `ingest-state ${on ? "on" : "off"}`;
+  st.textContent = i.connected ? `Connected (${String(i.proto).toUpperCase()})` : i.proto === "test-signal" ? "Test signal" : "No feed";
+  const v = i.video ?? {};
+  const a = i.audio ?? {};
+  app.querySelector(".ingest-info")!.innerHTML = on
+    ? `<dt>Video</dt><dd>${esc(v.codec)} ${v.width}×${v.height} · ${Number(v.fps ?? 0).toFixed(1)} fps · ${kbps(v.kbps)}</dd>
+       <dt>Audio</dt><dd>${esc(a.codec)} ${a.sample_rate} Hz · ${a.channels} ch · ${kbps(a.kbps)}</dd>
+       <dt>On air</dt><dd>${esc(s.on_air)}</dd>`
+    : `<dt>Point OBS at</dt><dd>the server and key below (Settings → Stream → Custom)</dd>`;
+  renderDests(dests);
+}
+
+function renderDests(dests: Dest[]) {
+  const box = app.querySelector<HTMLElement>("[data-testid=destinations]")!;
+  const seen = new Set<number>();
+  for (const d of dests) {
+    seen.add(d.id);
+    let c = cards.get(d.id);
+    if (!c) {
+      const el = document.createElement("article");
+      el.className = "card dest";
+      el.dataset.id = String(d.id);
+      el.dataset.testid = "destination-card";
+      el.innerHTML = `
+        <div class="dest-head"><span class="platform"></span><h3></h3><span class="badge" data-testid="dest-state"></span></div>
+        <div class="spark"></div>
+        <div class="dest-stats"></div>
+        <div class="dest-error"></div>
+        <div class="dest-actions">
+          <button class="small" data-act="dstart">Start</button>
+          <button class="small" data-act="dstop">Stop</button>
+          <button class="ghost small" data-act="ddelete">Remove</button>
+        </div>`;
+      box.append(el);
+      const plot = new uPlot(
+        { width: 260, height: 48, legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }], scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, 1000)] } }, series: [{}, { stroke: "#3ddc84", fill: "rgba(61,220,132,.15)", width: 2, points: { show: false } }] },
+        [[], []],
+        el.querySelector<HTMLElement>(".spark")!,
+      );
+      c = { el, plot, series: [] };
+      cards.set(d.id, c);
+    }
+    c.series = pushSample(c.series, d.kbps);
+    c.plot.setData([c.series.map((_, i) => i), c.series]);
+    c.el.querySelector(".platform")!.textContent = d.platform;
+    c.el.querySelector("h3")!.textContent = d.name;
+    const badge = c.el.querySelector<HTMLElement>(".badge")!;
+    badge.textContent = stateLabel[d.state] ?? d.state;
+    badge.className = `badge ${d.state}`;
+    badge.dataset.state = d.state;
+    c.el.querySelector(".dest-stats")!.innerHTML = `
+      <span data-testid="dest-kbps">${kbps(d.kbps)}</span>
+      <span>up ${duration(d.uptime_s)}</span>
+      <span>${d.reconnects} reconnect${d.reconnects === 1 ? "" : "s"}</span>
+      <span>${bytes(d.bytes_sent)}</span>
+      ${d.viewers != null ? `<span>${d.viewers} viewers</span>` : ""}`;
+    c.el.querySelector(".dest-error")!.textContent = d.last_error && d.state !== "live" ? d.last_error : "";
+  }
+  for (const [id, c] of cards) {
+    if (!seen.has(id)) {
+      c.plot.destroy();
+      c.el.remove();
+      cards.delete(id);
+    }
+  }
+  if (!dests.length && !box.querySelector(".empty")) box.innerHTML = `<p class="empty card">No destinations yet. Add Twitch, YouTube, Facebook, TikTok, Instagram or any RTMP/SRT server.</p>`;
+  if (dests.length) box.querySelector(".empty")?.remove();
+}
+
+boot().catch((e) => {
+  app.innerHTML = `<p class="card">Cannot reach the box: ${esc(e)}</p>`;
+});
