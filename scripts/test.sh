@@ -21,8 +21,10 @@ for suite in tests/suites/*.sh; do
   bash "$suite" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 done
-passed=$(grep -oE '[0-9]+ passed' "$log" | grep -oE '[0-9]+' | paste -sd+ - | bc)
-failed=$(grep -oE '[0-9]+ failed' "$log" | grep -oE '[0-9]+' | paste -sd+ - | bc)
+# cargo's "test result:" lines and each suite's closing "name: N passed, N failed" line.
+sums=$(grep -E '^test result:|^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$log")
+passed=$(echo "$sums" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' | paste -sd+ - | bc)
+failed=$(echo "$sums" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | paste -sd+ - | bc)
 rm -f "$log"
 echo "total: ${passed:-0} passed, ${failed:-0} failed"
 exit $status
