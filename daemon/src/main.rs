@@ -63,7 +63,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
     tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = ?cfg.srt, hw = %cfg.hw, "onaird ready");
-    let app = api::router(AppState { core: core.clone(), cfg: Arc::new(cfg) });
+    let app = api::router(AppState::new(core.clone(), Arc::new(cfg))).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = tokio::spawn(async move {
         let mut rx = stop_rx;

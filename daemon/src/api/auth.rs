@@ -1,5 +1,8 @@
 //! Login (HttpOnly session cookie), first-run set-up, API tokens, and the guard for everything else.
-use axum::extract::{Path, Request, State};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +13,15 @@ use super::AppState;
 use crate::store::auth::SESSION_TTL_S;
 
 pub const COOKIE: &str = "onair_session";
+
+pub type LoginLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
+/// Five tries at once per address, then one every six seconds: guessing stays hopeless, and the
+/// owner who mistyped is back in within seconds.
+pub fn login_limiter() -> LoginLimiter {
+    let q = governor::Quota::per_minute(NonZeroU32::new(10).unwrap()).allow_burst(NonZeroU32::new(5).unwrap());
+    governor::RateLimiter::keyed(q)
+}
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
@@ -55,7 +67,14 @@ fn session_cookie(token: &str, max_age: i64) -> String {
     format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
 }
 
-pub async fn login(State(st): State<AppState>, Json(p): Json<Password>) -> Result<Response, ApiError> {
+pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(p): Json<Password>) -> Result<Response, ApiError> {
+    if let Err(not_until) = st.login_limit.check_key(&peer.ip()) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let secs = wait.as_secs().max(1);
+        let mut r = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many login attempts; try again in {secs} s")).into_response();
+        r.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        return Ok(r);
+    }
     if !st.core.store.has_admin()? {
         return Err(ApiError::new(StatusCode::CONFLICT, "setup_required", "no admin password yet: POST /api/v1/setup"));
     }

@@ -3,6 +3,7 @@ mod auth;
 mod destinations;
 pub mod error;
 mod live;
+mod metrics;
 mod slate;
 mod web;
 
@@ -23,6 +24,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct AppState {
     pub core: Arc<Core>,
     pub cfg: Arc<Config>,
+    pub login_limit: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(core: Arc<Core>, cfg: Arc<Config>) -> Self {
+        AppState { core, cfg, login_limit: Arc::new(auth::login_limiter()) }
+    }
 }
 
 pub fn parse_id(s: &str) -> Result<i64, ApiError> {
@@ -52,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/live/pause", post(live::pause))
         .route("/live/resume", post(live::resume))
         .route("/status", get(live::status))
+        .route("/metrics", get(metrics::metrics))
         .route("/events", get(live::events))
         .route(
             "/slate",

@@ -1,0 +1,54 @@
+//! API behaviour beyond the relay: login rate limiting, metrics, profiles.
+use std::time::Duration;
+
+use onair_e2e::*;
+
+fn login(d: &Daemon, pw: &str) -> (u16, serde_json::Value, Option<String>) {
+    match ureq::post(&d.url("/api/v1/login")).send_json(serde_json::json!({"password": pw})) {
+        Ok(r) => (r.status(), r.into_json().unwrap_or_default(), None),
+        Err(ureq::Error::Status(s, r)) => {
+            let ra = r.header("retry-after").map(str::to_string);
+            (s, r.into_json().unwrap_or_default(), ra)
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn a_burst_of_wrong_passwords_is_rate_limited_and_the_owner_gets_back_in() {
+    let d = Daemon::start(); // one login used by the harness
+    let mut limited = 0;
+    for _ in 0..10 {
+        let (s, body, retry) = login(&d, "guess");
+        assert!(s == 401 || s == 429, "{s}");
+        if s == 429 {
+            limited += 1;
+            assert_eq!(body["error"]["code"], "rate_limited");
+            assert!(retry.is_some_and(|r| r.parse::<u64>().unwrap() >= 1));
+        }
+    }
+    assert!(limited >= 5, "most of a burst of 10 is refused: {limited}");
+    // The right password works again once the limiter lets a try through (about 6 s).
+    assert!(wait_until(Duration::from_secs(20), || login(&d, PASSWORD).0 == 200));
+}
+
+#[test]
+fn metrics_in_prometheus_text_format() {
+    let mut d = Daemon::start();
+    let n = Nginx::start();
+    let id = d.add_destination("metrics dest", &n.url(), "sk_metrics_0001");
+    d.post("/api/v1/ingest/test-signal", serde_json::json!({"enabled": true}));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/ingest")["proto"] == "test-signal"));
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["kbps"].as_u64() > Some(0)));
+    let r = d.request("GET", "/api/v1/metrics", None);
+    assert_eq!(r.status, 200);
+    let t = r.text;
+    assert!(t.contains("onair_live 1"), "{t}");
+    assert!(t.contains(&format!("onair_destination_state{{id=\"{id}\",state=\"live\"}} 1")), "{t}");
+    let kbps_line = t.lines().find(|l| l.starts_with("onair_destination_kbps{")).expect("kbps");
+    assert!(kbps_line.rsplit(' ').next().unwrap().parse::<i64>().unwrap() > 0, "{kbps_line}");
+    assert!(t.contains("onair_process_resident_memory_bytes"));
+    assert!(t.trim_end().ends_with("# EOF"));
+    assert!(matches!(ureq::get(&d.url("/api/v1/metrics")).call(), Err(ureq::Error::Status(401, _))));
+}
