@@ -52,3 +52,28 @@ fn metrics_in_prometheus_text_format() {
     assert!(t.trim_end().ends_with("# EOF"));
     assert!(matches!(ureq::get(&d.url("/api/v1/metrics")).call(), Err(ureq::Error::Status(401, _))));
 }
+
+#[test]
+fn the_active_profile_decides_what_goes_live() {
+    let mut d = Daemon::start();
+    let (a, b) = (Nginx::start(), Nginx::start());
+    let ia = d.add_destination("a", &a.url(), "sk_profile_a_001");
+    let ib = d.add_destination("b", &b.url(), "sk_profile_b_001");
+    let p = d.post("/api/v1/profiles", serde_json::json!({"name": "Only B", "destination_ids": [ib]}));
+    let pid = p["id"].as_i64().unwrap();
+    let r = d.request("POST", "/api/v1/profiles", Some(serde_json::json!({"name": "Only B"})));
+    assert_eq!(r.status, 409, "{}", r.text);
+    let r = d.request("POST", "/api/v1/profiles", Some(serde_json::json!({"name": "ghost", "destination_ids": [9999]})));
+    assert_eq!(r.status, 422, "{}", r.text);
+    d.post(&format!("/api/v1/profiles/{pid}/activate"), serde_json::json!({}));
+    assert_eq!(d.get("/api/v1/profiles")[0]["active"], true);
+    d.post("/api/v1/ingest/test-signal", serde_json::json!({"enabled": true}));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/ingest")["proto"] == "test-signal"));
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(ib)["state"] == "live"));
+    assert_eq!(d.destination_status(ia)["state"], "idle");
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    d.post("/api/v1/profiles/deactivate", serde_json::json!({}));
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(ia)["state"] == "live"));
+}

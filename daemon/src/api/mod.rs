@@ -4,6 +4,7 @@ mod destinations;
 pub mod error;
 mod live;
 mod metrics;
+mod profiles;
 mod slate;
 mod web;
 
@@ -55,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .route("/destinations/{id}/start", post(destinations::start))
         .route("/destinations/{id}/stop", post(destinations::stop))
         .route("/platforms/presets", get(destinations::presets))
+        .route("/profiles", get(profiles::list).post(profiles::create))
+        .route("/profiles/deactivate", post(profiles::deactivate))
+        .route("/profiles/{id}", axum::routing::patch(profiles::update).delete(profiles::remove))
+        .route("/profiles/{id}/activate", post(profiles::activate))
         .route("/live/start", post(live::start))
         .route("/live/stop", post(live::stop))
         .route("/live/pause", post(live::pause))

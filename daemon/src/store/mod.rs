@@ -2,6 +2,7 @@
 //! rarely and small, and SQLite serialises writers anyway.
 pub mod auth;
 pub mod destinations;
+pub mod profiles;
 pub mod secret;
 
 use std::path::Path;
