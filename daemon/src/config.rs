@@ -55,7 +55,8 @@ pub struct Config {
     pub srt: Option<SocketAddr>,
     pub hw: String,
     pub feed_grace_s: u64,
-    pub encoder: String,
+    /// The user's choice of H.264 encoder; the best one found is used otherwise.
+    pub encoder: Option<String>,
     pub public_host: String,
 }
 
@@ -96,7 +97,7 @@ impl Config {
             },
             hw,
             feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
-            encoder: cli.encoder.or(file.encoder).unwrap_or_else(|| "x264enc".into()),
+            encoder: cli.encoder.or(file.encoder),
             public_host,
         })
     }

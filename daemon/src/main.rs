@@ -13,8 +13,11 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let cfg = Config::resolve(Cli::parse())?;
-    if cfg.hw == "rpi" && !std::path::Path::new("/proc/device-tree/model").exists() {
-        anyhow::bail!("--hw rpi: this machine is not a Raspberry Pi (no /proc/device-tree/model); use --hw sim or none");
+    if cfg.hw == "rpi" {
+        if !std::path::Path::new("/proc/device-tree/model").exists() {
+            anyhow::bail!("--hw rpi: this machine is not a Raspberry Pi (no /proc/device-tree/model); use --hw sim or none");
+        }
+        anyhow::bail!("--hw rpi: this build has no GPIO/display drivers yet; use --hw sim (buttons and screen on the dashboard) or none");
     }
     gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
     // Media (ingest, program bus, outputs) gets a thread and an event loop of its own, so nothing the
@@ -45,7 +48,13 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
             tracing::info!("admin password set from ONAIR_ADMIN_PASSWORD");
         }
     }
-    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: cfg.encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), ..Settings::default() };
+    let encoders = onair_hw::encoders::probe();
+    let encoder = onair_hw::encoders::pick(&encoders, cfg.encoder.as_deref()).unwrap_or("x264enc").to_string();
+    if let Some(w) = cfg.encoder.as_deref().filter(|w| *w != encoder) {
+        tracing::warn!("encoder {w} is not available here; using {encoder}");
+    }
+    tracing::info!(%encoder, "H.264 encoder for the test signal and slate");
+    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), ..Settings::default() };
     let core = Core::new(store, settings)?;
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
@@ -63,7 +72,8 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
     tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = ?cfg.srt, hw = %cfg.hw, "onaird ready");
-    let app = api::router(AppState::new(core.clone(), Arc::new(cfg))).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let hw = (cfg.hw != "none").then(|| onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, onair_hw::ScreenKind::Lcd240x240, encoders, encoder));
+    let app = api::router(AppState::new(core.clone(), Arc::new(cfg), hw)).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = tokio::spawn(async move {
         let mut rx = stop_rx;

@@ -2,6 +2,7 @@
 mod auth;
 mod destinations;
 pub mod error;
+mod hw;
 mod live;
 mod metrics;
 mod profiles;
@@ -26,11 +27,12 @@ pub struct AppState {
     pub core: Arc<Core>,
     pub cfg: Arc<Config>,
     pub login_limit: Arc<auth::LoginLimiter>,
+    pub hw: Option<Arc<crate::hwbridge::HwBridge>>,
 }
 
 impl AppState {
-    pub fn new(core: Arc<Core>, cfg: Arc<Config>) -> Self {
-        AppState { core, cfg, login_limit: Arc::new(auth::login_limiter()) }
+    pub fn new(core: Arc<Core>, cfg: Arc<Config>, hw: Option<Arc<crate::hwbridge::HwBridge>>) -> Self {
+        AppState { core, cfg, login_limit: Arc::new(auth::login_limiter()), hw }
     }
 }
 
@@ -65,6 +67,9 @@ pub fn router(state: AppState) -> Router {
         .route("/live/pause", post(live::pause))
         .route("/live/resume", post(live::resume))
         .route("/status", get(live::status))
+        .route("/hw", get(hw::info))
+        .route("/hw/screen.png", get(hw::screen))
+        .route("/hw/buttons/{name}/press", post(hw::press))
         .route("/metrics", get(metrics::metrics))
         .route("/events", get(live::events))
         .route(

@@ -28,6 +28,10 @@ pub enum Command {
     DestinationRemoved(i64),
     SetTestSignal(bool),
     RotateIngestKey,
+    /// Next program scene in OBS (the OBS bridge carries it out).
+    NextScene,
+    /// Mute every guest's audio (the guests capability carries it out).
+    MuteAllGuests,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +211,8 @@ impl Core {
                 self.evaluate();
                 Ok(())
             }
+            Command::NextScene => Err(CoreError::Conflict("obs_not_connected", "no OBS connection to switch scenes on".into())),
+            Command::MuteAllGuests => Err(CoreError::Conflict("no_guests", "there are no guests to mute".into())),
             Command::RotateIngestKey => {
                 let k = self.store.rotate_ingest_key()?;
                 self.ingest.set_key(k);

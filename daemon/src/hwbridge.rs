@@ -1,0 +1,188 @@
+//! Connects the box's hardware to the core: button presses become the same commands the dashboard
+//! sends; the screen and the tally light are drawn from the same status and events.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use onair_hw::buttons::Timing;
+use onair_hw::encoders::Encoder;
+use onair_hw::screen::{self, DestMark};
+use onair_hw::{Button, ButtonLogic, Page, Press, ScreenKind, ScreenState, Tally};
+use serde::Serialize;
+
+use crate::core::{Command, Core, Event};
+
+pub struct HwBridge {
+    pub backend: String,
+    pub kind: ScreenKind,
+    pub encoders: Vec<Encoder>,
+    pub encoder: String,
+    core: Arc<Core>,
+    t0: Instant,
+    buttons: Mutex<HashMap<Button, ButtonLogic>>,
+    page: Mutex<Page>,
+    alert: Mutex<Option<String>>,
+    alerts: Mutex<Vec<String>>,
+    png: Mutex<(ScreenState, Page, Vec<u8>)>,
+    tally: Mutex<Tally>,
+    hostname: String,
+}
+
+#[derive(Serialize)]
+pub struct PressResult {
+    pub button: Button,
+    pub press: Option<Press>,
+    pub result: String,
+}
+
+impl HwBridge {
+    pub fn start(core: Arc<Core>, backend: &str, kind: ScreenKind, encoders: Vec<Encoder>, encoder: String) -> Arc<HwBridge> {
+        let buttons = Button::ALL.into_iter().map(|b| (b, ButtonLogic::new(Timing::default(), false, 0))).collect();
+        let hostname = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "onair".into());
+        let hw = Arc::new(HwBridge {
+            backend: backend.into(),
+            kind,
+            encoders,
+            encoder,
+            core,
+            t0: Instant::now(),
+            buttons: Mutex::new(buttons),
+            page: Mutex::new(Page::Status),
+            alert: Mutex::new(None),
+            alerts: Mutex::new(vec![]),
+            png: Mutex::new((ScreenState::default(), Page::Alerts, vec![])),
+            tally: Mutex::new(Tally::Off),
+            hostname,
+        });
+        hw.redraw();
+        tokio::spawn(hw.clone().run());
+        hw
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.t0.elapsed().as_millis() as u64
+    }
+
+    async fn run(self: Arc<Self>) {
+        let mut events = self.core.subscribe();
+        let mut tick = tokio::time::interval(Duration::from_millis(10));
+        let mut n = 0u64;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    n += 1;
+                    let presses: Vec<(Button, Press)> = {
+                        let now = self.now_ms();
+                        let mut b = self.buttons.lock().unwrap();
+                        b.iter_mut().filter_map(|(k, l)| l.tick(now).map(|p| (*k, p))).collect()
+                    };
+                    for (b, p) in presses {
+                        self.on_press(b, p).await;
+                    }
+                    if n % 50 == 0 {
+                        self.redraw();
+                    }
+                }
+                e = events.recv() => {
+                    if let Ok(Event::Alert { message, .. }) = &e {
+                        *self.alert.lock().unwrap() = Some(message.clone());
+                        let mut a = self.alerts.lock().unwrap();
+                        a.push(message.clone());
+                        let len = a.len();
+                        if len > 20 { a.drain(..len - 20); }
+                    }
+                    self.redraw();
+                }
+            }
+        }
+    }
+
+    /// A level change on a button, from a GPIO edge or the dashboard's simulated press.
+    pub fn edge(&self, b: Button, down: bool) -> Option<Press> {
+        let now = self.now_ms();
+        self.buttons.lock().unwrap().get_mut(&b).and_then(|l| l.input(down, now))
+    }
+
+    /// What a press does. Go Live: a press starts the show; stopping needs a long press.
+    pub async fn on_press(&self, b: Button, p: Press) -> String {
+        let live = self.core.is_live();
+        let r = match (b, p) {
+            (Button::GoLive, Press::Short | Press::Double) if !live => self.core.execute(Command::GoLive).await.map(|_| "going live".to_string()),
+            (Button::GoLive, Press::Long) if live => self.core.execute(Command::StopLive).await.map(|_| "stopped".to_string()),
+            (Button::GoLive, _) if live => Ok("hold Go Live for 1.5 s to stop".to_string()),
+            (Button::GoLive, _) => Ok("nothing to stop".to_string()),
+            (Button::NextScene, _) => self.core.execute(Command::NextScene).await.map(|_| "next scene".to_string()),
+            (Button::MuteGuests, _) => self.core.execute(Command::MuteAllGuests).await.map(|_| "guests muted".to_string()),
+            (Button::User, _) => {
+                // User button by default: acknowledge the alert on screen, else the next page.
+                if self.alert.lock().unwrap().take().is_some() {
+                    Ok("alert acknowledged".to_string())
+                } else {
+                    let mut pg = self.page.lock().unwrap();
+                    *pg = pg.next();
+                    Ok(format!("page {:?}", *pg).to_lowercase())
+                }
+            }
+        };
+        let msg = match r {
+            Ok(m) => m,
+            Err(e) => e.to_string(),
+        };
+        tracing::info!(button = b.name(), ?p, "button: {msg}");
+        self.redraw();
+        msg
+    }
+
+    pub fn screen_state(&self) -> ScreenState {
+        let s = self.core.status();
+        ScreenState {
+            live: s.live,
+            paused: s.paused,
+            duration_s: s.duration_s.unwrap_or(0),
+            ingest: s.ingest.connected || s.ingest.proto.is_some(),
+            destinations: s.destinations.iter().filter(|d| d.enabled).map(|d| DestMark { name: d.name.clone(), state: serde_json::to_value(d.out.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default() }).collect(),
+            viewers: {
+                let v: Vec<u64> = s.destinations.iter().filter_map(|d| d.viewers).collect();
+                (!v.is_empty()).then(|| v.iter().sum())
+            },
+            guests: s.guests.iter().filter_map(|g| g.get("name").and_then(|n| n.as_str()).map(str::to_string)).collect(),
+            hostname: format!("{}.local", self.hostname),
+            ip: local_ip().unwrap_or_else(|| "no network".into()),
+            uplink_kbps: s.destinations.iter().map(|d| d.out.kbps).sum(),
+            alert: self.alert.lock().unwrap().clone(),
+            alerts: self.alerts.lock().unwrap().clone(),
+        }
+    }
+
+    pub fn redraw(&self) {
+        let st = self.screen_state();
+        let page = *self.page.lock().unwrap();
+        let any_trouble = st.destinations.iter().any(|d| matches!(d.state.as_str(), "reconnecting" | "failed"));
+        *self.tally.lock().unwrap() = Tally::from_show(st.live, any_trouble);
+        let mut g = self.png.lock().unwrap();
+        if g.0 != st || g.1 != page || g.2.is_empty() {
+            let png = screen::render_png(self.kind, page, &st);
+            *g = (st, page, png);
+        }
+    }
+
+    pub fn png(&self) -> Vec<u8> {
+        self.png.lock().unwrap().2.clone()
+    }
+
+    pub fn tally(&self) -> Tally {
+        *self.tally.lock().unwrap()
+    }
+
+    pub fn page(&self) -> Page {
+        *self.page.lock().unwrap()
+    }
+}
+
+/// The address other machines reach the box on: the source address of a route to a public address
+/// (no packet is sent).
+fn local_ip() -> Option<String> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    Some(s.local_addr().ok()?.ip().to_string())
+}
