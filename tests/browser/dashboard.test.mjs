@@ -97,3 +97,35 @@ test("the event feed delivers a state change to a connected client", { timeout: 
     box.stop();
   }
 });
+
+test("the box panel mirrors the screen and its Go Live button starts the show", { timeout: 60000 }, async () => {
+  const box = await startDaemon({ password: "box-password-1" });
+  const n = await startNginx();
+  const br = await browser();
+  try {
+    const page = await br.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(box.url);
+    await page.getByTestId("password").fill("box-password-1");
+    await page.getByTestId("login").click();
+    await page.getByTestId("platform").selectOption("custom");
+    await page.getByTestId("dest-name").fill("Box");
+    await page.getByTestId("dest-url").fill(n.url);
+    await page.getByTestId("dest-key").fill("sk_box_0123456789");
+    await page.getByTestId("add").click();
+    await page.getByTestId("test-signal").check();
+    await page.locator(".ingest-state.on").waitFor({ timeout: 20000 });
+    // The mirror is a real PNG from the box.
+    await page.waitForFunction(() => {
+      const img = document.querySelector("[data-testid=box-screen]");
+      return img && img.complete && img.naturalWidth === 480;
+    }, null, { timeout: 10000 });
+    await page.locator("[data-hw=go-live]").click();
+    await page.locator("[data-testid=destination-card] [data-state=live]").waitFor({ timeout: 20000 });
+    await page.locator("[data-testid=tally][data-state=on]").waitFor({ timeout: 10000 });
+    await page.screenshot({ path: join(artifacts, "dashboard-box.png"), fullPage: true });
+  } finally {
+    await br.close();
+    box.stop();
+    n.stop();
+  }
+});

@@ -99,6 +99,16 @@ function dashboard() {
         </div>
       </section>
       <section class="dests" data-testid="destinations"></section>
+      <section class="card box" data-testid="box-panel">
+        <h2>The box <span class="tally" data-testid="tally"></span></h2>
+        <img class="screen" data-testid="box-screen" alt="The box's status screen" />
+        <div class="hw-buttons">
+          <button class="small" data-hw="go-live" title="Press to go live; hold 1.5 s to stop">Go Live / Stop</button>
+          <button class="small" data-hw="next-scene">Next scene</button>
+          <button class="small" data-hw="mute-guests">Mute guests</button>
+          <button class="small" data-hw="user">User</button>
+        </div>
+      </section>
       <section class="card add">
         <h2>Add destination</h2>
         <form data-testid="add-destination">
@@ -138,9 +148,47 @@ function dashboard() {
   app.querySelector<HTMLInputElement>("[data-act=testsig]")!.addEventListener("change", (e) => {
     run(() => api("POST", "/ingest/test-signal", { enabled: (e.target as HTMLInputElement).checked }));
   });
+  // Box buttons send a press as long as the mouse or finger holds them, like the real button.
+  app.querySelectorAll<HTMLElement>("[data-hw]").forEach((b) => {
+    let down = 0;
+    const start = (e: Event) => {
+      e.preventDefault();
+      down = performance.now();
+    };
+    const end = () => {
+      if (!down) return;
+      const ms = Math.max(30, Math.min(10000, Math.round(performance.now() - down)));
+      down = 0;
+      run(() => api("POST", `/hw/buttons/${b.dataset.hw}/press`, { ms }).then(() => setTimeout(refresh, 450)));
+    };
+    b.addEventListener("pointerdown", start);
+    b.addEventListener("pointerup", end);
+    b.addEventListener("pointerleave", end);
+  });
   refresh();
   loadIngest();
+  refreshHw();
   connectFeed(onEvent, onFeed);
+}
+
+let hwTimer: ReturnType<typeof setTimeout> | undefined;
+async function refreshHw() {
+  clearTimeout(hwTimer);
+  try {
+    const hw = await api("GET", "/hw");
+    const t = app.querySelector<HTMLElement>("[data-testid=tally]");
+    if (t) {
+      t.className = `tally ${hw.tally}`;
+      t.dataset.state = hw.tally;
+      t.title = `Tally: ${hw.tally}`;
+    }
+    const img = app.querySelector<HTMLImageElement>("[data-testid=box-screen]");
+    if (img) img.src = `/api/v1/hw/screen.png?t=${Date.now()}`;
+  } catch {
+    app.querySelector<HTMLElement>("[data-testid=box-panel]")?.remove();
+    return;
+  }
+  hwTimer = setTimeout(refreshHw, 2000);
 }
 
 function fillUrl() {
@@ -170,6 +218,7 @@ function onFeed(s: FeedState) {
 
 function onEvent(m: any) {
   if (m.type === "status") return render(m.status);
+  refreshHw();
   if (m.type === "alert") toast(m.message, m.level === "error" ? "bad" : "info");
   if (m.type === "ingest_refused") toast(`Refused a publisher: ${m.reason}`, "bad");
   refresh();
