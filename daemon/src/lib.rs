@@ -6,5 +6,6 @@ pub mod fanout;
 pub mod hwbridge;
 pub mod ingest;
 pub mod media;
+pub mod obs;
 pub mod platforms;
 pub mod store;

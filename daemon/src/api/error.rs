@@ -59,6 +59,7 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound => ApiError::not_found(),
             CoreError::Invalid(m) => ApiError::invalid(m),
             CoreError::Store(s) => s.into(),
+            CoreError::Obs(e) => e.into(),
         }
     }
 }
@@ -84,6 +85,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 }
                 _ => ApiError::bad_request(r.body_text()),
             }),
+        }
+    }
+}
+
+impl From<crate::obs::ObsError> for ApiError {
+    fn from(e: crate::obs::ObsError) -> Self {
+        use crate::obs::ObsError as O;
+        let m = e.to_string();
+        match e {
+            O::NotConfigured | O::NotConnected(_) => ApiError::new(StatusCode::CONFLICT, "obs_not_connected", m),
+            O::Timeout(_) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "obs_timeout", m),
+            O::Obs(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "obs_refused", m),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod error;
 mod hw;
 mod live;
 mod metrics;
+mod obs;
 mod profiles;
 mod slate;
 mod web;
@@ -67,6 +68,12 @@ pub fn router(state: AppState) -> Router {
         .route("/live/pause", post(live::pause))
         .route("/live/resume", post(live::resume))
         .route("/status", get(live::status))
+        .route("/obs/connection", axum::routing::put(obs::set_connection))
+        .route("/obs/scenes", get(obs::scenes))
+        .route("/obs/scene", post(obs::set_scene))
+        .route("/obs/setup-stream", post(obs::setup_stream))
+        .route("/obs/browser-source", post(obs::browser_source))
+        .route("/obs/{what}/{action}", post(obs::output))
         .route("/hw", get(hw::info))
         .route("/hw/screen.png", get(hw::screen))
         .route("/hw/buttons/{name}/press", post(hw::press))

@@ -44,6 +44,8 @@ pub enum CoreError {
     Invalid(String),
     #[error(transparent)]
     Store(StoreError),
+    #[error(transparent)]
+    Obs(#[from] crate::obs::ObsError),
 }
 
 impl From<StoreError> for CoreError {
@@ -63,6 +65,7 @@ pub enum Event {
     Destination { id: i64, state: OutState, error: Option<String> },
     Ingest { connected: bool, proto: Option<Proto>, peer: Option<String> },
     IngestRefused { proto: Proto, peer: String, reason: String },
+    Obs(crate::obs::ObsEvent),
     Alert { level: &'static str, message: String },
     Reply { command: String },
 }
@@ -111,6 +114,7 @@ struct Show {
 
 pub struct Core {
     pub store: Store,
+    pub obs: Arc<crate::obs::Obs>,
     pub program: Arc<Program>,
     pub ingest: Arc<Ingest>,
     pub fanout: Fanout,
@@ -129,7 +133,9 @@ impl Core {
         let fanout = Fanout::new(media, program.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
+        let obs = crate::obs::Obs::start(store.clone());
         let core = Arc::new(Core {
+            obs,
             store,
             program,
             ingest,
@@ -167,7 +173,14 @@ impl Core {
         match cmd {
             Command::GoLive => self.go_live().await,
             Command::StopLive => {
+                let was_live = self.is_live();
                 self.fanout.stop_all().await;
+                // One button ends the whole show: OBS's stream too, after the destinations.
+                if was_live && self.obs.autostart() && self.obs.status().streaming {
+                    if let Err(e) = self.obs.stream(false).await {
+                        self.emit(Event::Alert { level: "warning", message: format!("could not stop OBS's stream: {e}") });
+                    }
+                }
                 {
                     let mut s = self.show.lock().unwrap();
                     s.live = false;
@@ -211,7 +224,7 @@ impl Core {
                 self.evaluate();
                 Ok(())
             }
-            Command::NextScene => Err(CoreError::Conflict("obs_not_connected", "no OBS connection to switch scenes on".into())),
+            Command::NextScene => self.obs.next_scene().await.map(|_| ()).map_err(CoreError::from),
             Command::MuteAllGuests => Err(CoreError::Conflict("no_guests", "there are no guests to mute".into())),
             Command::RotateIngestKey => {
                 let k = self.store.rotate_ingest_key()?;
@@ -224,6 +237,16 @@ impl Core {
     async fn go_live(&self) -> Result<(), CoreError> {
         if self.show.lock().unwrap().live {
             return Err(CoreError::Conflict("already_live", "the show is already live".into()));
+        }
+        if self.ingest.publisher_proto().is_none() && self.obs.is_connected() && self.obs.autostart() {
+            // One button starts the whole show: OBS streams to the box, then the destinations.
+            if !self.obs.status().streaming {
+                self.obs.stream(true).await?;
+            }
+            let t0 = Instant::now();
+            while self.ingest.publisher_proto().is_none() && t0.elapsed() < Duration::from_secs(15) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         if self.ingest.publisher_proto().is_none() {
             return Err(CoreError::Conflict(
@@ -274,8 +297,17 @@ impl Core {
     }
 
     async fn pump(self: Arc<Self>, mut irx: mpsc::UnboundedReceiver<IngestEvent>, mut orx: mpsc::UnboundedReceiver<OutEvent>) {
+        let mut obs = self.obs.subscribe();
         loop {
             tokio::select! {
+                Ok(e) = obs.recv() => {
+                    if let crate::obs::ObsEvent::Disconnected { error } = &e {
+                        if self.is_live() {
+                            self.emit(Event::Alert { level: "warning", message: format!("lost the connection to OBS: {}", error.clone().unwrap_or_default()) });
+                        }
+                    }
+                    self.emit(Event::Obs(e));
+                }
                 Some(e) = irx.recv() => {
                     match e {
                         IngestEvent::Connected { proto, peer } => {

@@ -62,7 +62,7 @@ impl Core {
             ingest: self.ingest.snapshot(),
             destinations,
             guests: vec![],
-            obs: serde_json::json!({ "connected": false }),
+            obs: serde_json::to_value(self.obs.status()).unwrap_or_default(),
         }
     }
 

@@ -1,0 +1,308 @@
+//! OBS bridge over obs-websocket 5 (`obws`): keeps a connection to the user's OBS, reconnects by
+//! itself, reports OBS's own stats, and carries the OBS commands. Every call has a timeout, so an
+//! OBS that hangs never holds the box up.
+mod compat;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::sync::{broadcast, Notify, RwLock};
+
+use crate::store::Store;
+
+const CALL: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ObsStatus {
+    pub configured: bool,
+    pub connected: bool,
+    pub version: Option<String>,
+    pub websocket_version: Option<String>,
+    pub scene: Option<String>,
+    pub streaming: bool,
+    pub recording: bool,
+    pub kbps: u32,
+    pub dropped_frames: u32,
+    pub total_frames: u32,
+    pub render_skipped_frames: u32,
+    pub cpu_pct: f64,
+    pub render_ms: f64,
+    pub error: Option<String>,
+}
+
+/// What OBS tells the box, for the event feed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "obs_event", rename_all = "snake_case")]
+pub enum ObsEvent {
+    Connected { version: String },
+    Disconnected { error: Option<String> },
+    SceneChanged { scene: String },
+    StreamChanged { active: bool },
+    RecordChanged { active: bool },
+    Exiting,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ObsError {
+    #[error("OBS is not configured: PUT /api/v1/obs/connection first")]
+    NotConfigured,
+    #[error("OBS is not connected: {0}")]
+    NotConnected(String),
+    #[error("OBS did not answer within {0} s")]
+    Timeout(u64),
+    #[error("OBS refused: {0}")]
+    Obs(String),
+}
+
+#[derive(Clone)]
+pub struct Connection {
+    pub host: String,
+    pub port: u16,
+    pub password: Option<String>,
+}
+
+pub struct Obs {
+    store: Store,
+    events: broadcast::Sender<ObsEvent>,
+    status: Mutex<ObsStatus>,
+    client: RwLock<Option<Arc<obws::Client>>>,
+    changed: Notify,
+}
+
+async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -> Result<T, ObsError> {
+    match tokio::time::timeout(CALL, f).await {
+        Err(_) => Err(ObsError::Timeout(CALL.as_secs())),
+        Ok(Err(e)) => Err(ObsError::Obs(e.to_string())),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
+impl Obs {
+    pub fn start(store: Store) -> Arc<Obs> {
+        let (events, _) = broadcast::channel(64);
+        let obs = Arc::new(Obs { store, events, status: Mutex::default(), client: RwLock::new(None), changed: Notify::new() });
+        tokio::spawn(obs.clone().run());
+        obs
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ObsEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn status(&self) -> ObsStatus {
+        self.status.lock().unwrap().clone()
+    }
+
+    pub fn connection(&self) -> Option<Connection> {
+        let host = self.store.setting("obs_host").ok().flatten()?;
+        let port = self.store.setting("obs_port").ok().flatten()?.parse().ok()?;
+        let password = self
+            .store
+            .setting("obs_password")
+            .ok()
+            .flatten()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .and_then(|sealed| self.store.secrets.open(&sealed).ok())
+            .and_then(|p| String::from_utf8(p).ok());
+        Some(Connection { host, port, password })
+    }
+
+    /// Stores where OBS is (the password sealed with the box secret) and reconnects.
+    pub fn configure(&self, c: Connection) -> Result<(), crate::store::StoreError> {
+        self.store.set_setting("obs_host", &c.host)?;
+        self.store.set_setting("obs_port", &c.port.to_string())?;
+        let sealed = c.password.filter(|p| !p.is_empty()).map(|p| base64::engine::general_purpose::STANDARD.encode(self.store.secrets.seal(p.as_bytes())));
+        self.store.set_setting("obs_password", sealed.as_deref().unwrap_or(""))?;
+        self.changed.notify_one();
+        Ok(())
+    }
+
+    pub async fn client(&self) -> Result<Arc<obws::Client>, ObsError> {
+        if let Some(c) = self.client.read().await.clone() {
+            return Ok(c);
+        }
+        let st = self.status();
+        if !st.configured {
+            return Err(ObsError::NotConfigured);
+        }
+        Err(ObsError::NotConnected(st.error.unwrap_or_else(|| "connecting".into())))
+    }
+
+    fn set(&self, f: impl FnOnce(&mut ObsStatus)) {
+        f(&mut self.status.lock().unwrap());
+    }
+
+    async fn run(self: Arc<Self>) {
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let Some(conn) = self.connection() else {
+                self.set(|s| *s = ObsStatus::default());
+                self.changed.notified().await;
+                continue;
+            };
+            self.set(|s| s.configured = true);
+            let connected = tokio::time::timeout(Duration::from_secs(5), obws::Client::connect(&conn.host, conn.port, conn.password.as_deref())).await;
+            match connected {
+                Ok(Ok(client)) => {
+                    delay = Duration::from_secs(1);
+                    let client = Arc::new(client);
+                    let err = self.session(client.clone()).await;
+                    *self.client.write().await = None;
+                    if let Ok(mut c) = Arc::try_unwrap(client) {
+                        let _ = tokio::time::timeout(Duration::from_secs(2), c.disconnect()).await;
+                    }
+                    tracing::warn!("OBS connection ended: {err}");
+                    self.set(|s| {
+                        *s = ObsStatus { configured: true, error: Some(err.clone()), ..Default::default() };
+                    });
+                    let _ = self.events.send(ObsEvent::Disconnected { error: Some(err) });
+                }
+                Ok(Err(e)) => {
+                    let msg = compat::describe_connect_error(&e, &conn);
+                    self.set(|s| {
+                        *s = ObsStatus { configured: true, error: Some(msg.clone()), ..Default::default() };
+                    });
+                }
+                Err(_) => self.set(|s| {
+                    *s = ObsStatus { configured: true, error: Some(format!("OBS at {}:{} did not answer", conn.host, conn.port)), ..Default::default() };
+                }),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.changed.notified() => {}
+            }
+            delay = (delay * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// One connected session: events and stats until OBS goes away or the settings change.
+    async fn session(&self, client: Arc<obws::Client>) -> String {
+        let version = match call(client.general().version()).await {
+            Ok(v) => v,
+            Err(e) => return e.to_string(),
+        };
+        let events = match client.events() {
+            Ok(e) => e,
+            Err(e) => return e.to_string(),
+        };
+        tokio::pin!(events);
+        *self.client.write().await = Some(client.clone());
+        self.set(|s| {
+            s.connected = true;
+            s.error = None;
+            s.version = Some(version.obs_version.to_string());
+            s.websocket_version = Some(version.obs_web_socket_version.to_string());
+        });
+        tracing::info!(version = %version.obs_version, "OBS connected");
+        let _ = self.events.send(ObsEvent::Connected { version: version.obs_version.to_string() });
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut last_bytes: Option<(u64, Instant)> = None;
+        loop {
+            tokio::select! {
+                _ = self.changed.notified() => return "connection settings changed".into(),
+                e = events.next() => match e {
+                    None => return "OBS closed the connection".into(),
+                    Some(ev) => if let Some(ev) = compat::event(ev) {
+                        match &ev {
+                            ObsEvent::SceneChanged { scene } => self.set(|s| s.scene = Some(scene.clone())),
+                            ObsEvent::StreamChanged { active } => self.set(|s| s.streaming = *active),
+                            ObsEvent::RecordChanged { active } => self.set(|s| s.recording = *active),
+                            _ => {}
+                        }
+                        let exiting = matches!(ev, ObsEvent::Exiting);
+                        let _ = self.events.send(ev);
+                        if exiting {
+                            return "OBS is exiting".into();
+                        }
+                    }
+                },
+                _ = tick.tick() => {
+                    match self.poll(&client, &mut last_bytes).await {
+                        Ok(()) => {}
+                        Err(e) => return e.to_string(),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn poll(&self, c: &obws::Client, last: &mut Option<(u64, Instant)>) -> Result<(), ObsError> {
+        let stats = call(c.general().stats()).await?;
+        let stream = call(c.streaming().status()).await?;
+        let record = call(c.recording().status()).await?;
+        let scene = call(c.scenes().current_program_scene()).await?;
+        let kbps = match (*last, stream.active) {
+            (Some((b, t)), true) if stream.bytes >= b => ((stream.bytes - b) as f64 * 8.0 / 1000.0 / t.elapsed().as_secs_f64().max(0.1)) as u32,
+            _ => 0,
+        };
+        *last = Some((stream.bytes, Instant::now()));
+        self.set(|s| {
+            s.scene = Some(scene);
+            s.streaming = stream.active;
+            s.recording = record.active;
+            s.kbps = kbps;
+            s.dropped_frames = stream.skipped_frames;
+            s.total_frames = stream.total_frames;
+            s.render_skipped_frames = stats.render_skipped_frames;
+            s.cpu_pct = (stats.cpu_usage * 10.0).round() / 10.0;
+            s.render_ms = (stats.average_frame_render_time * 100.0).round() / 100.0;
+        });
+        Ok(())
+    }
+
+    pub async fn scenes(&self) -> Result<(Option<String>, Vec<String>), ObsError> {
+        let c = self.client().await?;
+        let s = call(c.scenes().list()).await?;
+        let mut list: Vec<_> = s.scenes;
+        // OBS lists scenes bottom-up; show them as the OBS window does.
+        list.sort_by(|a, b| b.index.cmp(&a.index));
+        Ok((s.current_program_scene_name, list.into_iter().map(|x| x.name).collect()))
+    }
+
+    pub async fn set_scene(&self, name: &str) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        call(c.scenes().set_current_program_scene(name)).await
+    }
+
+    pub async fn next_scene(&self) -> Result<String, ObsError> {
+        let (cur, list) = self.scenes().await?;
+        if list.is_empty() {
+            return Err(ObsError::Obs("OBS has no scenes".into()));
+        }
+        let i = cur.and_then(|c| list.iter().position(|s| *s == c)).map(|i| (i + 1) % list.len()).unwrap_or(0);
+        self.set_scene(&list[i]).await?;
+        Ok(list[i].clone())
+    }
+
+    pub async fn stream(&self, start: bool) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        if start { call(c.streaming().start()).await } else { call(c.streaming().stop()).await }
+    }
+
+    pub async fn record(&self, start: bool) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        if start { call(c.recording().start()).await } else { call(c.recording().stop()).await.map(|_| ()) }
+    }
+
+    /// Points OBS's stream output at the box (custom RTMP service).
+    pub async fn setup_stream(&self, server: &str, key: &str) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        compat::set_custom_service(&c, server, key).await
+    }
+
+    pub async fn browser_source(&self, scene: &str, name: &str, url: &str, width: u32, height: u32) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        compat::upsert_browser_source(&c, scene, name, url, width, height).await
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.status.lock().unwrap().connected
+    }
+
+    pub fn autostart(&self) -> bool {
+        self.store.setting("obs_autostart").ok().flatten().map_or(true, |v| v != "false")
+    }
+}
