@@ -99,6 +99,22 @@ function dashboard() {
         </div>
       </section>
       <section class="dests" data-testid="destinations"></section>
+      <section class="card obs" data-testid="obs-panel">
+        <h2>OBS <span class="obs-state" data-testid="obs-state"></span></h2>
+        <div class="scenes" data-testid="obs-scenes"></div>
+        <div class="obs-actions">
+          <button class="small" data-act="obs-setup" title="Write the box's server and key into OBS">Set up OBS to stream here</button>
+        </div>
+        <details>
+          <summary>Connection</summary>
+          <form data-testid="obs-form" class="obs-form">
+            <input name="host" placeholder="OBS host (e.g. 192.168.1.20)" required />
+            <input name="port" type="number" value="4455" min="1" max="65535" required />
+            <input name="password" type="password" placeholder="WebSocket password" autocomplete="off" />
+            <button class="small primary">Save</button>
+          </form>
+        </details>
+      </section>
       <section class="card box" data-testid="box-panel">
         <h2>The box <span class="tally" data-testid="tally"></span></h2>
         <img class="screen" data-testid="box-screen" alt="The box's status screen" />
@@ -138,6 +154,15 @@ function dashboard() {
       refresh();
     });
   });
+  const obsForm = app.querySelector<HTMLFormElement>("[data-testid=obs-form]")!;
+  obsForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(obsForm);
+    run(async () => {
+      await api("PUT", "/obs/connection", { host: f.get("host"), port: Number(f.get("port")), password: f.get("password") || null });
+      toast("Saved; connecting to OBS…");
+    });
+  });
   const sel = form.querySelector("select")!;
   sel.addEventListener("change", fillUrl);
   api<typeof presets>("GET", "/platforms/presets").then((p) => {
@@ -157,7 +182,8 @@ function dashboard() {
     };
     const end = () => {
       if (!down) return;
-      const ms = Math.max(30, Math.min(10000, Math.round(performance.now() - down)));
+      // A real button press lasts at least ~100 ms; a shorter one would be debounced away as a glitch.
+      const ms = Math.max(100, Math.min(10000, Math.round(performance.now() - down)));
       down = 0;
       run(() => api("POST", `/hw/buttons/${b.dataset.hw}/press`, { ms }).then(() => setTimeout(refresh, 450)));
     };
@@ -240,6 +266,8 @@ function onClick(e: Event) {
   if (act === "dstart") run(() => api("POST", `/destinations/${id}/start`).then(refresh));
   if (act === "dstop") run(() => api("POST", `/destinations/${id}/stop`).then(refresh));
   if (act === "ddelete" && confirm("Remove this destination?")) run(() => api("DELETE", `/destinations/${id}`).then(refresh));
+  if (act === "obs-setup") run(() => api("POST", "/obs/setup-stream").then(() => toast("OBS now streams to this box")));
+  if (act === "scene") run(() => api("POST", "/obs/scene", { name: b.dataset.scene }));
   if (act === "logout") run(() => api("POST", "/logout").then(() => location.reload()));
 }
 
@@ -271,6 +299,31 @@ function render(s: any) {
        <dt>On air</dt><dd>${esc(s.on_air)}</dd>`
     : `<dt>Point OBS at</dt><dd>the server and key below (Settings → Stream → Custom)</dd>`;
   renderDests(dests);
+  renderObs(s.obs ?? {});
+}
+
+let sceneKey = "";
+function renderObs(o: any) {
+  const st = app.querySelector<HTMLElement>("[data-testid=obs-state]");
+  if (!st) return;
+  st.textContent = o.connected ? `connected · ${o.version} · ${o.streaming ? "streaming" : "not streaming"}${o.cpu_pct ? ` · CPU ${o.cpu_pct}%` : ""}` : o.configured ? o.error ?? "connecting…" : "not set up";
+  st.className = `obs-state ${o.connected ? "on" : "off"}`;
+  const box = app.querySelector<HTMLElement>("[data-testid=obs-scenes]")!;
+  if (!o.connected) {
+    box.innerHTML = "";
+    sceneKey = "";
+    return;
+  }
+  const key = `${o.scene}`;
+  if (key === sceneKey && box.childElementCount) return;
+  sceneKey = key;
+  api<{ current: string; scenes: string[] }>("GET", "/obs/scenes")
+    .then((sc) => {
+      box.innerHTML = sc.scenes
+        .map((n) => `<button class="small scene ${n === sc.current ? "current" : ""}" data-act="scene" data-scene="${esc(n)}">${esc(n)}</button>`)
+        .join("");
+    })
+    .catch(() => {});
 }
 
 function renderDests(dests: Dest[]) {
