@@ -72,6 +72,20 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
     tracing::info!(http = %cfg.http, rtmp = %cfg.rtmp, srt = ?cfg.srt, hw = %cfg.hw, "onaird ready");
+    // Under systemd (Type=notify): ready now, and a watchdog ping from the media loop itself, so a
+    // wedged media loop gets the box restarted.
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+    let mut usec = 0u64;
+    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+        let every = Duration::from_micros(usec / 3);
+        media.spawn(async move {
+            let mut t = tokio::time::interval(every);
+            loop {
+                t.tick().await;
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+            }
+        });
+    }
     let hw = (cfg.hw != "none").then(|| onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, onair_hw::ScreenKind::Lcd240x240, encoders, encoder));
     let app = api::router(AppState::new(core.clone(), Arc::new(cfg), hw)).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
