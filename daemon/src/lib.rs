@@ -3,6 +3,7 @@ pub mod api;
 pub mod config;
 pub mod core;
 pub mod fanout;
+pub mod guests;
 pub mod hwbridge;
 pub mod ingest;
 pub mod media;

@@ -62,9 +62,28 @@ rtmp { server { listen 127.0.0.1:${port}; application app { live on; record all;
   return { url: `rtmp://127.0.0.1:${port}/app`, port, recordings: () => readdirSync(join(dir, "rec")), stop: () => child.kill("SIGKILL") };
 }
 
-export async function browser() {
+export async function browser({ fakeMedia = false } = {}) {
+  const media = fakeMedia ? ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required"] : [];
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...media],
   });
+}
+
+/** A logged-in API client for the box (cookie + CSRF header). */
+export async function apiClient(box, password) {
+  const r = await fetch(`${box.url}/api/v1/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ password }) });
+  if (!r.ok) throw new Error(`login ${r.status}`);
+  const cookie = r.headers.get("set-cookie").split(";")[0];
+  return async (method, path, body) => {
+    const res = await fetch(`${box.url}${path}`, {
+      method,
+      headers: { Cookie: cookie, "X-Requested-With": "onair", ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch {}
+    return { status: res.status, json, text };
+  };
 }

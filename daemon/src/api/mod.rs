@@ -2,6 +2,7 @@
 mod auth;
 mod destinations;
 pub mod error;
+mod guests;
 mod hw;
 mod live;
 mod metrics;
@@ -74,6 +75,11 @@ pub fn router(state: AppState) -> Router {
         .route("/obs/setup-stream", post(obs::setup_stream))
         .route("/obs/browser-source", post(obs::browser_source))
         .route("/obs/{what}/{action}", post(obs::output))
+        .route("/guests", get(guests::list))
+        .route("/guests/invites", get(guests::list_invites).post(guests::create_invite))
+        .route("/guests/invites/{id}", delete(guests::revoke_invite))
+        .route("/guests/{id}/mute", post(guests::mute))
+        .route("/guests/{id}", delete(guests::remove))
         .route("/hw", get(hw::info))
         .route("/hw/screen.png", get(hw::screen))
         .route("/hw/buttons/{name}/press", post(hw::press))
@@ -85,8 +91,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_auth));
     let api = open.merge(guarded).fallback(|| async { ApiError::not_found() });
+    // Guest-facing routes: authorised by the invite token (WHIP) or reachable on the LAN for OBS (WHEP, pages).
+    let guest = Router::new()
+        .route("/whip/{token}", post(guests::whip))
+        .route("/whip/{token}/{id}", delete(guests::whip_delete))
+        .route("/whep/guests/{id}", post(guests::whep))
+        .route("/whep/guests/{id}/{viewer}", delete(guests::whep_delete))
+        .route("/join/{token}", get(guests::join_page))
+        .route("/guest/{id}/view", get(guests::view_page))
+        .route("/guests/grid/view", get(guests::grid_page))
+        .route("/guests/grid/list", get(guests::grid_list));
     Router::new()
         .nest("/api/v1", api)
+        .merge(guest)
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

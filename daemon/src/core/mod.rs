@@ -66,6 +66,7 @@ pub enum Event {
     Ingest { connected: bool, proto: Option<Proto>, peer: Option<String> },
     IngestRefused { proto: Proto, peer: String, reason: String },
     Obs(crate::obs::ObsEvent),
+    Guest(crate::guests::GuestEvent),
     Alert { level: &'static str, message: String },
     Reply { command: String },
 }
@@ -115,6 +116,7 @@ struct Show {
 pub struct Core {
     pub store: Store,
     pub obs: Arc<crate::obs::Obs>,
+    pub guests: Arc<crate::guests::Guests>,
     pub program: Arc<Program>,
     pub ingest: Arc<Ingest>,
     pub fanout: Fanout,
@@ -136,6 +138,7 @@ impl Core {
         let obs = crate::obs::Obs::start(store.clone());
         let core = Arc::new(Core {
             obs,
+            guests: crate::guests::Guests::new(),
             store,
             program,
             ingest,
@@ -161,6 +164,11 @@ impl Core {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+
+    /// For inputs that report something the core did not cause (a guest removed by the host).
+    pub fn emit_event(&self, e: Event) {
+        self.emit(e);
     }
 
     fn emit(&self, e: Event) {
@@ -225,7 +233,10 @@ impl Core {
                 Ok(())
             }
             Command::NextScene => self.obs.next_scene().await.map(|_| ()).map_err(CoreError::from),
-            Command::MuteAllGuests => Err(CoreError::Conflict("no_guests", "there are no guests to mute".into())),
+            Command::MuteAllGuests => match self.guests.mute_all() {
+                0 => Err(CoreError::Conflict("no_guests", "there are no guests to mute".into())),
+                _ => Ok(()),
+            },
             Command::RotateIngestKey => {
                 let k = self.store.rotate_ingest_key()?;
                 self.ingest.set_key(k);
@@ -341,6 +352,12 @@ impl Core {
             if n % 2 == 0 {
                 self.ingest.sample_rates();
                 self.fanout.sample_rates();
+                for e in self.guests.tick().await {
+                    if let crate::guests::GuestEvent::Left { name, reason, .. } = &e {
+                        self.emit(Event::Alert { level: "warning", message: format!("guest {name} left: {reason}") });
+                    }
+                    self.emit(Event::Guest(e));
+                }
             }
             let before = self.program.active();
             let ended = self.evaluate();

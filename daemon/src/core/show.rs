@@ -61,7 +61,7 @@ impl Core {
             test_signal: s.test_signal,
             ingest: self.ingest.snapshot(),
             destinations,
-            guests: vec![],
+            guests: self.guests.list().into_iter().filter_map(|g| serde_json::to_value(g).ok()).collect(),
             obs: serde_json::to_value(self.obs.status()).unwrap_or_default(),
         }
     }

@@ -2,6 +2,7 @@
 //! rarely and small, and SQLite serialises writers anyway.
 pub mod auth;
 pub mod destinations;
+pub mod invites;
 pub mod profiles;
 pub mod secret;
 
@@ -41,6 +42,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE profile_destinations (profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
         destination_id INTEGER NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
         PRIMARY KEY (profile_id, destination_id));",
+    // 2: guest invites (the token itself is signed, never stored)
+    "CREATE TABLE invites (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        max_uses INTEGER NOT NULL, uses INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0,
+        audio INTEGER NOT NULL, video INTEGER NOT NULL, screen INTEGER NOT NULL);",
 ];
 
 #[derive(Clone)]

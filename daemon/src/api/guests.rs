@@ -1,0 +1,204 @@
+//! Guests: invites, WHIP (guest publishes) and WHEP (viewer plays), host controls, and the pages.
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::{ApiError, Json};
+use super::AppState;
+use crate::core::Event;
+use crate::guests::{sdp, sfu::Media, sfu::SfuError, GuestEvent};
+use crate::store::invites::{InviteRefusal, Permissions};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    name: String,
+    #[serde(default = "day")]
+    expires_in_s: i64,
+    #[serde(default = "one")]
+    max_uses: i64,
+    #[serde(default = "perms")]
+    permissions: Permissions,
+}
+fn day() -> i64 {
+    86_400
+}
+fn one() -> i64 {
+    1
+}
+fn perms() -> Permissions {
+    Permissions { audio: true, video: true, screen: false }
+}
+
+fn base_url(st: &AppState, headers: &HeaderMap) -> String {
+    // The link works from where the host is looking at the dashboard.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string).unwrap_or_else(|| format!("{}:{}", st.cfg.public_host, st.cfg.http.port()));
+    format!("http://{host}")
+}
+
+pub async fn create_invite(State(st): State<AppState>, headers: HeaderMap, Json(b): Json<NewInvite>) -> Result<impl IntoResponse, ApiError> {
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(ApiError::invalid("name must be 1 to 60 characters"));
+    }
+    if !(60..=30 * 86_400).contains(&b.expires_in_s) || !(1..=100).contains(&b.max_uses) {
+        return Err(ApiError::invalid("expires_in_s must be 60 s to 30 days; max_uses 1 to 100"));
+    }
+    let (inv, token) = st.core.store.create_invite(name, b.expires_in_s, b.max_uses, b.permissions)?;
+    let url = format!("{}/join/{token}", base_url(&st, &headers));
+    let expires = chrono::DateTime::from_timestamp(inv.expires_at, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
+    Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"id": inv.id, "url": url, "token": token, "expires_at": expires, "name": inv.name}))))
+}
+
+pub async fn list_invites(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(st.core.store.list_invites()?))
+}
+
+pub async fn revoke_invite(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    if !st.core.store.revoke_invite(&id)? {
+        return Err(ApiError::not_found());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list(State(st): State<AppState>) -> impl IntoResponse {
+    axum::Json(st.core.guests.list())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mute {
+    audio: Option<bool>,
+    video: Option<bool>,
+}
+
+pub async fn mute(State(st): State<AppState>, Path(id): Path<String>, Json(m): Json<Mute>) -> Result<impl IntoResponse, ApiError> {
+    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    g.set_mute(m.audio, m.video);
+    let info = g.info.lock().unwrap().clone();
+    Ok(axum::Json(info))
+}
+
+pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let g = st.core.guests.remove(&id).ok_or_else(ApiError::not_found)?;
+    let name = g.info.lock().unwrap().name.clone();
+    st.core.emit_event(Event::Guest(GuestEvent::Left { id, name, reason: "removed by the host".into() }));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn refusal(r: InviteRefusal) -> ApiError {
+    let code = match r {
+        InviteRefusal::Forged => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::FORBIDDEN,
+    };
+    ApiError::new(code, "invite_refused", r.to_string())
+}
+
+fn sfu_error(e: SfuError) -> ApiError {
+    match e {
+        SfuError::NoMedia => ApiError::new(StatusCode::CONFLICT, "no_media", e.to_string()),
+        SfuError::Negotiation(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "negotiation_failed", e.to_string()),
+        SfuError::Gst(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+fn sdp_response(status: StatusCode, location: String, sdp: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, location)], sdp).into_response()
+}
+
+fn check_sdp_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        Some(ct) if ct.starts_with("application/sdp") => Ok(()),
+        _ => Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the SDP offer as application/sdp")),
+    }
+}
+
+/// WHIP (RFC 9725): the guest's offer in, the box's answer out.
+pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let inv = st.core.store.check_invite(&token, false)?.map_err(refusal)?;
+    check_sdp_type(&headers)?;
+    let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
+    let media = Media::new().map_err(sfu_error)?;
+    let answer = match crate::guests::sfu::answer(&media.publisher, offer).await {
+        Ok(a) => a,
+        Err(e) => {
+            media.close();
+            return Err(sfu_error(e));
+        }
+    };
+    // Only a negotiated session uses up the invite.
+    st.core.store.check_invite(&token, true)?.map_err(refusal)?;
+    let g = st.core.guests.add(&name, &inv.id, media);
+    let id = g.info.lock().unwrap().id.clone();
+    tracing::info!(guest = %id, "guest publishing over WHIP");
+    Ok(sdp_response(StatusCode::CREATED, format!("/whip/{token}/{id}"), answer))
+}
+
+pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    // Only the holder of the invite that made this session may end it.
+    let (inv_id, _) = token.split_once('.').ok_or_else(ApiError::not_found)?;
+    if g.info.lock().unwrap().invite_id != inv_id || st.core.store.check_invite(&token, false)?.is_err() && st.core.store.invite(inv_id)?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    let name = g.info.lock().unwrap().name.clone();
+    st.core.guests.remove(&id);
+    st.core.emit_event(Event::Guest(GuestEvent::Left { id, name, reason: "left".into() }));
+    Ok(StatusCode::OK)
+}
+
+/// WHEP: a viewer (an OBS Browser Source on the LAN) plays one guest.
+pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    check_sdp_type(&headers)?;
+    let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    let viewer = crate::store::secret::random_token(8);
+    let answer = g.media.add_viewer(&viewer, offer).await.map_err(sfu_error)?;
+    Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}"), answer))
+}
+
+pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    if g.media.remove_viewer(&viewer) { Ok(StatusCode::OK) } else { Err(ApiError::not_found()) }
+}
+
+const JOIN: &str = include_str!("../../../web/guest/join.html");
+const VIEW: &str = include_str!("../../../web/guest/view.html");
+const GRID: &str = include_str!("../../../web/guest/grid.html");
+
+fn refused_page(status: StatusCode, why: &str) -> Response {
+    let html = format!(
+        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
+         <body style='font-family:system-ui;background:#0d1117;color:#e6edf3;display:grid;place-items:center;height:90vh'>\
+         <div><h1>This invite can't be used</h1><p data-testid=refusal>{why}</p><p>Ask the host for a new link.</p></div>"
+    );
+    (status, Html(html)).into_response()
+}
+
+pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
+    match st.core.store.check_invite(&token, false) {
+        Ok(Ok(_)) => Html(JOIN).into_response(),
+        Ok(Err(r)) => {
+            let s = if r == InviteRefusal::Forged { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+            refused_page(s, &r.to_string())
+        }
+        Err(_) => refused_page(StatusCode::INTERNAL_SERVER_ERROR, "the box could not check this invite"),
+    }
+}
+
+pub async fn view_page() -> Html<&'static str> {
+    Html(VIEW)
+}
+
+pub async fn grid_page() -> Html<&'static str> {
+    Html(GRID)
+}
+
+/// The grid page's list of guests (ids and names only; it is meant for an OBS Browser Source on the LAN).
+pub async fn grid_list(State(st): State<AppState>) -> impl IntoResponse {
+    let v: Vec<_> = st.core.guests.list().into_iter().filter(|g| g.state == "live").map(|g| serde_json::json!({"id": g.id, "name": g.name})).collect();
+    axum::Json(v)
+}

@@ -1,0 +1,159 @@
+//! Remote guests over WebRTC: WHIP in (the guest publishes), WHEP out (viewers such as an OBS
+//! Browser Source), with the box as an SFU that forwards media without decoding it.
+pub mod sdp;
+pub mod sfu;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::store::secret::random_token;
+use sfu::Media;
+
+/// A guest whose media stopped for this long is gone (browser killed, network lost).
+pub const GONE_AFTER: Duration = Duration::from_secs(8);
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct GuestInfo {
+    pub id: String,
+    pub name: String,
+    pub invite_id: String,
+    pub state: &'static str,
+    pub rtt_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
+    pub loss_pct: Option<f64>,
+    pub kbps: u32,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub fps: f64,
+    pub muted_audio: bool,
+    pub muted_video: bool,
+    pub viewers: usize,
+    pub connected_s: u64,
+}
+
+pub struct Guest {
+    pub info: Mutex<GuestInfo>,
+    pub media: Arc<Media>,
+    since: Instant,
+    prev: Mutex<(Instant, u64, u64, u64)>,
+}
+
+#[derive(Default)]
+pub struct Guests {
+    map: Mutex<HashMap<String, Arc<Guest>>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "guest_event", rename_all = "snake_case")]
+pub enum GuestEvent {
+    Joined { id: String, name: String },
+    Left { id: String, name: String, reason: String },
+}
+
+impl Guests {
+    pub fn new() -> Arc<Guests> {
+        Arc::new(Guests::default())
+    }
+
+    pub fn add(&self, name: &str, invite_id: &str, media: Arc<Media>) -> Arc<Guest> {
+        let id = random_token(8);
+        let g = Arc::new(Guest {
+            info: Mutex::new(GuestInfo { id: id.clone(), name: name.into(), invite_id: invite_id.into(), state: "connecting", ..Default::default() }),
+            media,
+            since: Instant::now(),
+            prev: Mutex::new((Instant::now(), 0, 0, 0)),
+        });
+        self.map.lock().unwrap().insert(id, g.clone());
+        g
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Guest>> {
+        self.map.lock().unwrap().get(id).cloned()
+    }
+
+    pub fn remove(&self, id: &str) -> Option<Arc<Guest>> {
+        let g = self.map.lock().unwrap().remove(id);
+        if let Some(g) = &g {
+            g.media.close();
+        }
+        g
+    }
+
+    pub fn list(&self) -> Vec<GuestInfo> {
+        let mut v: Vec<GuestInfo> = self.map.lock().unwrap().values().map(|g| g.info.lock().unwrap().clone()).collect();
+        v.sort_by(|a, b| b.connected_s.cmp(&a.connected_s));
+        v
+    }
+
+    pub fn mute_all(&self) -> usize {
+        let all: Vec<_> = self.map.lock().unwrap().values().cloned().collect();
+        for g in &all {
+            g.set_mute(Some(true), None);
+        }
+        all.len()
+    }
+
+    /// Once a second: refresh each guest's figures; drop the ones whose media stopped.
+    pub async fn tick(&self) -> Vec<GuestEvent> {
+        let all: Vec<_> = self.map.lock().unwrap().values().cloned().collect();
+        let mut events = vec![];
+        for g in all {
+            let quiet = g.media.last_media.lock().unwrap().elapsed();
+            let started = !g.media.tracks.lock().unwrap().is_empty();
+            if (started && quiet > GONE_AFTER) || (!started && g.since.elapsed() > Duration::from_secs(20)) {
+                let id = g.info.lock().unwrap().id.clone();
+                if let Some(g) = self.remove(&id) {
+                    let name = g.info.lock().unwrap().name.clone();
+                    events.push(GuestEvent::Left { id, name, reason: "media stopped".into() });
+                }
+                continue;
+            }
+            let (rtt, jitter, loss) = g.media.network_stats().await;
+            let c = &g.media.counters;
+            let (vb, vf, ab) = (c.video_bytes.load(Ordering::Relaxed), c.video_frames.load(Ordering::Relaxed), c.audio_bytes.load(Ordering::Relaxed));
+            let mut p = g.prev.lock().unwrap();
+            let dt = p.0.elapsed().as_secs_f64().max(0.1);
+            let kbps = (((vb - p.1) + (ab - p.3)) as f64 * 8.0 / 1000.0 / dt) as u32;
+            let fps = ((vf - p.2) as f64 / dt * 10.0).round() / 10.0;
+            *p = (Instant::now(), vb, vf, ab);
+            drop(p);
+            let size = g.media.video_size();
+            let mut i = g.info.lock().unwrap();
+            let was = i.state;
+            i.state = if started { "live" } else { "connecting" };
+            if was != "live" && i.state == "live" {
+                events.push(GuestEvent::Joined { id: i.id.clone(), name: i.name.clone() });
+            }
+            i.kbps = kbps;
+            i.fps = fps;
+            i.rtt_ms = rtt.map(|r| (r * 10.0).round() / 10.0);
+            i.jitter_ms = jitter.map(|j| (j * 10.0).round() / 10.0);
+            i.loss_pct = loss;
+            i.width = size.map(|s| s.0);
+            i.height = size.map(|s| s.1);
+            i.viewers = g.media.viewer_count();
+            i.connected_s = g.since.elapsed().as_secs();
+            i.muted_audio = g.media.muted_audio.load(Ordering::Relaxed);
+            i.muted_video = g.media.muted_video.load(Ordering::Relaxed);
+        }
+        events
+    }
+}
+
+impl Guest {
+    pub fn set_mute(&self, audio: Option<bool>, video: Option<bool>) {
+        if let Some(a) = audio {
+            self.media.muted_audio.store(a, Ordering::Relaxed);
+        }
+        if let Some(v) = video {
+            self.media.muted_video.store(v, Ordering::Relaxed);
+        }
+        let mut i = self.info.lock().unwrap();
+        i.muted_audio = self.media.muted_audio.load(Ordering::Relaxed);
+        i.muted_video = self.media.muted_video.load(Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,314 @@
+//! The SFU: one GStreamer pipeline per guest. The guest's `webrtcbin` receives; each track is
+//! depayloaded (no decoding) into a `tee`; every viewer gets its own `webrtcbin` fed by a payloader
+//! from that tee. Keyframe requests from a viewer travel upstream to the guest as PLI.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_sdp as gst_sdp;
+use gstreamer_webrtc as gst_webrtc;
+use tokio::sync::oneshot;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SfuError {
+    #[error("WebRTC negotiation failed: {0}")]
+    Negotiation(String),
+    #[error("GStreamer: {0}")]
+    Gst(String),
+    #[error("the guest has no media a viewer could take yet")]
+    NoMedia,
+}
+
+#[derive(Default)]
+pub struct Counters {
+    pub video_bytes: AtomicU64,
+    pub video_frames: AtomicU64,
+    pub audio_bytes: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct Track {
+    pub kind: &'static str,
+    pub encoding: String,
+    pub tee: gst::Element,
+}
+
+pub struct Media {
+    pub pipeline: gst::Pipeline,
+    pub publisher: gst::Element,
+    pub tracks: Arc<Mutex<Vec<Track>>>,
+    pub counters: Arc<Counters>,
+    pub last_media: Arc<Mutex<Instant>>,
+    pub muted_audio: Arc<AtomicBool>,
+    pub muted_video: Arc<AtomicBool>,
+    viewers: Mutex<HashMap<String, Vec<gst::Element>>>,
+}
+
+fn make(factory: &str) -> Result<gst::Element, SfuError> {
+    gst::ElementFactory::make(factory).build().map_err(|_| SfuError::Gst(format!("element {factory} is missing")))
+}
+
+fn webrtcbin() -> Result<gst::Element, SfuError> {
+    let w = make("webrtcbin")?;
+    w.set_property_from_str("bundle-policy", "max-bundle");
+    // A LAN box: host candidates only unless STUN/TURN servers are configured.
+    Ok(w)
+}
+
+async fn promise(f: impl FnOnce(gst::Promise)) -> Result<Option<gst::Structure>, SfuError> {
+    let (tx, rx) = oneshot::channel();
+    let tx = Mutex::new(Some(tx));
+    let p = gst::Promise::with_change_func(move |r| {
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send(r.ok().flatten().map(|s| s.to_owned()));
+        }
+    });
+    f(p);
+    match tokio::time::timeout(Duration::from_secs(5), rx).await {
+        Ok(Ok(s)) => Ok(s),
+        _ => Err(SfuError::Negotiation("webrtcbin did not answer in time".into())),
+    }
+}
+
+/// Offer in, answer out (non-trickle: the answer carries every local candidate, as WHIP/WHEP want).
+pub async fn answer(w: &gst::Element, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+    let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Offer, offer);
+    promise(|p| w.emit_by_name::<()>("set-remote-description", &[&desc, &p])).await?;
+    let reply = promise(|p| w.emit_by_name::<()>("create-answer", &[&None::<gst::Structure>, &p])).await?;
+    let answer = reply
+        .and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("answer").ok())
+        .ok_or_else(|| SfuError::Negotiation("no answer for this offer (no codec in common?)".into()))?;
+    promise(|p| w.emit_by_name::<()>("set-local-description", &[&answer, &p])).await?;
+    let t0 = Instant::now();
+    while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
+        && t0.elapsed() < Duration::from_secs(3)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let local = w.property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description").ok_or_else(|| SfuError::Negotiation("no local description".into()))?;
+    local.sdp().as_text().map_err(|e| SfuError::Negotiation(e.to_string()))
+}
+
+fn depay_for(kind: &str, encoding: &str) -> Option<(&'static str, Option<&'static str>, &'static str)> {
+    // (depayloader, parser, payloader)
+    Some(match (kind, encoding.to_ascii_uppercase().as_str()) {
+        ("video", "VP8") => ("rtpvp8depay", None, "rtpvp8pay"),
+        ("video", "VP9") => ("rtpvp9depay", None, "rtpvp9pay"),
+        ("video", "H264") => ("rtph264depay", Some("h264parse"), "rtph264pay"),
+        ("audio", "OPUS") => ("rtpopusdepay", None, "rtpopuspay"),
+        _ => return None,
+    })
+}
+
+impl Media {
+    pub fn new() -> Result<Arc<Media>, SfuError> {
+        let pipeline = gst::Pipeline::new();
+        let publisher = webrtcbin()?;
+        pipeline.add(&publisher).map_err(|e| SfuError::Gst(e.to_string()))?;
+        let m = Arc::new(Media {
+            pipeline,
+            publisher,
+            tracks: Arc::default(),
+            counters: Arc::default(),
+            last_media: Arc::new(Mutex::new(Instant::now())),
+            muted_audio: Arc::default(),
+            muted_video: Arc::default(),
+            viewers: Mutex::default(),
+        });
+        let (pl, tracks, counters, last, ma, mv) =
+            (m.pipeline.clone(), m.tracks.clone(), m.counters.clone(), m.last_media.clone(), m.muted_audio.clone(), m.muted_video.clone());
+        m.publisher.connect_pad_added(move |_, pad| {
+            if pad.direction() != gst::PadDirection::Src {
+                return;
+            }
+            let Some(caps) = pad.current_caps() else { return };
+            let Some(s) = caps.structure(0) else { return };
+            let kind: &'static str = if s.get::<&str>("media").ok() == Some("audio") { "audio" } else { "video" };
+            let encoding = s.get::<&str>("encoding-name").unwrap_or("").to_string();
+            let link = || -> Result<gst::Element, SfuError> {
+                let (depay, parse, _) = depay_for(kind, &encoding).ok_or(SfuError::NoMedia)?;
+                let q = make("queue")?;
+                let d = make(depay)?;
+                let tee = make("tee")?;
+                tee.set_property("allow-not-linked", true);
+                let mut chain = vec![q.clone(), d];
+                if let Some(p) = parse {
+                    let p = make(p)?;
+                    p.set_property("config-interval", -1i32);
+                    chain.push(p);
+                }
+                chain.push(tee.clone());
+                pl.add_many(&chain).map_err(|e| SfuError::Gst(e.to_string()))?;
+                gst::Element::link_many(&chain).map_err(|e| SfuError::Gst(e.to_string()))?;
+                for e in &chain {
+                    let _ = e.sync_state_with_parent();
+                }
+                pad.link(&q.static_pad("sink").unwrap()).map_err(|e| SfuError::Gst(format!("{e:?}")))?;
+                Ok(tee)
+            };
+            match link() {
+                Ok(tee) => {
+                    let (c, l, ma, mv) = (counters.clone(), last.clone(), ma.clone(), mv.clone());
+                    tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                        let Some(b) = info.buffer() else { return gst::PadProbeReturn::Ok };
+                        *l.lock().unwrap() = Instant::now();
+                        if kind == "video" {
+                            c.video_bytes.fetch_add(b.size() as u64, Ordering::Relaxed);
+                            c.video_frames.fetch_add(1, Ordering::Relaxed);
+                            if mv.load(Ordering::Relaxed) {
+                                return gst::PadProbeReturn::Drop;
+                            }
+                        } else {
+                            c.audio_bytes.fetch_add(b.size() as u64, Ordering::Relaxed);
+                            if ma.load(Ordering::Relaxed) {
+                                return gst::PadProbeReturn::Drop;
+                            }
+                        }
+                        gst::PadProbeReturn::Ok
+                    });
+                    tracks.lock().unwrap().push(Track { kind, encoding, tee });
+                }
+                Err(e) => {
+                    tracing::warn!("guest track {kind}/{encoding} not forwarded: {e}");
+                    if let Ok(sink) = make("fakesink") {
+                        let _ = pl.add(&sink);
+                        let _ = sink.sync_state_with_parent();
+                        let _ = pad.link(&sink.static_pad("sink").unwrap());
+                    }
+                }
+            }
+        });
+        m.pipeline.set_state(gst::State::Playing).map_err(|e| SfuError::Gst(e.to_string()))?;
+        Ok(m)
+    }
+
+    /// Adds a viewer fed from the guest's tracks; returns the answer to its offer.
+    pub async fn add_viewer(&self, viewer: &str, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+        let tracks = self.tracks.lock().unwrap().clone();
+        if tracks.is_empty() {
+            return Err(SfuError::NoMedia);
+        }
+        let w = webrtcbin()?;
+        self.pipeline.add(&w).map_err(|e| SfuError::Gst(e.to_string()))?;
+        let mut added = vec![w.clone()];
+        let mut pays = vec![];
+        for t in &tracks {
+            let Some(pt) = super::sdp::payload_type(&offer, t.kind, &t.encoding) else { continue };
+            let (_, _, pay) = depay_for(t.kind, &t.encoding).ok_or(SfuError::NoMedia)?;
+            let q = make("queue")?;
+            q.set_property_from_str("leaky", "downstream");
+            q.set_property("max-size-time", 2_000_000_000u64);
+            let p = make(pay)?;
+            p.set_property("pt", pt);
+            if pay == "rtph264pay" {
+                p.set_property("config-interval", -1i32);
+                p.set_property_from_str("aggregate-mode", "zero-latency");
+            }
+            self.pipeline.add_many([&q, &p]).map_err(|e| SfuError::Gst(e.to_string()))?;
+            q.link(&p).map_err(|e| SfuError::Gst(e.to_string()))?;
+            let sink = w.request_pad_simple("sink_%u").ok_or_else(|| SfuError::Gst("no webrtcbin sink pad".into()))?;
+            p.static_pad("src").unwrap().link(&sink).map_err(|e| SfuError::Gst(format!("{e:?}")))?;
+            if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
+                tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
+            }
+            let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst("no tee pad".into()))?;
+            tee_src.link(&q.static_pad("sink").unwrap()).map_err(|e| SfuError::Gst(format!("{e:?}")))?;
+            added.extend([q.clone(), p.clone()]);
+            pays.push(p);
+        }
+        if pays.is_empty() {
+            self.remove_elements(&added);
+            return Err(SfuError::Negotiation("the viewer accepts none of the guest's codecs".into()));
+        }
+        for e in &added {
+            let _ = e.sync_state_with_parent();
+        }
+        let result = answer(&w, offer).await;
+        match &result {
+            Ok(_) => {
+                self.viewers.lock().unwrap().insert(viewer.to_string(), added);
+                // A new viewer needs a keyframe now: ask the guest (becomes a PLI).
+                for p in &pays {
+                    let ev = gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build());
+                    let _ = p.send_event(ev);
+                }
+            }
+            Err(_) => self.remove_elements(&added),
+        }
+        result
+    }
+
+    fn remove_elements(&self, els: &[gst::Element]) {
+        for e in els {
+            // Unlink from the tee so it stops pushing into a dying branch.
+            if let Some(sink) = e.static_pad("sink") {
+                if let Some(peer) = sink.peer() {
+                    let _ = peer.unlink(&sink);
+                    if let Some(tee) = peer.parent_element() {
+                        tee.release_request_pad(&peer);
+                    }
+                }
+            }
+            let _ = e.set_state(gst::State::Null);
+            let _ = self.pipeline.remove(e);
+        }
+    }
+
+    pub fn remove_viewer(&self, viewer: &str) -> bool {
+        let els = self.viewers.lock().unwrap().remove(viewer);
+        match els {
+            Some(els) => {
+                self.remove_elements(&els);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn viewer_count(&self) -> usize {
+        self.viewers.lock().unwrap().len()
+    }
+
+    pub fn video_size(&self) -> Option<(i32, i32)> {
+        let t = self.tracks.lock().unwrap();
+        let v = t.iter().find(|t| t.kind == "video")?;
+        let caps = v.tee.static_pad("sink")?.current_caps()?;
+        let s = caps.structure(0)?;
+        Some((s.get::<i32>("width").ok()?, s.get::<i32>("height").ok()?))
+    }
+
+    /// (rtt ms, jitter ms, loss %) from webrtcbin's own statistics, where it has them.
+    pub async fn network_stats(&self) -> (Option<f64>, Option<f64>, Option<f64>) {
+        let w = self.publisher.clone();
+        let Ok(Some(st)) = promise(|p| w.emit_by_name::<()>("get-stats", &[&None::<gst::Pad>, &p])).await else { return (None, None, None) };
+        let (mut rtt, mut jitter, mut lost, mut received) = (None, None, 0i64, 0u64);
+        for (_, v) in st.iter() {
+            let Ok(s) = v.get::<gst::Structure>() else { continue };
+            if let Ok(r) = s.get::<f64>("round-trip-time") {
+                rtt = Some(r * 1000.0);
+            }
+            if s.name().as_str() == "inbound-rtp" || s.has_field("packets-received") {
+                if let Ok(j) = s.get::<f64>("jitter") {
+                    jitter = Some(jitter.unwrap_or(0f64).max(j * 1000.0));
+                }
+                lost += s.get::<i64>("packets-lost").unwrap_or(0);
+                received += s.get::<u64>("packets-received").unwrap_or(0);
+            }
+        }
+        let loss = (received > 0).then(|| (lost.max(0) as f64 * 100.0 / (received as f64 + lost.max(0) as f64) * 10.0).round() / 10.0);
+        (rtt, jitter, loss)
+    }
+
+    pub fn close(&self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+impl Drop for Media {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
