@@ -79,11 +79,14 @@ impl ButtonLogic {
 
     /// A raw edge or level sample from the pin.
     pub fn input(&mut self, level: bool, now: u64) -> Option<Press> {
+        // Settle what the old level has already earned first: the clock may not have ticked since
+        // the last edge (a busy system), and a held level must still count.
+        let before = self.tick(now);
         if level != self.raw {
             self.raw = level;
             self.raw_since = now;
         }
-        self.tick(now)
+        before.or_else(|| self.tick(now))
     }
 
     /// Call periodically (every ~10 ms) so long presses and single-vs-double are decided on time.
@@ -200,6 +203,15 @@ mod tests {
         let mut b2 = ButtonLogic::new(Timing::default(), true, 0);
         let got = run(&mut b2, &[(1000, false), (1200, true), (1300, false)], 3000);
         assert_eq!(got.iter().map(|x| x.1).collect::<Vec<_>>(), vec![Press::Short]);
+    }
+
+    #[test]
+    fn a_press_is_seen_even_when_nothing_ticks_while_it_is_held() {
+        // Only the edges and a late tick: a busy system that did not run the 10 ms clock.
+        let mut b = ButtonLogic::new(Timing::default(), false, 0);
+        assert_eq!(b.input(true, 1000), None);
+        assert_eq!(b.input(false, 1100), None);
+        assert_eq!(b.tick(1600), Some(Press::Short));
     }
 
     #[test]
