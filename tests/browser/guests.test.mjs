@@ -66,6 +66,13 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     assert.equal(frames.audio, 1);
     const withViewer = (await api("GET", "/api/v1/guests")).json[0];
     assert.equal(withViewer.viewers, 1);
+    // The host sees the guest on the dashboard.
+    const host = await br.newPage();
+    await host.goto(box.url);
+    await host.getByTestId("password").fill("guest-pass-123");
+    await host.getByTestId("login").click();
+    await host.locator("[data-testid=guest-row]", { hasText: "Alice Example" }).waitFor({ timeout: 10000 });
+    await host.screenshot({ path: new URL("../artifacts/dashboard-guests.png", import.meta.url).pathname, fullPage: true });
     // Host controls.
     const m = await api("POST", `/api/v1/guests/${g.id}/mute`, { audio: true, video: false });
     assert.equal(m.status, 200);

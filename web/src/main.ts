@@ -99,6 +99,15 @@ function dashboard() {
         </div>
       </section>
       <section class="dests" data-testid="destinations"></section>
+      <section class="card guests" data-testid="guests-panel">
+        <h2>Guests</h2>
+        <form class="invite" data-testid="invite-form">
+          <input name="name" placeholder="Guest name" required maxlength="60" data-testid="invite-name" />
+          <button class="small primary" data-testid="invite">Invite</button>
+        </form>
+        <div class="invite-link" data-testid="invite-link"></div>
+        <div class="guest-list" data-testid="guest-list"></div>
+      </section>
       <section class="card obs" data-testid="obs-panel">
         <h2>OBS <span class="obs-state" data-testid="obs-state"></span></h2>
         <div class="scenes" data-testid="obs-scenes"></div>
@@ -152,6 +161,17 @@ function dashboard() {
       form.reset();
       fillUrl();
       refresh();
+    });
+  });
+  const inviteForm = app.querySelector<HTMLFormElement>("[data-testid=invite-form]")!;
+  inviteForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = (inviteForm.elements.namedItem("name") as HTMLInputElement).value;
+    run(async () => {
+      const inv = await api("POST", "/guests/invites", { name, expires_in_s: 86400, max_uses: 3, permissions: { audio: true, video: true, screen: false } });
+      const box = app.querySelector<HTMLElement>("[data-testid=invite-link]")!;
+      box.innerHTML = `<label>Send this link to ${esc(inv.name)}: <code>${esc(inv.url)}</code> <button class="ghost small" data-link="${esc(inv.url)}">Copy</button></label>`;
+      inviteForm.reset();
     });
   });
   const obsForm = app.querySelector<HTMLFormElement>("[data-testid=obs-form]")!;
@@ -251,9 +271,22 @@ function onEvent(m: any) {
 }
 
 function onClick(e: Event) {
-  const b = (e.target as HTMLElement).closest<HTMLElement>("[data-act],[data-copy]");
+  const b = (e.target as HTMLElement).closest<HTMLElement>("[data-act],[data-copy],[data-link]");
   if (!b) return;
   const act = b.dataset.act;
+  if (b.dataset.link) {
+    navigator.clipboard?.writeText(b.dataset.link);
+    return toast("Invite link copied");
+  }
+  const gid = b.closest<HTMLElement>("[data-guest]")?.dataset.guest;
+  if (act === "gmute") run(() => api("POST", `/guests/${gid}/mute`, { audio: b.dataset.on !== "1" }).then(refresh));
+  if (act === "gremove" && confirm("Remove this guest from the show?")) run(() => api("DELETE", `/guests/${gid}`).then(refresh));
+  if (act === "gscene")
+    run(() =>
+      api("GET", "/obs/scenes").then((sc) =>
+        api("POST", "/obs/browser-source", { scene: sc.current, name: `Guest ${b.dataset.name}`, url: `${location.origin}/guest/${gid}/view`, width: 1280, height: 720 }),
+      ).then(() => toast("Added to the current OBS scene")),
+    );
   if (b.dataset.copy) {
     navigator.clipboard?.writeText(ingest[b.dataset.copy] ?? "");
     return toast("Copied");
@@ -300,6 +333,28 @@ function render(s: any) {
     : `<dt>Point OBS at</dt><dd>the server and key below (Settings → Stream → Custom)</dd>`;
   renderDests(dests);
   renderObs(s.obs ?? {});
+  renderGuests(s.guests ?? []);
+}
+
+function renderGuests(gs: any[]) {
+  const box = app.querySelector<HTMLElement>("[data-testid=guest-list]");
+  if (!box) return;
+  box.innerHTML = gs.length
+    ? gs
+        .map(
+          (g) => `<div class="guest" data-guest="${esc(g.id)}" data-testid="guest-row">
+        <b>${esc(g.name)}</b> <span class="badge ${g.state === "live" ? "live" : "connecting"}">${esc(g.state)}</span>
+        <div class="dest-stats"><span>${kbps(g.kbps)}</span><span>${g.width ?? "?"}×${g.height ?? "?"} · ${g.fps} fps</span>
+        <span>${g.rtt_ms != null ? `${g.rtt_ms} ms` : "RTT n/a"}</span><span>jitter ${g.jitter_ms ?? "?"} ms</span><span>loss ${g.loss_pct ?? 0}%</span><span>${g.viewers} viewing</span></div>
+        <div class="dest-actions">
+          <button class="small" data-act="gmute" data-on="${g.muted_audio ? "1" : "0"}">${g.muted_audio ? "Unmute" : "Mute"}</button>
+          <button class="small" data-act="gscene" data-name="${esc(g.name)}">Add to scene</button>
+          <a class="small" href="/guest/${esc(g.id)}/view" target="_blank">View</a>
+          <button class="ghost small" data-act="gremove">Remove</button>
+        </div></div>`,
+        )
+        .join("")
+    : `<p class="empty">No guests on. Invite someone: they join from a browser, no install.</p>`;
 }
 
 let sceneKey = "";

@@ -193,6 +193,7 @@ impl Media {
         }
         let w = webrtcbin()?;
         self.pipeline.add(&w).map_err(|e| SfuError::Gst(e.to_string()))?;
+        let _ = w.sync_state_with_parent();
         let mut added = vec![w.clone()];
         let mut pays = vec![];
         for t in &tracks {
@@ -214,6 +215,10 @@ impl Media {
             if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
                 tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
             }
+            // The branch must be running before the tee feeds it: a buffer pushed into a stopped
+            // queue returns FLUSHING, which would stop the guest's whole stream.
+            let _ = p.sync_state_with_parent();
+            let _ = q.sync_state_with_parent();
             let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst("no tee pad".into()))?;
             tee_src.link(&q.static_pad("sink").unwrap()).map_err(|e| SfuError::Gst(format!("{e:?}")))?;
             added.extend([q.clone(), p.clone()]);
@@ -223,18 +228,22 @@ impl Media {
             self.remove_elements(&added);
             return Err(SfuError::Negotiation("the viewer accepts none of the guest's codecs".into()));
         }
-        for e in &added {
-            let _ = e.sync_state_with_parent();
-        }
         let result = answer(&w, offer).await;
         match &result {
             Ok(_) => {
                 self.viewers.lock().unwrap().insert(viewer.to_string(), added);
-                // A new viewer needs a keyframe now: ask the guest (becomes a PLI).
-                for p in &pays {
-                    let ev = gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build());
-                    let _ = p.send_event(ev);
-                }
+                // A new viewer needs a keyframe once its transport is up: ask the guest (a PLI) a few
+                // times while ICE and DTLS settle, since browsers send VP8 keyframes only on request.
+                let pays: Vec<gst::Element> = pays.into_iter().filter(|p| p.name().starts_with("rtpvp") || p.name().starts_with("rtph26")).collect();
+                tokio::spawn(async move {
+                    for _ in 0..8 {
+                        tokio::time::sleep(Duration::from_millis(400)).await;
+                        for p in &pays {
+                            let ev = gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build());
+                            let _ = p.send_event(ev);
+                        }
+                    }
+                });
             }
             Err(_) => self.remove_elements(&added),
         }
