@@ -134,6 +134,16 @@ function dashboard() {
           <button class="small" data-hw="user">User</button>
         </div>
       </section>
+      <section class="card alerts" data-testid="alerts-panel">
+        <h2>Alerts</h2>
+        <ol class="alert-list" data-testid="alert-list"></ol>
+      </section>
+      <section class="card tokens" data-testid="tokens-panel">
+        <h2>API tokens</h2>
+        <form class="invite" data-testid="token-form"><input name="name" placeholder="Token name (e.g. Stream Deck)" required maxlength="100" /><button class="small">Create</button></form>
+        <div class="invite-link" data-testid="token-secret"></div>
+        <ul class="token-list" data-testid="token-list"></ul>
+      </section>
       <section class="card add">
         <h2>Add destination</h2>
         <form data-testid="add-destination">
@@ -174,6 +184,19 @@ function dashboard() {
       inviteForm.reset();
     });
   });
+  const tokenForm = app.querySelector<HTMLFormElement>("[data-testid=token-form]")!;
+  tokenForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = (tokenForm.elements.namedItem("name") as HTMLInputElement).value;
+    run(async () => {
+      const t = await api("POST", "/tokens", { name });
+      app.querySelector("[data-testid=token-secret]")!.innerHTML = `Copy it now, it is shown once: <code>${esc(t.token)}</code>`;
+      tokenForm.reset();
+      loadTokens();
+    });
+  });
+  loadTokens();
+  loadAlerts();
   const obsForm = app.querySelector<HTMLFormElement>("[data-testid=obs-form]")!;
   obsForm.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -265,7 +288,10 @@ function onFeed(s: FeedState) {
 function onEvent(m: any) {
   if (m.type === "status") return render(m.status);
   refreshHw();
-  if (m.type === "alert") toast(m.message, m.level === "error" ? "bad" : "info");
+  if (m.type === "alert") {
+    toast(m.message, m.level === "error" ? "bad" : "info");
+    loadAlerts();
+  }
   if (m.type === "ingest_refused") toast(`Refused a publisher: ${m.reason}`, "bad");
   refresh();
 }
@@ -301,6 +327,7 @@ function onClick(e: Event) {
   if (act === "ddelete" && confirm("Remove this destination?")) run(() => api("DELETE", `/destinations/${id}`).then(refresh));
   if (act === "obs-setup") run(() => api("POST", "/obs/setup-stream").then(() => toast("OBS now streams to this box")));
   if (act === "scene") run(() => api("POST", "/obs/scene", { name: b.dataset.scene }));
+  if (act === "trevoke" && confirm("Revoke this token?")) run(() => api("DELETE", `/tokens/${b.dataset.token}`).then(loadTokens));
   if (act === "logout") run(() => api("POST", "/logout").then(() => location.reload()));
 }
 
@@ -441,3 +468,15 @@ function renderDests(dests: Dest[]) {
 boot().catch((e) => {
   app.innerHTML = `<p class="card">Cannot reach the box: ${esc(e)}</p>`;
 });
+
+async function loadTokens() {
+  const list = await api<any[]>("GET", "/tokens").catch(() => []);
+  const ul = app.querySelector("[data-testid=token-list]");
+  if (ul) ul.innerHTML = list.map((t) => `<li>${esc(t.name)} <span class="dim">${t.last_used_at ? "used " + new Date(t.last_used_at * 1000).toLocaleString() : "never used"}</span> <button class="ghost small" data-act="trevoke" data-token="${t.id}">Revoke</button></li>`).join("") || `<li class="dim">No tokens. Scripts and Stream Deck plug-ins use them as Bearer tokens.</li>`;
+}
+
+async function loadAlerts() {
+  const list = await api<any[]>("GET", "/alerts").catch(() => []);
+  const ol = app.querySelector("[data-testid=alert-list]");
+  if (ol) ol.innerHTML = list.slice(0, 15).map((a) => `<li class="${esc(a.level)}"><time>${new Date(a.at * 1000).toLocaleTimeString()}</time> ${esc(a.message)}</li>`).join("") || `<li class="dim">All clear.</li>`;
+}

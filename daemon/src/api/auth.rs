@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, Json};
 use super::AppState;
-use crate::store::auth::SESSION_TTL_S;
+use crate::store::auth::session_ttl;
 
 pub const COOKIE: &str = "onair_session";
 
@@ -88,7 +88,7 @@ pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_password", "wrong password"));
     }
     let token = st.core.store.create_session()?;
-    Ok(([(header::SET_COOKIE, session_cookie(&token, SESSION_TTL_S))], axum::Json(serde_json::json!({"ok": true}))).into_response())
+    Ok(([(header::SET_COOKIE, session_cookie(&token, session_ttl()))], axum::Json(serde_json::json!({"ok": true}))).into_response())
 }
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -111,7 +111,7 @@ pub async fn setup(State(st): State<AppState>, Json(p): Json<Password>) -> Resul
         .await
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "setup failed"))??;
     let token = st.core.store.create_session()?;
-    Ok(([(header::SET_COOKIE, session_cookie(&token, SESSION_TTL_S))], axum::Json(serde_json::json!({"ok": true}))).into_response())
+    Ok(([(header::SET_COOKIE, session_cookie(&token, session_ttl()))], axum::Json(serde_json::json!({"ok": true}))).into_response())
 }
 
 pub async fn session(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {

@@ -112,3 +112,7 @@ async fn feed(st: AppState, mut sock: WebSocket) {
         }
     }
 }
+
+pub async fn alerts(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(st.core.store.alerts(200)?))
+}

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/live/pause", post(live::pause))
         .route("/live/resume", post(live::resume))
         .route("/status", get(live::status))
+        .route("/alerts", get(live::alerts))
         .route("/obs/connection", axum::routing::put(obs::set_connection))
         .route("/obs/scenes", get(obs::scenes))
         .route("/obs/scene", post(obs::set_scene))

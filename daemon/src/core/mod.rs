@@ -172,6 +172,11 @@ impl Core {
     }
 
     fn emit(&self, e: Event) {
+        if let Event::Alert { level, message } = &e {
+            if let Err(err) = self.store.add_alert(level, message) {
+                tracing::warn!("alert not stored: {err}");
+            }
+        }
         let _ = self.events.send(e);
     }
 

@@ -10,6 +10,11 @@ use super::{now, Result, Store, StoreError};
 
 pub const SESSION_TTL_S: i64 = 30 * 24 * 3600;
 
+/// Login sessions last 30 days unless `ONAIR_SESSION_TTL_S` says otherwise (short-lived kiosks, tests).
+pub fn session_ttl() -> i64 {
+    std::env::var("ONAIR_SESSION_TTL_S").ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(SESSION_TTL_S)
+}
+
 #[derive(Debug, Serialize)]
 pub struct ApiToken {
     pub id: i64,
@@ -51,7 +56,7 @@ impl Store {
         db.execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
         db.execute(
             "INSERT INTO sessions (id_hash, created_at, expires_at) VALUES (?1, ?2, ?3)",
-            params![self.secrets.keyed_hash(&token), t, t + SESSION_TTL_S],
+            params![self.secrets.keyed_hash(&token), t, t + session_ttl()],
         )?;
         Ok(token)
     }

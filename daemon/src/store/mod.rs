@@ -46,6 +46,8 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE invites (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
         max_uses INTEGER NOT NULL, uses INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0,
         audio INTEGER NOT NULL, video INTEGER NOT NULL, screen INTEGER NOT NULL);",
+    // 3: alerts, kept with their time
+    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);",
 ];
 
 #[derive(Clone)]
@@ -78,6 +80,25 @@ impl Store {
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self.db().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Keeps the newest 1000 alerts.
+    pub fn add_alert(&self, level: &str, message: &str) -> Result<()> {
+        let db = self.db();
+        db.execute("INSERT INTO alerts (at, level, message) VALUES (?1, ?2, ?3)", params![now(), level, message])?;
+        db.execute("DELETE FROM alerts WHERE id <= (SELECT MAX(id) - 1000 FROM alerts)", [])?;
+        Ok(())
+    }
+
+    pub fn alerts(&self, limit: i64) -> Result<Vec<serde_json::Value>> {
+        let db = self.db();
+        let mut st = db.prepare("SELECT id, at, level, message FROM alerts ORDER BY id DESC LIMIT ?1")?;
+        let v = st
+            .query_map([limit], |r| {
+                Ok(serde_json::json!({"id": r.get::<_, i64>(0)?, "at": r.get::<_, i64>(1)?, "level": r.get::<_, String>(2)?, "message": r.get::<_, String>(3)?}))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(v)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
