@@ -15,12 +15,16 @@ pub fn onaird_bin() -> PathBuf {
     std::env::var_os("ONAIR_BIN").map(PathBuf::from).unwrap_or_else(|| workspace().join("target/debug/onaird"))
 }
 
-/// A port free for both TCP and UDP on loopback (SRT is UDP).
+/// A port free for both TCP and UDP on loopback (SRT is UDP), never handed out twice in this
+/// process: tests run in parallel and a port released by one probe could be given to another.
 pub fn free_port() -> u16 {
+    static ISSUED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
         let t = TcpListener::bind("127.0.0.1:0").unwrap();
         let p = t.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", p)).is_ok() {
+        let mut issued = ISSUED.lock().unwrap();
+        if !issued.contains(&p) && UdpSocket::bind(("127.0.0.1", p)).is_ok() {
+            issued.push(p);
             return p;
         }
     }
@@ -61,6 +65,7 @@ pub struct Daemon {
     pub log: PathBuf,
     extra: Vec<String>,
     env: Vec<(String, String)>,
+    starts: usize,
     cookie: Option<String>,
     /// Every API response body, so tests can check no secret ever left the box.
     pub seen: std::sync::Mutex<Vec<String>>,
@@ -84,6 +89,7 @@ impl Daemon {
     pub fn start_full(extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut d = Daemon {
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            starts: 0,
             child: None,
             http: free_port(),
             rtmp: free_port(),
@@ -125,11 +131,15 @@ impl Daemon {
             .expect("onaird runs (build it first: cargo build --bins)");
         self.child = Some(child);
         let port = self.http;
+        let log = self.log.clone();
+        // Ready means this daemon said so (a port that answers could belong to someone else).
         assert!(
-            wait_until(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()),
+            wait_until(Duration::from_secs(20), || std::fs::read_to_string(&log).is_ok_and(|l| l.matches("onaird ready").count() > self.starts)
+                && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()),
             "onaird did not start; log:\n{}",
             self.log_text()
         );
+        self.starts += 1;
     }
 
     pub fn log_text(&self) -> String {

@@ -19,7 +19,8 @@ pub fn parse(body: &[u8]) -> Result<gst_sdp::SDPMessage, SdpError> {
         return Err(SdpError::NoMedia);
     }
     for media in m.medias() {
-        if media.media().is_none() || media.formats_len() == 0 {
+        let proto_ok = media.proto().is_some_and(|p| p.contains("RTP"));
+        if media.media().is_none() || media.formats_len() == 0 || !proto_ok {
             return Err(SdpError::Malformed);
         }
     }
