@@ -92,7 +92,14 @@ async fn feed(st: AppState, mut sock: WebSocket) {
             }
             e = rx.recv() => match e {
                 Ok(e) => {
-                    let Ok(txt) = serde_json::to_string(&e) else { continue };
+                    // `at_ms`: when the feed took the event off the bus (wall clock), so clients can
+                    // see how fresh it is.
+                    let Ok(mut v) = serde_json::to_value(&e) else { continue };
+                    let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("at_ms".into(), at.into());
+                    }
+                    let txt = v.to_string();
                     if sock.send(Message::Text(txt.into())).await.is_err() {
                         return;
                     }

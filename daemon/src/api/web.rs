@@ -9,7 +9,7 @@ use super::AppState;
 static DIST: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../web/dist");
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(index)).fallback(get(asset))
+    Router::new().route("/", get(index)).fallback(get(asset)).layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }
 
 async fn index() -> Response {
