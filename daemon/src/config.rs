@@ -14,6 +14,9 @@ pub struct Cli {
     /// Dashboard and API address.
     #[arg(long, env = "ONAIR_HTTP")]
     pub http: Option<SocketAddr>,
+    /// HTTPS address for the dashboard and guest pages (off unless given).
+    #[arg(long, env = "ONAIR_HTTPS")]
+    pub https: Option<SocketAddr>,
     /// RTMP ingest address.
     #[arg(long, env = "ONAIR_RTMP")]
     pub rtmp: Option<SocketAddr>,
@@ -38,6 +41,7 @@ pub struct Cli {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub http: Option<SocketAddr>,
+    pub https: Option<SocketAddr>,
     pub rtmp: Option<SocketAddr>,
     pub srt: Option<String>,
     pub hw: Option<String>,
@@ -50,6 +54,7 @@ pub struct FileConfig {
 pub struct Config {
     pub data_dir: PathBuf,
     pub http: SocketAddr,
+    pub https: Option<SocketAddr>,
     pub rtmp: SocketAddr,
     /// `None` when SRT ingest is off (libsrt polls even when idle; a box that never takes SRT can save it).
     pub srt: Option<SocketAddr>,
@@ -89,6 +94,7 @@ impl Config {
         Ok(Config {
             data_dir: cli.data_dir,
             http: cli.http.or(file.http).unwrap_or_else(|| "0.0.0.0:8080".parse().unwrap()),
+            https: cli.https.or(file.https),
             rtmp: cli.rtmp.or(file.rtmp).unwrap_or_else(|| "0.0.0.0:1935".parse().unwrap()),
             srt: match cli.srt.or(file.srt).as_deref() {
                 None => Some("0.0.0.0:9000".parse().unwrap()),

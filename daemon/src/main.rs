@@ -87,7 +87,20 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
         });
     }
     let hw = (cfg.hw != "none").then(|| onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, onair_hw::ScreenKind::Lcd240x240, encoders, encoder));
-    let app = api::router(AppState::new(core.clone(), Arc::new(cfg), hw)).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let https = match cfg.https {
+        Some(addr) => {
+            let tls = api::https::load_or_make(&cfg.data_dir.join("tls"), api::https::names(&cfg.public_host)).context("TLS certificate")?;
+            let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding HTTPS on {addr}"))?;
+            tracing::info!(%addr, "HTTPS for guests (certificate in the data dir's tls/)");
+            Some((l, tls))
+        }
+        None => None,
+    };
+    let router = api::router(AppState::new(core.clone(), Arc::new(cfg), hw));
+    if let Some((l, tls)) = https {
+        tokio::spawn(api::https::serve(l, tls, router.clone()));
+    }
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = tokio::spawn(async move {
         let mut rx = stop_rx;

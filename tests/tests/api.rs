@@ -111,3 +111,34 @@ fn alerts_are_kept_with_their_time() {
     assert!(a["at"].as_i64().unwrap() > 1_700_000_000);
     assert_eq!(a["level"], "warning");
 }
+
+#[test]
+fn https_with_a_certificate_made_on_first_start() {
+    let port = free_port();
+    let mut d = Daemon::start_with(&["--https", &format!("127.0.0.1:{port}")]);
+    let tls = d.data_dir().join("tls");
+    let cert1 = std::fs::read(tls.join("cert.pem")).expect("a certificate was made");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(tls.join("key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+    // curl checks the certificate against the one the box made for itself.
+    let health = |cert: &std::path::Path| {
+        std::process::Command::new("curl")
+            .args(["-fsS", "--cacert"])
+            .arg(cert)
+            .arg(format!("https://localhost:{port}/api/v1/health"))
+            .output()
+            .unwrap()
+    };
+    let out = health(&tls.join("cert.pem"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"ok\""));
+    // Plain HTTP bytes on the TLS port are refused without harm; the box keeps serving.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(&mut s, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    drop(s);
+    // The same certificate after a restart (browsers that accepted it keep working).
+    d.crash_and_restart();
+    assert_eq!(std::fs::read(tls.join("cert.pem")).unwrap(), cert1);
+    assert!(health(&tls.join("cert.pem")).status.success());
+    assert_eq!(d.get("/api/v1/health")["status"], "ok");
+}

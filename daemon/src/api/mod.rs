@@ -4,6 +4,7 @@ mod destinations;
 pub mod error;
 mod guests;
 mod hw;
+pub mod https;
 mod live;
 mod metrics;
 mod obs;

@@ -1,0 +1,78 @@
+//! HTTPS for guests: browsers allow camera and microphone only in a secure context, so a guest on
+//! another machine needs the box over TLS. The user's own certificate (`<data dir>/tls/cert.pem` and
+//! `key.pem`) is used when present; otherwise one is made on first start, self-signed for the box's
+//! names and addresses.
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio_rustls::rustls;
+use tower::ServiceExt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("certificate: {0}")]
+    Cert(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Loads `<dir>/cert.pem` + `key.pem`, making a self-signed pair for `names` if there is none.
+pub fn load_or_make(dir: &Path, names: Vec<String>) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    if !cert.exists() || !key.exists() {
+        std::fs::create_dir_all(dir)?;
+        let ck = rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Cert(e.to_string()))?;
+        std::fs::write(&cert, ck.cert.pem())?;
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&key)?;
+        f.write_all(ck.key_pair.serialize_pem().as_bytes())?;
+    }
+    let certs: Vec<_> = rustls_pemfile::certs(&mut std::io::BufReader::new(std::fs::File::open(&cert)?)).collect::<Result<_, _>>()?;
+    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(std::fs::File::open(&key)?))?.ok_or_else(|| TlsError::Cert("key.pem holds no private key".into()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Cert(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| TlsError::Cert(e.to_string()))?;
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+/// Serves `app` over TLS on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, cfg: Arc<rustls::ServerConfig>, app: Router) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+    loop {
+        let Ok((tcp, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            // A client that never finishes the handshake is dropped, not kept.
+            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await else { return };
+            let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            });
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(tls), svc).await;
+        });
+    }
+}
+
+/// Names and addresses the certificate covers: this host on the LAN and loopback.
+pub fn names(public_host: &str) -> Vec<String> {
+    let mut v = vec![public_host.to_string(), "onair.local".into(), "localhost".into(), "127.0.0.1".into()];
+    if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
+        v.push(format!("{}.local", h.trim()));
+    }
+    v.sort();
+    v.dedup();
+    v
+}
