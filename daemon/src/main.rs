@@ -9,6 +9,7 @@ use onair::core::{Command, Core, Settings};
 use onair::store::Store;
 
 fn main() -> anyhow::Result<()> {
+    // (returns only for errors before the runtime starts)
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
@@ -37,7 +38,20 @@ fn main() -> anyhow::Result<()> {
     let _ = media_thread.join();
     // The SRT listener blocks in GStreamer; do not wait for it.
     rt.shutdown_timeout(Duration::from_secs(1));
-    r
+    // Outputs are closed and the database is committed. Leave without running C library exit
+    // handlers: GStreamer/libsrt threads still parked in the SRT listener can crash while they run.
+    use std::io::Write;
+    let code = match &r {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            1
+        }
+    };
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit only ends the process; nothing runs after it.
+    unsafe { libc::_exit(code) }
 }
 
 async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
