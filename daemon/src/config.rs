@@ -35,6 +35,33 @@ pub struct Cli {
     /// Host name put in the ingest URLs shown to users (default: this machine's host name).
     #[arg(long, env = "ONAIR_PUBLIC_HOST")]
     pub public_host: Option<String>,
+    #[command(flatten)]
+    pub platforms: PlatformArgs,
+}
+
+/// Where the platforms' APIs are and how often to ask them (tests and staging point elsewhere).
+#[derive(Debug, Default, Clone, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformArgs {
+    /// Seconds between polls of each linked platform (status, viewers, chat).
+    #[arg(long, env = "ONAIR_PLATFORM_POLL_S", hide = true)]
+    pub platform_poll_s: Option<u64>,
+    /// Seconds a linked platform may report "offline" while the box's output to it is live, before
+    /// the box restarts that output.
+    #[arg(long, env = "ONAIR_CONFIRM_LIVE_S", hide = true)]
+    pub confirm_live_s: Option<u64>,
+    #[arg(long, env = "ONAIR_TWITCH_AUTH_URL", hide = true)]
+    pub twitch_auth_url: Option<String>,
+    #[arg(long, env = "ONAIR_TWITCH_API_URL", hide = true)]
+    pub twitch_api_url: Option<String>,
+    #[arg(long, env = "ONAIR_TWITCH_IRC_URL", hide = true)]
+    pub twitch_irc_url: Option<String>,
+    #[arg(long, env = "ONAIR_GOOGLE_AUTH_URL", hide = true)]
+    pub google_auth_url: Option<String>,
+    #[arg(long, env = "ONAIR_YOUTUBE_API_URL", hide = true)]
+    pub youtube_api_url: Option<String>,
+    #[arg(long, env = "ONAIR_FACEBOOK_GRAPH_URL", hide = true)]
+    pub facebook_graph_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +75,8 @@ pub struct FileConfig {
     pub feed_grace_s: Option<u64>,
     pub encoder: Option<String>,
     pub public_host: Option<String>,
+    #[serde(default)]
+    pub platforms: PlatformArgs,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +92,8 @@ pub struct Config {
     /// The user's choice of H.264 encoder; the best one found is used otherwise.
     pub encoder: Option<String>,
     pub public_host: String,
+    pub platforms: crate::platforms::Settings,
+    pub confirm_live_s: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +122,25 @@ impl Config {
             .or(file.public_host)
             .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| format!("{}.local", h.trim())))
             .unwrap_or_else(|| "onair.local".into());
+        let (pc, pf) = (cli.platforms, file.platforms);
+        let mut urls = crate::platforms::Urls::default();
+        for (slot, flag, file) in [
+            (&mut urls.twitch_auth, pc.twitch_auth_url, pf.twitch_auth_url),
+            (&mut urls.twitch_api, pc.twitch_api_url, pf.twitch_api_url),
+            (&mut urls.twitch_irc, pc.twitch_irc_url, pf.twitch_irc_url),
+            (&mut urls.google_auth, pc.google_auth_url, pf.google_auth_url),
+            (&mut urls.youtube_api, pc.youtube_api_url, pf.youtube_api_url),
+            (&mut urls.facebook_graph, pc.facebook_graph_url, pf.facebook_graph_url),
+        ] {
+            if let Some(u) = flag.or(file) {
+                *slot = u.trim_end_matches('/').to_string();
+            }
+        }
+        let poll = pc.platform_poll_s.or(pf.platform_poll_s).unwrap_or(15).max(1);
+        let platforms = crate::platforms::Settings { urls, poll: std::time::Duration::from_secs(poll) };
         Ok(Config {
+            platforms,
+            confirm_live_s: pc.confirm_live_s.or(pf.confirm_live_s).unwrap_or(90),
             data_dir: cli.data_dir,
             http: cli.http.or(file.http).unwrap_or_else(|| "0.0.0.0:8080".parse().unwrap()),
             https: cli.https.or(file.https),

@@ -1,5 +1,7 @@
 //! Test harness: the real `onaird` binary with real peers (nginx-rtmp as a platform's ingest, ffmpeg as
 //! OBS, ffprobe to check what arrived). Every process is a child that is killed on drop.
+pub mod fake_platforms;
+
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -248,6 +250,18 @@ impl Daemon {
             "/api/v1/destinations",
             serde_json::json!({"name": name, "platform": "custom", "url": url, "stream_key": key, "enabled": true}),
         );
+        r["id"].as_i64().unwrap()
+    }
+
+    /// A destination on a platform's default ingest URL.
+    pub fn add_destination_platform(&mut self, name: &str, platform: &str, key: &str) -> i64 {
+        let r = self.post("/api/v1/destinations", serde_json::json!({"name": name, "platform": platform, "stream_key": key, "enabled": true}));
+        r["id"].as_i64().unwrap()
+    }
+
+    /// A destination marked as a platform but sent to `url` (a local nginx standing in for its ingest).
+    pub fn add_destination_platform_url(&mut self, name: &str, platform: &str, url: &str, key: &str) -> i64 {
+        let r = self.post("/api/v1/destinations", serde_json::json!({"name": name, "platform": platform, "url": url, "stream_key": key, "enabled": true}));
         r["id"].as_i64().unwrap()
     }
 

@@ -8,6 +8,7 @@ pub mod https;
 mod live;
 mod metrics;
 mod obs;
+mod platforms;
 mod profiles;
 mod slate;
 mod web;
@@ -61,6 +62,13 @@ pub fn router(state: AppState) -> Router {
         .route("/destinations/{id}/start", post(destinations::start))
         .route("/destinations/{id}/stop", post(destinations::stop))
         .route("/platforms/presets", get(destinations::presets))
+        .route("/platforms", get(platforms::list))
+        .route("/platforms/title", post(platforms::set_title))
+        .route("/platforms/{p}", delete(platforms::unlink))
+        .route("/platforms/{p}/app", axum::routing::put(platforms::set_app))
+        .route("/platforms/{p}/link", post(platforms::link))
+        .route("/platforms/{p}/stream-key", post(platforms::import_key))
+        .route("/chat", get(platforms::chat).post(platforms::send_chat))
         .route("/profiles", get(profiles::list).post(profiles::create))
         .route("/profiles/deactivate", post(profiles::deactivate))
         .route("/profiles/{id}", axum::routing::patch(profiles::update).delete(profiles::remove))
@@ -102,7 +110,9 @@ pub fn router(state: AppState) -> Router {
         .route("/join/{token}", get(guests::join_page))
         .route("/guest/{id}/view", get(guests::view_page))
         .route("/guests/grid/view", get(guests::grid_page))
-        .route("/guests/grid/list", get(guests::grid_list));
+        .route("/guests/grid/list", get(guests::grid_list))
+        .route("/overlay/chat", get(platforms::overlay_page))
+        .route("/overlay/chat/feed", get(platforms::overlay_feed));
     Router::new()
         .nest("/api/v1", api)
         .merge(guest)

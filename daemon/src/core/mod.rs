@@ -69,6 +69,8 @@ pub enum Event {
     Guest(crate::guests::GuestEvent),
     Alert { level: &'static str, message: String },
     Reply { command: String },
+    Chat(crate::platforms::chat::ChatMessage),
+    Platform(crate::platforms::PlatformStatus),
 }
 
 #[derive(Debug, Clone)]
@@ -82,13 +84,28 @@ pub struct Settings {
     pub media: Option<tokio::runtime::Handle>,
     /// Where the user's slate image lives (`<data dir>/slate.img`), if they uploaded one.
     pub slate_image: Option<std::path::PathBuf>,
+    pub platforms: crate::platforms::Settings,
+    /// How long a linked platform may say "offline" while the box's output to it is live before
+    /// that output is restarted.
+    pub confirm_live: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None, slate_image: None }
+        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None, slate_image: None, platforms: Default::default(), confirm_live: Duration::from_secs(90) }
     }
 }
+
+/// The confirmed-live watchdog's memory of one destination.
+#[derive(Default)]
+struct Watch {
+    offline_since: Option<Instant>,
+    restarts: u32,
+    gave_up: bool,
+}
+
+/// Restarts of one output per show, at most, when its platform keeps saying "offline".
+const WATCHDOG_RESTARTS: u32 = 3;
 
 struct Running {
     _gen: Generator,
@@ -120,8 +137,10 @@ pub struct Core {
     pub program: Arc<Program>,
     pub ingest: Arc<Ingest>,
     pub fanout: Fanout,
+    pub platforms: Arc<crate::platforms::Platforms>,
     pub settings: Settings,
     show: Mutex<Show>,
+    watchdog: Mutex<std::collections::HashMap<i64, Watch>>,
     events: broadcast::Sender<Event>,
 }
 
@@ -136,7 +155,10 @@ impl Core {
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
         let obs = crate::obs::Obs::start(store.clone());
+        let platforms = crate::platforms::Platforms::start(store.clone(), settings.platforms.clone());
         let core = Arc::new(Core {
+            platforms,
+            watchdog: Mutex::default(),
             obs,
             guests: crate::guests::Guests::new(),
             store,
@@ -282,6 +304,7 @@ impl Core {
             s.started = Some(Instant::now());
             s.feed_lost_at = None;
         }
+        self.watchdog.lock().unwrap().clear();
         for id in ids {
             if let Err(e) = self.start_destination(id) {
                 self.emit(Event::Alert { level: "error", message: format!("destination {id}: {e}") });
@@ -314,8 +337,14 @@ impl Core {
 
     async fn pump(self: Arc<Self>, mut irx: mpsc::UnboundedReceiver<IngestEvent>, mut orx: mpsc::UnboundedReceiver<OutEvent>) {
         let mut obs = self.obs.subscribe();
+        let mut platforms = self.platforms.subscribe();
         loop {
             tokio::select! {
+                Ok(e) = platforms.recv() => match e {
+                    crate::platforms::PlatformEvent::Chat(m) => self.emit(Event::Chat(m)),
+                    crate::platforms::PlatformEvent::Status(s) => self.emit(Event::Platform(s)),
+                    crate::platforms::PlatformEvent::Alert { level, message } => self.emit(Event::Alert { level, message }),
+                },
                 Ok(e) = obs.recv() => {
                     if let crate::obs::ObsEvent::Disconnected { error } = &e {
                         if self.is_live() {
@@ -355,6 +384,7 @@ impl Core {
             t.tick().await;
             n += 1;
             if n % 2 == 0 {
+                self.confirm_live().await;
                 self.ingest.sample_rates();
                 self.fanout.sample_rates();
                 for e in self.guests.tick().await {
@@ -374,6 +404,55 @@ impl Core {
                 self.emit_show();
             }
         }
+    }
+
+    /// The confirmed-live watchdog: an output the box thinks is live while its linked platform
+    /// keeps reporting the stream offline is restarted (a few times per show, then left with an alert).
+    async fn confirm_live(&self) {
+        let dests = self.store.list_destinations().unwrap_or_default();
+        let mut restart = Vec::new();
+        {
+            let mut w = self.watchdog.lock().unwrap();
+            w.retain(|id, _| dests.iter().any(|d| d.id == *id));
+            for d in &dests {
+                let e = w.entry(d.id).or_default();
+                let live = self.fanout.stats(d.id).snapshot().state == OutState::Live;
+                if !live || self.platforms.confirmed_live(&d.platform) != Some(false) {
+                    e.offline_since = None;
+                    continue;
+                }
+                let since = *e.offline_since.get_or_insert_with(Instant::now);
+                if since.elapsed() < self.settings.confirm_live {
+                    continue;
+                }
+                if e.restarts < WATCHDOG_RESTARTS {
+                    e.restarts += 1;
+                    e.offline_since = None;
+                    restart.push((d.id, d.name.clone(), d.platform.clone(), e.restarts));
+                } else if !e.gave_up {
+                    e.gave_up = true;
+                    let msg = format!("{}: the box is sending but {} still reports the stream offline after {WATCHDOG_RESTARTS} restarts; check the stream key and the channel", d.name, d.platform);
+                    drop(w);
+                    self.emit(Event::Alert { level: "error", message: msg });
+                    return;
+                }
+            }
+        }
+        for (id, name, platform, n) in restart {
+            let secs = self.settings.confirm_live.as_secs();
+            self.emit(Event::Alert { level: "warning", message: format!("{name}: {platform} reports the stream offline for {secs} s while the box is sending: restarting this output ({n}/{WATCHDOG_RESTARTS})") });
+            self.fanout.stop(id).await;
+            if self.is_live() {
+                if let Err(e) = self.start_destination(id) {
+                    self.emit(Event::Alert { level: "error", message: format!("{name}: restart failed: {e}") });
+                }
+            }
+        }
+    }
+
+    /// Watchdog restarts of one destination in this show.
+    pub fn watchdog_restarts(&self, id: i64) -> u32 {
+        self.watchdog.lock().unwrap().get(&id).map_or(0, |w| w.restarts)
     }
 
     /// Decides what is on air and which generators run. Returns true when the grace period for a

@@ -15,6 +15,12 @@ pub struct DestinationStatus {
     #[serde(flatten)]
     pub out: OutSnapshot,
     pub viewers: Option<u64>,
+    /// The platform's own view (`true`/`false`) for a linked account; `null` otherwise.
+    pub platform_live: Option<bool>,
+    /// Where `state` is confirmed: `platform` (a linked account says so too) or `box` (the box's
+    /// own output only: TikTok, Instagram, custom, unlinked).
+    pub confirmed_by: &'static str,
+    pub watchdog_restarts: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -30,6 +36,7 @@ pub struct ShowStatus {
     pub destinations: Vec<DestinationStatus>,
     pub guests: Vec<serde_json::Value>,
     pub obs: serde_json::Value,
+    pub platforms: Vec<crate::platforms::PlatformStatus>,
 }
 
 impl Core {
@@ -37,13 +44,19 @@ impl Core {
         let dests = self.store.list_destinations().unwrap_or_default();
         let destinations = dests
             .into_iter()
-            .map(|d| DestinationStatus {
-                id: d.id,
-                name: d.name,
-                platform: d.platform,
-                enabled: d.enabled,
-                out: self.fanout.stats(d.id).snapshot(),
-                viewers: None,
+            .map(|d| {
+                let platform_live = self.platforms.confirmed_live(&d.platform);
+                DestinationStatus {
+                    id: d.id,
+                    viewers: self.platforms.viewers(&d.platform),
+                    confirmed_by: if platform_live.is_some() { "platform" } else { "box" },
+                    platform_live,
+                    watchdog_restarts: self.watchdog_restarts(d.id),
+                    name: d.name,
+                    platform: d.platform,
+                    enabled: d.enabled,
+                    out: self.fanout.stats(d.id).snapshot(),
+                }
             })
             .collect();
         let s = self.show.lock().unwrap();
@@ -63,6 +76,7 @@ impl Core {
             destinations,
             guests: self.guests.list().into_iter().filter_map(|g| serde_json::to_value(g).ok()).collect(),
             obs: serde_json::to_value(self.obs.status()).unwrap_or_default(),
+            platforms: self.platforms.list(),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod destinations;
 pub mod invites;
+pub mod platforms;
 pub mod profiles;
 pub mod secret;
 
@@ -48,6 +49,10 @@ const MIGRATIONS: &[&str] = &[
         audio INTEGER NOT NULL, video INTEGER NOT NULL, screen INTEGER NOT NULL);",
     // 3: alerts, kept with their time
     "CREATE TABLE alerts (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);",
+    // 4: linked platform accounts (app credentials and tokens sealed with the box secret)
+    "CREATE TABLE platform_accounts (platform TEXT PRIMARY KEY, client_id TEXT NOT NULL DEFAULT '',
+        client_secret_enc BLOB, channel TEXT NOT NULL DEFAULT '', access_enc BLOB, refresh_enc BLOB,
+        expires_at INTEGER, account_id TEXT, account_name TEXT, needs_relink INTEGER NOT NULL DEFAULT 0);",
 ];
 
 #[derive(Clone)]
