@@ -84,7 +84,10 @@ impl HwBridge {
                     }
                 }
                 e = events.recv() => {
-                    if let Ok(Event::Alert { message, .. }) = &e {
+                    if let Ok(Event::Alert { message, level }) = &e {
+                        if *level == "info" {
+                            continue;
+                        }
                         *self.alert.lock().unwrap() = Some(message.clone());
                         let mut a = self.alerts.lock().unwrap();
                         a.push(message.clone());

@@ -32,13 +32,13 @@ async function waitPort(port, ms = 20000) {
   throw new Error(`port ${port} never opened`);
 }
 
-export async function startDaemon({ password } = {}) {
+export async function startDaemon({ password, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "onair-web-"));
   const [http, rtmp] = [await freePort(), await freePort()];
   const env = { ...process.env, RUST_LOG: "info", NO_COLOR: "1" };
   if (password) env.ONAIR_ADMIN_PASSWORD = password;
   const bin = process.env.ONAIR_BIN ?? join(root, "target/debug/onaird");
-  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1"], { env, stdio: "ignore" });
+  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1", ...args], { env, stdio: "ignore" });
   children.push(child);
   await waitPort(http);
   return { url: `http://127.0.0.1:${http}`, http, rtmp, dir, child, stop: () => child.kill("SIGKILL") };
@@ -85,5 +85,28 @@ export async function apiClient(box, password) {
     let json = null;
     try { json = JSON.parse(text); } catch {}
     return { status: res.status, json, text };
+  };
+}
+
+/** The local fakes of Twitch, YouTube and Facebook (tests/harness/fake_platforms.rs) as a process. */
+export async function startFakePlatforms() {
+  const bin = join(root, "target/debug/fake-platforms");
+  const child = spawn(bin, [], { stdio: ["ignore", "pipe", "ignore"] });
+  children.push(child);
+  const port = await new Promise((ok, fail) => {
+    child.stdout.once("data", (d) => ok(Number(String(d).trim())));
+    child.once("exit", (c) => fail(new Error(`fake-platforms exited ${c}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const post = (path, body) => fetch(`${url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  return {
+    url,
+    args: [`--twitch-auth-url=${url}/twitch`, `--twitch-api-url=${url}/twitch`, `--twitch-irc-url=ws://127.0.0.1:${port}/twitch/irc`, `--google-auth-url=${url}/google`, `--youtube-api-url=${url}/yt`, `--facebook-graph-url=${url}/fb`, "--platform-poll-s=1"],
+    setLive: (live) => post("/_fake/live", { live }),
+    youtubeChat: (author, text, at_ms) => post("/_fake/youtube/chat", { author, text, at_ms }),
+    twitchChat: (id, name, text, at_ms) =>
+      post("/_fake/twitch/irc", { line: `@badge-info=;color=#1E90FF;display-name=${name};id=${id};tmi-sent-ts=${at_ms};user-id=1000 :${name.toLowerCase()}!${name.toLowerCase()}@x.tmi.twitch.tv PRIVMSG #twitchdev :${text}` }),
+    ircClients: async () => (await (await fetch(`${url}/_fake/irc-clients`)).json()).clients,
+    stop: () => child.kill("SIGKILL"),
   };
 }

@@ -115,6 +115,10 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
 fn iso(secs: i64) -> String {
     // Enough of RFC 3339 for the fixtures: computed without a date crate.
     let days = secs.div_euclid(86_400);
@@ -460,7 +464,7 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 let text = json_body["snippet"]["textMessageDetails"]["messageText"].as_str().unwrap_or_default().to_string();
                 y.sent.push(text.clone());
                 let n = y.chat.len();
-                let item = FakePlatforms::youtube_chat_item(&format!("own-{n}"), "Fake Tube", &text, now() * 1000);
+                let item = FakePlatforms::youtube_chat_item(&format!("own-{n}"), "Fake Tube", &text, now_ms());
                 y.chat.push(item.clone());
                 reply(StatusCode::OK, item)
             }
@@ -525,7 +529,7 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
         }
         ("POST", "/_fake/youtube/chat") => {
             let n = st.youtube.chat.len();
-            st.youtube.chat.push(FakePlatforms::youtube_chat_item(&format!("yt-{n}"), json_body["author"].as_str().unwrap_or("viewer"), json_body["text"].as_str().unwrap_or(""), json_body["at_ms"].as_i64().unwrap_or(now() * 1000)));
+            st.youtube.chat.push(FakePlatforms::youtube_chat_item(&format!("yt-{n}"), json_body["author"].as_str().unwrap_or("viewer"), json_body["text"].as_str().unwrap_or(""), json_body["at_ms"].as_i64().unwrap_or_else(now_ms)));
             StatusCode::NO_CONTENT.into_response()
         }
         ("POST", "/_fake/live") => {

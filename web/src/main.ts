@@ -1,34 +1,13 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { api, ApiError } from "./api";
+import { api } from "./api";
+import { esc, run, toast } from "./ui";
+import { initPlatforms, onPlatformEvent, platformsHtml } from "./platforms";
 import { connectFeed, type FeedState } from "./events";
 import { bytes, duration, headline, kbps, maskKey, pushSample, stateLabel, type DestState } from "./format";
 
 const app = document.getElementById("app")!;
-const esc = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function toast(msg: string, tone: "info" | "bad" = "info") {
-  let box = document.querySelector(".toasts");
-  if (!box) {
-    box = document.createElement("div");
-    box.className = "toasts";
-    document.body.append(box);
-  }
-  const t = document.createElement("div");
-  t.className = `toast ${tone}`;
-  t.textContent = msg;
-  box.append(t);
-  setTimeout(() => t.remove(), 6000);
-}
-
-async function run(fn: () => Promise<unknown>) {
-  try {
-    await fn();
-  } catch (e) {
-    toast(e instanceof ApiError ? e.message : String(e), "bad");
-  }
-}
 
 async function boot() {
   const s = await api<{ setup_required: boolean; authenticated: boolean }>("GET", "/session");
@@ -68,6 +47,8 @@ interface Dest {
   last_error: string | null;
   viewers: number | null;
   enabled: boolean;
+  platform_live: boolean | null;
+  confirmed_by: "platform" | "box";
 }
 
 const cards = new Map<number, { el: HTMLElement; plot: uPlot; series: number[] }>();
@@ -134,6 +115,7 @@ function dashboard() {
           <button class="small" data-hw="user">User</button>
         </div>
       </section>
+      ${platformsHtml()}
       <section class="card alerts" data-testid="alerts-panel">
         <h2>Alerts</h2>
         <ol class="alert-list" data-testid="alert-list"></ol>
@@ -237,6 +219,7 @@ function dashboard() {
   refresh();
   loadIngest();
   refreshHw();
+  initPlatforms(app);
   connectFeed(onEvent, onFeed);
 }
 
@@ -287,6 +270,7 @@ function onFeed(s: FeedState) {
 
 function onEvent(m: any) {
   if (m.type === "status") return render(m.status);
+  if (onPlatformEvent(m)) return;
   refreshHw();
   if (m.type === "alert") {
     toast(m.message, m.level === "error" ? "bad" : "info");
@@ -451,7 +435,9 @@ function renderDests(dests: Dest[]) {
       <span>up ${duration(d.uptime_s)}</span>
       <span>${d.reconnects} reconnect${d.reconnects === 1 ? "" : "s"}</span>
       <span>${bytes(d.bytes_sent)}</span>
-      ${d.viewers != null ? `<span>${d.viewers} viewers</span>` : ""}`;
+      ${d.viewers != null ? `<span data-testid="dest-viewers">${d.viewers} viewers</span>` : ""}
+      <span class="confirm" title="${d.confirmed_by === "platform" ? "The platform's own API confirms this state" : "The box's own output: this platform is not linked or has no public live API"}">${d.confirmed_by === "platform" ? (d.platform_live ? "✓ seen live by " + esc(d.platform) : "⚠ " + esc(d.platform) + " reports offline") : "box output only"}</span>`;
+    c.el.classList.toggle("platform-offline", d.state === "live" && d.platform_live === false);
     c.el.querySelector(".dest-error")!.textContent = d.last_error && d.state !== "live" ? d.last_error : "";
   }
   for (const [id, c] of cards) {

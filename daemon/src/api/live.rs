@@ -93,11 +93,11 @@ async fn feed(st: AppState, mut sock: WebSocket) {
             e = rx.recv() => match e {
                 Ok(e) => {
                     // `at_ms`: when the feed took the event off the bus (wall clock), so clients can
-                    // see how fresh it is.
+                    // see how fresh it is; chat messages keep the platform's own time.
                     let Ok(mut v) = serde_json::to_value(&e) else { continue };
                     let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
                     if let Some(o) = v.as_object_mut() {
-                        o.insert("at_ms".into(), at.into());
+                        o.entry("at_ms").or_insert(at.into());
                     }
                     let txt = v.to_string();
                     if sock.send(Message::Text(txt.into())).await.is_err() {

@@ -1,0 +1,178 @@
+// Linked platforms (Twitch, YouTube, Facebook), the title form and the unified chat.
+import { api } from "./api";
+import { eventText, insertAt, marks, type ChatMessage } from "./chat";
+import { esc, run, toast } from "./ui";
+
+const LABEL: Record<string, string> = { twitch: "Twitch", youtube: "YouTube", facebook: "Facebook", tiktok: "TikTok", instagram: "Instagram" };
+const APP_HELP: Record<string, string> = {
+  twitch: "Client ID of your app from dev.twitch.tv/console (type: Public). Or only a channel name to read its chat.",
+  youtube: "OAuth client of type “TVs and Limited Input devices” from console.cloud.google.com (YouTube Data API v3 enabled).",
+  facebook: "App ID and Client Token (Settings → Advanced) of your app from developers.facebook.com with Login for Devices on.",
+};
+
+let root: HTMLElement;
+const chatLines: { at_ms: number; el: HTMLElement }[] = [];
+let chatSince = 0;
+
+export function platformsHtml(): string {
+  return `
+    <section class="card platforms" data-testid="platforms-panel">
+      <h2>Platforms</h2>
+      <div class="platform-list" data-testid="platform-list"></div>
+      <form class="title-form" data-testid="title-form">
+        <input name="title" placeholder="Stream title, set everywhere" maxlength="140" required data-testid="title-input" />
+        <input name="category" placeholder="Category / game (Twitch)" maxlength="100" />
+        <button class="small primary">Set on all</button>
+      </form>
+    </section>
+    <section class="card chat" data-testid="chat-panel">
+      <h2>Chat <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-pact="overlay-obs" title="Add the chat overlay to the current OBS scene">Add overlay to OBS</button></h2>
+      <ol class="chat-list" data-testid="chat-list"></ol>
+      <form class="invite" data-testid="chat-form"><input name="text" placeholder="Message to every linked platform" maxlength="200" required /><button class="small">Send</button></form>
+    </section>`;
+}
+
+export function initPlatforms(app: HTMLElement) {
+  root = app;
+  app.addEventListener("click", onClick);
+  app.addEventListener("submit", onSubmit);
+  loadPlatforms();
+  loadChat();
+}
+
+/** Handles `platform` and `chat` events from the feed; true when it was one of those. */
+export function onPlatformEvent(m: any): boolean {
+  if (m.type === "chat") {
+    addChat(m as ChatMessage);
+    chatSince = Math.max(chatSince, m.seq);
+    return true;
+  }
+  if (m.type === "platform") {
+    renderPlatform(m);
+    return true;
+  }
+  return false;
+}
+
+async function loadPlatforms() {
+  const list = await api<any[]>("GET", "/platforms").catch(() => []);
+  list.forEach(renderPlatform);
+}
+
+async function loadChat() {
+  const r = await api<{ messages: ChatMessage[]; last: number }>("GET", `/chat?since=${chatSince}`).catch(() => null);
+  if (!r) return;
+  r.messages.forEach(addChat);
+  chatSince = r.last;
+}
+
+function addChat(m: ChatMessage) {
+  const ol = root.querySelector<HTMLElement>("[data-testid=chat-list]");
+  if (!ol) return;
+  const li = document.createElement("li");
+  li.className = `chat-line ${m.platform} ${m.kind}`;
+  li.dataset.testid = "chat-line";
+  li.dataset.platform = m.platform;
+  li.innerHTML = `<span class="mark">${esc(marks[m.platform] ?? m.platform)}</span><b>${esc(m.author)}</b>${m.amount ? ` <span class="amount">${esc(m.amount)}</span>` : ""} <span class="text">${esc(eventText(m))}</span>`;
+  li.title = new Date(m.at_ms).toLocaleTimeString();
+  const i = insertAt(chatLines, m);
+  const before = chatLines[i]?.el ?? null;
+  ol.insertBefore(li, before);
+  chatLines.splice(i, 0, { at_ms: m.at_ms, el: li });
+  while (chatLines.length > 200) chatLines.shift()!.el.remove();
+  if (ol.scrollHeight - ol.scrollTop - ol.clientHeight < 80) ol.scrollTop = ol.scrollHeight;
+}
+
+function stateLine(p: any): string {
+  if (!p.api) return `<span class="dim">${esc(p.note)}</span>`;
+  if (p.linking) return `<span class="linking" data-testid="link-code">Open <a href="${esc(p.linking.verification_uri)}" target="_blank" rel="noreferrer">${esc(p.linking.verification_uri)}</a> on your phone and enter <code>${esc(p.linking.user_code)}</code></span>`;
+  if (p.needs_relink) return `<span class="bad">${esc(p.error ?? "reconnect account")}</span>`;
+  if (!p.linked) return `<span class="dim">${p.configured ? "Not linked" : p.chat === "read-only" ? "Chat read-only" : "Not set up"}</span>`;
+  const bits = [`Linked as <b>${esc(p.account)}</b>`];
+  if (p.live === true) bits.push(`<span class="badge live">LIVE</span> ${p.viewers ?? 0} viewers`);
+  else if (p.live === false) bits.push("offline");
+  if (p.followers != null) bits.push(`${p.followers} followers`);
+  if (p.subscribers != null) bits.push(`${p.subscribers} subs`);
+  if (p.reactions != null) bits.push(`${p.reactions} reactions`);
+  if (p.error) bits.push(`<span class="bad">${esc(p.error)}</span>`);
+  return bits.join(" · ");
+}
+
+function renderPlatform(p: any) {
+  const list = root.querySelector<HTMLElement>("[data-testid=platform-list]");
+  if (!list) return;
+  let el = list.querySelector<HTMLElement>(`[data-platform="${p.platform}"]`);
+  if (!el) {
+    el = document.createElement("div");
+    el.className = "platform-row";
+    el.dataset.platform = p.platform;
+    el.dataset.testid = "platform-row";
+    list.append(el);
+  }
+  const help = APP_HELP[p.platform];
+  el.innerHTML = `
+    <div class="platform-head"><span class="mark ${esc(p.platform)}">${esc(marks[p.platform] ?? "•")}</span><b>${esc(LABEL[p.platform] ?? p.platform)}</b>
+      <span class="platform-state" data-testid="platform-state">${stateLine(p)}</span></div>
+    ${p.api ? `<div class="dest-actions">
+      ${p.configured && !p.linking ? `<button class="small primary" data-pact="link">${p.linked && !p.needs_relink ? "Relink" : p.needs_relink ? "Reconnect account" : "Link account"}</button>` : ""}
+      ${p.linked ? `<button class="ghost small" data-pact="unlink">Unlink</button>` : ""}
+      ${p.linked && p.platform !== "facebook" ? `<button class="small" data-pact="key" title="Make a destination with this account's stream key">Use stream key</button>` : ""}
+    </div>
+    <details><summary>App settings</summary>
+      <form class="app-form" data-pform="app">
+        <p class="dim">${esc(help)}</p>
+        <input name="client_id" placeholder="${p.platform === "facebook" ? "App ID" : "Client ID"}" autocomplete="off" />
+        ${p.platform !== "twitch" ? `<input name="client_secret" type="password" placeholder="${p.platform === "facebook" ? "Client token" : "Client secret"}" autocomplete="off" />` : ""}
+        ${p.platform === "twitch" ? `<input name="channel" placeholder="Channel to read chat from (optional)" />` : ""}
+        <button class="small">Save</button>
+      </form>
+    </details>` : ""}`;
+  el.dataset.live = String(p.live);
+}
+
+function onClick(e: Event) {
+  const b = (e.target as HTMLElement).closest<HTMLElement>("[data-pact]");
+  if (!b) return;
+  const p = b.closest<HTMLElement>("[data-platform]")?.dataset.platform;
+  const act = b.dataset.pact;
+  if (act === "link") run(() => api("POST", `/platforms/${p}/link`).then((dc) => toast(`Enter ${dc.user_code} at ${dc.verification_uri}`)).then(loadPlatforms));
+  if (act === "unlink" && confirm(`Unlink ${LABEL[p!]}?`)) run(() => api("DELETE", `/platforms/${p}`).then(loadPlatforms));
+  if (act === "key") run(() => api("POST", `/platforms/${p}/stream-key`).then((d) => toast(`Destination “${d.name}” made with the account's stream key`)));
+  if (act === "overlay-obs")
+    run(() =>
+      api("GET", "/obs/scenes")
+        .then((sc) => api("POST", "/obs/browser-source", { scene: sc.current, name: "onair chat", url: `${location.origin}/overlay/chat`, width: 600, height: 800 }))
+        .then(() => toast("Chat overlay added to the current OBS scene")),
+    );
+}
+
+function onSubmit(e: Event) {
+  const form = e.target as HTMLFormElement;
+  const f = new FormData(form);
+  if (form.dataset.pform === "app") {
+    e.preventDefault();
+    const p = form.closest<HTMLElement>("[data-platform]")!.dataset.platform;
+    const body: any = { client_id: f.get("client_id") ?? "" };
+    if (f.get("client_secret")) body.client_secret = f.get("client_secret");
+    if (f.has("channel")) body.channel = f.get("channel");
+    run(() => api("PUT", `/platforms/${p}/app`, body).then(() => toast("Saved")).then(loadPlatforms));
+  } else if (form.dataset.testid === "title-form") {
+    e.preventDefault();
+    run(() =>
+      api("POST", "/platforms/title", { title: f.get("title"), category: f.get("category") || undefined }).then((r) => {
+        const bad = Object.entries<any>(r.results).filter(([, v]) => !v.ok);
+        if (bad.length) toast(bad.map(([k, v]) => `${LABEL[k]}: ${v.error}`).join("; "), "bad");
+        else toast("Title set on every linked platform");
+      }),
+    );
+  } else if (form.dataset.testid === "chat-form") {
+    e.preventDefault();
+    run(() =>
+      api("POST", "/chat", { text: f.get("text") }).then((r) => {
+        const bad = Object.entries<any>(r.results).filter(([, v]) => !v.ok);
+        if (bad.length) toast(bad.map(([k, v]) => `${LABEL[k]}: ${v.error}`).join("; "), "bad");
+        form.reset();
+      }),
+    );
+  }
+}
