@@ -68,7 +68,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
         tracing::warn!("encoder {w} is not available here; using {encoder}");
     }
     tracing::info!(%encoder, "H.264 encoder for the test signal and slate");
-    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), platforms: cfg.platforms.clone(), confirm_live: Duration::from_secs(cfg.confirm_live_s), ..Settings::default() };
+    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), platforms: cfg.platforms.clone(), data_dir: Some(cfg.data_dir.clone()), confirm_live: Duration::from_secs(cfg.confirm_live_s), ..Settings::default() };
     let core = Core::new(store, settings)?;
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;

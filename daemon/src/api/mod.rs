@@ -3,6 +3,7 @@ mod auth;
 mod destinations;
 pub mod error;
 mod guests;
+mod history;
 mod hw;
 pub mod https;
 mod live;
@@ -79,6 +80,9 @@ pub fn router(state: AppState) -> Router {
         .route("/live/resume", post(live::resume))
         .route("/status", get(live::status))
         .route("/alerts", get(live::alerts))
+        .route("/shows", get(history::list))
+        .route("/shows/{id}", get(history::one))
+        .route("/settings", get(history::get_settings).put(history::put_settings))
         .route("/obs/connection", axum::routing::put(obs::set_connection))
         .route("/obs/scenes", get(obs::scenes))
         .route("/obs/scene", post(obs::set_scene))

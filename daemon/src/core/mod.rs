@@ -1,5 +1,6 @@
 //! The supervisor: owns the show's state and takes every command, whichever input it came from
 //! (HTTP, a button, OBS). Every output (event feed, status, metrics, screen) reads from here.
+pub mod history;
 mod show;
 
 use std::sync::{Arc, Mutex};
@@ -85,6 +86,8 @@ pub struct Settings {
     /// Where the user's slate image lives (`<data dir>/slate.img`), if they uploaded one.
     pub slate_image: Option<std::path::PathBuf>,
     pub platforms: crate::platforms::Settings,
+    /// The data dir, for the low-disk alert.
+    pub data_dir: Option<std::path::PathBuf>,
     /// How long a linked platform may say "offline" while the box's output to it is live before
     /// that output is restarted.
     pub confirm_live: Duration,
@@ -92,7 +95,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None, slate_image: None, platforms: Default::default(), confirm_live: Duration::from_secs(90) }
+        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None, slate_image: None, platforms: Default::default(), data_dir: None, confirm_live: Duration::from_secs(90) }
     }
 }
 
@@ -141,6 +144,8 @@ pub struct Core {
     pub settings: Settings,
     show: Mutex<Show>,
     watchdog: Mutex<std::collections::HashMap<i64, Watch>>,
+    record: Mutex<Option<history::ShowRec>>,
+    watch: Mutex<history::Watchers>,
     events: broadcast::Sender<Event>,
 }
 
@@ -154,11 +159,14 @@ impl Core {
         let fanout = Fanout::new(media, program.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
+        store.close_unfinished_shows()?;
         let obs = crate::obs::Obs::start(store.clone());
         let platforms = crate::platforms::Platforms::start(store.clone(), settings.platforms.clone());
         let core = Arc::new(Core {
             platforms,
             watchdog: Mutex::default(),
+            record: Mutex::default(),
+            watch: Mutex::default(),
             obs,
             guests: crate::guests::Guests::new(),
             store,
@@ -209,6 +217,7 @@ impl Core {
             Command::GoLive => self.go_live().await,
             Command::StopLive => {
                 let was_live = self.is_live();
+                self.finish_show_record("stopped");
                 self.fanout.stop_all().await;
                 // One button ends the whole show: OBS's stream too, after the destinations.
                 if was_live && self.obs.autostart() && self.obs.status().streaming {
@@ -305,6 +314,7 @@ impl Core {
             s.feed_lost_at = None;
         }
         self.watchdog.lock().unwrap().clear();
+        self.begin_show_record();
         for id in ids {
             if let Err(e) = self.start_destination(id) {
                 self.emit(Event::Alert { level: "error", message: format!("destination {id}: {e}") });
@@ -385,6 +395,10 @@ impl Core {
             n += 1;
             if n % 2 == 0 {
                 self.confirm_live().await;
+                self.watch_alerts();
+                if self.is_live() {
+                    self.account_show(Duration::from_secs(1));
+                }
                 self.ingest.sample_rates();
                 self.fanout.sample_rates();
                 for e in self.guests.tick().await {
@@ -397,6 +411,7 @@ impl Core {
             let before = self.program.active();
             let ended = self.evaluate();
             if ended {
+                self.finish_show_record("feed lost");
                 self.fanout.stop_all().await;
                 self.emit(Event::Alert { level: "error", message: "the program feed did not return within the grace period: show ended".into() });
                 self.emit_show();

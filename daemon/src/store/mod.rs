@@ -6,6 +6,7 @@ pub mod invites;
 pub mod platforms;
 pub mod profiles;
 pub mod secret;
+pub mod shows;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,6 +54,14 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE platform_accounts (platform TEXT PRIMARY KEY, client_id TEXT NOT NULL DEFAULT '',
         client_secret_enc BLOB, channel TEXT NOT NULL DEFAULT '', access_enc BLOB, refresh_enc BLOB,
         expires_at INTEGER, account_id TEXT, account_name TEXT, needs_relink INTEGER NOT NULL DEFAULT 0);",
+    // 5: show history: each show, its destinations' totals, and a coarse timeline for the chart
+    "CREATE TABLE shows (id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT);
+     CREATE TABLE show_destinations (show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        destination_id INTEGER NOT NULL, name TEXT NOT NULL, platform TEXT NOT NULL, bytes INTEGER NOT NULL,
+        avg_kbps INTEGER NOT NULL, reconnects INTEGER NOT NULL, peak_viewers INTEGER, live_s INTEGER NOT NULL,
+        PRIMARY KEY (show_id, destination_id));
+     CREATE TABLE show_samples (show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE, t_s INTEGER NOT NULL,
+        ingest_kbps INTEGER NOT NULL, out_kbps INTEGER NOT NULL, viewers INTEGER, PRIMARY KEY (show_id, t_s));",
 ];
 
 #[derive(Clone)]
