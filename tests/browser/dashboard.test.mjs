@@ -129,3 +129,70 @@ test("the box panel mirrors the screen and its Go Live button starts the show", 
     n.stop();
   }
 });
+
+test("edit a destination, make a profile that decides what goes live, and find the show in the history", { timeout: 120000 }, async () => {
+  const box = await startDaemon({ password: "manage-password-1" });
+  const [a, b] = [await startNginx(), await startNginx()];
+  const br = await browser();
+  try {
+    const page = await br.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on("dialog", (d) => d.accept());
+    await page.goto(box.url);
+    await page.getByTestId("password").fill("manage-password-1");
+    await page.getByTestId("login").click();
+    for (const [name, n] of [["Keep", a], ["Skip", b]]) {
+      await page.getByTestId("platform").selectOption("custom");
+      await page.getByTestId("dest-name").fill(name);
+      await page.getByTestId("dest-url").fill(n.url);
+      await page.getByTestId("dest-key").fill(`sk_${name}_0123456789`);
+      await page.getByTestId("add").click();
+      await page.locator("[data-testid=destination-card]", { hasText: name }).waitFor();
+    }
+    const card = (name) => page.locator("[data-testid=destination-card]", { hasText: name });
+    // Edit: rename; the key field is write-only and shows only the hint.
+    await card("Keep").getByRole("button", { name: "Edit" }).click();
+    const form = card("Keep").getByTestId("edit-destination");
+    assert.match(await form.locator("input[name=stream_key]").getAttribute("placeholder"), /Key set \(…6789\)/);
+    assert.equal(await form.locator("input[name=stream_key]").inputValue(), "");
+    await form.locator("input[name=name]").fill("Keeper");
+    await form.getByRole("button", { name: "Save" }).click();
+    await card("Keeper").locator("h3", { hasText: "Keeper" }).waitFor({ timeout: 10000 });
+    // A profile with only "Keeper".
+    await page.locator("[data-testid=profile-form] input").fill("Only keeper");
+    await page.locator("[data-testid=profile-form] button").click();
+    const prof = page.locator("[data-testid=profile-row]", { hasText: "Only keeper" });
+    await prof.waitFor();
+    await prof.locator("label", { hasText: "Skip" }).locator("input").uncheck();
+    await page.waitForTimeout(300);
+    await prof.getByRole("button", { name: "Activate" }).click();
+    await prof.locator(".badge", { hasText: "active" }).waitFor({ timeout: 10000 });
+    await page.getByTestId("test-signal").check();
+    await page.locator(".ingest-state.on").waitFor({ timeout: 20000 });
+    await page.waitForFunction(() => /kb\/s|Mb\/s/.test(document.querySelector(".ingest-info")?.textContent ?? ""), null, { timeout: 10000 });
+    await page.getByTestId("go-live").click();
+    await card("Keeper").locator("[data-state=live]").waitFor({ timeout: 20000 });
+    await page.waitForTimeout(3000);
+    assert.equal(await card("Skip").getByTestId("dest-state").getAttribute("data-state"), "idle");
+    assert.match(await page.getByTestId("ingest-drops").textContent(), /outputs dropped \d+ frames/);
+    await page.getByTestId("stop").click();
+    await page.locator(".headline.off").waitFor({ timeout: 10000 });
+    // The show is in the history with its destination's totals and a chart.
+    const row = page.getByTestId("show-row").first();
+    await row.waitFor({ timeout: 10000 });
+    await row.click();
+    await page.locator("[data-testid=show-dest]", { hasText: "Keeper" }).waitFor({ timeout: 10000 });
+    assert.equal(await page.locator("[data-testid=show-dest]").count(), 1);
+    await page.locator("[data-testid=show-chart] canvas").waitFor();
+    await page.screenshot({ path: join(artifacts, "dashboard-history.png"), fullPage: true });
+    // OBS custom browser dock width.
+    await page.setViewportSize({ width: 320, height: 700 });
+    assert.ok(await page.getByTestId("go-live").isVisible());
+    await page.screenshot({ path: join(artifacts, "dashboard-obs-dock.png") });
+    assert.equal(b.recordings().length, 0);
+  } finally {
+    await br.close();
+    box.stop();
+    a.stop();
+    b.stop();
+  }
+});

@@ -4,6 +4,8 @@ import "./style.css";
 import { api } from "./api";
 import { esc, run, toast } from "./ui";
 import { initPlatforms, onPlatformEvent, platformsHtml } from "./platforms";
+import { historyHtml, initHistory, loadHistory } from "./history";
+import { alertSettingsHtml, initManage, manageHtml, setDestinations } from "./manage";
 import { connectFeed, type FeedState } from "./events";
 import { bytes, duration, headline, kbps, maskKey, pushSample, stateLabel, type DestState } from "./format";
 
@@ -74,6 +76,8 @@ function dashboard() {
         <h2>Program feed</h2>
         <div class="ingest-state"></div>
         <dl class="ingest-info"></dl>
+        <div class="ingest-chart" data-testid="ingest-chart"></div>
+        <div class="dim ingest-drops" data-testid="ingest-drops"></div>
         <div class="ingest-url">
           <label>Server <code data-field="rtmp_url"></code> <button class="ghost small" data-copy="rtmp_url">Copy</button></label>
           <label>Key <code data-field="key"></code> <button class="ghost small" data-copy="key">Copy</button> <button class="ghost small" data-act="rotate">Rotate</button></label>
@@ -116,9 +120,12 @@ function dashboard() {
         </div>
       </section>
       ${platformsHtml()}
+      ${manageHtml()}
+      ${historyHtml()}
       <section class="card alerts" data-testid="alerts-panel">
         <h2>Alerts</h2>
         <ol class="alert-list" data-testid="alert-list"></ol>
+        ${alertSettingsHtml()}
       </section>
       <section class="card tokens" data-testid="tokens-panel">
         <h2>API tokens</h2>
@@ -220,6 +227,13 @@ function dashboard() {
   loadIngest();
   refreshHw();
   initPlatforms(app);
+  initManage(app, refresh);
+  initHistory(app);
+  ingestPlot = new uPlot(
+    { width: 300, height: 70, legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { stroke: "#8b949e", size: 40, values: (_u, v) => v.map((x) => (x >= 1000 ? `${x / 1000}M` : `${x}k`)) }], scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, 1000)] } }, series: [{}, { stroke: "#58a6ff", fill: "rgba(88,166,255,.15)", width: 2, points: { show: false } }] },
+    [[], []],
+    app.querySelector<HTMLElement>("[data-testid=ingest-chart]")!,
+  );
   connectFeed(onEvent, onFeed);
 }
 
@@ -251,6 +265,8 @@ function fillUrl() {
 }
 
 let ingest: any = {};
+let ingestPlot: uPlot | null = null;
+let ingestSeries: number[] = [];
 async function loadIngest() {
   ingest = await api("GET", "/ingest");
   app.querySelector("[data-field=rtmp_url]")!.textContent = ingest.rtmp_url;
@@ -271,6 +287,7 @@ function onFeed(s: FeedState) {
 function onEvent(m: any) {
   if (m.type === "status") return render(m.status);
   if (onPlatformEvent(m)) return;
+  if (m.type === "show") loadHistory();
   refreshHw();
   if (m.type === "alert") {
     toast(m.message, m.level === "error" ? "bad" : "info");
@@ -342,7 +359,15 @@ function render(s: any) {
        <dt>Audio</dt><dd>${esc(a.codec)} ${a.sample_rate} Hz · ${a.channels} ch · ${kbps(a.kbps)}</dd>
        <dt>On air</dt><dd>${esc(s.on_air)}</dd>`
     : `<dt>Point OBS at</dt><dd>the server and key below (Settings → Stream → Custom)</dd>`;
+  const total = on ? (v.kbps ?? 0) + (a.kbps ?? 0) : 0;
+  ingestSeries = pushSample(ingestSeries, total);
+  ingestPlot?.setData([ingestSeries.map((_, i) => i), ingestSeries]);
+  const outDrops = dests.reduce((n, d) => n + (d.dropped_frames ?? 0), 0);
+  const o = s.obs ?? {};
+  app.querySelector("[data-testid=ingest-drops]")!.textContent =
+    (o.connected ? `OBS dropped ${o.dropped_frames ?? 0} of ${o.total_frames ?? 0} frames · ` : "") + `outputs dropped ${outDrops} frames`;
   renderDests(dests);
+  setDestinations(dests);
   renderObs(s.obs ?? {});
   renderGuests(s.guests ?? []);
 }
@@ -411,8 +436,10 @@ function renderDests(dests: Dest[]) {
         <div class="dest-actions">
           <button class="small" data-act="dstart">Start</button>
           <button class="small" data-act="dstop">Stop</button>
+          <button class="ghost small" data-mact="dedit">Edit</button>
           <button class="ghost small" data-act="ddelete">Remove</button>
-        </div>`;
+        </div>
+        <div class="edit-slot"></div>`;
       box.append(el);
       const plot = new uPlot(
         { width: 260, height: 48, legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }], scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, 1000)] } }, series: [{}, { stroke: "#3ddc84", fill: "rgba(61,220,132,.15)", width: 2, points: { show: false } }] },

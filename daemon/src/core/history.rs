@@ -57,6 +57,10 @@ impl Core {
 
     /// Once a second while live: totals, live seconds, peak viewers; a sample every few seconds.
     pub(super) fn account_show(&self, tick: Duration) {
+        self.account_show_inner(tick, false);
+    }
+
+    fn account_show_inner(&self, tick: Duration, final_sample: bool) {
         let dests = self.store.list_destinations().unwrap_or_default();
         let ingest = self.ingest.snapshot();
         let mut rec = self.record.lock().unwrap();
@@ -88,7 +92,7 @@ impl Core {
                 viewers = Some(viewers.unwrap_or(0) + v);
             }
         }
-        if r.last_sample.is_none_or(|t| t.elapsed() >= SAMPLE_EVERY) {
+        if final_sample || r.last_sample.is_none_or(|t| t.elapsed() >= SAMPLE_EVERY) {
             r.last_sample = Some(Instant::now());
             let s = Sample { t_s: r.started.elapsed().as_secs() as i64, ingest_kbps: (ingest.video.kbps + ingest.audio.kbps) as u64, out_kbps, viewers };
             if let Err(e) = self.store.add_show_sample(r.id, &s) {
@@ -99,7 +103,7 @@ impl Core {
 
     /// Writes the finished show; call before the outputs are stopped so their counters are there.
     pub(super) fn finish_show_record(&self, reason: &str) {
-        self.account_show(Duration::ZERO);
+        self.account_show_inner(Duration::ZERO, true);
         let Some(r) = self.record.lock().unwrap().take() else { return };
         let dests: Vec<ShowDest> = r
             .dests
