@@ -44,7 +44,11 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
       return l.length === 1 && l[0].state === "live" && l[0].kbps > 0 && l[0].fps > 0 ? l[0] : null;
     }, 20000, "guest live with bitrate");
     assert.equal(g.name, "Alice Example");
-    console.log(`guest stats: ${JSON.stringify(g)}`);
+    // RTT from the guest browser's own getStats (webrtcbin 1.22 has none for a receive-only peer).
+    const withRtt = await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.rtt_ms != null), 15000, "RTT reported");
+    assert.ok(withRtt.rtt_ms >= 0 && withRtt.rtt_ms < 1000, JSON.stringify(withRtt));
+    assert.equal(withRtt.quality, "high");
+    console.log(`guest stats: ${JSON.stringify(withRtt)}`);
 
     const viewer = await br.newPage();
     await viewer.goto(`${box.url}/guest/${g.id}/view`);
@@ -73,6 +77,42 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     await host.getByTestId("login").click();
     await host.locator("[data-testid=guest-row]", { hasText: "Alice Example" }).waitFor({ timeout: 10000 });
     await host.screenshot({ path: new URL("../artifacts/dashboard-guests.png", import.meta.url).pathname, fullPage: true });
+    // Adaptive quality: the guest's browser reports its sender held back by bandwidth (the report
+    // is injected: loopback cannot be made lossy here without root). The box steps the guest down,
+    // the page applies the cap to its sender, the dashboard shows it; clean reports raise it again.
+    // (Reports during the first 15 s are ramp-up and do not count.)
+    await until(async () => (await api("GET", "/api/v1/guests")).json[0].connected_s >= 16, 30000, "past the ramp-up");
+    await guest.evaluate(() => (window.__holdReports = true));
+    const lowered = await guest.evaluate(async () => {
+      let a;
+      for (let i = 0; i < 4; i++) a = await window.__report({ rtt_ms: 40, available_kbps: 500, limited_by: "bandwidth" });
+      return a.quality;
+    });
+    assert.equal(lowered.name, "low", JSON.stringify(lowered));
+    const params = await guest.evaluate(() => window.__senderParams());
+    assert.equal(params.maxBitrate, lowered.max_bitrate_kbps * 1000);
+    assert.equal(params.scaleResolutionDownBy, lowered.scale);
+    assert.equal((await api("GET", "/api/v1/guests")).json[0].quality, "low");
+    await host.locator("[data-testid=guest-quality]", { hasText: "low" }).waitFor({ timeout: 10000 });
+    await guest.evaluate(() => (window.__holdReports = false));
+    await until(async () => (await api("GET", "/api/v1/guests")).json[0].quality === "medium", 30000, "quality raised after clean reports");
+    await guest.locator("[data-testid=guest-quality][data-level=medium]").waitFor({ timeout: 10000 });
+    const alerts = (await api("GET", "/api/v1/guests")).json[0];
+    console.log(`adaptive quality: low → ${alerts.quality} after clean reports`);
+
+    // Talkback: the host's camera and microphone from the dashboard reach the guest's page.
+    await host.getByTestId("talkback").click();
+    await host.getByTestId("talkback").filter({ hasText: "Stop talking" }).waitFor({ timeout: 20000 });
+    const hostFig = guest.locator("[data-testid=others] figure", { hasText: "Host (host)" });
+    await hostFig.waitFor({ timeout: 20000 });
+    await guest.waitForFunction(() => [...document.querySelectorAll("[data-testid=other-video]")].some((v) => v.videoWidth > 0), null, { timeout: 20000 });
+    const listed = (await api("GET", "/api/v1/guests")).json;
+    assert.ok(listed.some((x) => x.host && x.name === "Host"), JSON.stringify(listed));
+    const grid = await (await fetch(`${box.url}/guests/grid/list`)).json();
+    assert.ok(!grid.some((x) => x.name === "Host"), "the talkback is not offered to OBS");
+    await host.getByTestId("talkback").click();
+    await until(async () => !(await api("GET", "/api/v1/guests")).json.some((x) => x.host), 15000, "talkback ended");
+
     // Host controls.
     const m = await api("POST", `/api/v1/guests/${g.id}/mute`, { audio: true, video: false });
     assert.equal(m.status, 200);
@@ -84,6 +124,22 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     assert.equal((await api("DELETE", `/api/v1/guests/invites/${inv.json.id}`)).status, 204);
     const revoked = await fetch(url);
     assert.equal(revoked.status, 403);
+    // A used-up invite (max_uses 1, one real join): a refusal page and 403, WHIP refused before media.
+    const once = await api("POST", "/api/v1/guests/invites", { name: "Once", expires_in_s: 3600, max_uses: 1 });
+    const onceUrl = once.json.url.replace(/^http:\/\/[^/]+/, box.url);
+    const first = await br.newPage();
+    await first.goto(onceUrl);
+    await first.getByTestId("guest-name").fill("Once");
+    await first.getByTestId("join").click();
+    await first.locator("#state.live").waitFor({ timeout: 20000 });
+    const usedUp = await fetch(onceUrl);
+    assert.equal(usedUp.status, 403);
+    assert.match(await usedUp.text(), /used up/);
+    const whipUsedUp = await fetch(`${box.url}/whip/${once.json.token}`, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: "v=0\r\n" });
+    assert.equal(whipUsedUp.status, 403);
+    // The session it made still belongs to it: leaving works.
+    await first.getByTestId("leave").click();
+    await until(async () => !(await api("GET", "/api/v1/guests")).json.some((x) => x.name === "Once"), 10000, "left");
   } finally {
     await br.close();
     box.stop();
@@ -107,6 +163,14 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
       await p.locator("#state.live").waitFor({ timeout: 20000 });
     }
     await until(async () => (await api("GET", "/api/v1/guests")).json.filter((g) => g.state === "live").length === 3, 20000, "three guests live");
+    // Everyone sees everyone else: each page plays the two others (decoded frames).
+    for (const b of browsers) {
+      const p = b.contexts()[0].pages()[0];
+      await p.waitForFunction(() => {
+        const vs = [...document.querySelectorAll("[data-testid=other-video]")];
+        return vs.length === 2 && vs.every((v) => v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 5);
+      }, null, { timeout: 30000 });
+    }
     // Ben's browser is killed without saying goodbye.
     const killedAt = Date.now();
     await browsers[1].close();
@@ -117,6 +181,11 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
     console.log(`vanished guest cleaned up after ${Date.now() - killedAt} ms`);
     const rest = (await api("GET", "/api/v1/guests")).json;
     assert.ok(rest.every((g) => g.state === "live" && g.kbps > 0), JSON.stringify(rest));
+    // The two who stayed drop Ben's player and keep each other.
+    for (const b of [browsers[0], browsers[2]]) {
+      const p = b.contexts()[0].pages()[0];
+      await p.waitForFunction(() => document.querySelectorAll("[data-testid=other-video]").length === 1, null, { timeout: 15000 });
+    }
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
     box.stop();

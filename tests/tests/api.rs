@@ -142,3 +142,63 @@ fn https_with_a_certificate_made_on_first_start() {
     assert!(health(&tls.join("cert.pem")).status.success());
     assert_eq!(d.get("/api/v1/health")["status"], "ok");
 }
+
+#[test]
+fn expired_and_used_up_invites_are_refused_over_http() {
+    let mut d = Daemon::start();
+    let mk = |d: &mut Daemon, name: &str| {
+        let r = d.request("POST", "/api/v1/guests/invites", Some(serde_json::json!({"name": name, "expires_in_s": 3600, "max_uses": 2})));
+        assert_eq!(r.status, 201, "{}", r.text);
+        (r.body["id"].as_str().unwrap().to_string(), r.body["token"].as_str().unwrap().to_string())
+    };
+    let (exp_id, exp_token) = mk(&mut d, "Late");
+    let (used_id, used_token) = mk(&mut d, "Busy");
+    // The state an hour and two joins would leave, written as the box would (same database, WAL).
+    let store = onair::store::Store::open(&d.data_dir()).unwrap();
+    store.db().execute("UPDATE invites SET expires_at = strftime('%s','now') - 5 WHERE id = ?1", [&exp_id]).unwrap();
+    store.db().execute("UPDATE invites SET uses = max_uses WHERE id = ?1", [&used_id]).unwrap();
+    drop(store);
+    for (token, why) in [(exp_token, "expired"), (used_token, "used up")] {
+        let page = ureq::get(&d.url(&format!("/join/{token}"))).call();
+        let Err(ureq::Error::Status(403, r)) = page else { panic!("{why}: {page:?}") };
+        assert!(r.into_string().unwrap().contains(why));
+        let whip = ureq::post(&d.url(&format!("/whip/{token}"))).set("Content-Type", "application/sdp").send_string("v=0\r\n");
+        let Err(ureq::Error::Status(403, r)) = whip else { panic!("{why}: {whip:?}") };
+        let body: serde_json::Value = r.into_json().unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().contains(why), "{body}");
+        // Nor can it report stats for, or end, a session it does not own.
+        let stats = ureq::post(&d.url(&format!("/whip/{token}/nosuchsession/stats"))).send_json(serde_json::json!({}));
+        assert!(matches!(stats, Err(ureq::Error::Status(404, _))));
+    }
+    assert!(d.get("/api/v1/guests").as_array().unwrap().is_empty());
+}
+
+#[test]
+fn stun_and_turn_servers_reach_the_guest_page_and_the_password_stays_in() {
+    let mut d = Daemon::start();
+    let r = d.request("PUT", "/api/v1/guests/ice", Some(serde_json::json!({"stun_url": "stun:stun.example.org:3478", "turn_url": "turn:turn.example.org:3478?transport=udp", "turn_username": "guest", "turn_password": "turn-secret-42"})));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["turn_password_set"], true);
+    assert!(!r.text.contains("turn-secret-42"));
+    let inv = d.request("POST", "/api/v1/guests/invites", Some(serde_json::json!({"name": "Far away", "expires_in_s": 3600, "max_uses": 1})));
+    let page = ureq::get(&d.url(&format!("/join/{}", inv.body["token"].as_str().unwrap()))).call().unwrap().into_string().unwrap();
+    assert!(page.contains(r#"{"urls":"stun:stun.example.org:3478"}"#), "{page}");
+    // The guest's browser needs the TURN credential; only a page behind a valid invite carries it.
+    assert!(page.contains("turn-secret-42"));
+    assert!(!page.contains("/*ICE_SERVERS*/"));
+    // Sealed at rest.
+    let db = std::fs::read(d.data_dir().join("onair.db")).unwrap_or_default();
+    let wal = std::fs::read(d.data_dir().join("onair.db-wal")).unwrap_or_default();
+    assert!(!db.windows(14).chain(wal.windows(14)).any(|w| w == b"turn-secret-42"));
+    // Leaving the password out keeps the stored one; bad values are refused.
+    let r = d.request("PUT", "/api/v1/guests/ice", Some(serde_json::json!({"stun_url": "stun:stun.example.org:3478", "turn_url": "turn:turn.example.org:3478", "turn_username": "guest"})));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(d.get("/api/v1/guests/ice")["turn_password_set"], true);
+    for bad in [serde_json::json!({"stun_url": "http://x"}), serde_json::json!({"turn_url": "turn:h:1"}), serde_json::json!({"stun_url": "stun:a b"})] {
+        let r = d.request("PUT", "/api/v1/guests/ice", Some(bad.clone()));
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+    }
+    // Cleared: a LAN box again.
+    assert_eq!(d.request("PUT", "/api/v1/guests/ice", Some(serde_json::json!({}))).status, 200);
+    assert!(d.get("/api/v1/guests/ice")["stun_url"].is_null());
+}

@@ -5,6 +5,7 @@ import { api } from "./api";
 import { esc, run, toast } from "./ui";
 import { initPlatforms, onPlatformEvent, platformsHtml } from "./platforms";
 import { historyHtml, initHistory, loadHistory } from "./history";
+import { initTalkback, talkbackHtml } from "./talkback";
 import { alertSettingsHtml, initManage, manageHtml, setDestinations } from "./manage";
 import { connectFeed, type FeedState } from "./events";
 import { bytes, duration, headline, kbps, maskKey, pushSample, stateLabel, type DestState } from "./format";
@@ -92,6 +93,7 @@ function dashboard() {
         </form>
         <div class="invite-link" data-testid="invite-link"></div>
         <div class="guest-list" data-testid="guest-list"></div>
+        ${talkbackHtml()}
       </section>
       <section class="card obs" data-testid="obs-panel">
         <h2>OBS <span class="obs-state" data-testid="obs-state"></span></h2>
@@ -229,6 +231,7 @@ function dashboard() {
   initPlatforms(app);
   initManage(app, refresh);
   initHistory(app);
+  initTalkback(app);
   ingestPlot = new uPlot(
     { width: 300, height: 70, legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { stroke: "#8b949e", size: 40, values: (_u, v) => v.map((x) => (x >= 1000 ? `${x / 1000}M` : `${x}k`)) }], scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, 1000)] } }, series: [{}, { stroke: "#58a6ff", fill: "rgba(88,166,255,.15)", width: 2, points: { show: false } }] },
     [[], []],
@@ -379,7 +382,8 @@ function renderGuests(gs: any[]) {
     ? gs
         .map(
           (g) => `<div class="guest" data-guest="${esc(g.id)}" data-testid="guest-row">
-        <b>${esc(g.name)}</b> <span class="badge ${g.state === "live" ? "live" : "connecting"}">${esc(g.state)}</span>
+        <b>${esc(g.name)}</b>${g.host ? ` <span class="dim">(you, talkback)</span>` : ""} <span class="badge ${g.state === "live" ? "live" : "connecting"}">${esc(g.state)}</span>
+        <span class="quality q-${esc(g.quality)}" data-testid="guest-quality" title="What the box asks of this guest's sender">${esc(g.quality)} · ≤${g.max_bitrate_kbps} kb/s${g.available_kbps ? ` · est. ${g.available_kbps} kb/s` : ""}</span>
         <div class="dest-stats"><span>${kbps(g.kbps)}</span><span>${g.width ?? "?"}×${g.height ?? "?"} · ${g.fps} fps</span>
         <span>${g.rtt_ms != null ? `${g.rtt_ms} ms` : "RTT n/a"}</span><span>jitter ${g.jitter_ms ?? "?"} ms</span><span>loss ${g.loss_pct ?? 0}%</span><span>${g.viewers} viewing</span></div>
         <div class="dest-actions">

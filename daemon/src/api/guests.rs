@@ -121,7 +121,7 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
-    let media = Media::new().map_err(sfu_error)?;
+    let media = Media::new(crate::guests::ice::IceConfig::load(&st.core.store)).map_err(sfu_error)?;
     let answer = match crate::guests::sfu::answer(&media.publisher, offer).await {
         Ok(a) => a,
         Err(e) => {
@@ -137,13 +137,36 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
     Ok(sdp_response(StatusCode::CREATED, format!("/whip/{token}/{id}"), answer))
 }
 
-pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
-    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
-    // Only the holder of the invite that made this session may end it.
+/// The guest session `id`, if `token` is the (genuine, unrevoked) invite that made it. A used-up or
+/// expired invite still owns the sessions it made.
+fn own_session(st: &AppState, token: &str, id: &str) -> Result<std::sync::Arc<crate::guests::Guest>, ApiError> {
+    let g = st.core.guests.get(id).ok_or_else(ApiError::not_found)?;
     let (inv_id, _) = token.split_once('.').ok_or_else(ApiError::not_found)?;
-    if g.info.lock().unwrap().invite_id != inv_id || st.core.store.check_invite(&token, false)?.is_err() && st.core.store.invite(inv_id)?.is_none() {
+    let genuine = match st.core.store.check_invite(token, false)? {
+        Ok(_) | Err(InviteRefusal::UsedUp) | Err(InviteRefusal::Expired) => true,
+        Err(InviteRefusal::Forged) | Err(InviteRefusal::Revoked) => false,
+    };
+    if !genuine || g.info.lock().unwrap().invite_id != inv_id {
         return Err(ApiError::not_found());
     }
+    Ok(g)
+}
+
+/// The guest page's report from its own `getStats()` (RTT, bandwidth estimate). The answer says
+/// what to send (adaptive quality) and who else is on (guests see each other).
+pub async fn guest_stats(State(st): State<AppState>, Path((token, id)): Path<(String, String)>, Json(r): Json<crate::guests::BrowserReport>) -> Result<impl IntoResponse, ApiError> {
+    let g = own_session(&st, &token, &id)?;
+    let (level, changed) = g.report(&r);
+    if let Some(e) = changed {
+        st.core.emit_event(Event::Guest(e));
+    }
+    let others: Vec<_> = st.core.guests.list().into_iter().filter(|o| o.id != id && o.state == "live").map(|o| serde_json::json!({"id": o.id, "name": o.name, "host": o.host})).collect();
+    Ok(axum::Json(serde_json::json!({"quality": level, "others": others})))
+}
+
+pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+    // Only the holder of the invite that made this session may end it.
+    let g = own_session(&st, &token, &id)?;
     let name = g.info.lock().unwrap().name.clone();
     st.core.guests.remove(&id);
     st.core.emit_event(Event::Guest(GuestEvent::Left { id, name, reason: "left".into() }));
@@ -180,7 +203,11 @@ fn refused_page(status: StatusCode, why: &str) -> Response {
 
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
     match st.core.store.check_invite(&token, false) {
-        Ok(Ok(_)) => Html(JOIN).into_response(),
+        Ok(Ok(_)) => {
+            // The page's ICE servers (STUN/TURN for guests outside the LAN), inlined as JSON.
+            let ice = crate::guests::ice::IceConfig::load(&st.core.store).browser().to_string().replace("</", "<\\/");
+            Html(JOIN.replace("/*ICE_SERVERS*/[]", &ice)).into_response()
+        }
         Ok(Err(r)) => {
             let s = if r == InviteRefusal::Forged { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
             refused_page(s, &r.to_string())
@@ -199,6 +226,35 @@ pub async fn grid_page() -> Html<&'static str> {
 
 /// The grid page's list of guests (ids and names only; it is meant for an OBS Browser Source on the LAN).
 pub async fn grid_list(State(st): State<AppState>) -> impl IntoResponse {
-    let v: Vec<_> = st.core.guests.list().into_iter().filter(|g| g.state == "live").map(|g| serde_json::json!({"id": g.id, "name": g.name})).collect();
+    let v: Vec<_> = st.core.guests.list().into_iter().filter(|g| g.state == "live" && !g.host).map(|g| serde_json::json!({"id": g.id, "name": g.name})).collect();
     axum::Json(v)
+}
+
+pub async fn get_ice(State(st): State<AppState>) -> impl IntoResponse {
+    let c = crate::guests::ice::IceConfig::load(&st.core.store);
+    let mut v = serde_json::to_value(&c).unwrap_or_default();
+    v["turn_password_set"] = serde_json::json!(c.turn_password.is_some());
+    axum::Json(v)
+}
+
+pub async fn put_ice(State(st): State<AppState>, Json(mut c): Json<crate::guests::ice::IceConfig>) -> Result<impl IntoResponse, ApiError> {
+    for f in [&mut c.stun_url, &mut c.turn_url, &mut c.turn_username, &mut c.turn_password] {
+        *f = f.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    }
+    if c.turn_url.is_some() && c.turn_password.is_none() {
+        c.turn_password = crate::guests::ice::IceConfig::load(&st.core.store).turn_password;
+    }
+    c.validate().map_err(ApiError::invalid)?;
+    c.save(&st.core.store)?;
+    Ok(get_ice(State(st)).await)
+}
+
+/// The host's talkback: an invite the dashboard itself publishes with (camera/mic), so guests see
+/// and hear the host. Not offered to OBS as a guest.
+pub async fn talkback(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    let (inv, token) = st.core.store.create_invite("Host", 12 * 3600, 100, Permissions { audio: true, video: true, screen: false })?;
+    if let Some(old) = st.core.guests.talkback_invite.lock().unwrap().replace(inv.id.clone()) {
+        let _ = st.core.store.revoke_invite(&old);
+    }
+    Ok(axum::Json(serde_json::json!({"token": token, "whip_url": format!("{}/whip/{token}", base_url(&st, &headers))})))
 }

@@ -1,5 +1,7 @@
 //! Remote guests over WebRTC: WHIP in (the guest publishes), WHEP out (viewers such as an OBS
 //! Browser Source), with the box as an SFU that forwards media without decoding it.
+pub mod ice;
+pub mod quality;
 pub mod sdp;
 pub mod sfu;
 
@@ -15,6 +17,8 @@ use sfu::Media;
 
 /// A guest whose media stopped for this long is gone (browser killed, network lost).
 pub const GONE_AFTER: Duration = Duration::from_secs(8);
+/// How long a new guest's browser takes to find its bandwidth (Chrome starts at 300 kb/s).
+pub const RAMP_UP: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct GuestInfo {
@@ -33,6 +37,25 @@ pub struct GuestInfo {
     pub muted_video: bool,
     pub viewers: usize,
     pub connected_s: u64,
+    /// What the box currently asks of this guest's sender (see `quality`).
+    pub quality: &'static str,
+    pub max_bitrate_kbps: u32,
+    /// The guest's browser's bandwidth estimate (`availableOutgoingBitrate`).
+    pub available_kbps: Option<u32>,
+    /// The host's talkback (camera/mic from the dashboard), not a guest for OBS.
+    pub host: bool,
+}
+
+/// What the guest's browser reports once a second from its own `getStats()`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct BrowserReport {
+    #[serde(default)]
+    pub rtt_ms: Option<f64>,
+    #[serde(default)]
+    pub available_kbps: Option<u32>,
+    /// The browser's `qualityLimitationReason` for the video sender (`none`, `bandwidth`, `cpu`, `other`).
+    #[serde(default)]
+    pub limited_by: Option<String>,
 }
 
 pub struct Guest {
@@ -40,11 +63,15 @@ pub struct Guest {
     pub media: Arc<Media>,
     since: Instant,
     prev: Mutex<(Instant, u64, u64, u64)>,
+    adapt: Mutex<quality::Adapt>,
+    browser_rtt: Mutex<Option<(Instant, f64)>>,
 }
 
 #[derive(Default)]
 pub struct Guests {
     map: Mutex<HashMap<String, Arc<Guest>>>,
+    /// The invite behind the host's talkback, if one was made.
+    pub talkback_invite: Mutex<Option<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +79,7 @@ pub struct Guests {
 pub enum GuestEvent {
     Joined { id: String, name: String },
     Left { id: String, name: String, reason: String },
+    Quality { id: String, name: String, level: &'static str, max_bitrate_kbps: u32 },
 }
 
 impl Guests {
@@ -61,11 +89,24 @@ impl Guests {
 
     pub fn add(&self, name: &str, invite_id: &str, media: Arc<Media>) -> Arc<Guest> {
         let id = random_token(8);
+        let host = self.talkback_invite.lock().unwrap().as_deref() == Some(invite_id);
+        let top = quality::LEVELS[0];
         let g = Arc::new(Guest {
-            info: Mutex::new(GuestInfo { id: id.clone(), name: name.into(), invite_id: invite_id.into(), state: "connecting", ..Default::default() }),
+            info: Mutex::new(GuestInfo {
+                id: id.clone(),
+                name: name.into(),
+                invite_id: invite_id.into(),
+                state: "connecting",
+                quality: top.name,
+                max_bitrate_kbps: top.max_bitrate_kbps,
+                host,
+                ..Default::default()
+            }),
             media,
             since: Instant::now(),
             prev: Mutex::new((Instant::now(), 0, 0, 0)),
+            adapt: Mutex::default(),
+            browser_rtt: Mutex::default(),
         });
         self.map.lock().unwrap().insert(id, g.clone());
         g
@@ -130,7 +171,9 @@ impl Guests {
             }
             i.kbps = kbps;
             i.fps = fps;
-            i.rtt_ms = rtt.map(|r| (r * 10.0).round() / 10.0);
+            // webrtcbin 1.22 has no RTT for a receive-only peer; the guest's browser measures it.
+            let browser_rtt = g.browser_rtt.lock().unwrap().filter(|(t, _)| t.elapsed() < Duration::from_secs(5)).map(|(_, r)| r);
+            i.rtt_ms = rtt.or(browser_rtt).map(|r| (r * 10.0).round() / 10.0);
             i.jitter_ms = jitter.map(|j| (j * 10.0).round() / 10.0);
             i.loss_pct = loss;
             i.width = size.map(|s| s.0);
@@ -145,6 +188,32 @@ impl Guests {
 }
 
 impl Guest {
+    /// Takes the browser's report; returns the level to ask for and whether it just changed.
+    pub fn report(&self, r: &BrowserReport) -> (quality::Level, Option<GuestEvent>) {
+        if let Some(rtt) = r.rtt_ms.filter(|v| v.is_finite() && *v >= 0.0 && *v < 60_000.0) {
+            *self.browser_rtt.lock().unwrap() = Some((Instant::now(), rtt));
+        }
+        let loss = self.info.lock().unwrap().loss_pct;
+        let mut a = self.adapt.lock().unwrap();
+        // "Bandwidth-limited" counts when the estimate is also under what we allow: a new sender is
+        // limited while its congestion control ramps up, and Chrome keeps saying so while it scales
+        // back up even with room to spare.
+        let cap = a.current().max_bitrate_kbps;
+        let limited = r.limited_by.as_deref() == Some("bandwidth") && self.since.elapsed() > RAMP_UP && r.available_kbps.is_none_or(|k| k < cap);
+        let changed = a.update(loss, limited);
+        if let Some(l) = changed {
+            tracing::info!(level = l.name, ?loss, limited, available = ?r.available_kbps, reason = ?r.limited_by, "guest quality changed");
+        }
+        let level = a.current();
+        drop(a);
+        let mut i = self.info.lock().unwrap();
+        i.available_kbps = r.available_kbps;
+        i.quality = level.name;
+        i.max_bitrate_kbps = level.max_bitrate_kbps;
+        let ev = changed.map(|l| GuestEvent::Quality { id: i.id.clone(), name: i.name.clone(), level: l.name, max_bitrate_kbps: l.max_bitrate_kbps });
+        (level, ev)
+    }
+
     pub fn set_mute(&self, audio: Option<bool>, video: Option<bool>) {
         if let Some(a) = audio {
             self.media.muted_audio.store(a, Ordering::Relaxed);

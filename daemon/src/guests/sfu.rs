@@ -45,16 +45,23 @@ pub struct Media {
     pub muted_audio: Arc<AtomicBool>,
     pub muted_video: Arc<AtomicBool>,
     viewers: Mutex<HashMap<String, Vec<gst::Element>>>,
+    ice: super::ice::IceConfig,
 }
 
 fn make(factory: &str) -> Result<gst::Element, SfuError> {
     gst::ElementFactory::make(factory).build().map_err(|_| SfuError::Gst(format!("element {factory} is missing")))
 }
 
-fn webrtcbin() -> Result<gst::Element, SfuError> {
+fn webrtcbin(ice: &super::ice::IceConfig) -> Result<gst::Element, SfuError> {
     let w = make("webrtcbin")?;
     w.set_property_from_str("bundle-policy", "max-bundle");
     // A LAN box: host candidates only unless STUN/TURN servers are configured.
+    if let Some(s) = ice.gst_stun() {
+        w.set_property("stun-server", s);
+    }
+    if let Some(t) = ice.gst_turn() {
+        w.set_property("turn-server", t);
+    }
     Ok(w)
 }
 
@@ -73,14 +80,44 @@ async fn promise(f: impl FnOnce(gst::Promise)) -> Result<Option<gst::Structure>,
     }
 }
 
+const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+/// The transport-wide-cc header extension id the offer gives each media section, if any.
+fn twcc_ids(offer: &gst_sdp::SDPMessage) -> Vec<Option<String>> {
+    offer
+        .medias()
+        .map(|m| m.attributes().filter(|a| a.key() == "extmap").filter_map(|a| a.value()).find(|v| v.split_whitespace().nth(1) == Some(TWCC_URI)).map(|v| v.split_whitespace().next().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// webrtcbin 1.22 answers `rtcp-fb transport-cc` but drops the header extension itself, so the
+/// browser sends no sequence numbers, gets no feedback, and its bandwidth estimate never leaves the
+/// start value (~300-500 kb/s). Accepting the offer's extension (same id) restores the loop: the
+/// receiving session then sends TWCC feedback and the guest's sender ramps up to what the link takes.
+fn with_twcc(answer: &gst_webrtc::WebRTCSessionDescription, ids: &[Option<String>]) -> gst_webrtc::WebRTCSessionDescription {
+    let mut sdp = answer.sdp().to_owned();
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        let Some(m) = sdp.media_mut(i as u32) else { continue };
+        let has_fb = m.attributes().any(|a| a.key() == "rtcp-fb" && a.value().is_some_and(|v| v.ends_with("transport-cc")));
+        let has_ext = m.attributes().any(|a| a.key() == "extmap" && a.value().is_some_and(|v| v.contains(TWCC_URI)));
+        if has_fb && !has_ext {
+            m.add_attribute("extmap", Some(&format!("{id} {TWCC_URI}")));
+        }
+    }
+    gst_webrtc::WebRTCSessionDescription::new(answer.type_(), sdp)
+}
+
 /// Offer in, answer out (non-trickle: the answer carries every local candidate, as WHIP/WHEP want).
 pub async fn answer(w: &gst::Element, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+    let twcc = twcc_ids(&offer);
     let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Offer, offer);
     promise(|p| w.emit_by_name::<()>("set-remote-description", &[&desc, &p])).await?;
     let reply = promise(|p| w.emit_by_name::<()>("create-answer", &[&None::<gst::Structure>, &p])).await?;
     let answer = reply
         .and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("answer").ok())
         .ok_or_else(|| SfuError::Negotiation("no answer for this offer (no codec in common?)".into()))?;
+    let answer = with_twcc(&answer, &twcc);
     promise(|p| w.emit_by_name::<()>("set-local-description", &[&answer, &p])).await?;
     let t0 = Instant::now();
     while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
@@ -104,9 +141,9 @@ fn depay_for(kind: &str, encoding: &str) -> Option<(&'static str, Option<&'stati
 }
 
 impl Media {
-    pub fn new() -> Result<Arc<Media>, SfuError> {
+    pub fn new(ice: super::ice::IceConfig) -> Result<Arc<Media>, SfuError> {
         let pipeline = gst::Pipeline::new();
-        let publisher = webrtcbin()?;
+        let publisher = webrtcbin(&ice)?;
         pipeline.add(&publisher).map_err(|e| SfuError::Gst(e.to_string()))?;
         let m = Arc::new(Media {
             pipeline,
@@ -117,6 +154,7 @@ impl Media {
             muted_audio: Arc::default(),
             muted_video: Arc::default(),
             viewers: Mutex::default(),
+            ice,
         });
         let (pl, tracks, counters, last, ma, mv) =
             (m.pipeline.clone(), m.tracks.clone(), m.counters.clone(), m.last_media.clone(), m.muted_audio.clone(), m.muted_video.clone());
@@ -191,7 +229,7 @@ impl Media {
         if tracks.is_empty() {
             return Err(SfuError::NoMedia);
         }
-        let w = webrtcbin()?;
+        let w = webrtcbin(&self.ice)?;
         self.pipeline.add(&w).map_err(|e| SfuError::Gst(e.to_string()))?;
         let _ = w.sync_state_with_parent();
         let mut added = vec![w.clone()];

@@ -1,0 +1,80 @@
+// The host's talkback: the dashboard publishes the host's camera and microphone over WHIP, so
+// guests see and hear the host (their page plays every other participant).
+import { api } from "./api";
+import { run, toast } from "./ui";
+
+let pc: RTCPeerConnection | null = null;
+let resource: string | null = null;
+let stream: MediaStream | null = null;
+
+export function talkbackHtml(): string {
+  return `<div class="talkback"><button class="small" data-tact="talk" data-testid="talkback">Talk to guests</button>
+    <details><summary>Internet guests (STUN/TURN)</summary>
+      <form class="app-form" data-testid="ice-form">
+        <input name="stun_url" placeholder="stun:stun.example.org:3478" />
+        <input name="turn_url" placeholder="turn:turn.example.org:3478" />
+        <input name="turn_username" placeholder="TURN user" autocomplete="off" />
+        <input name="turn_password" type="password" placeholder="TURN password" autocomplete="off" />
+        <button class="small">Save</button>
+      </form>
+    </details></div>`;
+}
+
+export function initTalkback(app: HTMLElement) {
+  app.addEventListener("click", (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLElement>("[data-tact]");
+    if (!b) return;
+    run(() => (pc ? stop(b) : start(b)));
+  });
+  app.addEventListener("submit", (e) => {
+    const form = e.target as HTMLFormElement;
+    if (form.dataset.testid !== "ice-form") return;
+    e.preventDefault();
+    const f = new FormData(form);
+    const body: any = {};
+    for (const k of ["stun_url", "turn_url", "turn_username", "turn_password"]) body[k] = f.get(k) || null;
+    run(() => api("PUT", "/guests/ice", body).then(() => toast("Saved: new guests use these servers")));
+  });
+  api("GET", "/guests/ice")
+    .then((c) => {
+      const form = app.querySelector<HTMLFormElement>("[data-testid=ice-form]");
+      if (!form) return;
+      for (const k of ["stun_url", "turn_url", "turn_username"]) (form.elements.namedItem(k) as HTMLInputElement).value = c[k] ?? "";
+      if (c.turn_password_set) (form.elements.namedItem("turn_password") as HTMLInputElement).placeholder = "TURN password (set)";
+    })
+    .catch(() => {});
+}
+
+async function start(b: HTMLElement) {
+  const { token } = await api("POST", "/guests/talkback");
+  stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 360 } }, audio: true });
+  pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+  for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: "sendonly", streams: [stream] });
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise<void>((r) => {
+    if (pc!.iceGatheringState === "complete") return r();
+    pc!.addEventListener("icegatheringstatechange", () => pc!.iceGatheringState === "complete" && r());
+    setTimeout(r, 2000);
+  });
+  const res = await fetch(`/whip/${token}`, { method: "POST", headers: { "Content-Type": "application/sdp", "X-Guest-Name": "Host" }, body: pc.localDescription!.sdp });
+  if (!res.ok) {
+    await stop(b);
+    throw new Error(`talkback refused (${res.status})`);
+  }
+  resource = res.headers.get("Location");
+  await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+  b.textContent = "Stop talking";
+  b.classList.add("on");
+  toast("Guests now see and hear you");
+}
+
+async function stop(b: HTMLElement) {
+  if (resource) await fetch(resource, { method: "DELETE" }).catch(() => {});
+  pc?.close();
+  stream?.getTracks().forEach((t) => t.stop());
+  pc = null;
+  stream = null;
+  resource = null;
+  b.textContent = "Talk to guests";
+  b.classList.remove("on");
+}
