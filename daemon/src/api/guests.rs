@@ -122,6 +122,12 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
     let media = Media::new(crate::guests::ice::IceConfig::load(&st.core.store)).map_err(sfu_error)?;
+    let sending = offer
+        .medias()
+        .filter(|m| matches!(m.media(), Some("audio") | Some("video")) && m.port() != 0)
+        .filter(|m| !m.attributes().any(|a| matches!(a.key(), "inactive" | "recvonly")))
+        .count();
+    media.expected_tracks.store(sending, std::sync::atomic::Ordering::Relaxed);
     let answer = match crate::guests::sfu::answer(&media.publisher, offer).await {
         Ok(a) => a,
         Err(e) => {
@@ -226,7 +232,9 @@ pub async fn grid_page() -> Html<&'static str> {
 
 /// The grid page's list of guests (ids and names only; it is meant for an OBS Browser Source on the LAN).
 pub async fn grid_list(State(st): State<AppState>) -> impl IntoResponse {
-    let v: Vec<_> = st.core.guests.list().into_iter().filter(|g| g.state == "live" && !g.host).map(|g| serde_json::json!({"id": g.id, "name": g.name})).collect();
+    // "Has media" rather than the once-a-second `live` state: a viewer can start the moment it does.
+    let has_media = |id: &str| st.core.guests.get(id).is_some_and(|g| g.media.ready());
+    let v: Vec<_> = st.core.guests.list().into_iter().filter(|g| has_media(&g.id) && !g.host).map(|g| serde_json::json!({"id": g.id, "name": g.name})).collect();
     axum::Json(v)
 }
 

@@ -46,6 +46,9 @@ pub struct Media {
     pub muted_video: Arc<AtomicBool>,
     viewers: Mutex<HashMap<String, Vec<gst::Element>>>,
     ice: super::ice::IceConfig,
+    /// Tracks the guest's offer announced; viewers wait until all of them flow, or a viewer that
+    /// came in between the audio and the video would be answered with no video at all.
+    pub expected_tracks: std::sync::atomic::AtomicUsize,
 }
 
 fn make(factory: &str) -> Result<gst::Element, SfuError> {
@@ -155,6 +158,7 @@ impl Media {
             muted_video: Arc::default(),
             viewers: Mutex::default(),
             ice,
+            expected_tracks: Default::default(),
         });
         let (pl, tracks, counters, last, ma, mv) =
             (m.pipeline.clone(), m.tracks.clone(), m.counters.clone(), m.last_media.clone(), m.muted_audio.clone(), m.muted_video.clone());
@@ -224,11 +228,17 @@ impl Media {
     }
 
     /// Adds a viewer fed from the guest's tracks; returns the answer to its offer.
+    /// Every track the guest announced is flowing.
+    pub fn ready(&self) -> bool {
+        let n = self.tracks.lock().unwrap().len();
+        n > 0 && n >= self.expected_tracks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub async fn add_viewer(&self, viewer: &str, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
-        let tracks = self.tracks.lock().unwrap().clone();
-        if tracks.is_empty() {
+        if !self.ready() {
             return Err(SfuError::NoMedia);
         }
+        let tracks = self.tracks.lock().unwrap().clone();
         let w = webrtcbin(&self.ice)?;
         self.pipeline.add(&w).map_err(|e| SfuError::Gst(e.to_string()))?;
         let _ = w.sync_state_with_parent();
@@ -273,6 +283,16 @@ impl Media {
                 // A new viewer needs a keyframe once its transport is up: ask the guest (a PLI) a few
                 // times while ICE and DTLS settle, since browsers send VP8 keyframes only on request.
                 let pays: Vec<gst::Element> = pays.into_iter().filter(|p| p.name().starts_with("rtpvp") || p.name().starts_with("rtph26")).collect();
+                // The moment DTLS is up is when a keyframe helps most: ask then, not only on a timer.
+                let on_connect = pays.clone();
+                w.connect_notify(Some("connection-state"), move |w, _| {
+                    if w.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state") == gst_webrtc::WebRTCPeerConnectionState::Connected {
+                        for p in &on_connect {
+                            let ev = gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build());
+                            let _ = p.send_event(ev);
+                        }
+                    }
+                });
                 tokio::spawn(async move {
                     for _ in 0..8 {
                         tokio::time::sleep(Duration::from_millis(400)).await;
