@@ -26,6 +26,9 @@ pub struct Cli {
     /// Hardware backend: sim, rpi or none.
     #[arg(long, env = "ONAIR_HW")]
     pub hw: Option<String>,
+    /// Announce the box on the LAN over mDNS (`<name>.local` and an `_http._tcp` service): on or off.
+    #[arg(long, env = "ONAIR_MDNS")]
+    pub mdns: Option<String>,
     /// Seconds the outputs carry the slate after the feed drops, before the show ends.
     #[arg(long, env = "ONAIR_FEED_GRACE_S")]
     pub feed_grace_s: Option<u64>,
@@ -72,6 +75,7 @@ pub struct FileConfig {
     pub rtmp: Option<SocketAddr>,
     pub srt: Option<String>,
     pub hw: Option<String>,
+    pub mdns: Option<String>,
     pub feed_grace_s: Option<u64>,
     pub encoder: Option<String>,
     pub public_host: Option<String>,
@@ -88,6 +92,7 @@ pub struct Config {
     /// `None` when SRT ingest is off (libsrt polls even when idle; a box that never takes SRT can save it).
     pub srt: Option<SocketAddr>,
     pub hw: String,
+    pub mdns: bool,
     pub feed_grace_s: u64,
     /// The user's choice of H.264 encoder; the best one found is used otherwise.
     pub encoder: Option<String>,
@@ -104,6 +109,8 @@ pub enum ConfigError {
     Hw(String),
     #[error("--srt must be an address like 0.0.0.0:9000 or `off`, not {0:?}")]
     Srt(String),
+    #[error("--mdns must be on or off, not {0:?}")]
+    Mdns(String),
 }
 
 impl Config {
@@ -151,6 +158,11 @@ impl Config {
                 Some(a) => Some(a.parse().map_err(|_| ConfigError::Srt(a.to_string()))?),
             },
             hw,
+            mdns: match cli.mdns.or(file.mdns).as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(o) => return Err(ConfigError::Mdns(o.to_string())),
+            },
             feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
             encoder: cli.encoder.or(file.encoder),
             public_host,

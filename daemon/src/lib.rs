@@ -6,6 +6,7 @@ pub mod fanout;
 pub mod guests;
 pub mod hwbridge;
 pub mod ingest;
+pub mod mdns;
 pub mod media;
 pub mod obs;
 pub mod platforms;

@@ -110,6 +110,13 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let _mdns = if cfg.mdns {
+        onair::mdns::Announcer::start(&cfg.public_host, cfg.http.port(), cfg.rtmp.port())
+            .map_err(|e| tracing::warn!("mDNS announcement failed ({e}); the box is still reachable by its IP"))
+            .ok()
+    } else {
+        None
+    };
     let router = api::router(AppState::new(core.clone(), Arc::new(cfg), hw));
     if let Some((l, tls)) = https {
         tokio::spawn(api::https::serve(l, tls, router.clone()));

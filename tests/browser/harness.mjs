@@ -38,7 +38,7 @@ export async function startDaemon({ password, args = [] } = {}) {
   const env = { ...process.env, RUST_LOG: "info", NO_COLOR: "1" };
   if (password) env.ONAIR_ADMIN_PASSWORD = password;
   const bin = process.env.ONAIR_BIN ?? join(root, "target/debug/onaird");
-  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1", ...args], { env, stdio: ["ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore"] });
+  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1", "--mdns", "off", ...args], { env, stdio: ["ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore"] });
   children.push(child);
   await waitPort(http);
   return { url: `http://127.0.0.1:${http}`, http, rtmp, dir, child, stop: () => child.kill("SIGKILL") };

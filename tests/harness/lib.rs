@@ -121,7 +121,9 @@ impl Daemon {
             .args(["--rtmp", &format!("127.0.0.1:{}", self.rtmp)])
             .args(if self.extra.iter().any(|a| a == "--srt") { vec![] } else { vec!["--srt".to_string(), format!("127.0.0.1:{}", self.srt)] })
             .args(if self.extra.iter().any(|a| a == "--hw") { vec![] } else { vec!["--hw", "sim"] })
-            .args(["--public-host", "127.0.0.1"])
+            // Dozens of test daemons must not all announce themselves on the LAN.
+            .args(if self.extra.iter().any(|a| a == "--mdns") { vec![] } else { vec!["--mdns", "off"] })
+            .args(if self.extra.iter().any(|a| a == "--public-host") { vec![] } else { vec!["--public-host", "127.0.0.1"] })
             .args(&self.extra)
             .env("ONAIR_ADMIN_PASSWORD", PASSWORD)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

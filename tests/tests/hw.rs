@@ -63,3 +63,28 @@ fn hw_none_and_rpi_on_a_pc() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a Raspberry Pi") && !err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn the_box_announces_itself_over_mdns() {
+    use mdns_sd::{ServiceDaemon, ServiceEvent};
+    let name = format!("onairtest{}", std::process::id());
+    let host = format!("{name}.local");
+    let d = Daemon::start_with(&["--mdns", "on", "--public-host", &host]);
+    let browser = ServiceDaemon::new().unwrap();
+    let rx = browser.browse("_http._tcp.local.").unwrap();
+    let end = std::time::Instant::now() + Duration::from_secs(15);
+    let mut found = None;
+    while std::time::Instant::now() < end && found.is_none() {
+        if let Ok(ServiceEvent::ServiceResolved(info)) = rx.recv_timeout(Duration::from_millis(500)) {
+            if info.get_hostname() == format!("{host}.") {
+                found = Some(info);
+            }
+        }
+    }
+    let info = found.unwrap_or_else(|| panic!("no _http._tcp service for {host}; log:\n{}", d.log_text()));
+    assert_eq!(info.get_port(), d.http);
+    assert_eq!(info.get_property_val_str("product"), Some("onair"));
+    assert_eq!(info.get_property_val_str("rtmp_port"), Some(d.rtmp.to_string().as_str()));
+    assert!(!info.get_addresses().is_empty());
+    let _ = browser.shutdown();
+}
