@@ -653,9 +653,13 @@ impl Platforms {
                 self.irc_wake.notified().await;
                 continue;
             }
-            let token = usable.map(|t| t.access.clone());
-            let nick = channel.clone();
-            let login = token.as_deref().map(|t| (t, nick.as_str()));
+            // IRC logs in as the account (its login is its display name in lower case for ASCII
+            // names); otherwise, or for another channel's chat, the anonymous read-only login works.
+            let account = usable.and_then(|t| {
+                let nick = a.account_name.as_deref()?.to_lowercase();
+                nick.chars().all(|c| c.is_ascii_alphanumeric() || c == '_').then(|| (t.access.clone(), nick))
+            });
+            let login = account.as_ref().map(|(t, n)| (t.as_str(), n.as_str()));
             let started = Instant::now();
             let session = twitch::irc_session(&self.settings.urls.twitch_irc, &channel, login, |m| self.push_chat(m));
             let r = tokio::select! {
