@@ -138,6 +138,7 @@ impl HwBridge {
 
     pub fn screen_state(&self) -> ScreenState {
         let s = self.core.status();
+        let sys = onair_hw::sysinfo::read(std::path::Path::new("/"));
         ScreenState {
             live: s.live,
             paused: s.paused,
@@ -152,6 +153,8 @@ impl HwBridge {
             hostname: format!("{}.local", self.hostname),
             ip: local_ip().unwrap_or_else(|| "no network".into()),
             uplink_kbps: s.destinations.iter().map(|d| d.out.kbps).sum(),
+            cpu_temp_c: sys.cpu_temp_c,
+            load: sys.load[0],
             alert: self.alert.lock().unwrap().clone(),
             alerts: self.alerts.lock().unwrap().clone(),
         }

@@ -55,6 +55,9 @@ pub struct ScreenState {
     pub hostname: String,
     pub ip: String,
     pub uplink_kbps: u32,
+    /// The SoC's temperature (a Pi throttles at 80 °C: worth a glance during a long show).
+    pub cpu_temp_c: Option<f64>,
+    pub load: f64,
     /// An unacknowledged alert takes the screen over.
     pub alert: Option<String>,
     pub alerts: Vec<String>,
@@ -208,7 +211,11 @@ where
         }
         Page::Network => {
             Text::with_text_style("NETWORK", Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
-            let lines = [s.hostname.clone(), s.ip.clone(), format!("up {} kb/s", s.uplink_kbps)];
+            let cpu = match s.cpu_temp_c {
+                Some(t) => format!("cpu {t:.0}C load {:.1}", s.load),
+                None => format!("load {:.1}", s.load),
+            };
+            let lines = [s.hostname.clone(), s.ip.clone(), format!("up {} kb/s", s.uplink_kbps), cpu];
             for (i, l) in lines.iter().enumerate() {
                 Text::with_text_style(&truncate(l, chars), Point::new(2, f.line * (2 + i as i32)), body, top).draw(d)?;
             }
@@ -289,6 +296,8 @@ mod tests {
             hostname: "onair.local".into(),
             ip: "192.0.2.10".into(),
             uplink_kbps: 18500,
+            cpu_temp_c: Some(61.4),
+            load: 0.8,
             alert: None,
             alerts: vec!["YouTube reconnecting".into()],
         }
