@@ -226,6 +226,27 @@ impl Daemon {
         Resp { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
     }
 
+    /// A request whose body the box may refuse before reading it all (413): curl, with
+    /// `Expect: 100-continue`, reads that early answer; ureq would keep writing into a closed socket.
+    pub fn curl_status(&self, method: &str, path: &str, body: &[u8], ctype: &str) -> (u16, Value) {
+        let n = rand::random::<u32>();
+        let file = self.dir.path().join(format!("body-{n}"));
+        let answer = self.dir.path().join(format!("answer-{n}"));
+        std::fs::write(&file, body).unwrap();
+        let mut cmd = Command::new("curl");
+        cmd.arg("-o").arg(&answer);
+        cmd.args(["-s", "-w", "%{http_code}", "-X", method, "-H", "Expect: 100-continue", "-H", "X-Requested-With: onair", "-H"]);
+        cmd.arg(format!("Content-Type: {ctype}"));
+        if let Some(c) = &self.cookie {
+            cmd.arg("-H").arg(format!("Cookie: {c}"));
+        }
+        let out = cmd.arg("--data-binary").arg(format!("@{}", file.display())).arg(self.url(path)).output().expect("curl");
+        let got = std::fs::read_to_string(&answer).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
+        let _ = std::fs::remove_file(&file);
+        let _ = std::fs::remove_file(&answer);
+        (String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0), got)
+    }
+
     pub fn get(&mut self, path: &str) -> Value {
         let r = self.request("GET", path, None);
         assert_eq!(r.status, 200, "GET {path}: {}", r.text);
