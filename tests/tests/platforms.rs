@@ -333,6 +333,8 @@ fn title_and_category_on_every_linked_platform_and_stream_key_from_the_account()
     let wrong = d.request("POST", "/api/v1/platforms/twitch/stream-key", Some(json!({"destination_id": yt.body["id"]})));
     assert_eq!(wrong.status, 422, "{}", wrong.text);
     assert_eq!(d.request("POST", "/api/v1/platforms/facebook/stream-key", None).status, 502);
+    assert_eq!(d.raw("POST", "/api/v1/platforms/twitch/stream-key", Some("{\"destination_id\":"), Some("application/json")).status, 400);
+    assert_eq!(d.request("POST", "/api/v1/platforms/twitch/stream-key", Some(json!({"destination_id": 999}))).status, 404);
 }
 
 #[test]

@@ -61,17 +61,9 @@ pub async fn link(State(st): State<AppState>, Path(p): Path<String>) -> Result<i
     let k = kind(&p)?;
     match st.core.platforms.link(k).await {
         Ok(dc) => Ok(axum::Json(dc)),
-        Err(LinkError::NoApp(..)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_app", LinkError::NoApp(k_label(k), k.name()).to_string())),
+        Err(e @ LinkError::NoApp(..)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_app", e.to_string())),
         Err(LinkError::Platform(e)) => Err(e.into()),
         Err(LinkError::Store(e)) => Err(e.into()),
-    }
-}
-
-fn k_label(k: Kind) -> &'static str {
-    match k {
-        Kind::Twitch => "Twitch",
-        Kind::Youtube => "YouTube",
-        Kind::Facebook => "Facebook",
     }
 }
 
@@ -139,7 +131,7 @@ pub async fn import_key(State(st): State<AppState>, Path(p): Path<String>, body:
         }
         None => {
             let who = st.core.platforms.status(k).account.unwrap_or_default();
-            store.create_destination(&format!("{} {who}", k_label(k)).trim().to_string(), k.name(), &url, &key, true)?
+            store.create_destination(&format!("{} {who}", k.label()).trim().to_string(), k.name(), &url, &key, true)?
         }
     };
     Ok((StatusCode::OK, axum::Json(d)))

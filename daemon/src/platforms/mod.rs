@@ -48,7 +48,7 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == s)
     }
 
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Kind::Twitch => "Twitch",
             Kind::Youtube => "YouTube",
