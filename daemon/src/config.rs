@@ -81,6 +81,9 @@ pub struct FileConfig {
     pub public_host: Option<String>,
     #[serde(default)]
     pub platforms: PlatformArgs,
+    /// Pins and panel of the box (`--hw rpi`); the simulated box draws the same panel.
+    #[serde(default)]
+    pub hardware: onair_hw::config::HwConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +95,7 @@ pub struct Config {
     /// `None` when SRT ingest is off (libsrt polls even when idle; a box that never takes SRT can save it).
     pub srt: Option<SocketAddr>,
     pub hw: String,
+    pub hardware: onair_hw::config::HwConfig,
     pub mdns: bool,
     pub feed_grace_s: u64,
     /// The user's choice of H.264 encoder; the best one found is used otherwise.
@@ -158,6 +162,7 @@ impl Config {
                 Some(a) => Some(a.parse().map_err(|_| ConfigError::Srt(a.to_string()))?),
             },
             hw,
+            hardware: file.hardware,
             mdns: match cli.mdns.or(file.mdns).as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -188,6 +193,10 @@ mod tests {
         assert_eq!(off.srt, None);
         assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--srt", "nine"])).is_err());
         assert_eq!(c.feed_grace_s, 60);
+        assert_eq!(c.hardware, onair_hw::config::HwConfig::default());
+        std::fs::write(dir.path().join("onair.toml"), "[hardware]\ndisplay = \"ssd1306\"\ntally = 17\n").unwrap();
+        let h = Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).unwrap().hardware;
+        assert_eq!((h.display, h.tally), (onair_hw::config::Display::Ssd1306, Some(17)));
         std::fs::write(dir.path().join("onair.toml"), "bogus = 1\n").unwrap();
         assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).is_err());
         std::fs::remove_file(dir.path().join("onair.toml")).unwrap();

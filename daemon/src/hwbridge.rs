@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use onair_hw::buttons::Timing;
 use onair_hw::encoders::Encoder;
+use onair_hw::panel::Panel;
+use onair_hw::pins::{EdgeFilter, Pins};
 use onair_hw::screen::{self, DestMark};
 use onair_hw::{Button, ButtonLogic, Page, Press, ScreenKind, ScreenState, Tally};
 use serde::Serialize;
@@ -26,6 +28,56 @@ pub struct HwBridge {
     png: Mutex<(ScreenState, Page, Vec<u8>)>,
     tally: Mutex<Tally>,
     hostname: String,
+    pins: Option<Mutex<(Box<dyn Pins>, EdgeFilter)>>,
+    panel: Option<Arc<PanelFeed>>,
+}
+
+/// The latest page for the physical panel, drawn by a thread of its own: an I2C/SPI write takes
+/// tens of milliseconds and must not hold up the button clock. Only the newest page is drawn.
+#[derive(Default)]
+struct PanelFeed {
+    next: Mutex<Option<(Page, ScreenState)>>,
+    wake: std::sync::Condvar,
+}
+
+impl PanelFeed {
+    fn start(mut panel: Box<dyn Panel>) -> Arc<PanelFeed> {
+        let feed = Arc::new(PanelFeed::default());
+        let f = feed.clone();
+        let _ = std::thread::Builder::new().name("panel".into()).spawn(move || {
+            let mut failing = false;
+            loop {
+                let (page, state) = {
+                    let mut g = f.next.lock().unwrap();
+                    loop {
+                        if let Some(x) = g.take() {
+                            break x;
+                        }
+                        g = f.wake.wait(g).unwrap();
+                    }
+                };
+                match panel.show(page, &state) {
+                    Ok(()) if failing => {
+                        failing = false;
+                        tracing::info!("status screen is back");
+                    }
+                    Ok(()) => {}
+                    // A loose cable: say so once, keep trying with every new page.
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::warn!("{e}");
+                    }
+                    Err(_) => {}
+                }
+            }
+        });
+        feed
+    }
+
+    fn send(&self, page: Page, state: ScreenState) {
+        *self.next.lock().unwrap() = Some((page, state));
+        self.wake.notify_one();
+    }
 }
 
 #[derive(Serialize)]
@@ -36,8 +88,31 @@ pub struct PressResult {
 }
 
 impl HwBridge {
-    pub fn start(core: Arc<Core>, backend: &str, kind: ScreenKind, encoders: Vec<Encoder>, encoder: String) -> Arc<HwBridge> {
-        let buttons = Button::ALL.into_iter().map(|b| (b, ButtonLogic::new(Timing::default(), false, 0))).collect();
+    pub fn start(
+        core: Arc<Core>,
+        backend: &str,
+        kind: ScreenKind,
+        encoders: Vec<Encoder>,
+        encoder: String,
+        pins: Option<Box<dyn Pins>>,
+        panel: Option<Box<dyn Panel>>,
+    ) -> Arc<HwBridge> {
+        let kind = panel.as_ref().map(|p| p.kind()).unwrap_or(kind);
+        let mut pins = pins.map(|p| (p, EdgeFilter::default()));
+        // A button already held when the box starts (someone leaning on it across a restart) stays
+        // inert until it has been released once.
+        let held: Vec<(Button, bool)> = match &mut pins {
+            Some((p, filter)) => {
+                let levels = p.buttons();
+                filter.changes(&levels);
+                levels
+            }
+            None => vec![],
+        };
+        let buttons = Button::ALL
+            .into_iter()
+            .map(|b| (b, ButtonLogic::new(Timing::default(), held.iter().any(|(x, down)| *x == b && *down), 0)))
+            .collect();
         let hostname = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "onair".into());
         let hw = Arc::new(HwBridge {
             backend: backend.into(),
@@ -53,6 +128,8 @@ impl HwBridge {
             png: Mutex::new((ScreenState::default(), Page::Alerts, vec![])),
             tally: Mutex::new(Tally::Off),
             hostname,
+            pins: pins.map(Mutex::new),
+            panel: panel.map(PanelFeed::start),
         });
         hw.redraw();
         tokio::spawn(hw.clone().run());
@@ -71,11 +148,12 @@ impl HwBridge {
             tokio::select! {
                 _ = tick.tick() => {
                     n += 1;
-                    let presses: Vec<(Button, Press)> = {
+                    let mut presses = self.poll_pins();
+                    presses.extend({
                         let now = self.now_ms();
                         let mut b = self.buttons.lock().unwrap();
-                        b.iter_mut().filter_map(|(k, l)| l.tick(now).map(|p| (*k, p))).collect()
-                    };
+                        b.iter_mut().filter_map(|(k, l)| l.tick(now).map(|p| (*k, p))).collect::<Vec<_>>()
+                    });
                     for (b, p) in presses {
                         self.on_press(b, p).await;
                     }
@@ -98,6 +176,25 @@ impl HwBridge {
                 }
             }
         }
+    }
+
+    /// GPIO: button levels into the same logic as the dashboard's presses; the tally's level out.
+    fn poll_pins(&self) -> Vec<(Button, Press)> {
+        let Some(p) = &self.pins else { return vec![] };
+        let now = self.now_ms();
+        let mut presses = vec![];
+        {
+            let mut g = p.lock().unwrap();
+            let (pins, filter) = &mut *g;
+            let levels = pins.buttons();
+            for (b, down) in filter.changes(&levels) {
+                if let Some(press) = self.edge(b, down) {
+                    presses.push((b, press));
+                }
+            }
+            pins.set_tally(self.tally().level(now));
+        }
+        presses
     }
 
     /// A level change on a button, from a GPIO edge or the dashboard's simulated press.
@@ -167,6 +264,9 @@ impl HwBridge {
         *self.tally.lock().unwrap() = Tally::from_show(st.live, any_trouble);
         let mut g = self.png.lock().unwrap();
         if g.0 != st || g.1 != page || g.2.is_empty() {
+            if let Some(p) = &self.panel {
+                p.send(page, st.clone());
+            }
             let png = screen::render_png(self.kind, page, &st);
             *g = (st, page, png);
         }

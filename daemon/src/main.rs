@@ -14,12 +14,17 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let cfg = Config::resolve(Cli::parse())?;
-    if cfg.hw == "rpi" {
-        if !std::path::Path::new("/proc/device-tree/model").exists() {
-            anyhow::bail!("--hw rpi: this machine is not a Raspberry Pi (no /proc/device-tree/model); use --hw sim or none");
-        }
-        anyhow::bail!("--hw rpi: this build has no GPIO/display drivers yet; use --hw sim (buttons and screen on the dashboard) or none");
-    }
+    // The Pi's pins and panel are opened before anything else starts, so a wrong pin or a missing
+    // bus stops the box with a clear message instead of a half-working show later.
+    let rpi = if cfg.hw == "rpi" {
+        let model = onair_hw::rpi::detect().context("--hw rpi")?;
+        let pins = onair_hw::rpi::RpiPins::open(&cfg.hardware).context("--hw rpi: buttons and tally")?;
+        let panel = onair_hw::rpi::open_panel(&cfg.hardware).context("--hw rpi: status screen")?;
+        tracing::info!(%model, display = ?cfg.hardware.display, "Raspberry Pi hardware ready");
+        (Some(Box::new(pins) as Box<dyn onair_hw::pins::Pins>), panel)
+    } else {
+        (None, None)
+    };
     gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
     // Media (ingest, program bus, outputs) gets a thread and an event loop of its own, so nothing the
     // API does can delay a frame; one thread also avoids cross-thread wake-ups on the hot path.
@@ -33,7 +38,7 @@ fn main() -> anyhow::Result<()> {
         media.shutdown_timeout(Duration::from_secs(1));
     })?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let r = rt.block_on(run(cfg, media_handle));
+    let r = rt.block_on(run(cfg, media_handle, rpi));
     let _ = media_stop.send(());
     let _ = media_thread.join();
     // The SRT listener blocks in GStreamer; do not wait for it.
@@ -54,7 +59,7 @@ fn main() -> anyhow::Result<()> {
     unsafe { libc::_exit(code) }
 }
 
-async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
+async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>)) -> anyhow::Result<()> {
     let store = Store::open(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
     if let Ok(pw) = std::env::var("ONAIR_ADMIN_PASSWORD") {
         if !pw.is_empty() && !store.has_admin()? {
@@ -100,7 +105,10 @@ async fn run(cfg: Config, media: tokio::runtime::Handle) -> anyhow::Result<()> {
             }
         });
     }
-    let hw = (cfg.hw != "none").then(|| onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, onair_hw::ScreenKind::Lcd240x240, encoders, encoder));
+    let hw = (cfg.hw != "none").then(|| {
+        let kind = cfg.hardware.display.kind().unwrap_or(onair_hw::ScreenKind::Lcd240x240);
+        onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, kind, encoders, encoder, pins, panel)
+    });
     let https = match cfg.https {
         Some(addr) => {
             let tls = api::https::load_or_make(&cfg.data_dir.join("tls"), api::https::names(&cfg.public_host)).context("TLS certificate")?;

@@ -1,7 +1,10 @@
 //! The box's own hardware: buttons, status screen, tally light and encoder detection, each behind a
 //! small interface with a simulated backend (any PC) and a Raspberry Pi backend (`--features rpi`).
 pub mod buttons;
+pub mod config;
 pub mod encoders;
+pub mod panel;
+pub mod pins;
 pub mod screen;
 pub mod sysinfo;
 pub mod tally;
