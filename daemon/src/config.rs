@@ -23,7 +23,7 @@ pub struct Cli {
     /// SRT ingest address (listener), or `off`.
     #[arg(long, env = "ONAIR_SRT")]
     pub srt: Option<String>,
-    /// Hardware backend: sim, rpi or none.
+    /// Hardware backend: sim, rpi or none (default: rpi on a Raspberry Pi, sim elsewhere).
     #[arg(long, env = "ONAIR_HW")]
     pub hw: Option<String>,
     /// Announce the box on the LAN over mDNS (`<name>.local` and an `_http._tcp` service): on or off.
@@ -124,8 +124,10 @@ impl Config {
             Ok(s) => toml::from_str(&s).map_err(|e| ConfigError::File { path: path.display().to_string(), msg: e.to_string() })?,
             Err(_) => FileConfig::default(),
         };
-        let hw = cli.hw.or(file.hw).unwrap_or_else(|| "sim".into());
-        if !matches!(hw.as_str(), "sim" | "rpi" | "none") {
+        // "auto" (not given): the Pi's hardware on a Pi, leniently (a box without a screen still
+        // streams); the simulated box elsewhere. An explicit `rpi` is strict.
+        let hw = cli.hw.or(file.hw).unwrap_or_else(|| "auto".into());
+        if !matches!(hw.as_str(), "sim" | "rpi" | "none" | "auto") {
             return Err(ConfigError::Hw(hw));
         }
         let public_host = cli

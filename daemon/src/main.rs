@@ -13,18 +13,8 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let cfg = Config::resolve(Cli::parse())?;
-    // The Pi's pins and panel are opened before anything else starts, so a wrong pin or a missing
-    // bus stops the box with a clear message instead of a half-working show later.
-    let rpi = if cfg.hw == "rpi" {
-        let model = onair_hw::rpi::detect().context("--hw rpi")?;
-        let pins = onair_hw::rpi::RpiPins::open(&cfg.hardware).context("--hw rpi: buttons and tally")?;
-        let panel = onair_hw::rpi::open_panel(&cfg.hardware).context("--hw rpi: status screen")?;
-        tracing::info!(%model, display = ?cfg.hardware.display, "Raspberry Pi hardware ready");
-        (Some(Box::new(pins) as Box<dyn onair_hw::pins::Pins>), panel)
-    } else {
-        (None, None)
-    };
+    let mut cfg = Config::resolve(Cli::parse())?;
+    let rpi = open_hardware(&mut cfg)?;
     gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
     // Media (ingest, program bus, outputs) gets a thread and an event loop of its own, so nothing the
     // API does can delay a frame; one thread also avoids cross-thread wake-ups on the hot path.
@@ -57,6 +47,46 @@ fn main() -> anyhow::Result<()> {
     let _ = std::io::stderr().flush();
     // SAFETY: _exit only ends the process; nothing runs after it.
     unsafe { libc::_exit(code) }
+}
+
+type HwParts = (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>);
+
+/// The Pi's pins and panel are opened before anything else starts, so with `--hw rpi` a wrong pin or
+/// a missing bus stops the box with a clear message instead of a half-working show later. Without
+/// `--hw`, a Pi uses what it can open and a PC gets the simulated box.
+fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
+    let strict = match cfg.hw.as_str() {
+        "rpi" => true,
+        "auto" => false,
+        _ => return Ok((None, None)),
+    };
+    let model = match onair_hw::rpi::detect() {
+        Ok(m) => m,
+        Err(e) if strict => return Err(e).context("--hw rpi"),
+        Err(_) => {
+            cfg.hw = "sim".into();
+            return Ok((None, None));
+        }
+    };
+    let pins = match onair_hw::rpi::RpiPins::open(&cfg.hardware) {
+        Ok(p) => Some(Box::new(p) as Box<dyn onair_hw::pins::Pins>),
+        Err(e) if strict => return Err(e).context("--hw rpi: buttons and tally"),
+        Err(e) => {
+            tracing::warn!("buttons and tally: {e}");
+            None
+        }
+    };
+    let panel = match onair_hw::rpi::open_panel(&cfg.hardware) {
+        Ok(p) => p,
+        Err(e) if strict => return Err(e).context("--hw rpi: status screen"),
+        Err(e) => {
+            tracing::warn!("status screen: {e}");
+            None
+        }
+    };
+    tracing::info!(%model, display = ?cfg.hardware.display, buttons = pins.is_some(), screen = panel.is_some(), "Raspberry Pi hardware");
+    cfg.hw = "rpi".into();
+    Ok((pins, panel))
 }
 
 async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>)) -> anyhow::Result<()> {
