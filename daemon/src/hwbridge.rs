@@ -28,6 +28,7 @@ pub struct HwBridge {
     png: Mutex<(ScreenState, Page, Vec<u8>)>,
     tally: Mutex<Tally>,
     hostname: String,
+    http_port: u16,
     pins: Option<Mutex<(Box<dyn Pins>, EdgeFilter)>>,
     panel: Option<Arc<PanelFeed>>,
 }
@@ -96,6 +97,7 @@ impl HwBridge {
         encoder: String,
         pins: Option<Box<dyn Pins>>,
         panel: Option<Box<dyn Panel>>,
+        http_port: u16,
     ) -> Arc<HwBridge> {
         let kind = panel.as_ref().map(|p| p.kind()).unwrap_or(kind);
         let mut pins = pins.map(|p| (p, EdgeFilter::default()));
@@ -128,6 +130,7 @@ impl HwBridge {
             png: Mutex::new((ScreenState::default(), Page::Alerts, vec![])),
             tally: Mutex::new(Tally::Off),
             hostname,
+            http_port,
             pins: pins.map(Mutex::new),
             panel: panel.map(PanelFeed::start),
         });
@@ -252,6 +255,10 @@ impl HwBridge {
             uplink_kbps: s.destinations.iter().map(|d| d.out.kbps).sum(),
             cpu_temp_c: sys.cpu_temp_c,
             load: sys.load[0],
+            setup: (!self.core.store.has_admin().unwrap_or(true)).then(|| match self.http_port {
+                80 => format!("http://{}.local", self.hostname),
+                p => format!("http://{}.local:{p}", self.hostname),
+            }),
             alert: self.alert.lock().unwrap().clone(),
             alerts: self.alerts.lock().unwrap().clone(),
         }

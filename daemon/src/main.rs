@@ -137,7 +137,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     }
     let hw = (cfg.hw != "none").then(|| {
         let kind = cfg.hardware.display.kind().unwrap_or(onair_hw::ScreenKind::Lcd240x240);
-        onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, kind, encoders, encoder, pins, panel)
+        onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, kind, encoders, encoder, pins, panel, cfg.http.port())
     });
     let https = match cfg.https {
         Some(addr) => {

@@ -58,6 +58,8 @@ pub struct ScreenState {
     /// The SoC's temperature (a Pi throttles at 80 °C: worth a glance during a long show).
     pub cpu_temp_c: Option<f64>,
     pub load: f64,
+    /// Until the admin password is set: where to set the box up (first boot of a fresh box).
+    pub setup: Option<String>,
     /// An unacknowledged alert takes the screen over.
     pub alert: Option<String>,
     pub alerts: Vec<String>,
@@ -183,6 +185,17 @@ where
             } else {
                 "no feed".to_string()
             };
+            if let (Some(url), false) = (&s.setup, s.live) {
+                // First boot: where to go, in place of "no feed" (a small panel drops the scheme).
+                let url = if url.len() > chars { url.trim_start_matches("http://") } else { url };
+                Text::with_text_style("Set up the box at", Point::new(2, y), dim, top).draw(d)?;
+                y += f.line;
+                for line in [url, s.ip.as_str()] {
+                    Text::with_text_style(&truncate(line, chars), Point::new(2, y), body, top).draw(d)?;
+                    y += f.line;
+                }
+                return Ok(());
+            }
             Text::with_text_style(&truncate(&info, chars), Point::new(2, y), body, top).draw(d)?;
             y += f.line + 2;
             let dot = (f.line - 4).max(5) as u32;
@@ -298,6 +311,7 @@ mod tests {
             uplink_kbps: 18500,
             cpu_temp_c: Some(61.4),
             load: 0.8,
+            setup: None,
             alert: None,
             alerts: vec!["YouTube reconnecting".into()],
         }
@@ -319,6 +333,11 @@ mod tests {
                 ("alerts", Page::Alerts, fixed()),
                 ("alert-takeover", Page::Status, alerting.clone()),
                 ("off-air", Page::Status, ScreenState { hostname: "onair.local".into(), ..Default::default() }),
+                (
+                    "first-boot",
+                    Page::Status,
+                    ScreenState { hostname: "onair.local".into(), ip: "192.168.1.20".into(), setup: Some("http://onair.local:8080".into()), ..Default::default() },
+                ),
             ] {
                 let png = render_png(kind, page, &state);
                 assert!(png.starts_with(&[0x89, b'P', b'N', b'G']));
