@@ -36,6 +36,7 @@ mmdebstrap --mode=root --arch=arm64 --variant=minbase \
   --components="main non-free-firmware" \
   --aptopt='Acquire::Check-Valid-Until "false"' \
   --include="$pkgs" --include="$root_dir/$deb" \
+  --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
   --setup-hook='mkdir -p "$1/boot/firmware"' \
   --customize-hook="$root_dir/image/customize.sh \"\$1\"" \
   bookworm "$rootfs" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \

@@ -25,7 +25,8 @@ pub struct HwBridge {
     page: Mutex<Page>,
     alert: Mutex<Option<String>>,
     alerts: Mutex<Vec<String>>,
-    png: Mutex<(ScreenState, Page, Vec<u8>)>,
+    /// The last page drawn (state and page) and its PNG, made on demand.
+    png: Mutex<(Option<(ScreenState, Page)>, Vec<u8>)>,
     tally: Mutex<Tally>,
     hostname: String,
     http_port: u16,
@@ -127,7 +128,7 @@ impl HwBridge {
             page: Mutex::new(Page::Status),
             alert: Mutex::new(None),
             alerts: Mutex::new(vec![]),
-            png: Mutex::new((ScreenState::default(), Page::Alerts, vec![])),
+            png: Mutex::new((None, vec![])),
             tally: Mutex::new(Tally::Off),
             hostname,
             http_port,
@@ -264,23 +265,31 @@ impl HwBridge {
         }
     }
 
+    /// Recomputes what the screen shows; the tally follows and the physical panel gets the page.
+    /// The dashboard's PNG is drawn only when asked for ([`HwBridge::png`]): nobody may be looking,
+    /// and drawing it every second of a show would cost more than relaying the show.
     pub fn redraw(&self) {
         let st = self.screen_state();
         let page = *self.page.lock().unwrap();
         let any_trouble = st.destinations.iter().any(|d| matches!(d.state.as_str(), "reconnecting" | "failed"));
         *self.tally.lock().unwrap() = Tally::from_show(st.live, any_trouble);
         let mut g = self.png.lock().unwrap();
-        if g.0 != st || g.1 != page || g.2.is_empty() {
+        if g.0.as_ref() != Some(&(st.clone(), page)) {
             if let Some(p) = &self.panel {
                 p.send(page, st.clone());
             }
-            let png = screen::render_png(self.kind, page, &st);
-            *g = (st, page, png);
+            *g = (Some((st, page)), vec![]);
         }
     }
 
     pub fn png(&self) -> Vec<u8> {
-        self.png.lock().unwrap().2.clone()
+        let mut g = self.png.lock().unwrap();
+        if g.1.is_empty() {
+            if let Some((st, page)) = &g.0 {
+                g.1 = screen::render_png(self.kind, *page, st);
+            }
+        }
+        g.1.clone()
     }
 
     pub fn tally(&self) -> Tally {
