@@ -32,6 +32,8 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     assert.equal(badSdp.status, 400);
     assert.equal((await badSdp.json()).error.code, "bad_request");
 
+    // An OBS grid page that shows nobody yet: its long poll is answered when the guest's media flows.
+    const gridWait = fetch(`${box.url}/guests/grid/list?known=`).then((r) => r.json());
     const guest = await br.newPage();
     guest.on("console", (m) => m.type() === "error" && console.log("guest:", m.text()));
     await guest.goto(url);
@@ -44,6 +46,8 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
       return l.length === 1 && l[0].state === "live" && l[0].kbps > 0 && l[0].fps > 0 ? l[0] : null;
     }, 20000, "guest live with bitrate");
     assert.equal(g.name, "Alice Example");
+    const gridNow = await gridWait;
+    assert.deepEqual(gridNow.map((x) => x.name), ["Alice Example"], "the grid's long poll brought the new guest");
     // RTT from the guest browser's own getStats (webrtcbin 1.22 has none for a receive-only peer).
     const withRtt = await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.rtt_ms != null), 15000, "RTT reported");
     assert.ok(withRtt.rtt_ms >= 0 && withRtt.rtt_ms < 1000, JSON.stringify(withRtt));

@@ -1,4 +1,6 @@
 //! Guests: invites, WHIP (guest publishes) and WHEP (viewer plays), host controls, and the pages.
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -179,11 +181,24 @@ pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(St
     Ok(StatusCode::OK)
 }
 
+/// How long a WHEP request waits for a connecting guest's media before a 409.
+const WHEP_WAIT: Duration = Duration::from_secs(10);
+
 /// WHEP: a viewer (an OBS Browser Source on the LAN) plays one guest.
 pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    // A viewer that asks while the guest is still connecting (an OBS source open before the guest
+    // joins, or the moment after) is answered as soon as the guest's media flows, not told to come
+    // back later: a retry loop would add its own delay to the guest's first frame in OBS.
+    let t0 = std::time::Instant::now();
+    while !g.media.ready() && t0.elapsed() < WHEP_WAIT {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if st.core.guests.get(&id).is_none() {
+            return Err(ApiError::not_found());
+        }
+    }
     let viewer = crate::store::secret::random_token(8);
     let answer = g.media.add_viewer(&viewer, offer).await.map_err(sfu_error)?;
     Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}"), answer))
@@ -231,11 +246,34 @@ pub async fn grid_page() -> Html<&'static str> {
 }
 
 /// The grid page's list of guests (ids and names only; it is meant for an OBS Browser Source on the LAN).
-pub async fn grid_list(State(st): State<AppState>) -> impl IntoResponse {
+#[derive(serde::Deserialize)]
+pub struct GridQuery {
+    /// The ids the page shows now, comma-separated: the answer waits (up to 20 s) until that changes.
+    known: Option<String>,
+}
+
+/// The guests an OBS grid page should show. A page that says what it shows gets a long poll, so a
+/// guest whose media starts flowing is on the grid at once instead of at the next refresh.
+pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum::extract::Query<GridQuery>) -> impl IntoResponse {
     // "Has media" rather than the once-a-second `live` state: a viewer can start the moment it does.
-    let has_media = |id: &str| st.core.guests.get(id).is_some_and(|g| g.media.ready());
-    let v: Vec<_> = st.core.guests.list().into_iter().filter(|g| has_media(&g.id) && !g.host).map(|g| serde_json::json!({"id": g.id, "name": g.name})).collect();
-    axum::Json(v)
+    let list = || -> Vec<(String, String)> {
+        st.core
+            .guests
+            .list()
+            .into_iter()
+            .filter(|g| !g.host && st.core.guests.get(&g.id).is_some_and(|x| x.media.ready()))
+            .map(|g| (g.id, g.name))
+            .collect()
+    };
+    let mut v = list();
+    if let Some(known) = q.known {
+        let t0 = std::time::Instant::now();
+        while v.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(",") == known && t0.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            v = list();
+        }
+    }
+    axum::Json(v.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>())
 }
 
 pub async fn get_ice(State(st): State<AppState>) -> impl IntoResponse {
