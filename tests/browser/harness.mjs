@@ -35,7 +35,7 @@ async function waitPort(port, ms = 20000) {
 export async function startDaemon({ password, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "onair-web-"));
   const [http, rtmp] = [await freePort(), await freePort()];
-  const env = { ...process.env, RUST_LOG: "info", NO_COLOR: "1" };
+  const env = { ...process.env, RUST_LOG: process.env.ONAIR_RUST_LOG ?? "info", NO_COLOR: "1" };
   if (password) env.ONAIR_ADMIN_PASSWORD = password;
   const bin = process.env.ONAIR_BIN ?? join(root, "target/debug/onaird");
   const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1", "--mdns", "off", ...args], { env, stdio: ["ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore"] });

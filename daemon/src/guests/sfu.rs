@@ -58,6 +58,10 @@ fn make(factory: &str) -> Result<gst::Element, SfuError> {
 fn webrtcbin(ice: &super::ice::IceConfig) -> Result<gst::Element, SfuError> {
     let w = make("webrtcbin")?;
     w.set_property_from_str("bundle-policy", "max-bundle");
+    // The jitter buffer holds a stream's first packets for this long before anything flows: 200 ms
+    // by default, which a LAN guest pays on joining and every viewer pays again. Loopback and LAN
+    // reorder little; the browsers at both ends keep their own jitter buffers.
+    w.set_property("latency", 50u32);
     // A LAN box: host candidates only unless STUN/TURN servers are configured.
     if let Some(s) = ice.gst_stun() {
         w.set_property("stun-server", s);
@@ -114,20 +118,40 @@ fn with_twcc(answer: &gst_webrtc::WebRTCSessionDescription, ids: &[Option<String
 /// Offer in, answer out (non-trickle: the answer carries every local candidate, as WHIP/WHEP want).
 pub async fn answer(w: &gst::Element, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
     let twcc = twcc_ids(&offer);
+    let start = Instant::now();
     let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Offer, offer);
     promise(|p| w.emit_by_name::<()>("set-remote-description", &[&desc, &p])).await?;
+    let remote_ms = start.elapsed().as_millis();
     let reply = promise(|p| w.emit_by_name::<()>("create-answer", &[&None::<gst::Structure>, &p])).await?;
     let answer = reply
         .and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("answer").ok())
         .ok_or_else(|| SfuError::Negotiation("no answer for this offer (no codec in common?)".into()))?;
     let answer = with_twcc(&answer, &twcc);
     promise(|p| w.emit_by_name::<()>("set-local-description", &[&answer, &p])).await?;
+    let local_ms = start.elapsed().as_millis();
+    // Host candidates come at once; libnice still takes ~200 ms to call gathering complete. With no
+    // STUN/TURN server (a LAN box) nothing else will come, so answer once the candidates have stood
+    // still for a moment; with a server, wait for its reflexive/relay candidates.
+    let servers = w.property::<Option<String>>("stun-server").is_some() || w.property::<Option<String>>("turn-server").is_some();
     let t0 = Instant::now();
+    let (mut seen, mut still_since) = (0usize, Instant::now());
     while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
         && t0.elapsed() < Duration::from_secs(3)
     {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if !servers {
+            let n = w
+                .property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description")
+                .map(|d| d.sdp().medias().map(|m| m.attributes().filter(|a| a.key() == "candidate").count()).sum::<usize>())
+                .unwrap_or(0);
+            if n != seen {
+                (seen, still_since) = (n, Instant::now());
+            } else if n > 0 && still_since.elapsed() >= Duration::from_millis(25) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    tracing::debug!(remote_ms, local_ms, gathered_ms = start.elapsed().as_millis(), "webrtc answer");
     let local = w.property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description").ok_or_else(|| SfuError::Negotiation("no local description".into()))?;
     local.sdp().as_text().map_err(|e| SfuError::Negotiation(e.to_string()))
 }
@@ -211,6 +235,7 @@ impl Media {
                         }
                         gst::PadProbeReturn::Ok
                     });
+                    tracing::debug!(kind, %encoding, "guest track flowing");
                     tracks.lock().unwrap().push(Track { kind, encoding, tee });
                 }
                 Err(e) => {
