@@ -28,19 +28,36 @@ work=$(mktemp -d "${TMPDIR:-/var/tmp}/onair-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 rootfs=$work/rootfs
 
-# The package's Depends bring GStreamer; the rest is what a headless appliance needs.
-pkgs="systemd-sysv,udev,kmod,systemd-resolved,systemd-timesyncd,iproute2,ca-certificates,fdisk,e2fsprogs,
-linux-image-arm64,raspi-firmware,firmware-brcm80211,initramfs-tools"
-echo "mmdebstrap: Debian bookworm arm64 into $rootfs (downloads ~400 MB the first time)" >&2
-mmdebstrap --mode=root --arch=arm64 --variant=minbase \
-  --components="main non-free-firmware" \
-  --aptopt='Acquire::Check-Valid-Until "false"' \
-  --include="$pkgs" --include="$root_dir/$deb" \
-  --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-  --setup-hook='mkdir -p "$1/boot/firmware"' \
-  --customize-hook="$root_dir/image/customize.sh \"\$1\"" \
-  bookworm "$rootfs" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \
-  "deb ${mirror%/debian}/debian-security bookworm-security main non-free-firmware"
+# The Debian base: what a headless appliance needs plus the package's own dependencies (GStreamer).
+# It is cached in image/out/ by its package list, so a new onaird costs a minute, not a bootstrap.
+deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | grep -v '^$' | paste -sd, -)
+pkgs="systemd-sysv,udev,kmod,systemd-resolved,systemd-timesyncd,iproute2,ca-certificates,fdisk,e2fsprogs,initramfs-tools,linux-image-arm64,raspi-firmware,firmware-brcm80211,$deps"
+key=$(printf '%s\n' "$pkgs" "$mirror" | sha256sum | cut -c1-16)
+base=$out/base-$key.tar
+if [ ! -f "$base" ]; then
+  rm -f "$out"/base-*.tar
+  echo "mmdebstrap: Debian bookworm arm64 base (downloads ~400 MB; ~20 minutes under qemu-user)" >&2
+  mmdebstrap --mode=root --arch=arm64 --variant=minbase \
+    --components="main non-free-firmware" \
+    --aptopt='Acquire::Check-Valid-Until "false"' \
+    --include="$pkgs" \
+    --setup-hook='mkdir -p "$1/boot/firmware"' \
+    bookworm "$out/base-new.tar" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \
+    "deb ${mirror%/debian}/debian-security bookworm-security main non-free-firmware"
+  mv "$out/base-new.tar" "$base"
+fi
+mkdir -p "$rootfs"
+tar -C "$rootfs" -xpf "$base"
+
+# onair itself, its maintainer scripts run under qemu-user (the system user, the data dir), then the
+# appliance's own settings.
+for fs in proc sys dev; do mount --bind "/$fs" "$rootfs/$fs"; done
+trap 'for fs in proc sys dev; do umount -l "$rootfs/$fs" 2>/dev/null; done; rm -rf "$work"' EXIT
+cp "$deb" "$rootfs/tmp/onair.deb"
+chroot "$rootfs" dpkg -i /tmp/onair.deb >&2
+rm -f "$rootfs/tmp/onair.deb"
+image/customize.sh "$rootfs"
+for fs in proc sys dev; do umount -l "$rootfs/$fs"; done
 
 # The kernel and initrd for the boot test (the Pi boots them from the FAT partition).
 cp -L "$rootfs"/boot/vmlinuz-* "$out/vmlinuz"

@@ -37,9 +37,18 @@ impl SecretBox {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 rand::thread_rng().fill_bytes(&mut key);
-                let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+                // Written aside and renamed into place, both made durable: a power cut on the first
+                // boot leaves either no secret.key (made again) or a whole one, never an empty file
+                // that would stop the box from starting.
+                let tmp = path.with_extension("key.new");
+                let _ = std::fs::remove_file(&tmp);
+                let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
                 f.write_all(&key)?;
                 f.sync_all()?;
+                std::fs::rename(&tmp, path)?;
+                if let Some(dir) = path.parent() {
+                    std::fs::File::open(dir)?.sync_all()?;
+                }
                 Ok(SecretBox { key })
             }
             Err(e) => Err(e.into()),
