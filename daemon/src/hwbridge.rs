@@ -30,6 +30,9 @@ pub struct HwBridge {
     tally: Mutex<Tally>,
     hostname: String,
     http_port: u16,
+    edge_seen: tokio::sync::Notify,
+    #[allow(clippy::type_complexity)]
+    slow: Mutex<Option<(Instant, (Option<f64>, f64, String, bool))>>,
     pins: Option<Mutex<(Box<dyn Pins>, EdgeFilter)>>,
     panel: Option<Arc<PanelFeed>>,
 }
@@ -132,6 +135,8 @@ impl HwBridge {
             tally: Mutex::new(Tally::Off),
             hostname,
             http_port,
+            edge_seen: tokio::sync::Notify::new(),
+            slow: Mutex::new(None),
             pins: pins.map(Mutex::new),
             panel: panel.map(PanelFeed::start),
         });
@@ -144,40 +149,45 @@ impl HwBridge {
         self.t0.elapsed().as_millis() as u64
     }
 
+    /// The button clock runs every 10 ms only while it has something to decide (or GPIO pins to
+    /// poll); an idle box wakes for the screen twice a second, and for events.
     async fn run(self: Arc<Self>) {
         let mut events = self.core.subscribe();
-        let mut tick = tokio::time::interval(Duration::from_millis(10));
-        let mut n = 0u64;
+        let mut next_redraw = tokio::time::Instant::now();
         loop {
+            let busy = self.pins.is_some() || self.buttons.lock().unwrap().values().any(|b| b.busy());
+            let now = tokio::time::Instant::now();
+            let wake = if busy { (now + Duration::from_millis(10)).min(next_redraw) } else { next_redraw };
             tokio::select! {
-                _ = tick.tick() => {
-                    n += 1;
-                    let mut presses = self.poll_pins();
-                    presses.extend({
-                        let now = self.now_ms();
-                        let mut b = self.buttons.lock().unwrap();
-                        b.iter_mut().filter_map(|(k, l)| l.tick(now).map(|p| (*k, p))).collect::<Vec<_>>()
-                    });
-                    for (b, p) in presses {
-                        self.on_press(b, p).await;
-                    }
-                    if n % 50 == 0 {
-                        self.redraw();
-                    }
-                }
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = self.edge_seen.notified() => {}
                 e = events.recv() => {
                     if let Ok(Event::Alert { message, level }) = &e {
-                        if *level == "info" {
-                            continue;
+                        if *level != "info" {
+                            *self.alert.lock().unwrap() = Some(message.clone());
+                            let mut a = self.alerts.lock().unwrap();
+                            a.push(message.clone());
+                            let len = a.len();
+                            if len > 20 { a.drain(..len - 20); }
                         }
-                        *self.alert.lock().unwrap() = Some(message.clone());
-                        let mut a = self.alerts.lock().unwrap();
-                        a.push(message.clone());
-                        let len = a.len();
-                        if len > 20 { a.drain(..len - 20); }
                     }
-                    self.redraw();
+                    // A burst of events is one redraw, soon.
+                    next_redraw = next_redraw.min(tokio::time::Instant::now() + Duration::from_millis(50));
+                    continue;
                 }
+            }
+            let mut presses = self.poll_pins();
+            presses.extend({
+                let now = self.now_ms();
+                let mut b = self.buttons.lock().unwrap();
+                b.iter_mut().filter_map(|(k, l)| l.tick(now).map(|p| (*k, p))).collect::<Vec<_>>()
+            });
+            for (b, p) in presses {
+                self.on_press(b, p).await;
+            }
+            if tokio::time::Instant::now() >= next_redraw {
+                self.redraw();
+                next_redraw = tokio::time::Instant::now() + Duration::from_millis(500);
             }
         }
     }
@@ -204,7 +214,10 @@ impl HwBridge {
     /// A level change on a button, from a GPIO edge or the dashboard's simulated press.
     pub fn edge(&self, b: Button, down: bool) -> Option<Press> {
         let now = self.now_ms();
-        self.buttons.lock().unwrap().get_mut(&b).and_then(|l| l.input(down, now))
+        let r = self.buttons.lock().unwrap().get_mut(&b).and_then(|l| l.input(down, now));
+        // Start the button clock: a long press or a double is decided from here on.
+        self.edge_seen.notify_one();
+        r
     }
 
     /// What a press does. Go Live: a press starts the show; stopping needs a long press.
@@ -239,7 +252,19 @@ impl HwBridge {
 
     pub fn screen_state(&self) -> ScreenState {
         let s = self.core.status();
-        let sys = onair_hw::sysinfo::read(std::path::Path::new("/"));
+        // Temperature, load, address and "set up yet?" change slowly: read them every few seconds.
+        let (temp, load, ip, has_admin) = {
+            let mut g = self.slow.lock().unwrap();
+            match &*g {
+                Some((at, v)) if at.elapsed() < Duration::from_secs(3) => v.clone(),
+                _ => {
+                    let sys = onair_hw::sysinfo::read(std::path::Path::new("/"));
+                    let v = (sys.cpu_temp_c, sys.load[0], local_ip().unwrap_or_else(|| "no network".into()), self.core.store.has_admin().unwrap_or(true));
+                    *g = Some((Instant::now(), v.clone()));
+                    v
+                }
+            }
+        };
         ScreenState {
             live: s.live,
             paused: s.paused,
@@ -252,11 +277,11 @@ impl HwBridge {
             },
             guests: s.guests.iter().filter_map(|g| g.get("name").and_then(|n| n.as_str()).map(str::to_string)).collect(),
             hostname: format!("{}.local", self.hostname),
-            ip: local_ip().unwrap_or_else(|| "no network".into()),
+            ip,
             uplink_kbps: s.destinations.iter().map(|d| d.out.kbps).sum(),
-            cpu_temp_c: sys.cpu_temp_c,
-            load: sys.load[0],
-            setup: (!self.core.store.has_admin().unwrap_or(true)).then(|| match self.http_port {
+            cpu_temp_c: temp,
+            load,
+            setup: (!has_admin).then(|| match self.http_port {
                 80 => format!("http://{}.local", self.hostname),
                 p => format!("http://{}.local:{p}", self.hostname),
             }),

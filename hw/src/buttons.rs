@@ -89,6 +89,13 @@ impl ButtonLogic {
         before.or_else(|| self.tick(now))
     }
 
+    /// Something is under way (a level not yet settled, a button held, a short press that may still
+    /// become a double): the caller must keep calling [`ButtonLogic::tick`] every ~10 ms. Otherwise
+    /// nothing can happen until the next edge, and the clock may sleep.
+    pub fn busy(&self) -> bool {
+        self.raw != self.stable || self.stable || self.pending_short.is_some()
+    }
+
     /// Call periodically (every ~10 ms) so long presses and single-vs-double are decided on time.
     pub fn tick(&mut self, now: u64) -> Option<Press> {
         if self.raw != self.stable && now.saturating_sub(self.raw_since) >= self.t.debounce_ms {
@@ -212,6 +219,21 @@ mod tests {
         assert_eq!(b.input(true, 1000), None);
         assert_eq!(b.input(false, 1100), None);
         assert_eq!(b.tick(1600), Some(Press::Short));
+    }
+
+    #[test]
+    fn busy_only_while_something_is_pending() {
+        let mut b = ButtonLogic::new(Timing::default(), false, 0);
+        assert!(!b.busy());
+        b.input(true, 100);
+        assert!(b.busy(), "bouncing");
+        b.tick(200);
+        assert!(b.busy(), "held");
+        b.input(false, 300);
+        b.tick(400);
+        assert!(b.busy(), "a short press that may become a double");
+        assert_eq!(b.tick(800), Some(Press::Short));
+        assert!(!b.busy());
     }
 
     #[test]
