@@ -21,20 +21,22 @@ port=$((20000 + RANDOM % 20000))
 qemu-img create -q -f qcow2 -b "$PWD/$img" -F raw "$work/card.qcow2" 4G
 
 boot() {
+  port=$((20000 + RANDOM % 20000))
   qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1536 -nographic -no-reboot \
     -kernel "$out/vmlinuz" -initrd "$out/initrd.img" \
     -append "root=LABEL=onair-root ro console=ttyAMA0 rootwait net.ifnames=0 systemd.show_status=1" \
     -drive if=none,id=card,file="$work/card.qcow2",format=qcow2 -device virtio-blk-pci,drive=card \
     -netdev user,id=net,hostfwd=tcp:127.0.0.1:$port-:8080 -device virtio-net-pci,netdev=net \
-    -serial "file:$work/console-$1.log" -monitor none >/dev/null 2>&1 &
+    -serial "file:$work/console-$1.log" -monitor none >"$work/qemu-$1.log" 2>&1 &
   qpid=$!
   local t0=$SECONDS
-  while ! out=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/api/v1/health" 2>/dev/null); do
-    if ! kill -0 $qpid 2>/dev/null; then echo "qemu exited; console:" >&2; tail -50 "$work/console-$1.log" >&2; exit 1; fi
+  local health
+  while ! health=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/api/v1/health" 2>/dev/null); do
+    if ! kill -0 $qpid 2>/dev/null; then echo "qemu exited:" >&2; cat "$work/qemu-$1.log" >&2; tail -50 "$work/console-$1.log" >&2; exit 1; fi
     if [ $((SECONDS - t0)) -gt "${ONAIR_BOOT_TIMEOUT_S:-600}" ]; then echo "no answer in time; console:" >&2; tail -80 "$work/console-$1.log" >&2; exit 1; fi
     sleep 5
   done
-  echo "boot $1: onaird answered after $((SECONDS - t0)) s: $out"
+  echo "boot $1: onaird answered after $((SECONDS - t0)) s: $health"
 }
 
 power_cut() {

@@ -51,13 +51,14 @@ tar -C "$rootfs" -xpf "$base"
 
 # onair itself, its maintainer scripts run under qemu-user (the system user, the data dir), then the
 # appliance's own settings.
+unmount() { for fs in proc sys dev; do mountpoint -q "$rootfs/$fs" && umount -l "$rootfs/$fs"; done; return 0; }
+trap 'unmount; rm -rf "$work"' EXIT
 for fs in proc sys dev; do mount --bind "/$fs" "$rootfs/$fs"; done
-trap 'for fs in proc sys dev; do umount -l "$rootfs/$fs" 2>/dev/null; done; rm -rf "$work"' EXIT
 cp "$deb" "$rootfs/tmp/onair.deb"
 chroot "$rootfs" dpkg -i /tmp/onair.deb >&2
 rm -f "$rootfs/tmp/onair.deb"
 image/customize.sh "$rootfs"
-for fs in proc sys dev; do umount -l "$rootfs/$fs"; done
+unmount
 
 # The kernel and initrd for the boot test (the Pi boots them from the FAT partition).
 cp -L "$rootfs"/boot/vmlinuz-* "$out/vmlinuz"

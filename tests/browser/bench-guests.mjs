@@ -61,7 +61,7 @@ await page.addScriptTag({ content: lib });
 
 // 1. Join → first frame at a viewer, 10 times.
 const firsts = [];
-for (let i = 0; i < 10; i++) {
+for (let i = 0; i < (process.env.BENCH_JOINS ? Number(process.env.BENCH_JOINS) : 10); i++) {
   const token = await invite(`first-${i}`);
   const ms = await page.evaluate(async (token) => {
     const cam = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true });
