@@ -133,6 +133,16 @@ fn api_errors_have_the_spec_shape() {
     shape(&r, 409);
     let r = d.raw("POST", "/api/v1/login", Some("{\"password\": \"nope\"}"), Some("application/json"));
     shape(&r, 401);
+    // The OBS grid's long poll: a page claiming guests the box does not have is answered at once
+    // with the truth; odd encodings are not a server error.
+    let long = "x,".repeat(2000);
+    for q in [format!("?known={long}"), "?known=%zz%ff".to_string(), "?known=a&known=b".to_string()] {
+        let r = d.raw("GET", &format!("/guests/grid/list{q}"), None, None);
+        assert!(r.status < 500, "{q}: {} {}", r.status, r.text);
+        if r.status == 200 {
+            assert_eq!(r.body, serde_json::json!([]), "{q}");
+        }
+    }
     // Presets fill the URL; the key is write-only.
     let r = d.post("/api/v1/destinations", serde_json::json!({"name": "FB", "platform": "facebook", "stream_key": "FB-1234567890-SECRET"}));
     assert!(r["url"].as_str().unwrap().starts_with("rtmps://"));
