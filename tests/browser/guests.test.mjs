@@ -195,3 +195,72 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
     box.stop();
   }
 });
+
+// What an invite allows is what the guest page asks for and what the box accepts. A guest without a
+// microphone is a video-only publisher; the OBS view page (which asks for audio and video) must still
+// play it — the box's answer leaves audio inactive and marks its video with the MID header extension,
+// without which Chromium dropped every video packet of such a guest.
+test("an invite without a microphone: video-only guest plays in OBS's view page; screen share swaps in; audio refused", { timeout: 120000 }, async () => {
+  const box = await startDaemon({ password: "guest-pass-456" });
+  const api = await apiClient(box, "guest-pass-456");
+  const br = await browser({ fakeMedia: true });
+  try {
+    const inv = await api("POST", "/api/v1/guests/invites", { name: "Cam only", expires_in_s: 3600, max_uses: 5, permissions: { audio: false, video: true, screen: true } });
+    assert.equal(inv.status, 201, inv.text);
+    const url = inv.json.url.replace(/^http:\/\/[^/]+/, box.url);
+    const guest = await br.newPage();
+    await guest.goto(url);
+    assert.equal(await guest.locator("#mic").isHidden(), true, "no microphone picker");
+    assert.equal(await guest.getByTestId("share-screen").isVisible(), true);
+    await guest.getByTestId("guest-name").fill("Bob");
+    await guest.getByTestId("join").click();
+    await guest.locator("#state.live").waitFor({ timeout: 20000 });
+    // Live at all means no microphone was offered: the box refuses one on this invite (below).
+    const g = await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.state === "live" && x.fps > 0), 20000, "guest live");
+
+    const viewer = await br.newPage();
+    await viewer.goto(`${box.url}/guest/${g.id}/view`);
+    const decoded = () => viewer.evaluate(async () => {
+      const v = document.querySelector("video");
+      const deadline = performance.now() + 15000;
+      while (!(v.readyState >= 2 && v.videoWidth > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      let n = 0;
+      await new Promise((done) => {
+        const tick = () => { n++; n >= 15 ? done() : v.requestVideoFrameCallback(tick); };
+        v.requestVideoFrameCallback(tick);
+        setTimeout(done, 8000);
+      });
+      return { n, w: v.videoWidth, h: v.videoHeight };
+    });
+    const cam = await decoded();
+    console.log(`video-only guest: viewer decoded ${cam.n} frames at ${cam.w}x${cam.h}`);
+    assert.ok(cam.n >= 15, `viewer frames ${cam.n}`);
+
+    // Screen share: the same session sends the screen instead of the camera.
+    const before = (await api("GET", "/api/v1/guests")).json.filter((x) => x.name === "Bob").length;
+    await guest.getByTestId("share-screen").click();
+    await guest.getByTestId("share-screen").filter({ hasText: "Stop sharing" }).waitFor({ timeout: 10000 });
+    const surface = await guest.evaluate(() => document.querySelector("#preview").srcObject.getVideoTracks()[0].getSettings().displaySurface);
+    assert.equal(surface, "monitor");
+    const shared = await decoded();
+    assert.ok(shared.n >= 15, `frames while sharing ${shared.n}`);
+    assert.equal((await api("GET", "/api/v1/guests")).json.filter((x) => x.name === "Bob").length, before, "no second session");
+    await guest.getByTestId("share-screen").click();
+    await guest.getByTestId("share-screen").filter({ hasText: "Share screen" }).waitFor({ timeout: 10000 });
+
+    // The box refuses what the invite does not allow, whatever the page does.
+    const offer = await guest.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver("audio", { direction: "sendonly" });
+      const o = await pc.createOffer(); pc.close(); return o.sdp;
+    });
+    const r = await fetch(`${box.url}/whip/${inv.json.token}`, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: offer });
+    assert.equal(r.status, 403);
+    const e = await r.json();
+    assert.equal(e.error.code, "forbidden");
+    assert.match(e.error.message, /microphone/);
+  } finally {
+    await br.close();
+    box.stop();
+  }
+});

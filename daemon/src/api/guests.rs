@@ -123,13 +123,20 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
-    let media = Media::new(crate::guests::ice::IceConfig::load(&st.core.store)).map_err(sfu_error)?;
-    let sending = offer
+    let sending: Vec<&str> = offer
         .medias()
-        .filter(|m| matches!(m.media(), Some("audio") | Some("video")) && m.port() != 0)
-        .filter(|m| !m.attributes().any(|a| matches!(a.key(), "inactive" | "recvonly")))
-        .count();
-    media.expected_tracks.store(sending, std::sync::atomic::Ordering::Relaxed);
+        .filter(|m| m.port() != 0 && !m.attributes().any(|a| matches!(a.key(), "inactive" | "recvonly")))
+        .filter_map(|m| m.media().filter(|k| matches!(*k, "audio" | "video")))
+        .collect();
+    let p = inv.permissions;
+    if sending.contains(&"audio") && !p.audio {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this invite does not allow a microphone"));
+    }
+    if sending.contains(&"video") && !(p.video || p.screen) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this invite does not allow a camera or a shared screen"));
+    }
+    let media = Media::new(crate::guests::ice::IceConfig::load(&st.core.store)).map_err(sfu_error)?;
+    media.expected_tracks.store(sending.len(), std::sync::atomic::Ordering::Relaxed);
     let answer = match crate::guests::sfu::answer(&media.publisher, offer).await {
         Ok(a) => a,
         Err(e) => {
@@ -224,10 +231,12 @@ fn refused_page(status: StatusCode, why: &str) -> Response {
 
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
     match st.core.store.check_invite(&token, false) {
-        Ok(Ok(_)) => {
-            // The page's ICE servers (STUN/TURN for guests outside the LAN), inlined as JSON.
+        Ok(Ok(inv)) => {
+            // The page's ICE servers (STUN/TURN for guests outside the LAN) and what the invite
+            // allows, inlined as JSON.
             let ice = crate::guests::ice::IceConfig::load(&st.core.store).browser().to_string().replace("</", "<\\/");
-            Html(JOIN.replace("/*ICE_SERVERS*/[]", &ice)).into_response()
+            let perms = serde_json::to_string(&inv.permissions).unwrap_or_default();
+            Html(JOIN.replace("/*ICE_SERVERS*/[]", &ice).replace(r#"/*PERMISSIONS*/{ "audio": true, "video": true, "screen": false }"#, &perms)).into_response()
         }
         Ok(Err(r)) => {
             let s = if r == InviteRefusal::Forged { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use gstreamer_rtp as gst_rtp;
+use gstreamer_rtp::prelude::*;
 use gstreamer_sdp as gst_sdp;
 use gstreamer_webrtc as gst_webrtc;
 use tokio::sync::oneshot;
@@ -156,6 +158,15 @@ pub async fn answer(w: &gst::Element, offer: gst_sdp::SDPMessage) -> Result<Stri
     local.sdp().as_text().map_err(|e| SfuError::Negotiation(e.to_string()))
 }
 
+/// Writes the section's MID into every packet (RFC 8843), as browsers expect from a bundled sender.
+fn add_mid_extension(pay: &gst::Element, mid: &str, id: u32) -> Result<(), SfuError> {
+    let ext = make("rtphdrextmid")?.downcast::<gst_rtp::RTPHeaderExtension>().map_err(|_| SfuError::Gst("rtphdrextmid is not a header extension".into()))?;
+    ext.set_id(id);
+    ext.set_property("mid", mid);
+    pay.emit_by_name::<()>("add-extension", &[&ext]);
+    Ok(())
+}
+
 fn depay_for(kind: &str, encoding: &str) -> Option<(&'static str, Option<&'static str>, &'static str)> {
     // (depayloader, parser, payloader)
     Some(match (kind, encoding.to_ascii_uppercase().as_str()) {
@@ -281,12 +292,29 @@ impl Media {
                 p.set_property("config-interval", -1i32);
                 p.set_property_from_str("aggregate-mode", "zero-latency");
             }
+            let mid_ext = super::sdp::mid_extension(&offer, t.kind);
+            if let Some((mid, id)) = &mid_ext {
+                add_mid_extension(&p, mid, *id)?;
+            }
             self.pipeline.add_many([&q, &p]).map_err(|e| SfuError::Gst(e.to_string()))?;
             q.link(&p).map_err(|e| SfuError::Gst(e.to_string()))?;
             let sink = w.request_pad_simple("sink_%u").ok_or_else(|| SfuError::Gst("no webrtcbin sink pad".into()))?;
             p.static_pad("src").unwrap().link(&sink).map_err(|e| SfuError::Gst(format!("{e:?}")))?;
             if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
                 tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
+                // webrtcbin answers before the payloader's caps exist, so it learns of the MID
+                // extension only from the transceiver's preferences.
+                if let Some((_, id)) = &mid_ext {
+                    let clock_rate = if t.kind == "audio" { 48_000 } else { 90_000 };
+                    let caps = gst::Caps::builder("application/x-rtp")
+                        .field("media", t.kind)
+                        .field("encoding-name", t.encoding.to_ascii_uppercase())
+                        .field("payload", pt as i32)
+                        .field("clock-rate", clock_rate)
+                        .field(format!("extmap-{id}").as_str(), super::sdp::MID_URI)
+                        .build();
+                    tr.set_property("codec-preferences", caps);
+                }
             }
             // The branch must be running before the tee feeds it: a buffer pushed into a stopped
             // queue returns FLUSHING, which would stop the guest's whole stream.
