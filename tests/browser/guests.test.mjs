@@ -2,6 +2,7 @@
 // (WHEP) through the box's SFU; refusals for bad tokens and SDP; host controls.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { apiClient, browser, startDaemon } from "./harness.mjs";
 
 const until = async (f, ms = 15000, what = "condition") => {
@@ -74,6 +75,12 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     assert.equal(frames.audio, 1);
     const withViewer = (await api("GET", "/api/v1/guests")).json[0];
     assert.equal(withViewer.viewers, 1);
+    // Closing the view page ends its WHEP session at once (DELETE on pagehide), well before the
+    // box would notice the silence (15 s).
+    const closed = Date.now();
+    await viewer.close({ runBeforeUnload: true });
+    await until(async () => (await api("GET", "/api/v1/guests")).json[0].viewers === 0, 8000, "the closed viewer's session ended");
+    console.log(`view page closed: session ended after ${Date.now() - closed} ms`);
     // The host sees the guest on the dashboard.
     const host = await br.newPage();
     await host.goto(box.url);
@@ -150,12 +157,19 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
   }
 });
 
+// The daemon's threads and open files (sockets included), from /proc.
+const resources = (pid) => ({
+  threads: Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/Threads:\s+(\d+)/)[1]),
+  fds: readdirSync(`/proc/${pid}/fd`).length,
+});
+
 test("a guest whose browser dies is cleaned up; the others go on", { timeout: 120000 }, async () => {
   const box = await startDaemon({ password: "guest-pass-456" });
   const api = await apiClient(box, "guest-pass-456");
   const browsers = [];
   try {
     const inv = await api("POST", "/api/v1/guests/invites", { name: "Panel", max_uses: 5 });
+    const baseline = resources(box.child.pid);
     const url = inv.json.url.replace(/^http:\/\/[^/]+/, box.url);
     for (const name of ["Ann", "Ben", "Cat"]) {
       const b = await browser({ fakeMedia: true });
@@ -167,6 +181,7 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
       await p.locator("#state.live").waitFor({ timeout: 20000 });
     }
     await until(async () => (await api("GET", "/api/v1/guests")).json.filter((g) => g.state === "live").length === 3, 20000, "three guests live");
+    const during = resources(box.child.pid);
     // Everyone sees everyone else: each page plays the two others (decoded frames).
     for (const b of browsers) {
       const p = b.contexts()[0].pages()[0];
@@ -190,6 +205,11 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
       const p = b.contexts()[0].pages()[0];
       await p.waitForFunction(() => document.querySelectorAll("[data-testid=other-video]").length === 1, null, { timeout: 15000 });
     }
+    // Everyone vanishes: nothing of theirs stays in the box (pipelines hold threads and UDP sockets).
+    for (const b of browsers) await b.close().catch(() => {});
+    await until(async () => (await api("GET", "/api/v1/guests")).json.length === 0, 15000, "all guests removed");
+    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 15000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    console.log(`daemon before guests ${JSON.stringify(baseline)}, with three ${JSON.stringify(during)}, after all vanished ${JSON.stringify(after)}`);
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
     box.stop();
@@ -218,7 +238,9 @@ test("an invite without a microphone: video-only guest plays in OBS's view page;
     // Live at all means no microphone was offered: the box refuses one on this invite (below).
     const g = await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.state === "live" && x.fps > 0), 20000, "guest live");
 
-    const viewer = await br.newPage();
+    const beforeViewer = resources(box.child.pid);
+    const vb = await browser();
+    const viewer = await vb.newPage();
     await viewer.goto(`${box.url}/guest/${g.id}/view`);
     const decoded = () => viewer.evaluate(async () => {
       const v = document.querySelector("video");
@@ -247,6 +269,20 @@ test("an invite without a microphone: video-only guest plays in OBS's view page;
     assert.equal((await api("GET", "/api/v1/guests")).json.filter((x) => x.name === "Bob").length, before, "no second session");
     await guest.getByTestId("share-screen").click();
     await guest.getByTestId("share-screen").filter({ hasText: "Share screen" }).waitFor({ timeout: 10000 });
+
+    // A muted guest sends the viewer nothing, yet the viewer stays (its browser still reports).
+    assert.equal((await api("POST", `/api/v1/guests/${g.id}/mute`, { video: true })).status, 200);
+    await new Promise((r) => setTimeout(r, 17000));
+    assert.equal((await api("GET", "/api/v1/guests")).json.find((x) => x.id === g.id).viewers, 1, "a viewer of a muted guest is kept");
+    await api("POST", `/api/v1/guests/${g.id}/mute`, { video: false });
+    // OBS closed or crashed without a WHEP DELETE: the box notices the silence and frees the viewer,
+    // sockets included. (This viewer browser has no camera permission, so like OBS it offers mDNS
+    // host candidates; a pending lookup of those used to keep a dozen sockets per departed viewer.)
+    const closedAt = Date.now();
+    await vb.close();
+    await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.id === g.id).viewers === 0, 30000, "the vanished viewer removed");
+    const freed = await until(async () => { const r = resources(box.child.pid); return r.threads <= beforeViewer.threads + 2 && r.fds <= beforeViewer.fds + 2 ? r : null; }, 15000, `threads and sockets back near ${JSON.stringify(beforeViewer)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    console.log(`vanished viewer removed after ${Date.now() - closedAt} ms; daemon ${JSON.stringify(beforeViewer)} before the viewer, ${JSON.stringify(freed)} after`);
 
     // The box refuses what the invite does not allow, whatever the page does.
     const offer = await guest.evaluate(async () => {

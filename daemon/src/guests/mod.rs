@@ -17,6 +17,8 @@ use sfu::Media;
 
 /// A guest whose media stopped for this long is gone (browser killed, network lost).
 pub const GONE_AFTER: Duration = Duration::from_secs(8);
+/// A viewer (OBS, a guest's page) whose browser has sent nothing for this long has gone.
+pub const VIEWER_GONE_AFTER: Duration = Duration::from_secs(15);
 /// How long a new guest's browser takes to find its bandwidth (Chrome starts at 300 kb/s).
 pub const RAMP_UP: Duration = Duration::from_secs(15);
 
@@ -152,6 +154,10 @@ impl Guests {
                     events.push(GuestEvent::Left { id, name, reason: "media stopped".into() });
                 }
                 continue;
+            }
+            let reaped = g.media.reap_viewers(VIEWER_GONE_AFTER);
+            if reaped > 0 {
+                tracing::info!(guest = %g.info.lock().unwrap().id, reaped, "viewers gone silent removed");
             }
             let (rtt, jitter, loss) = g.media.network_stats().await;
             let c = &g.media.counters;

@@ -47,6 +47,29 @@ pub fn payload_type(m: &gst_sdp::SDPMessageRef, kind: &str, encoding: &str) -> O
     None
 }
 
+/// Removes the offer's mDNS host candidates (`<uuid>.local`, what Chromium sends from a page without
+/// camera permission, such as an OBS Browser Source) and returns how many. The box has no mDNS
+/// resolver for them, and a pending lookup held the viewer's whole ICE agent (a dozen sockets) after
+/// the viewer left. ICE still connects: the browser's checks reach the box's own candidates and the
+/// box learns the browser's address from them (peer-reflexive).
+pub fn drop_mdns_candidates(m: &mut gst_sdp::SDPMessage) -> usize {
+    let mut dropped = 0;
+    for i in 0..m.medias_len() {
+        let Some(media) = m.media_mut(i) else { continue };
+        let mut j = 0;
+        while j < media.attributes_len() {
+            let mdns = media.attribute(j).is_some_and(|a| a.key() == "candidate" && a.value().and_then(|v| v.split_whitespace().nth(4)).is_some_and(|addr| addr.to_ascii_lowercase().ends_with(".local")));
+            if mdns {
+                let _ = media.remove_attribute(j);
+                dropped += 1;
+            } else {
+                j += 1;
+            }
+        }
+    }
+    dropped
+}
+
 pub const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
 
 /// The `mid` of the offer's first `kind` section and the id it gives the RTP MID header extension.
@@ -82,6 +105,18 @@ mod tests {
         for bad in [&b"hello"[..], b"v=0\r\n", &[0xff, 0xfe, 0x00], b"v=0\r\nm=video\r\n"] {
             assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn drops_only_mdns_candidates() {
+        gstreamer::init().unwrap();
+        let offer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 VP8/90000\r\na=candidate:1 1 udp 2113937151 0b1f6a2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b.local 50755 typ host generation 0\r\na=candidate:2 1 udp 2113939711 192.168.1.20 50756 typ host\r\na=candidate:3 1 UDP 1 ABCD.LOCAL 9 typ host\r\na=candidate:4 1 udp 1677729535 203.0.113.7 40000 typ srflx raddr 0.0.0.0 rport 0\r\n";
+        let mut m = parse(offer.as_bytes()).unwrap();
+        assert_eq!(drop_mdns_candidates(&mut m), 2);
+        let left: Vec<String> = m.media(0).unwrap().attributes().filter(|a| a.key() == "candidate").map(|a| a.value().unwrap().to_string()).collect();
+        assert_eq!(left.len(), 2);
+        assert!(left[0].contains("192.168.1.20") && left[1].contains("203.0.113.7"), "{left:?}");
+        assert_eq!(drop_mdns_candidates(&mut m), 0);
     }
 
     #[test]

@@ -46,11 +46,34 @@ pub struct Media {
     pub last_media: Arc<Mutex<Instant>>,
     pub muted_audio: Arc<AtomicBool>,
     pub muted_video: Arc<AtomicBool>,
-    viewers: Mutex<HashMap<String, Vec<gst::Element>>>,
+    viewers: Mutex<HashMap<String, Viewer>>,
     ice: super::ice::IceConfig,
     /// Tracks the guest's offer announced; viewers wait until all of them flow, or a viewer that
     /// came in between the audio and the video would be answered with no video at all.
     pub expected_tracks: std::sync::atomic::AtomicUsize,
+}
+
+struct Viewer {
+    elements: Vec<gst::Element>,
+    /// When the viewer's browser last sent anything (RTCP reports, about every second).
+    heard: Arc<Mutex<Instant>>,
+}
+
+/// Marks `heard` whenever the peer of `w` sends a packet. A viewer that closes its tab or crashes
+/// sends no goodbye a WHEP player is obliged to send, so silence is how the box knows it is gone.
+fn watch_peer(w: &gst::Element, heard: &Arc<Mutex<Instant>>) {
+    let Some(bin) = w.downcast_ref::<gst::Bin>() else { return };
+    for e in bin.iterate_recurse().into_iter().flatten() {
+        if e.factory().is_some_and(|f| f.name() == "nicesrc") {
+            let h = heard.clone();
+            if let Some(pad) = e.static_pad("src") {
+                pad.add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST, move |_, _| {
+                    *h.lock().unwrap() = Instant::now();
+                    gst::PadProbeReturn::Ok
+                });
+            }
+        }
+    }
 }
 
 fn make(factory: &str) -> Result<gst::Element, SfuError> {
@@ -118,7 +141,11 @@ fn with_twcc(answer: &gst_webrtc::WebRTCSessionDescription, ids: &[Option<String
 }
 
 /// Offer in, answer out (non-trickle: the answer carries every local candidate, as WHIP/WHEP want).
-pub async fn answer(w: &gst::Element, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+pub async fn answer(w: &gst::Element, mut offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+    let mdns = super::sdp::drop_mdns_candidates(&mut offer);
+    if mdns > 0 {
+        tracing::debug!(mdns, "ignoring the offer's mDNS candidates");
+    }
     let twcc = twcc_ids(&offer);
     let start = Instant::now();
     let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Offer, offer);
@@ -195,8 +222,10 @@ impl Media {
             ice,
             expected_tracks: Default::default(),
         });
+        // Weak: the publisher is the pipeline's child, and a strong pipeline in its own signal
+        // handler is a cycle that keeps every element, thread and socket alive after the guest leaves.
         let (pl, tracks, counters, last, ma, mv) =
-            (m.pipeline.clone(), m.tracks.clone(), m.counters.clone(), m.last_media.clone(), m.muted_audio.clone(), m.muted_video.clone());
+            (m.pipeline.downgrade(), m.tracks.clone(), m.counters.clone(), m.last_media.clone(), m.muted_audio.clone(), m.muted_video.clone());
         m.publisher.connect_pad_added(move |_, pad| {
             if pad.direction() != gst::PadDirection::Src {
                 return;
@@ -205,6 +234,7 @@ impl Media {
             let Some(s) = caps.structure(0) else { return };
             let kind: &'static str = if s.get::<&str>("media").ok() == Some("audio") { "audio" } else { "video" };
             let encoding = s.get::<&str>("encoding-name").unwrap_or("").to_string();
+            let Some(pl) = pl.upgrade() else { return };
             let link = || -> Result<gst::Element, SfuError> {
                 let (depay, parse, _) = depay_for(kind, &encoding).ok_or(SfuError::NoMedia)?;
                 let q = make("queue")?;
@@ -259,6 +289,18 @@ impl Media {
                 }
             }
         });
+        // Nobody polls this pipeline's bus: unread messages would pile up for the whole show, each
+        // holding its element (a departed viewer's webrtcbin with its threads and sockets).
+        if let Some(bus) = m.pipeline.bus() {
+            bus.set_sync_handler(|_, msg| {
+                match msg.view() {
+                    gst::MessageView::Error(e) => tracing::warn!(src = ?msg.src().map(|s| s.name()), "guest media: {}", e.error()),
+                    gst::MessageView::Warning(w) => tracing::debug!(src = ?msg.src().map(|s| s.name()), "guest media: {}", w.error()),
+                    _ => {}
+                }
+                gst::BusSyncReply::Drop
+            });
+        }
         m.pipeline.set_state(gst::State::Playing).map_err(|e| SfuError::Gst(e.to_string()))?;
         Ok(m)
     }
@@ -332,7 +374,9 @@ impl Media {
         let result = answer(&w, offer).await;
         match &result {
             Ok(_) => {
-                self.viewers.lock().unwrap().insert(viewer.to_string(), added);
+                let heard = Arc::new(Mutex::new(Instant::now()));
+                watch_peer(&w, &heard);
+                self.viewers.lock().unwrap().insert(viewer.to_string(), Viewer { elements: added, heard });
                 // A new viewer needs a keyframe once its transport is up: ask the guest (a PLI) a few
                 // times while ICE and DTLS settle, since browsers send VP8 keyframes only on request.
                 let pays: Vec<gst::Element> = pays.into_iter().filter(|p| p.name().starts_with("rtpvp") || p.name().starts_with("rtph26")).collect();
@@ -372,20 +416,34 @@ impl Media {
                     }
                 }
             }
+            for pad in e.sink_pads() {
+                if pad.pad_template().is_some_and(|t| t.presence() == gst::PadPresence::Request) {
+                    if let Some(peer) = pad.peer() {
+                        let _ = peer.unlink(&pad);
+                    }
+                    e.release_request_pad(&pad);
+                }
+            }
             let _ = e.set_state(gst::State::Null);
             let _ = self.pipeline.remove(e);
         }
     }
 
     pub fn remove_viewer(&self, viewer: &str) -> bool {
-        let els = self.viewers.lock().unwrap().remove(viewer);
-        match els {
-            Some(els) => {
-                self.remove_elements(&els);
+        let v = self.viewers.lock().unwrap().remove(viewer);
+        match v {
+            Some(v) => {
+                self.remove_elements(&v.elements);
                 true
             }
             None => false,
         }
+    }
+
+    /// Removes the viewers not heard from for `quiet`; returns how many.
+    pub fn reap_viewers(&self, quiet: Duration) -> usize {
+        let gone: Vec<String> = self.viewers.lock().unwrap().iter().filter(|(_, v)| v.heard.lock().unwrap().elapsed() > quiet).map(|(k, _)| k.clone()).collect();
+        gone.iter().filter(|id| self.remove_viewer(id)).count()
     }
 
     pub fn viewer_count(&self) -> usize {
