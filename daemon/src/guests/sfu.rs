@@ -289,18 +289,7 @@ impl Media {
                 }
             }
         });
-        // Nobody polls this pipeline's bus: unread messages would pile up for the whole show, each
-        // holding its element (a departed viewer's webrtcbin with its threads and sockets).
-        if let Some(bus) = m.pipeline.bus() {
-            bus.set_sync_handler(|_, msg| {
-                match msg.view() {
-                    gst::MessageView::Error(e) => tracing::warn!(src = ?msg.src().map(|s| s.name()), "guest media: {}", e.error()),
-                    gst::MessageView::Warning(w) => tracing::debug!(src = ?msg.src().map(|s| s.name()), "guest media: {}", w.error()),
-                    _ => {}
-                }
-                gst::BusSyncReply::Drop
-            });
-        }
+        crate::media::drain_bus(&m.pipeline, "guest media");
         m.pipeline.set_state(gst::State::Playing).map_err(|e| SfuError::Gst(e.to_string()))?;
         Ok(m)
     }

@@ -146,6 +146,7 @@ impl Generator {
                 })
                 .build(),
         );
+        super::drain_bus(&pipeline, "test signal / slate encoder");
         pipeline.set_state(gst::State::Playing).map_err(|e| GenError::Gst(e.to_string()))?;
         Ok(Generator { pipeline, params })
     }

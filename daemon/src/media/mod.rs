@@ -60,3 +60,20 @@ pub struct AudioInfo {
     pub channels: u32,
     pub kbps: u32,
 }
+
+/// For a pipeline whose bus nobody polls: log its errors and warnings and drop every message, so
+/// they do not pile up for the life of the pipeline (each one holds the element that posted it).
+pub fn drain_bus(pipeline: &gstreamer::Pipeline, what: &'static str) {
+    use gstreamer as gst;
+    use gstreamer::prelude::*;
+    let Some(bus) = pipeline.bus() else { return };
+    bus.set_sync_handler(move |_, msg| {
+        let src = msg.src().map(|s| s.name());
+        match msg.view() {
+            gst::MessageView::Error(e) => tracing::warn!(?src, "{what}: {}", e.error()),
+            gst::MessageView::Warning(w) => tracing::debug!(?src, "{what}: {}", w.error()),
+            _ => {}
+        }
+        gst::BusSyncReply::Drop
+    });
+}
