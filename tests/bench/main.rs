@@ -16,6 +16,33 @@ fn ticks(pid: u32) -> u64 {
     f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
 }
 
+/// CPU ticks per thread name, to see where a process spends its time.
+fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
+    let mut m = std::collections::BTreeMap::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+        let tid = t.file_name().to_string_lossy().to_string();
+        let s = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).unwrap_or_default();
+        let name = s.split_once('(').and_then(|x| x.1.rsplit_once(')')).map(|x| x.0.to_string()).unwrap_or_default();
+        let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let n = f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        *m.entry(name).or_insert(0) += n;
+    }
+    m
+}
+
+/// (context switches of all its threads, read+write syscalls) of a process so far.
+fn wakeups(pid: u32) -> (u64, u64) {
+    let field = |s: &str, k: &str| s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let mut switches = 0;
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+        let st = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+        switches += field(&st, "voluntary_ctxt_switches:") + field(&st, "nonvoluntary_ctxt_switches:");
+    }
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    (switches, field(&io, "syscr:") + field(&io, "syscw:"))
+}
+
 fn peak_rss_mb(pid: u32) -> f64 {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
@@ -70,11 +97,15 @@ fn run_onair(n: usize, feed: &[onair::media::Frame]) -> Result {
     let s2 = sent.clone();
     let pid = d.pid();
     let t0 = ticks(pid);
+    let (th0, w0) = (thread_ticks(pid), wakeups(pid));
     let publisher = std::thread::spawn(move || rtmp::publish(port, "live", &key, &feed2, s2));
     assert!(d.wait_ingest_connected());
     d.post("/api/v1/live/start", serde_json::json!({}));
     publisher.join().unwrap();
     let cpu = (ticks(pid) - t0) as f64 / 100.0;
+    let (th1, w1) = (thread_ticks(pid), wakeups(pid));
+    let per: Vec<String> = th1.iter().map(|(k, v)| (k, v - th0.get(k).copied().unwrap_or(0))).filter(|(_, d)| *d > 0).map(|(k, d)| format!("{k} {:.2}", d as f64 / 100.0)).collect();
+    eprintln!("  onaird N={n}: {} context switches, {} read/write calls; CPU s by thread: {}", w1.0 - w0.0, w1.1 - w0.1, per.join(", "));
     let rss = peak_rss_mb(pid);
     d.post("/api/v1/live/stop", serde_json::json!({}));
     let mut v = delays.lock().unwrap().clone();
@@ -90,8 +121,11 @@ fn run_nginx(n: usize, feed: &[onair::media::Frame]) -> Result {
     let relay = Nginx::start_app(&pushes);
     let pid = relay.pid();
     let t0 = ticks(pid);
+    let w0 = wakeups(pid);
     rtmp::publish(relay.port, "app", "bench", feed, sent);
     let cpu = (ticks(pid) - t0) as f64 / 100.0;
+    let w1 = wakeups(pid);
+    eprintln!("  nginx  N={n}: {} context switches, {} read/write calls", w1.0 - w0.0, w1.1 - w0.1);
     let rss = peak_rss_mb(pid);
     std::thread::sleep(Duration::from_millis(300));
     let mut v = delays.lock().unwrap().clone();
@@ -119,7 +153,8 @@ fn main() {
     let feed = frames(&clip);
     println!("relay benchmark: {secs} s of 1080p30 at 6 Mbit/s, one publisher, N destinations (N-1 nginx-rtmp + 1 latency probe)");
     println!("{:>3} | {:>14} {:>14} {:>7} | {:>12} {:>12} | {:>22} {:>22}", "N", "onaird CPU s", "nginx CPU s", "ratio", "onaird RSS", "nginx RSS", "onaird hop p50/p95 ms", "nginx hop p50/p95 ms");
-    for n in [1usize, 3, 5] {
+    let ns: Vec<usize> = std::env::var("BENCH_N").ok().map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or_else(|| vec![1, 3, 5]);
+    for n in ns {
         let o = run_onair(n, &feed);
         let x = run_nginx(n, &feed);
         println!(

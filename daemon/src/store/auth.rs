@@ -99,7 +99,7 @@ impl Store {
 
     pub fn list_api_tokens(&self) -> Result<Vec<ApiToken>> {
         let db = self.db();
-        let mut st = db.prepare("SELECT id, name, created_at, last_used_at FROM api_tokens ORDER BY id")?;
+        let mut st = db.prepare_cached("SELECT id, name, created_at, last_used_at FROM api_tokens ORDER BY id")?;
         let v = st
             .query_map([], |r| Ok(ApiToken { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, last_used_at: r.get(3)? }))?
             .collect::<rusqlite::Result<Vec<_>>>()?;

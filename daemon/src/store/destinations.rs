@@ -56,7 +56,7 @@ fn row(r: &Row) -> rusqlite::Result<Destination> {
 impl Store {
     pub fn list_destinations(&self) -> Result<Vec<Destination>> {
         let db = self.db();
-        let mut st = db.prepare(&format!("SELECT {COLS} FROM destinations ORDER BY id"))?;
+        let mut st = db.prepare_cached(&format!("SELECT {COLS} FROM destinations ORDER BY id"))?;
         let v = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(v)
     }
@@ -171,7 +171,7 @@ impl Store {
         let active: Option<i64> = db.query_row("SELECT id FROM profiles WHERE active = 1", [], |r| r.get(0)).optional()?;
         let ids = match active {
             Some(p) => {
-                let mut st = db.prepare(
+                let mut st = db.prepare_cached(
                     "SELECT d.id FROM destinations d JOIN profile_destinations pd ON pd.destination_id = d.id
                      WHERE pd.profile_id = ?1 AND d.enabled = 1 ORDER BY d.id",
                 )?;
@@ -179,7 +179,7 @@ impl Store {
                 v
             }
             None => {
-                let mut st = db.prepare("SELECT id FROM destinations WHERE enabled = 1 ORDER BY id")?;
+                let mut st = db.prepare_cached("SELECT id FROM destinations WHERE enabled = 1 ORDER BY id")?;
                 let v = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
                 v
             }

@@ -77,7 +77,7 @@ impl Store {
 
     pub fn list_invites(&self) -> Result<Vec<Invite>> {
         let db = self.db();
-        let mut st = db.prepare(&format!("SELECT {COLS} FROM invites ORDER BY created_at DESC"))?;
+        let mut st = db.prepare_cached(&format!("SELECT {COLS} FROM invites ORDER BY created_at DESC"))?;
         let v = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(v)
     }

@@ -109,7 +109,7 @@ impl Store {
 
     pub fn alerts(&self, limit: i64) -> Result<Vec<serde_json::Value>> {
         let db = self.db();
-        let mut st = db.prepare("SELECT id, at, level, message FROM alerts ORDER BY id DESC LIMIT ?1")?;
+        let mut st = db.prepare_cached("SELECT id, at, level, message FROM alerts ORDER BY id DESC LIMIT ?1")?;
         let v = st
             .query_map([limit], |r| {
                 Ok(serde_json::json!({"id": r.get::<_, i64>(0)?, "at": r.get::<_, i64>(1)?, "level": r.get::<_, String>(2)?, "message": r.get::<_, String>(3)?}))

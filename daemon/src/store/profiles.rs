@@ -17,7 +17,7 @@ impl Store {
     pub fn list_profiles(&self) -> Result<Vec<Profile>> {
         let ids: Vec<i64> = {
             let db = self.db();
-            let mut st = db.prepare("SELECT id FROM profiles ORDER BY id")?;
+            let mut st = db.prepare_cached("SELECT id FROM profiles ORDER BY id")?;
             let v = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
             v
         };
@@ -30,7 +30,7 @@ impl Store {
             .query_row("SELECT name, active FROM profiles WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .ok_or(StoreError::NotFound)?;
-        let mut st = db.prepare("SELECT destination_id FROM profile_destinations WHERE profile_id = ?1 ORDER BY destination_id")?;
+        let mut st = db.prepare_cached("SELECT destination_id FROM profile_destinations WHERE profile_id = ?1 ORDER BY destination_id")?;
         let destination_ids = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
         Ok(Profile { id, name, active, destination_ids })
     }

@@ -73,7 +73,7 @@ impl Store {
 
     fn show_dests(&self, show: i64) -> Result<Vec<ShowDest>> {
         let db = self.db();
-        let mut st = db.prepare(
+        let mut st = db.prepare_cached(
             "SELECT destination_id, name, platform, bytes, avg_kbps, reconnects, peak_viewers, live_s FROM show_destinations WHERE show_id = ?1 ORDER BY destination_id",
         )?;
         let v = st
@@ -110,7 +110,7 @@ impl Store {
     pub fn list_shows(&self, limit: i64) -> Result<Vec<Show>> {
         let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = {
             let db = self.db();
-            let mut st = db.prepare("SELECT id, started_at, ended_at, end_reason FROM shows ORDER BY id DESC LIMIT ?1")?;
+            let mut st = db.prepare_cached("SELECT id, started_at, ended_at, end_reason FROM shows ORDER BY id DESC LIMIT ?1")?;
             let v = st.query_map(params![limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
             v
         };
@@ -124,7 +124,7 @@ impl Store {
         let show = self.show_row(id, s, e, r)?;
         let samples = {
             let db = self.db();
-            let mut st = db.prepare("SELECT t_s, ingest_kbps, out_kbps, viewers FROM show_samples WHERE show_id = ?1 ORDER BY t_s")?;
+            let mut st = db.prepare_cached("SELECT t_s, ingest_kbps, out_kbps, viewers FROM show_samples WHERE show_id = ?1 ORDER BY t_s")?;
             let v = st
                 .query_map(params![id], |r| {
                     Ok(Sample { t_s: r.get(0)?, ingest_kbps: r.get::<_, i64>(1)? as u64, out_kbps: r.get::<_, i64>(2)? as u64, viewers: r.get::<_, Option<i64>>(3)?.map(|v| v as u64) })
