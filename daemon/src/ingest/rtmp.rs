@@ -1,5 +1,6 @@
 //! RTMP ingest server (what OBS's "Custom" service publishes to): `rtmp://HOST:1935/live/<key>`.
-//! Protocol state from `rml_rtmp` (sans-IO); sockets and timeouts here.
+//! Chunks are split into messages here (`chunks`, the hot path); connect/publish and metadata go
+//! through `rml_rtmp`'s session (sans-IO); sockets and timeouts here.
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use rml_rtmp::sessions::{ServerSession, ServerSessionConfig, ServerSessionEvent 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::chunks::{self, Demuxer};
 use super::{Ingest, Proto, PublishGuard};
 use crate::media::Frame;
 
@@ -102,37 +104,39 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
     let mut cfg = ServerSessionConfig::new();
     cfg.chunk_size = 4096;
     let (mut session, initial) = ServerSession::new(cfg).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?;
-    let mut pending = initial;
-    pending.extend(feed(&mut session, &leftover)?);
     let mut guard: Option<PublishGuard> = None;
-    let mut buf = vec![0u8; 64 * 1024];
     let peer_s = peer.to_string();
+    settle(&mut sock, &mut session, initial, &ingest, &peer_s, &mut guard).await?;
+    let mut demux = Demuxer::default();
+    let mut acks = Acks::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut cmd = Vec::new();
     let mut watchdog = tokio::time::interval(Duration::from_secs(1));
     watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_read = std::time::Instant::now();
+    demux.push(&leftover);
     loop {
-        let mut out = Vec::new();
-        let mut close = None;
-        let mut queue: std::collections::VecDeque<_> = pending.into();
-        while let Some(r) = queue.pop_front() {
-            match r {
-                ServerSessionResult::OutboundResponse(p) => out.extend_from_slice(&p.bytes),
-                ServerSessionResult::RaisedEvent(ev) => match on_event(&mut session, ev, &ingest, &peer_s, &mut guard)? {
-                    Step::Continue(more) => queue.extend(more),
-                    Step::Close(more, why) => {
-                        queue.extend(more);
-                        close = Some(why);
+        // Messages in order: a publish command is settled before the media that follows it.
+        while let Some(m) = demux.next().map_err(|e| RtmpError::Protocol(e.to_string()))? {
+            match m.type_id {
+                8 | 9 => {
+                    if let Some(g) = &guard {
+                        g.push(if m.type_id == 9 { Frame::video(m.timestamp, m.payload) } else { Frame::audio(m.timestamp, m.payload) });
                     }
-                },
-                ServerSessionResult::UnhandleableMessageReceived(_) => {}
+                }
+                // Window Acknowledgement Size: the publisher wants to hear how much arrived.
+                5 if m.payload.len() >= 4 => acks.window = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]) as u64,
+                3 | 5 => {}
+                _ => {
+                    cmd.clear();
+                    chunks::to_chunks(&m, &mut cmd);
+                    let r = feed(&mut session, &cmd)?;
+                    settle(&mut sock, &mut session, r, &ingest, &peer_s, &mut guard).await?;
+                }
             }
         }
-        if !out.is_empty() {
-            sock.write_all(&out).await?;
-        }
-        if let Some(why) = close {
-            let _ = sock.flush().await;
-            return Err(RtmpError::Refused(why));
+        if let Some(ack) = acks.due(demux.received()) {
+            sock.write_all(&ack).await?;
         }
         // One coarse watchdog tick instead of a timer per read: reads are the hot path.
         let limit = if guard.is_some() { Duration::from_secs(10) } else { IDLE_TIMEOUT };
@@ -147,13 +151,68 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
                 if last_read.elapsed() > limit {
                     return Err(RtmpError::Timeout);
                 }
-                pending = Vec::new();
                 continue;
             }
         };
         last_read = std::time::Instant::now();
-        pending = feed(&mut session, &buf[..n])?;
+        demux.push(&buf[..n]);
     }
+}
+
+/// Acknowledgements (RTMP message 3) every `window` bytes, once the publisher has asked for them.
+#[derive(Default)]
+struct Acks {
+    window: u64,
+    last: u64,
+}
+
+impl Acks {
+    fn due(&mut self, received: u64) -> Option<[u8; 16]> {
+        if self.window == 0 || received - self.last < self.window {
+            return None;
+        }
+        self.last = received;
+        let mut m = [0u8; 16];
+        // Chunk stream 2, full header, length 4, type 3, stream 0; the sequence number wraps at 2^32.
+        m[..8].copy_from_slice(&[0x02, 0, 0, 0, 0, 0, 4, 3]);
+        m[12..].copy_from_slice(&(received as u32).to_be_bytes());
+        Some(m)
+    }
+}
+
+/// Runs the session's results: events (connect, publish, metadata) and the replies they make.
+async fn settle(
+    sock: &mut TcpStream,
+    session: &mut ServerSession,
+    results: Vec<ServerSessionResult>,
+    ingest: &Arc<Ingest>,
+    peer: &str,
+    guard: &mut Option<PublishGuard>,
+) -> Result<(), RtmpError> {
+    let mut out = Vec::new();
+    let mut close = None;
+    let mut queue: std::collections::VecDeque<_> = results.into();
+    while let Some(r) = queue.pop_front() {
+        match r {
+            ServerSessionResult::OutboundResponse(p) => out.extend_from_slice(&p.bytes),
+            ServerSessionResult::RaisedEvent(ev) => match on_event(session, ev, ingest, peer, guard)? {
+                Step::Continue(more) => queue.extend(more),
+                Step::Close(more, why) => {
+                    queue.extend(more);
+                    close = Some(why);
+                }
+            },
+            ServerSessionResult::UnhandleableMessageReceived(_) => {}
+        }
+    }
+    if !out.is_empty() {
+        sock.write_all(&out).await?;
+    }
+    if let Some(why) = close {
+        let _ = sock.flush().await;
+        return Err(RtmpError::Refused(why));
+    }
+    Ok(())
 }
 
 enum Step {
@@ -203,18 +262,6 @@ fn on_event(
         Ev::StreamMetadataChanged { metadata, .. } => {
             if let Some(g) = guard {
                 g.metadata(metadata);
-            }
-            Ok(C(vec![]))
-        }
-        Ev::VideoDataReceived { data, timestamp, .. } => {
-            if let Some(g) = guard {
-                g.push(Frame::video(timestamp.value, data));
-            }
-            Ok(C(vec![]))
-        }
-        Ev::AudioDataReceived { data, timestamp, .. } => {
-            if let Some(g) = guard {
-                g.push(Frame::audio(timestamp.value, data));
             }
             Ok(C(vec![]))
         }

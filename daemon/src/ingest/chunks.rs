@@ -1,0 +1,312 @@
+//! The RTMP chunk stream of a publisher, split into messages (RTMP 1.0 §5.3). This is the ingest's
+//! hot path: a message that arrives in one chunk is handed on as a slice of the read buffer (no
+//! copy), a longer one is gathered once. Everything but audio and video goes to `rml_rtmp`'s session
+//! (connect, publish, metadata), which re-reads it from [`to_chunks`].
+use std::collections::HashMap;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+/// Largest message a publisher may send (a 4K keyframe at a high bitrate is a few MB).
+pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
+/// Chunk sizes above this are refused (the spec allows 2^31-1; encoders use 4096 to 65536).
+pub const MAX_CHUNK_SIZE: u32 = 16 * 1024 * 1024;
+/// Chunk streams one connection may use (OBS and ffmpeg use 4 or 5).
+const MAX_STREAMS: usize = 64;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ChunkError {
+    #[error("chunk size {0} is out of range")]
+    ChunkSize(u32),
+    #[error("message of {0} bytes is too large")]
+    TooLarge(usize),
+    #[error("chunk stream {0} continues a message it never started")]
+    NoHeader(u32),
+    #[error("too many chunk streams")]
+    TooManyStreams,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub type_id: u8,
+    pub stream_id: u32,
+    pub timestamp: u32,
+    pub payload: Bytes,
+}
+
+#[derive(Default)]
+struct Stream {
+    timestamp: u32,
+    delta: u32,
+    length: usize,
+    type_id: u8,
+    stream_id: u32,
+    extended: bool,
+    partial: BytesMut,
+    /// A header has been seen, so type 1-3 chunks have something to continue.
+    started: bool,
+}
+
+pub struct Demuxer {
+    buf: BytesMut,
+    chunk_size: usize,
+    streams: HashMap<u32, Stream>,
+    received: u64,
+}
+
+impl Default for Demuxer {
+    fn default() -> Self {
+        Demuxer { buf: BytesMut::with_capacity(64 * 1024), chunk_size: 128, streams: HashMap::new(), received: 0 }
+    }
+}
+
+fn be24(b: &[u8]) -> u32 {
+    (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32
+}
+
+impl Demuxer {
+    /// Bytes taken in so far (for acknowledgements).
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.received += bytes.len() as u64;
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete message, if the buffer holds one. Set Chunk Size and Abort are applied
+    /// here and not returned.
+    pub fn next(&mut self) -> Result<Option<Message>, ChunkError> {
+        loop {
+            let Some(m) = self.next_chunk()? else { return Ok(None) };
+            match m.type_id {
+                1 if m.payload.len() >= 4 => {
+                    let size = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]) & 0x7fff_ffff;
+                    if size == 0 || size > MAX_CHUNK_SIZE {
+                        return Err(ChunkError::ChunkSize(size));
+                    }
+                    self.chunk_size = size as usize;
+                }
+                2 if m.payload.len() >= 4 => {
+                    let csid = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]);
+                    if let Some(s) = self.streams.get_mut(&csid) {
+                        s.partial.clear();
+                    }
+                }
+                _ => return Ok(Some(m)),
+            }
+        }
+    }
+
+    /// Reads one chunk if it is all buffered; returns a message when the chunk completes one.
+    fn next_chunk(&mut self) -> Result<Option<Message>, ChunkError> {
+        loop {
+            let b = &self.buf[..];
+            if b.is_empty() {
+                return Ok(None);
+            }
+            let fmt = b[0] >> 6;
+            let (csid, basic) = match b[0] & 0x3f {
+                0 if b.len() >= 2 => (64 + b[1] as u32, 2),
+                1 if b.len() >= 3 => (64 + b[1] as u32 + 256 * b[2] as u32, 3),
+                0 | 1 => return Ok(None),
+                c => (c as u32, 1),
+            };
+            let header = [11, 7, 3, 0][fmt as usize];
+            if b.len() < basic + header {
+                return Ok(None);
+            }
+            if !self.streams.contains_key(&csid) && self.streams.len() >= MAX_STREAMS {
+                return Err(ChunkError::TooManyStreams);
+            }
+            let s = self.streams.entry(csid).or_default();
+            if fmt != 0 && !s.started {
+                return Err(ChunkError::NoHeader(csid));
+            }
+            let h = &b[basic..basic + header];
+            let ts_field = if fmt < 3 { be24(h) } else { 0 };
+            let extended = if fmt < 3 { ts_field == 0xff_ffff } else { s.extended };
+            let ext_len = if extended { 4 } else { 0 };
+            if b.len() < basic + header + ext_len {
+                return Ok(None);
+            }
+            let ts = if extended { u32::from_be_bytes([b[basic + header], b[basic + header + 1], b[basic + header + 2], b[basic + header + 3]]) } else { ts_field };
+            // What this chunk would make of the stream's state; applied once its payload is here.
+            let starting = s.partial.is_empty();
+            let (mut length, mut type_id, mut stream_id) = (s.length, s.type_id, s.stream_id);
+            if fmt <= 1 {
+                length = be24(&h[3..6]) as usize;
+                type_id = h[6];
+                if length > MAX_MESSAGE {
+                    return Err(ChunkError::TooLarge(length));
+                }
+            }
+            if fmt == 0 {
+                stream_id = u32::from_le_bytes([h[7], h[8], h[9], h[10]]);
+            }
+            let take = (length - s.partial.len()).min(self.chunk_size);
+            let total = basic + header + ext_len + take;
+            if b.len() < total {
+                return Ok(None);
+            }
+            if starting {
+                match fmt {
+                    0 => (s.timestamp, s.delta) = (ts, 0),
+                    1 | 2 => (s.timestamp, s.delta) = (s.timestamp.wrapping_add(ts), ts),
+                    _ => s.timestamp = s.timestamp.wrapping_add(s.delta),
+                }
+            }
+            if fmt < 3 {
+                s.extended = extended;
+            }
+            (s.length, s.type_id, s.stream_id, s.started) = (length, type_id, stream_id, true);
+            self.buf.advance(basic + header + ext_len);
+            let payload = self.buf.split_to(take);
+            let done = if starting && take == length {
+                Some(payload.freeze())
+            } else {
+                if s.partial.capacity() < length {
+                    s.partial.reserve(length - s.partial.len());
+                }
+                s.partial.extend_from_slice(&payload);
+                (s.partial.len() == length).then(|| s.partial.split().freeze())
+            };
+            if let Some(payload) = done {
+                return Ok(Some(Message { type_id, stream_id, timestamp: s.timestamp, payload }));
+            }
+        }
+    }
+}
+
+/// `m` as chunks of 128 bytes (the chunk size of a fresh session) with full headers on chunk
+/// stream 3, for `rml_rtmp`'s session to read.
+pub fn to_chunks(m: &Message, out: &mut Vec<u8>) {
+    let ext = m.timestamp >= 0xff_ffff;
+    let ts = if ext { 0xff_ffff } else { m.timestamp };
+    let len = m.payload.len() as u32;
+    out.put_u8(3);
+    out.extend_from_slice(&[(ts >> 16) as u8, (ts >> 8) as u8, ts as u8, (len >> 16) as u8, (len >> 8) as u8, len as u8, m.type_id]);
+    out.put_u32_le(m.stream_id);
+    if ext {
+        out.put_u32(m.timestamp);
+    }
+    for (i, part) in m.payload.chunks(128).enumerate() {
+        if i > 0 {
+            out.put_u8(0xc0 | 3);
+            if ext {
+                out.put_u32(m.timestamp);
+            }
+        }
+        out.extend_from_slice(part);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rml_rtmp::chunk_io::ChunkSerializer;
+    use rml_rtmp::messages::MessagePayload;
+    use rml_rtmp::time::RtmpTimestamp;
+
+    fn payload(ts: u32, type_id: u8, stream: u32, len: usize, seed: u8) -> MessagePayload {
+        MessagePayload {
+            timestamp: RtmpTimestamp::new(ts),
+            type_id,
+            message_stream_id: stream,
+            data: Bytes::from((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect::<Vec<u8>>()),
+        }
+    }
+
+    /// Another implementation's chunking (rml_rtmp's serializer: compressed headers, extended
+    /// timestamps, a chunk size change mid-stream), read back byte by byte and all at once.
+    #[test]
+    fn reads_what_another_serializer_writes() {
+        let mut ser = ChunkSerializer::new();
+        let mut wire = vec![];
+        let mut want = vec![];
+        let mut ts = 0u32;
+        for i in 0..60u32 {
+            if i == 20 {
+                wire.extend_from_slice(&ser.set_max_chunk_size(4096, RtmpTimestamp::new(0)).unwrap().bytes);
+            }
+            // Video every 33 ms, audio in between, a jump past the 24-bit timestamp at i = 40.
+            ts = if i == 40 { 0x0100_0000 + 5 } else { ts + 33 };
+            let (t, len) = if i % 3 == 0 { (9, 5000 + i as usize * 97) } else { (8, 200 + i as usize) };
+            let p = payload(ts, t, 1, len, i as u8);
+            wire.extend_from_slice(&ser.serialize(&p, false, false).unwrap().bytes);
+            want.push(Message { type_id: t, stream_id: 1, timestamp: ts, payload: p.data });
+        }
+        let mut whole = Demuxer::default();
+        whole.push(&wire);
+        let mut got = vec![];
+        while let Some(m) = whole.next().unwrap() {
+            got.push(m);
+        }
+        assert_eq!(got, want);
+        let mut trickle = Demuxer::default();
+        let mut got = vec![];
+        for b in &wire {
+            trickle.push(&[*b]);
+            while let Some(m) = trickle.next().unwrap() {
+                got.push(m);
+            }
+        }
+        assert_eq!(got, want);
+        assert_eq!(trickle.received(), wire.len() as u64);
+    }
+
+    #[test]
+    fn round_trips_through_the_session_format() {
+        let m = Message { type_id: 20, stream_id: 0, timestamp: 0x0123_4567, payload: Bytes::from(vec![7u8; 300]) };
+        let mut wire = vec![];
+        to_chunks(&m, &mut wire);
+        let mut d = Demuxer::default();
+        d.push(&wire);
+        assert_eq!(d.next().unwrap(), Some(m));
+        assert_eq!(d.next().unwrap(), None);
+    }
+
+    #[test]
+    fn refuses_bad_input_without_panicking() {
+        // A continuation on a stream that never had a header.
+        let mut d = Demuxer::default();
+        d.push(&[0xc5, 1, 2, 3]);
+        assert_eq!(d.next(), Err(ChunkError::NoHeader(5)));
+        // A message longer than allowed.
+        let mut d = Demuxer::default();
+        d.push(&[0x03, 0, 0, 0, 0xff, 0xff, 0xff, 9, 1, 0, 0, 0]);
+        assert_eq!(d.next(), Err(ChunkError::TooLarge(0xff_ffff)));
+        // Set Chunk Size 0.
+        let mut d = Demuxer::default();
+        d.push(&[0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(d.next(), Err(ChunkError::ChunkSize(0)));
+        // Every chunk stream id in turn: the table stays bounded.
+        let mut d = Demuxer::default();
+        for c in 0..100u8 {
+            d.push(&[0x00, c, 0, 0, 0, 0, 0, 1, 9, 1, 0, 0, 0, 0xaa]);
+        }
+        let mut r = Ok(None);
+        for _ in 0..100 {
+            r = d.next();
+            if r.is_err() {
+                break;
+            }
+        }
+        assert_eq!(r, Err(ChunkError::TooManyStreams));
+        // Random bytes: errors or waits, never a panic.
+        let mut x = 0x1234_5678u32;
+        for _ in 0..200 {
+            let mut d = Demuxer::default();
+            let noise: Vec<u8> = (0..4096)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x as u8
+                })
+                .collect();
+            d.push(&noise);
+            while let Ok(Some(_)) = d.next() {}
+        }
+    }
+}
