@@ -104,7 +104,7 @@ fn run_onair(n: usize, feed: &[onair::media::Frame]) -> Result {
     publisher.join().unwrap();
     let cpu = (ticks(pid) - t0) as f64 / 100.0;
     let (th1, w1) = (thread_ticks(pid), wakeups(pid));
-    let per: Vec<String> = th1.iter().map(|(k, v)| (k, v - th0.get(k).copied().unwrap_or(0))).filter(|(_, d)| *d > 0).map(|(k, d)| format!("{k} {:.2}", d as f64 / 100.0)).collect();
+    let per: Vec<String> = th1.iter().map(|(k, v)| (k, v.saturating_sub(th0.get(k).copied().unwrap_or(0)))).filter(|(_, d)| *d > 0).map(|(k, d)| format!("{k} {:.2}", d as f64 / 100.0)).collect();
     eprintln!("  onaird N={n}: {} context switches, {} read/write calls; CPU s by thread: {}", w1.0 - w0.0, w1.1 - w0.1, per.join(", "));
     let rss = peak_rss_mb(pid);
     d.post("/api/v1/live/stop", serde_json::json!({}));

@@ -277,3 +277,23 @@ fn on_event(
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::Acks;
+
+    #[test]
+    fn acknowledges_every_window_once_asked() {
+        let mut a = Acks::default();
+        assert_eq!(a.due(10_000_000), None, "not before the publisher sets a window");
+        a.window = 2_500_000;
+        let m = a.due(2_600_000).unwrap();
+        assert_eq!(&m[..8], &[0x02, 0, 0, 0, 0, 0, 4, 3]);
+        assert_eq!(u32::from_be_bytes([m[12], m[13], m[14], m[15]]), 2_600_000);
+        assert_eq!(a.due(4_000_000), None);
+        assert!(a.due(5_100_000).is_some());
+        // The sequence number wraps at 2^32 as the spec says.
+        let m = a.due((1u64 << 32) + 7).unwrap();
+        assert_eq!(u32::from_be_bytes([m[12], m[13], m[14], m[15]]), 7);
+    }
+}
