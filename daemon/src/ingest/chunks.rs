@@ -132,7 +132,9 @@ impl Demuxer {
             }
             let ts = if extended { u32::from_be_bytes([b[basic + header], b[basic + header + 1], b[basic + header + 2], b[basic + header + 3]]) } else { ts_field };
             // What this chunk would make of the stream's state; applied once its payload is here.
-            let starting = s.partial.is_empty();
+            // A chunk with a message header starts a new message, even if the last one on this
+            // stream never finished (its bytes are dropped, as after an Abort).
+            let starting = fmt < 3 || s.partial.is_empty();
             let (mut length, mut type_id, mut stream_id) = (s.length, s.type_id, s.stream_id);
             if fmt <= 1 {
                 length = be24(&h[3..6]) as usize;
@@ -144,12 +146,14 @@ impl Demuxer {
             if fmt == 0 {
                 stream_id = u32::from_le_bytes([h[7], h[8], h[9], h[10]]);
             }
-            let take = (length - s.partial.len()).min(self.chunk_size);
+            let have = if starting { 0 } else { s.partial.len() };
+            let take = (length - have).min(self.chunk_size);
             let total = basic + header + ext_len + take;
             if b.len() < total {
                 return Ok(None);
             }
             if starting {
+                s.partial.clear();
                 match fmt {
                     0 => (s.timestamp, s.delta) = (ts, 0),
                     1 | 2 => (s.timestamp, s.delta) = (s.timestamp.wrapping_add(ts), ts),
@@ -293,6 +297,17 @@ mod tests {
             }
         }
         assert_eq!(r, Err(ChunkError::TooManyStreams));
+        // A new header in the middle of a message: the unfinished one is dropped, the new one read
+        // (its length is below what was already gathered: no underflow, no endless gathering).
+        let mut d = Demuxer::default();
+        let mut wire = vec![0x04, 0, 0, 0, 0, 0x03, 0xe8, 9, 1, 0, 0, 0];
+        wire.extend_from_slice(&[0u8; 128]);
+        wire.extend_from_slice(&[0x04, 0, 0, 40, 0, 0, 10, 8, 1, 0, 0, 0]);
+        wire.extend_from_slice(&[5u8; 10]);
+        d.push(&wire);
+        let m = d.next().unwrap().unwrap();
+        assert_eq!((m.type_id, m.timestamp, m.payload.len()), (8, 40, 10));
+        assert_eq!(d.next(), Ok(None));
         // Random bytes: errors or waits, never a panic.
         let mut x = 0x1234_5678u32;
         for _ in 0..200 {
@@ -306,6 +321,25 @@ mod tests {
                 })
                 .collect();
             d.push(&noise);
+            while let Ok(Some(_)) = d.next() {}
+        }
+        // A real stream with bytes flipped: deeper states than noise reaches.
+        let mut ser = ChunkSerializer::new();
+        let mut wire = ser.set_max_chunk_size(300, RtmpTimestamp::new(0)).unwrap().bytes;
+        for i in 0..20u32 {
+            wire.extend_from_slice(&ser.serialize(&payload(i * 40, 8 + (i % 2) as u8, 1, 50 + i as usize * 70, i as u8), false, false).unwrap().bytes);
+        }
+        for _ in 0..2000 {
+            let mut w = wire.clone();
+            for _ in 0..3 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let at = x as usize % w.len();
+                w[at] ^= (x >> 8) as u8 | 1;
+            }
+            let mut d = Demuxer::default();
+            d.push(&w);
             while let Ok(Some(_)) = d.next() {}
         }
     }
