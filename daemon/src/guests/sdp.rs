@@ -82,7 +82,9 @@ pub fn mid_extension(m: &gst_sdp::SDPMessageRef, kind: &str) -> Option<(String, 
     let id = media.attributes().filter(|a| a.key() == "extmap").find_map(|a| {
         let v = a.value()?;
         let mut it = v.split_whitespace();
-        let id = it.next()?.split('/').next()?.parse::<u32>().ok()?;
+        // An id with a direction ("9/recvonly") becomes a different caps value in webrtcbin, which
+        // would no longer match the preference the SFU sets; such offers go without the extension.
+        let id = it.next()?.parse::<u32>().ok()?;
         (it.next()? == MID_URI && (1..=14).contains(&id)).then_some(id)
     })?;
     Some((mid, id))
@@ -122,10 +124,12 @@ mod tests {
     #[test]
     fn reads_the_mid_extension_of_each_section() {
         gstreamer::init().unwrap();
-        let offer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:v0\r\na=extmap:4 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\na=extmap:9/recvonly urn:ietf:params:rtp-hdrext:sdes:mid\r\na=rtpmap:96 VP8/90000\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:a1\r\na=extmap:15 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=rtpmap:111 opus/48000/2\r\n";
+        let offer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:v0\r\na=extmap:4 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\na=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=rtpmap:96 VP8/90000\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:a1\r\na=extmap:15 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=rtpmap:111 opus/48000/2\r\n";
         let m = parse(offer.as_bytes()).unwrap();
         assert_eq!(mid_extension(&m, "video"), Some(("v0".into(), 9)));
         // One-byte header ids stop at 14; the box does not write two-byte headers.
         assert_eq!(mid_extension(&m, "audio"), None);
+        let directed = parse(offer.replace("extmap:9 ", "extmap:9/recvonly ").as_bytes()).unwrap();
+        assert_eq!(mid_extension(&directed, "video"), None);
     }
 }
