@@ -9,23 +9,24 @@ use std::time::Duration;
 
 use onair_e2e::*;
 
-fn ticks(pid: u32) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+/// (name, user + system CPU ticks) from a `/proc/.../stat` file.
+fn stat_ticks(path: &str) -> (String, u64) {
+    let s = std::fs::read_to_string(path).unwrap_or_default();
+    let name = s.split_once('(').and_then(|x| x.1.rsplit_once(')')).map(|x| x.0.to_string()).unwrap_or_default();
     let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
-    f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+    (name, f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0))
+}
+
+fn ticks(pid: u32) -> u64 {
+    stat_ticks(&format!("/proc/{pid}/stat")).1
 }
 
 /// CPU ticks per thread name, to see where a process spends its time.
 fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
     let mut m = std::collections::BTreeMap::new();
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
-        let tid = t.file_name().to_string_lossy().to_string();
-        let s = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).unwrap_or_default();
-        let name = s.split_once('(').and_then(|x| x.1.rsplit_once(')')).map(|x| x.0.to_string()).unwrap_or_default();
-        let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let n = f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        let (name, n) = stat_ticks(&format!("{}/stat", t.path().display()));
         *m.entry(name).or_insert(0) += n;
     }
     m

@@ -139,10 +139,7 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     const once = await api("POST", "/api/v1/guests/invites", { name: "Once", expires_in_s: 3600, max_uses: 1 });
     const onceUrl = once.json.url.replace(/^http:\/\/[^/]+/, box.url);
     const first = await br.newPage();
-    await first.goto(onceUrl);
-    await first.getByTestId("guest-name").fill("Once");
-    await first.getByTestId("join").click();
-    await first.locator("#state.live").waitFor({ timeout: 20000 });
+    await join(first, onceUrl, "Once");
     const usedUp = await fetch(onceUrl);
     assert.equal(usedUp.status, 403);
     assert.match(await usedUp.text(), /used up/);
@@ -156,6 +153,14 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     box.stop();
   }
 });
+
+// A guest opens the invite page, gives a name and joins; resolves once the page says it is live.
+async function join(page, url, name) {
+  await page.goto(url);
+  await page.getByTestId("guest-name").fill(name);
+  await page.getByTestId("join").click();
+  await page.locator("#state.live").waitFor({ timeout: 20000 });
+}
 
 // The daemon's threads and open files (sockets included), from /proc.
 const resources = (pid) => ({
@@ -174,11 +179,7 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
     for (const name of ["Ann", "Ben", "Cat"]) {
       const b = await browser({ fakeMedia: true });
       browsers.push(b);
-      const p = await b.newPage();
-      await p.goto(url);
-      await p.getByTestId("guest-name").fill(name);
-      await p.getByTestId("join").click();
-      await p.locator("#state.live").waitFor({ timeout: 20000 });
+      await join(await b.newPage(), url, name);
     }
     await until(async () => (await api("GET", "/api/v1/guests")).json.filter((g) => g.state === "live").length === 3, 20000, "three guests live");
     const during = resources(box.child.pid);

@@ -1,10 +1,10 @@
 //! The RTMP chunk stream of a publisher, split into messages (RTMP 1.0 §5.3). This is the ingest's
 //! hot path: a message that arrives in one chunk is handed on as a slice of the read buffer (no
 //! copy), a longer one is gathered once. Everything but audio and video goes to `rml_rtmp`'s session
-//! (connect, publish, metadata), which re-reads it from [`to_chunks`].
+//! (connect, publish, metadata), re-chunked by its own serializer.
 use std::collections::HashMap;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 /// Largest message a publisher may send (a 4K keyframe at a high bitrate is a few MB).
 pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
@@ -132,9 +132,6 @@ impl Demuxer {
             }
             let ts = if extended { u32::from_be_bytes([b[basic + header], b[basic + header + 1], b[basic + header + 2], b[basic + header + 3]]) } else { ts_field };
             // What this chunk would make of the stream's state; applied once its payload is here.
-            // A chunk with a message header starts a new message, even if the last one on this
-            // stream never finished (its bytes are dropped, as after an Abort).
-            let starting = fmt < 3 || s.partial.is_empty();
             let (mut length, mut type_id, mut stream_id) = (s.length, s.type_id, s.stream_id);
             if fmt <= 1 {
                 length = be24(&h[3..6]) as usize;
@@ -146,6 +143,10 @@ impl Demuxer {
             if fmt == 0 {
                 stream_id = u32::from_le_bytes([h[7], h[8], h[9], h[10]]);
             }
+            // Mid-message, a header naming another length or type starts a new message (the
+            // unfinished one is dropped, as after an Abort); one that repeats them continues it, as
+            // some senders (rml_rtmp's uncompressed mode) put a full header on every chunk.
+            let starting = s.partial.is_empty() || length != s.length || type_id != s.type_id;
             let have = if starting { 0 } else { s.partial.len() };
             let take = (length - have).min(self.chunk_size);
             let total = basic + header + ext_len + take;
@@ -179,29 +180,6 @@ impl Demuxer {
                 return Ok(Some(Message { type_id, stream_id, timestamp: s.timestamp, payload }));
             }
         }
-    }
-}
-
-/// `m` as chunks of 128 bytes (the chunk size of a fresh session) with full headers on chunk
-/// stream 3, for `rml_rtmp`'s session to read.
-pub fn to_chunks(m: &Message, out: &mut Vec<u8>) {
-    let ext = m.timestamp >= 0xff_ffff;
-    let ts = if ext { 0xff_ffff } else { m.timestamp };
-    let len = m.payload.len() as u32;
-    out.put_u8(3);
-    out.extend_from_slice(&[(ts >> 16) as u8, (ts >> 8) as u8, ts as u8, (len >> 16) as u8, (len >> 8) as u8, len as u8, m.type_id]);
-    out.put_u32_le(m.stream_id);
-    if ext {
-        out.put_u32(m.timestamp);
-    }
-    for (i, part) in m.payload.chunks(128).enumerate() {
-        if i > 0 {
-            out.put_u8(0xc0 | 3);
-            if ext {
-                out.put_u32(m.timestamp);
-            }
-        }
-        out.extend_from_slice(part);
     }
 }
 
@@ -262,8 +240,8 @@ mod tests {
     #[test]
     fn round_trips_through_the_session_format() {
         let m = Message { type_id: 20, stream_id: 0, timestamp: 0x0123_4567, payload: Bytes::from(vec![7u8; 300]) };
-        let mut wire = vec![];
-        to_chunks(&m, &mut wire);
+        let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload.clone() };
+        let wire = ChunkSerializer::new().serialize(&p, true, false).unwrap().bytes;
         let mut d = Demuxer::default();
         d.push(&wire);
         assert_eq!(d.next().unwrap(), Some(m));
@@ -310,16 +288,15 @@ mod tests {
         assert_eq!(d.next(), Ok(None));
         // Random bytes: errors or waits, never a panic.
         let mut x = 0x1234_5678u32;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
         for _ in 0..200 {
             let mut d = Demuxer::default();
-            let noise: Vec<u8> = (0..4096)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 17;
-                    x ^= x << 5;
-                    x as u8
-                })
-                .collect();
+            let noise: Vec<u8> = (0..4096).map(|_| rand() as u8).collect();
             d.push(&noise);
             while let Ok(Some(_)) = d.next() {}
         }
@@ -332,11 +309,9 @@ mod tests {
         for _ in 0..2000 {
             let mut w = wire.clone();
             for _ in 0..3 {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                let at = x as usize % w.len();
-                w[at] ^= (x >> 8) as u8 | 1;
+                let r = rand();
+                let at = r as usize % w.len();
+                w[at] ^= (r >> 8) as u8 | 1;
             }
             let mut d = Demuxer::default();
             d.push(&w);

@@ -6,12 +6,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use rml_rtmp::chunk_io::ChunkSerializer;
 use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
+use rml_rtmp::messages::MessagePayload;
 use rml_rtmp::sessions::{ServerSession, ServerSessionConfig, ServerSessionEvent as Ev, ServerSessionResult};
+use rml_rtmp::time::RtmpTimestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::chunks::{self, Demuxer};
+use super::chunks::Demuxer;
 use super::{Ingest, Proto, PublishGuard};
 use crate::media::Frame;
 
@@ -110,7 +113,8 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
     let mut demux = Demuxer::default();
     let mut acks = Acks::default();
     let mut buf = vec![0u8; 64 * 1024];
-    let mut cmd = Vec::new();
+    // The session reads chunks: commands go back to it chunked by the crate's own serializer.
+    let mut rechunk = ChunkSerializer::new();
     let mut watchdog = tokio::time::interval(Duration::from_secs(1));
     watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_read = std::time::Instant::now();
@@ -128,9 +132,9 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
                 5 if m.payload.len() >= 4 => acks.window = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]) as u64,
                 3 | 5 => {}
                 _ => {
-                    cmd.clear();
-                    chunks::to_chunks(&m, &mut cmd);
-                    let r = feed(&mut session, &cmd)?;
+                    let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload };
+                    let bytes = rechunk.serialize(&p, false, false).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?.bytes;
+                    let r = feed(&mut session, &bytes)?;
                     settle(&mut sock, &mut session, r, &ingest, &peer_s, &mut guard).await?;
                 }
             }
