@@ -32,16 +32,16 @@ fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
     m
 }
 
-/// (context switches of all its threads, read+write syscalls) of a process so far.
+/// (voluntary, involuntary context switches) of all of a process's threads so far.
 fn wakeups(pid: u32) -> (u64, u64) {
     let field = |s: &str, k: &str| s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    let mut switches = 0;
+    let (mut vol, mut invol) = (0, 0);
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
         let st = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
-        switches += field(&st, "voluntary_ctxt_switches:") + field(&st, "nonvoluntary_ctxt_switches:");
+        vol += field(&st, "voluntary_ctxt_switches:");
+        invol += field(&st, "nonvoluntary_ctxt_switches:");
     }
-    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
-    (switches, field(&io, "syscr:") + field(&io, "syscw:"))
+    (vol, invol)
 }
 
 fn peak_rss_mb(pid: u32) -> f64 {
@@ -73,65 +73,107 @@ fn frames(clip: &std::path::Path) -> Vec<onair::media::Frame> {
     v
 }
 
-fn sink() -> (u16, rtmp::Sent, Arc<Mutex<Vec<Duration>>>, std::thread::JoinHandle<()>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let sent: rtmp::Sent = Default::default();
-    let delays: Arc<Mutex<Vec<Duration>>> = Default::default();
-    let (s2, d2) = (sent.clone(), delays.clone());
-    let h = std::thread::spawn(move || rtmp::sink(l, s2, d2));
-    (port, sent, delays, h)
+/// A latency probe: an RTMP server that notes when each video frame arrived.
+struct Probe {
+    port: u16,
+    sent: rtmp::Sent,
+    delays: Arc<Mutex<Vec<Duration>>>,
 }
 
-fn run_onair(n: usize, feed: &[onair::media::Frame]) -> Result {
-    let dests: Vec<Nginx> = (1..n).map(|_| Nginx::start_app("")).collect();
-    let (sport, sent, delays, _h) = sink();
+impl Probe {
+    fn start() -> Probe {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let sent: rtmp::Sent = Default::default();
+        let delays: Arc<Mutex<Vec<Duration>>> = Default::default();
+        let (s2, d2) = (sent.clone(), delays.clone());
+        std::thread::spawn(move || rtmp::sink(l, s2, d2));
+        Probe { port, sent, delays }
+    }
+
+    fn latency(&self) -> (f64, f64, usize) {
+        let mut v = self.delays.lock().unwrap().clone();
+        (percentile(&mut v, 0.5), percentile(&mut v, 0.95), v.len())
+    }
+}
+
+/// What a process has used so far, to subtract: CPU ticks, per-thread ticks, context switches.
+struct Usage {
+    ticks: u64,
+    threads: std::collections::BTreeMap<String, u64>,
+    switches: (u64, u64),
+}
+
+impl Usage {
+    fn of(pid: u32) -> Usage {
+        Usage { ticks: ticks(pid), threads: thread_ticks(pid), switches: wakeups(pid) }
+    }
+
+    /// CPU seconds since `self`, and a line on where they went.
+    fn since(&self, pid: u32) -> (f64, String) {
+        let now = Usage::of(pid);
+        let per: Vec<String> = now
+            .threads
+            .iter()
+            .map(|(k, v)| (k, v.saturating_sub(self.threads.get(k).copied().unwrap_or(0))))
+            .filter(|(_, d)| *d > 0)
+            .map(|(k, d)| format!("{k} {:.2}", d as f64 / 100.0))
+            .collect();
+        let line = format!(
+            "context switches {} voluntary, {} preempted; CPU s by thread: {}",
+            now.switches.0 - self.switches.0,
+            now.switches.1 - self.switches.1,
+            per.join(", ")
+        );
+        ((now.ticks - self.ticks) as f64 / 100.0, line)
+    }
+}
+
+/// onaird and nginx-rtmp relay the same feed to N destinations each, at the same time, from one
+/// publisher: whatever else the (shared, noisy) machine does in that minute, both feel it.
+fn run_pair(n: usize, feed: &[onair::media::Frame]) -> (Result, Result) {
+    // N = 0 measures the ingest alone: no show live on onaird, no push on nginx.
+    let onair_dests: Vec<Nginx> = (1..n).map(|_| Nginx::start_app("")).collect();
+    let nginx_dests: Vec<Nginx> = (1..n).map(|_| Nginx::start_app("")).collect();
+    let (onair_probe, nginx_probe) = (Probe::start(), Probe::start());
+
     // Same work as nginx: RTMP in, RTMP out. The SRT listener's own idle cost is measured apart.
     let mut d = Daemon::start_with(&["--srt", "off"]);
-    for (i, x) in dests.iter().enumerate() {
+    for (i, x) in onair_dests.iter().enumerate() {
         d.add_destination(&format!("n{i}"), &x.url(), "bench");
     }
-    d.add_destination("probe", &format!("rtmp://127.0.0.1:{sport}/app"), "bench");
-    let key = d.ingest_key();
-    let port = d.rtmp;
-    let feed2 = feed.to_vec();
-    let s2 = sent.clone();
-    let pid = d.pid();
-    let t0 = ticks(pid);
-    let (th0, w0) = (thread_ticks(pid), wakeups(pid));
-    let publisher = std::thread::spawn(move || rtmp::publish(port, "live", &key, &feed2, s2));
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
-    publisher.join().unwrap();
-    let cpu = (ticks(pid) - t0) as f64 / 100.0;
-    let (th1, w1) = (thread_ticks(pid), wakeups(pid));
-    let per: Vec<String> = th1.iter().map(|(k, v)| (k, v.saturating_sub(th0.get(k).copied().unwrap_or(0)))).filter(|(_, d)| *d > 0).map(|(k, d)| format!("{k} {:.2}", d as f64 / 100.0)).collect();
-    eprintln!("  onaird N={n}: {} context switches, {} read/write calls; CPU s by thread: {}", w1.0 - w0.0, w1.1 - w0.1, per.join(", "));
-    let rss = peak_rss_mb(pid);
-    d.post("/api/v1/live/stop", serde_json::json!({}));
-    let mut v = delays.lock().unwrap().clone();
-    let count = v.len();
-    Result { cpu_s: cpu, rss_mb: rss, lat_ms: (percentile(&mut v, 0.5), percentile(&mut v, 0.95), count) }
-}
-
-fn run_nginx(n: usize, feed: &[onair::media::Frame]) -> Result {
-    let dests: Vec<Nginx> = (1..n).map(|_| Nginx::start_app("")).collect();
-    let (sport, sent, delays, _h) = sink();
-    let mut pushes: String = dests.iter().map(|x| format!("push rtmp://127.0.0.1:{}/app; ", x.port)).collect();
-    pushes.push_str(&format!("push rtmp://127.0.0.1:{sport}/app;"));
+    if n > 0 {
+        d.add_destination("probe", &format!("rtmp://127.0.0.1:{}/app", onair_probe.port), "bench");
+    }
+    let mut pushes: String = nginx_dests.iter().map(|x| format!("push rtmp://127.0.0.1:{}/app; ", x.port)).collect();
+    if n > 0 {
+        pushes.push_str(&format!("push rtmp://127.0.0.1:{}/app;", nginx_probe.port));
+    }
     let relay = Nginx::start_app(&pushes);
-    let pid = relay.pid();
-    let t0 = ticks(pid);
-    let w0 = wakeups(pid);
-    rtmp::publish(relay.port, "app", "bench", feed, sent);
-    let cpu = (ticks(pid) - t0) as f64 / 100.0;
-    let w1 = wakeups(pid);
-    eprintln!("  nginx  N={n}: {} context switches, {} read/write calls", w1.0 - w0.0, w1.1 - w0.1);
-    let rss = peak_rss_mb(pid);
+
+    let targets = vec![
+        rtmp::Target { port: d.rtmp, app: "live".into(), key: d.ingest_key(), sent: onair_probe.sent.clone() },
+        rtmp::Target { port: relay.port, app: "app".into(), key: "bench".into(), sent: nginx_probe.sent.clone() },
+    ];
+    let (opid, npid) = (d.pid(), relay.pid());
+    let (o0, n0) = (Usage::of(opid), Usage::of(npid));
+    let feed2 = feed.to_vec();
+    let publisher = std::thread::spawn(move || rtmp::publish(&targets, &feed2));
+    assert!(d.wait_ingest_connected());
+    if n > 0 {
+        d.post("/api/v1/live/start", serde_json::json!({}));
+    }
+    publisher.join().unwrap();
+    let ((ocpu, oline), (ncpu, nline)) = (o0.since(opid), n0.since(npid));
+    eprintln!("  onaird N={n}: {oline}");
+    eprintln!("  nginx  N={n}: {nline}");
+    let (orss, nrss) = (peak_rss_mb(opid), peak_rss_mb(npid));
+    d.post("/api/v1/live/stop", serde_json::json!({}));
     std::thread::sleep(Duration::from_millis(300));
-    let mut v = delays.lock().unwrap().clone();
-    let count = v.len();
-    Result { cpu_s: cpu, rss_mb: rss, lat_ms: (percentile(&mut v, 0.5), percentile(&mut v, 0.95), count) }
+    (
+        Result { cpu_s: ocpu, rss_mb: orss, lat_ms: onair_probe.latency() },
+        Result { cpu_s: ncpu, rss_mb: nrss, lat_ms: nginx_probe.latency() },
+    )
 }
 
 /// CPU an idle daemon spends in `secs` seconds, with and without the SRT listener.
@@ -147,20 +189,40 @@ fn idle_cost(secs: u64) -> (f64, f64) {
     (out[0], out[1])
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
 fn main() {
     let secs: u32 = std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let reps: usize = std::env::var("BENCH_REPEAT").ok().and_then(|s| s.parse().ok()).unwrap_or(3).max(1);
+    let ns: Vec<usize> = std::env::var("BENCH_N").ok().map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or_else(|| vec![1, 3, 5]);
     eprintln!("preparing a {secs} s 1080p30 6 Mbit/s H.264+AAC clip (cached) ...");
     let clip = clip_kbps(secs, 1920, 1080, 30, 6000);
     let feed = frames(&clip);
-    println!("relay benchmark: {secs} s of 1080p30 at 6 Mbit/s, one publisher, N destinations (N-1 nginx-rtmp + 1 latency probe)");
-    println!("{:>3} | {:>14} {:>14} {:>7} | {:>12} {:>12} | {:>22} {:>22}", "N", "onaird CPU s", "nginx CPU s", "ratio", "onaird RSS", "nginx RSS", "onaird hop p50/p95 ms", "nginx hop p50/p95 ms");
-    let ns: Vec<usize> = std::env::var("BENCH_N").ok().map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or_else(|| vec![1, 3, 5]);
+    println!("relay benchmark: {secs} s of 1080p30 at 6 Mbit/s, N destinations (N-1 nginx-rtmp + 1 latency probe)");
+    println!("onaird and nginx-rtmp relay the same feed at the same time; {reps} runs per N, medians (ratio: median of the runs' ratios)");
+    println!("{:>3} | {:>14} {:>14} {:>7} {:>13} | {:>12} {:>12} | {:>22} {:>22}", "N", "onaird CPU s", "nginx CPU s", "ratio", "ratio range", "onaird RSS", "nginx RSS", "onaird hop p50/p95 ms", "nginx hop p50/p95 ms");
     for n in ns {
-        let o = run_onair(n, &feed);
-        let x = run_nginx(n, &feed);
+        let runs: Vec<(Result, Result)> = (0..reps).map(|_| run_pair(n, &feed)).collect();
+        let ratios: Vec<f64> = runs.iter().map(|(o, x)| o.cpu_s / x.cpu_s.max(0.01)).collect();
+        let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(*r), b.max(*r)));
+        let med = |f: &dyn Fn(&(Result, Result)) -> f64| median(runs.iter().map(f).collect());
         println!(
-            "{n:>3} | {:>14.2} {:>14.2} {:>7.2} | {:>9.1} MB {:>9.1} MB | {:>10.1} / {:>5.1} ({:>4}) {:>10.1} / {:>5.1} ({:>4})",
-            o.cpu_s, x.cpu_s, o.cpu_s / x.cpu_s.max(0.01), o.rss_mb, x.rss_mb, o.lat_ms.0, o.lat_ms.1, o.lat_ms.2, x.lat_ms.0, x.lat_ms.1, x.lat_ms.2
+            "{n:>3} | {:>14.2} {:>14.2} {:>7.2} {:>13} | {:>9.1} MB {:>9.1} MB | {:>10.1} / {:>5.1} ({:>4}) {:>10.1} / {:>5.1} ({:>4})",
+            med(&|r| r.0.cpu_s),
+            med(&|r| r.1.cpu_s),
+            median(ratios.clone()),
+            format!("{lo:.2}-{hi:.2}"),
+            med(&|r| r.0.rss_mb),
+            med(&|r| r.1.rss_mb),
+            med(&|r| r.0.lat_ms.0),
+            med(&|r| r.0.lat_ms.1),
+            runs[0].0.lat_ms.2,
+            med(&|r| r.1.lat_ms.0),
+            med(&|r| r.1.lat_ms.1),
+            runs[0].1.lat_ms.2,
         );
     }
     let (off, on) = idle_cost(secs as u64);

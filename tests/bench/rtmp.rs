@@ -39,14 +39,27 @@ fn handshake(s: &mut TcpStream, peer: PeerType) -> Vec<u8> {
     }
 }
 
-/// Publishes FLV frames in real time to `rtmp://127.0.0.1:port/app/key`, noting when each video frame left.
-pub fn publish(port: u16, app: &str, key: &str, frames: &[onair::media::Frame], sent: Sent) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+/// One relay the publisher feeds: where, and the map of when each video frame left for it.
+pub struct Target {
+    pub port: u16,
+    pub app: String,
+    pub key: String,
+    pub sent: Sent,
+}
+
+struct Conn {
+    s: TcpStream,
+    c: ClientSession,
+    sent: Sent,
+}
+
+fn connect(t: &Target) -> Conn {
+    let mut s = TcpStream::connect(("127.0.0.1", t.port)).unwrap();
     s.set_nodelay(true).unwrap();
     let left = handshake(&mut s, PeerType::Client);
     let mut cfg = ClientSessionConfig::new();
     cfg.chunk_size = 4096;
-    cfg.tc_url = Some(format!("rtmp://127.0.0.1:{port}/{app}"));
+    cfg.tc_url = Some(format!("rtmp://127.0.0.1:{}/{}", t.port, t.app));
     let (mut c, init) = ClientSession::new(cfg).unwrap();
     let out = |rs: Vec<ClientSessionResult>, s: &mut TcpStream| -> Vec<ClientSessionEvent> {
         let mut evs = vec![];
@@ -61,7 +74,7 @@ pub fn publish(port: u16, app: &str, key: &str, frames: &[onair::media::Frame], 
     };
     out(init, &mut s);
     out(c.handle_input(&left).unwrap(), &mut s);
-    let r = c.request_connection(app.into()).unwrap();
+    let r = c.request_connection(t.app.clone()).unwrap();
     out(vec![r], &mut s);
     let mut buf = [0u8; 8192];
     let mut wait = |c: &mut ClientSession, s: &mut TcpStream, want: ClientSessionEvent| loop {
@@ -73,35 +86,47 @@ pub fn publish(port: u16, app: &str, key: &str, frames: &[onair::media::Frame], 
         }
     };
     wait(&mut c, &mut s, ClientSessionEvent::ConnectionRequestAccepted);
-    let r = c.request_publishing(key.into(), PublishRequestType::Live).unwrap();
+    let r = c.request_publishing(t.key.clone(), PublishRequestType::Live).unwrap();
     out(vec![r], &mut s);
     wait(&mut c, &mut s, ClientSessionEvent::PublishRequestAccepted);
     s.set_nonblocking(true).unwrap();
+    Conn { s, c, sent: t.sent.clone() }
+}
+
+/// Publishes FLV frames in real time to every target at once (the order alternates frame by
+/// frame, so no relay always gets a frame first), noting when each video frame left for each.
+pub fn publish(targets: &[Target], frames: &[onair::media::Frame]) {
+    let mut conns: Vec<Conn> = targets.iter().map(connect).collect();
+    let mut buf = [0u8; 8192];
     let start = Instant::now();
     let t0 = frames.first().map(|f| f.ts).unwrap_or(0);
-    for f in frames {
+    for (i, f) in frames.iter().enumerate() {
         let due = start + Duration::from_millis((f.ts - t0) as u64);
         if let Some(d) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(d);
         }
-        // Drain acks so the peer never blocks on its window.
-        while let Ok(n) = s.read(&mut buf) {
-            if n == 0 {
-                break;
+        let k = conns.len();
+        for j in 0..k {
+            let Conn { s, c, sent } = &mut conns[(i + j) % k];
+            // Drain acks so the peer never blocks on its window.
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let _ = c.handle_input(&buf[..n]);
             }
-            let _ = c.handle_input(&buf[..n]);
-        }
-        let p = match f.kind {
-            onair::media::Kind::Video => {
-                sent.lock().unwrap().insert(fingerprint(&f.data), Instant::now());
-                c.publish_video_data(f.data.clone(), RtmpTimestamp::new(f.ts), false).unwrap()
+            let p = match f.kind {
+                onair::media::Kind::Video => {
+                    sent.lock().unwrap().insert(fingerprint(&f.data), Instant::now());
+                    c.publish_video_data(f.data.clone(), RtmpTimestamp::new(f.ts), false).unwrap()
+                }
+                onair::media::Kind::Audio => c.publish_audio_data(f.data.clone(), RtmpTimestamp::new(f.ts), false).unwrap(),
+            };
+            if let ClientSessionResult::OutboundResponse(p) = p {
+                s.set_nonblocking(false).unwrap();
+                s.write_all(&p.bytes).unwrap();
+                s.set_nonblocking(true).unwrap();
             }
-            onair::media::Kind::Audio => c.publish_audio_data(f.data.clone(), RtmpTimestamp::new(f.ts), false).unwrap(),
-        };
-        if let ClientSessionResult::OutboundResponse(p) = p {
-            s.set_nonblocking(false).unwrap();
-            s.write_all(&p.bytes).unwrap();
-            s.set_nonblocking(true).unwrap();
         }
     }
 }

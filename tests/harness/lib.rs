@@ -496,6 +496,13 @@ impl Ffmpeg {
         }
     }
 
+    /// Freezes the process (SIGSTOP): its sockets stay open and silent, like a hung encoder.
+    pub fn freeze(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            kill(c, 19);
+        }
+    }
+
     /// SIGTERM lets ffmpeg finalise what it writes.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {

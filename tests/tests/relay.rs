@@ -156,6 +156,29 @@ fn feed_loss_keeps_every_destination_on_one_session() {
 }
 
 #[test]
+fn a_hung_publisher_is_dropped_and_obs_can_publish_again() {
+    let clip = clip(30, 640, 360, 30);
+    let mut d = Daemon::start();
+    let mut hung = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
+    assert!(d.wait_ingest_connected());
+    std::thread::sleep(Duration::from_secs(2));
+    hung.freeze(); // the encoder hangs: its connection stays open and sends nothing
+    let t0 = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == false),
+        "a publisher that sends nothing is dropped"
+    );
+    assert!(t0.elapsed() > Duration::from_secs(8), "not before the 10 s limit ({:?})", t0.elapsed());
+    // The slot is free again: a restarted OBS publishes at once instead of "another publisher is live".
+    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
+    assert!(d.wait_ingest_connected(), "a new publisher is taken after the hung one was dropped");
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/ingest")["video"]["fps"].as_f64().unwrap_or(0.0) > 20.0));
+    assert!(d.log_text().contains("no media for"), "the log says why the publisher was dropped");
+    ff.kill();
+    hung.kill();
+}
+
+#[test]
 fn pause_sends_the_slate_and_resume_returns_to_the_feed() {
     let clip = clip(10, 640, 360, 30);
     let n = Nginx::start();

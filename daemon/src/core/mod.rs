@@ -400,6 +400,7 @@ impl Core {
                     self.account_show(Duration::from_secs(1));
                 }
                 self.ingest.sample_rates();
+                self.ingest.kick_stalled(Duration::from_secs(10));
                 self.fanout.sample_rates();
                 for e in self.guests.tick().await {
                     if let crate::guests::GuestEvent::Left { name, reason, .. } = &e {

@@ -2,6 +2,7 @@
 //! that refuses, stalls or drops only affects itself; it reconnects with backoff and rejoins at
 //! the next keyframe.
 pub mod backoff;
+pub mod chunker;
 pub mod rtmp_out;
 pub mod srt_out;
 pub mod target;

@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
 use rml_rtmp::sessions::{ClientSession, ClientSessionConfig, ClientSessionEvent as Ev, ClientSessionResult, PublishRequestType};
-use rml_rtmp::time::RtmpTimestamp;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 
+use super::chunker::Chunker;
 use super::target::{Scheme, Target};
 use super::{Feed, Gate, OutError};
-use crate::media::{Frame, Kind};
+use crate::ingest::chunks::Demuxer;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STALL: Duration = Duration::from_secs(10);
+/// Announced to the destination by the session, and used by the chunker.
+const CHUNK_SIZE: usize = 4096;
 
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
@@ -87,14 +89,22 @@ fn cse<E: std::fmt::Debug>(e: E) -> OutError {
     OutError::Other(format!("rtmp session: {e:?}"))
 }
 
-/// Sends outbound packets, returns events.
-async fn apply<W: AsyncWrite + Unpin>(w: &mut W, results: Vec<ClientSessionResult>, sent: &std::sync::atomic::AtomicU64) -> Result<Vec<Ev>, OutError> {
+/// Sends outbound packets (keeping a copy in `tap` while setting up), returns events.
+async fn apply<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    results: Vec<ClientSessionResult>,
+    sent: &std::sync::atomic::AtomicU64,
+    mut tap: Option<&mut Vec<u8>>,
+) -> Result<Vec<Ev>, OutError> {
     let mut evs = vec![];
     for r in results {
         match r {
             ClientSessionResult::OutboundResponse(p) => {
                 w.write_all(&p.bytes).await.map_err(|e| OutError::Lost(e.to_string()))?;
                 sent.fetch_add(p.bytes.len() as u64, Ordering::Relaxed);
+                if let Some(t) = tap.as_deref_mut() {
+                    t.extend_from_slice(&p.bytes);
+                }
             }
             ClientSessionResult::RaisedEvent(e) => evs.push(e),
             ClientSessionResult::UnhandleableMessageReceived(_) => {}
@@ -109,6 +119,7 @@ async fn wait_for<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     s: &mut ClientSession,
     want: fn(&Ev) -> Option<Result<(), String>>,
     sent: &std::sync::atomic::AtomicU64,
+    tap: &mut Vec<u8>,
 ) -> Result<(), OutError> {
     let mut buf = vec![0u8; 16 * 1024];
     let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
@@ -118,7 +129,7 @@ async fn wait_for<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             return Err(OutError::Refused("closed the connection".into()));
         }
         let res = s.handle_input(&buf[..n]).map_err(cse)?;
-        for ev in apply(w, res, sent).await? {
+        for ev in apply(w, res, sent, Some(&mut *tap)).await? {
             match want(&ev) {
                 Some(Ok(())) => return Ok(()),
                 Some(Err(why)) => return Err(OutError::Refused(why)),
@@ -138,7 +149,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     let sent = &feed.stats.bytes_sent;
 
     let mut cfg = ClientSessionConfig::new();
-    cfg.chunk_size = 4096;
+    cfg.chunk_size = CHUNK_SIZE as u32;
     cfg.tc_url = Some(format!(
         "{}://{}:{}/{}",
         if t.scheme == Scheme::Rtmps { "rtmps" } else { "rtmp" },
@@ -148,20 +159,22 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     ));
     cfg.flash_version = "FMLE/3.0 (compatible; onair)".into();
     let (mut s, init) = ClientSession::new(cfg).map_err(cse)?;
-    apply(&mut wr, init, sent).await?;
+    // What the session writes while setting up, to learn the stream it publishes on.
+    let mut tap = Vec::new();
+    apply(&mut wr, init, sent, Some(&mut tap)).await?;
     let early = s.handle_input(&leftover).map_err(cse)?;
-    apply(&mut wr, early, sent).await?;
+    apply(&mut wr, early, sent, Some(&mut tap)).await?;
     let r = s.request_connection(t.app.clone()).map_err(cse)?;
-    apply(&mut wr, vec![r], sent).await?;
+    apply(&mut wr, vec![r], sent, Some(&mut tap)).await?;
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
     wait_for(&mut rd, &mut wr, &mut s, |e| match e {
         Ev::ConnectionRequestAccepted => Some(Ok(())),
         Ev::ConnectionRequestRejected { description } => Some(Err(description.clone())),
         _ => None,
-    }, sent)
+    }, sent, &mut tap)
     .await?;
     let r = s.request_publishing(t.key.clone(), PublishRequestType::Live).map_err(cse)?;
-    apply(&mut wr, vec![r], sent).await?;
+    apply(&mut wr, vec![r], sent, Some(&mut tap)).await?;
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
     wait_for(&mut rd, &mut wr, &mut s, |e| match e {
         Ev::PublishRequestAccepted => Some(Ok(())),
@@ -169,24 +182,27 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
             Some(Err(code.clone()))
         }
         _ => None,
-    }, sent)
+    }, sent, &mut tap)
     .await?;
+    let stream_id = publish_stream_id(&tap).ok_or_else(|| OutError::Other("rtmp session: no publish command sent".into()))?;
+    let chunker = Chunker::new(CHUNK_SIZE, stream_id);
 
     let (mut rx, headers) = feed.program.subscribe();
     on_live();
     if let Some(m) = &headers.metadata {
         let r = s.publish_metadata(m).map_err(cse)?;
-        apply(&mut wr, vec![r], sent).await?;
-    }
-    let mut gate = Gate::started_with_gop(&headers.gop);
-    for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
-        send_frame(&mut s, &mut wr, h, sent).await?;
+        apply(&mut wr, vec![r], sent, None).await?;
     }
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
     let mut wr = wr.into_inner();
-
-    // Hot path: serialise everything that is queued into one buffer, then one timed write.
+    let mut gate = Gate::started_with_gop(&headers.gop);
     let mut out: Vec<u8> = Vec::with_capacity(256 * 1024);
+    for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
+        chunker.write(&h, &mut out);
+    }
+    send(&mut wr, &mut out, sent).await?;
+
+    // Hot path: chunk everything that is queued into one buffer, then one write.
     let mut buf = vec![0u8; 4096];
     loop {
         tokio::select! {
@@ -194,7 +210,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
             _ = feed.stop.changed() => {
                 if let Ok(r) = s.stop_publishing() {
                     let mut w = BufWriter::new(&mut wr);
-                    let _ = apply(&mut w, r, sent).await;
+                    let _ = apply(&mut w, r, sent, None).await;
                     let _ = w.flush().await;
                 }
                 let _ = wr.shutdown().await;
@@ -205,7 +221,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 while let Some(r) = next.take() {
                     match gate.pass(r, feed.stats) {
                         Err(()) => return Ok(()),
-                        Ok(Some(f)) => serialize(&mut s, f, &mut out)?,
+                        Ok(Some(f)) => chunker.write(&f, &mut out),
                         Ok(None) => {}
                     }
                     if out.len() >= 1 << 20 {
@@ -217,15 +233,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                         Err(_) => {}
                     }
                 }
-                if !out.is_empty() {
-                    match tokio::time::timeout(STALL, wr.write_all(&out)).await {
-                        Err(_) => return Err(OutError::Stalled(STALL.as_secs())),
-                        Ok(Err(e)) => return Err(OutError::Lost(e.to_string())),
-                        Ok(Ok(())) => {}
-                    }
-                    sent.fetch_add(out.len() as u64, Ordering::Relaxed);
-                    out.clear();
-                }
+                send(&mut wr, &mut out, sent).await?;
             }
             n = rd.read(&mut buf) => {
                 let n = n.map_err(|e| OutError::Lost(e.to_string()))?;
@@ -234,35 +242,104 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 }
                 let res = s.handle_input(&buf[..n]).map_err(cse)?;
                 let mut w = BufWriter::new(&mut wr);
-                apply(&mut w, res, sent).await?;
+                apply(&mut w, res, sent, None).await?;
                 w.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
             }
         }
     }
 }
 
-fn serialize(s: &mut ClientSession, f: Frame, out: &mut Vec<u8>) -> Result<(), OutError> {
-    let ts = RtmpTimestamp::new(f.ts);
-    let droppable = !f.is_sequence_header() && !f.is_keyframe();
-    let r = match f.kind {
-        Kind::Video => s.publish_video_data(f.data, ts, droppable),
-        Kind::Audio => s.publish_audio_data(f.data, ts, droppable),
+/// Writes and empties `out`. Most writes complete at once; only one that has to wait for the
+/// destination is timed (no clock read per write on the hot path).
+async fn send<W: AsyncWrite + Unpin>(w: &mut W, out: &mut Vec<u8>, sent: &std::sync::atomic::AtomicU64) -> Result<(), OutError> {
+    if out.is_empty() {
+        return Ok(());
     }
-    .map_err(cse)?;
-    if let ClientSessionResult::OutboundResponse(p) = r {
-        out.extend_from_slice(&p.bytes);
+    let lost = |e: std::io::Error| OutError::Lost(e.to_string());
+    let done = match futures_util::FutureExt::now_or_never(w.write(out)) {
+        Some(r) => r.map_err(lost)?,
+        None => 0,
+    };
+    if done < out.len() {
+        match tokio::time::timeout(STALL, w.write_all(&out[done..])).await {
+            Err(_) => return Err(OutError::Stalled(STALL.as_secs())),
+            Ok(r) => r.map_err(lost)?,
+        }
     }
+    sent.fetch_add(out.len() as u64, Ordering::Relaxed);
+    out.clear();
     Ok(())
 }
 
-async fn send_frame<W: AsyncWrite + Unpin>(s: &mut ClientSession, w: &mut W, f: Frame, sent: &std::sync::atomic::AtomicU64) -> Result<(), OutError> {
-    let ts = RtmpTimestamp::new(f.ts);
-    let droppable = !f.is_sequence_header() && !f.is_keyframe();
-    let r = match f.kind {
-        Kind::Video => s.publish_video_data(f.data, ts, droppable),
-        Kind::Audio => s.publish_audio_data(f.data, ts, droppable),
+/// The message stream the session publishes on: that of the `publish` command it wrote.
+fn publish_stream_id(written: &[u8]) -> Option<u32> {
+    let mut d = Demuxer::default();
+    d.push(written);
+    while let Ok(Some(m)) = d.next() {
+        // AMF0 command whose name is the string "publish".
+        if m.type_id == 20 && m.payload.starts_with(b"\x02\x00\x07publish") {
+            return Some(m.stream_id);
+        }
     }
-    .map_err(cse)?;
-    apply(w, vec![r], sent).await?;
-    Ok(())
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rml_rtmp::sessions::{ServerSession, ServerSessionConfig, ServerSessionEvent, ServerSessionResult};
+
+    /// A real client and server session talk in memory until the server accepts the publish; the
+    /// stream id is read back from what the client wrote.
+    #[test]
+    fn finds_the_stream_the_session_publishes_on() {
+        let (mut server, mut to_client) = ServerSession::new(ServerSessionConfig::new()).unwrap();
+        let (mut client, init) = ClientSession::new(ClientSessionConfig::new()).unwrap();
+        let mut written = vec![];
+        let mut to_server: Vec<u8> = vec![];
+        let out = |rs: Vec<ClientSessionResult>, w: &mut Vec<u8>| {
+            for r in rs {
+                if let ClientSessionResult::OutboundResponse(p) = r {
+                    w.extend_from_slice(&p.bytes);
+                }
+            }
+        };
+        out(init, &mut to_server);
+        out(vec![client.request_connection("app".into()).unwrap()], &mut to_server);
+        let mut requested = false;
+        let mut published = false;
+        for _ in 0..20 {
+            written.extend_from_slice(&to_server);
+            let mut todo: std::collections::VecDeque<_> = server.handle_input(&std::mem::take(&mut to_server)).unwrap().into();
+            todo.extend(to_client.drain(..));
+            let mut back = vec![];
+            while let Some(r) = todo.pop_front() {
+                match r {
+                    ServerSessionResult::OutboundResponse(p) => back.extend_from_slice(&p.bytes),
+                    ServerSessionResult::RaisedEvent(ServerSessionEvent::ConnectionRequested { request_id, .. }) => todo.extend(server.accept_request(request_id).unwrap()),
+                    ServerSessionResult::RaisedEvent(ServerSessionEvent::PublishStreamRequested { request_id, .. }) => {
+                        todo.extend(server.accept_request(request_id).unwrap());
+                        published = true;
+                    }
+                    _ => {}
+                }
+            }
+            for r in client.handle_input(&back).unwrap() {
+                match r {
+                    ClientSessionResult::OutboundResponse(p) => to_server.extend_from_slice(&p.bytes),
+                    ClientSessionResult::RaisedEvent(Ev::ConnectionRequestAccepted) if !requested => {
+                        requested = true;
+                        out(vec![client.request_publishing("key".into(), PublishRequestType::Live).unwrap()], &mut to_server);
+                    }
+                    _ => {}
+                }
+            }
+            if published {
+                break;
+            }
+        }
+        assert!(published, "the server accepted the publish");
+        assert_eq!(publish_stream_id(&written), Some(1));
+        assert_eq!(publish_stream_id(&written[..written.len() / 3]), None, "no publish command in the connect part");
+    }
 }

@@ -2,9 +2,8 @@
 //! hot path: a message that arrives in one chunk is handed on as a slice of the read buffer (no
 //! copy), a longer one is gathered once. Everything but audio and video goes to `rml_rtmp`'s session
 //! (connect, publish, metadata), re-chunked by its own serializer.
-use std::collections::HashMap;
-
 use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Largest message a publisher may send (a 4K keyframe at a high bitrate is a few MB).
 pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
@@ -35,6 +34,7 @@ pub struct Message {
 
 #[derive(Default)]
 struct Stream {
+    csid: u32,
     timestamp: u32,
     delta: u32,
     length: usize,
@@ -49,13 +49,17 @@ struct Stream {
 pub struct Demuxer {
     buf: BytesMut,
     chunk_size: usize,
-    streams: HashMap<u32, Stream>,
+    /// A handful in practice, so a list beats a map.
+    streams: Vec<Stream>,
     received: u64,
 }
 
+/// Reads go straight into the buffer that messages are sliced from.
+const READ_SIZE: usize = 64 * 1024;
+
 impl Default for Demuxer {
     fn default() -> Self {
-        Demuxer { buf: BytesMut::with_capacity(64 * 1024), chunk_size: 128, streams: HashMap::new(), received: 0 }
+        Demuxer { buf: BytesMut::with_capacity(READ_SIZE), chunk_size: 128, streams: Vec::new(), received: 0 }
     }
 }
 
@@ -74,6 +78,20 @@ impl Demuxer {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// One read from `r` into the buffer (no copy in between); 0 when the peer has closed.
+    pub async fn fill<R: AsyncRead + Unpin>(&mut self, r: &mut R) -> std::io::Result<usize> {
+        if self.buf.capacity() - self.buf.len() < READ_SIZE / 4 {
+            self.buf.reserve(READ_SIZE);
+        }
+        let n = r.read_buf(&mut self.buf).await?;
+        self.received += n as u64;
+        Ok(n)
+    }
+
+    fn stream(&mut self, csid: u32) -> Option<&mut Stream> {
+        self.streams.iter_mut().find(|s| s.csid == csid)
+    }
+
     /// The next complete message, if the buffer holds one. Set Chunk Size and Abort are applied
     /// here and not returned.
     pub fn next(&mut self) -> Result<Option<Message>, ChunkError> {
@@ -89,7 +107,7 @@ impl Demuxer {
                 }
                 2 if m.payload.len() >= 4 => {
                     let csid = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]);
-                    if let Some(s) = self.streams.get_mut(&csid) {
+                    if let Some(s) = self.stream(csid) {
                         s.partial.clear();
                     }
                 }
@@ -116,10 +134,15 @@ impl Demuxer {
             if b.len() < basic + header {
                 return Ok(None);
             }
-            if !self.streams.contains_key(&csid) && self.streams.len() >= MAX_STREAMS {
-                return Err(ChunkError::TooManyStreams);
-            }
-            let s = self.streams.entry(csid).or_default();
+            let i = match self.streams.iter().position(|s| s.csid == csid) {
+                Some(i) => i,
+                None if self.streams.len() >= MAX_STREAMS => return Err(ChunkError::TooManyStreams),
+                None => {
+                    self.streams.push(Stream { csid, ..Default::default() });
+                    self.streams.len() - 1
+                }
+            };
+            let s = &mut self.streams[i];
             if fmt != 0 && !s.started {
                 return Err(ChunkError::NoHeader(csid));
             }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use rml_rtmp::sessions::StreamMetadata;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::media::program::{Program, Source};
 use crate::media::{avc, flv, AudioInfo, Frame, Kind, VideoInfo};
@@ -71,6 +71,8 @@ struct Publisher {
     peer: String,
     since: Instant,
     generation: u64,
+    stall: Arc<Notify>,
+    kicked: bool,
 }
 
 pub struct Ingest {
@@ -86,6 +88,7 @@ pub struct PublishGuard {
     generation: u64,
     proto: Proto,
     peer: String,
+    stall: Arc<Notify>,
 }
 
 impl Ingest {
@@ -124,12 +127,13 @@ impl Ingest {
         }
         g.1 += 1;
         let generation = g.1;
-        g.0 = Some(Publisher { proto, peer: peer.into(), since: Instant::now(), generation });
+        let stall = Arc::new(Notify::new());
+        g.0 = Some(Publisher { proto, peer: peer.into(), since: Instant::now(), generation, stall: stall.clone(), kicked: false });
         g.2 = Stats::default();
         drop(g);
         self.program.reset(Source::Feed);
         let _ = self.events.send(IngestEvent::Connected { proto, peer: peer.into() });
-        Ok(PublishGuard { ingest: self.clone(), generation, proto, peer: peer.into() })
+        Ok(PublishGuard { ingest: self.clone(), generation, proto, peer: peer.into(), stall })
     }
 
     pub fn publisher_proto(&self) -> Option<Proto> {
@@ -141,6 +145,21 @@ impl Ingest {
         let g = self.state.lock().unwrap();
         g.0.as_ref()?;
         Some(g.2.last_frame.map(|t| t.elapsed()).unwrap_or_else(|| g.0.as_ref().unwrap().since.elapsed()))
+    }
+
+    /// Tells an RTMP publisher that has sent no media for `limit` to hang up (its connection then
+    /// ends like any other, and the slate takes over). Called by the core's ticker, so the RTMP
+    /// read loop needs no timer of its own. (An SRT caller is dropped by SRT's own idle timeout.)
+    pub fn kick_stalled(&self, limit: std::time::Duration) {
+        let mut g = self.state.lock().unwrap();
+        let last = g.2.last_frame;
+        let Some(p) = g.0.as_mut() else { return };
+        let age = last.unwrap_or(p.since).elapsed();
+        if age > limit && p.proto == Proto::Rtmp && !p.kicked {
+            tracing::warn!(peer = %p.peer, "ingest: no media for {} s, dropping the publisher", age.as_secs());
+            p.kicked = true;
+            p.stall.notify_one();
+        }
     }
 
     /// Recomputes bitrates and frame rate from the byte and frame counters; called once a second.
@@ -177,13 +196,14 @@ impl Ingest {
     }
 
     fn on_frame(&self, generation: u64, f: Frame) {
+        let now = Instant::now();
         {
             let mut g = self.state.lock().unwrap();
             if g.0.as_ref().map(|p| p.generation) != Some(generation) {
                 return;
             }
             let s = &mut g.2;
-            s.last_frame = Some(Instant::now());
+            s.last_frame = Some(now);
             match f.kind {
                 Kind::Video => {
                     s.video_bytes += f.data.len() as u64;
@@ -213,7 +233,7 @@ impl Ingest {
                 }
             }
         }
-        self.program.push(Source::Feed, f);
+        self.program.push_at(Source::Feed, f, now);
     }
 
     fn on_metadata(&self, generation: u64, m: StreamMetadata) {
@@ -249,6 +269,11 @@ impl PublishGuard {
     pub fn metadata(&self, m: StreamMetadata) {
         self.ingest.on_metadata(self.generation, m);
     }
+    /// Completes when the core finds this publisher stalled (see `Ingest::kick_stalled`).
+    pub fn stalled(&self) -> tokio::sync::futures::OwnedNotified {
+        self.stall.clone().notified_owned()
+    }
+
     /// Still the publisher (a real feed may have taken over from the test signal).
     pub fn is_current(&self) -> bool {
         self.ingest.state.lock().unwrap().0.as_ref().map(|p| p.generation) == Some(self.generation)

@@ -21,7 +21,7 @@ use crate::media::Frame;
 const APP: &str = "live";
 const MAX_CONNS: usize = 32;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// OBS sends data continuously while publishing; before publishing we wait at most this long.
+/// Before publishing we wait at most this long between reads (a publisher is watched by the core).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,8 @@ pub enum RtmpError {
     Protocol(String),
     #[error("timed out")]
     Timeout,
+    #[error("no media from the publisher for a while")]
+    Stalled,
     #[error("refused: {0}")]
     Refused(String),
     #[error("internal error while parsing peer data")]
@@ -112,12 +114,11 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
     settle(&mut sock, &mut session, initial, &ingest, &peer_s, &mut guard).await?;
     let mut demux = Demuxer::default();
     let mut acks = Acks::default();
-    let mut buf = vec![0u8; 64 * 1024];
     // The session reads chunks: commands go back to it chunked by the crate's own serializer.
     let mut rechunk = ChunkSerializer::new();
-    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
-    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_read = std::time::Instant::now();
+    // While publishing no timer runs here (reads are the hot path): the core notices a feed that
+    // stopped and signals this.
+    let mut stalled: Option<std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>>> = None;
     demux.push(&leftover);
     loop {
         // Messages in order: a publish command is settled before the media that follows it.
@@ -142,24 +143,21 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
         if let Some(ack) = acks.due(demux.received()) {
             sock.write_all(&ack).await?;
         }
-        // One coarse watchdog tick instead of a timer per read: reads are the hot path.
-        let limit = if guard.is_some() { Duration::from_secs(10) } else { IDLE_TIMEOUT };
-        let n = tokio::select! {
-            r = sock.read(&mut buf) => match r {
-                // A peer that closes the socket after the handshake has simply finished.
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) => return Err(e.into()),
+        if stalled.is_none() {
+            stalled = guard.as_ref().map(|g| Box::pin(g.stalled()));
+        }
+        let n = match stalled.as_mut() {
+            Some(stall) => tokio::select! {
+                biased;
+                r = demux.fill(&mut sock) => r?,
+                _ = stall.as_mut() => return Err(RtmpError::Stalled),
             },
-            _ = watchdog.tick() => {
-                if last_read.elapsed() > limit {
-                    return Err(RtmpError::Timeout);
-                }
-                continue;
-            }
+            None => tokio::time::timeout(IDLE_TIMEOUT, demux.fill(&mut sock)).await.map_err(|_| RtmpError::Timeout)??,
         };
-        last_read = std::time::Instant::now();
-        demux.push(&buf[..n]);
+        // A peer that closes the socket after the handshake has simply finished.
+        if n == 0 {
+            return Ok(());
+        }
     }
 }
 

@@ -116,6 +116,11 @@ impl Program {
     }
 
     pub fn push(&self, src: Source, f: Frame) {
+        self.push_at(src, f, Instant::now())
+    }
+
+    /// `push` for a caller that already read the clock for this frame.
+    pub fn push_at(&self, src: Source, f: Frame, now: Instant) {
         let mut g = self.inner.lock().unwrap();
         if f.is_sequence_header() {
             let st = g.state_mut(src);
@@ -124,7 +129,7 @@ impl Program {
                 Kind::Audio => st.audio_seq = Some(f.clone()),
             }
             if g.active == Some(src) {
-                self.emit(&mut g, f);
+                self.emit(&mut g, f, now);
             }
             return;
         }
@@ -134,7 +139,7 @@ impl Program {
             }
             // Switch: continue the output timeline from where it stood, keeping wall-clock pace.
             let next = match g.last_out {
-                Some((ts, at)) => ts as i64 + (at.elapsed().as_millis() as i64).max(1),
+                Some((ts, at)) => ts as i64 + (now.saturating_duration_since(at).as_millis() as i64).max(1),
                 None => f.ts as i64,
             };
             g.offset = next - f.ts as i64;
@@ -147,17 +152,17 @@ impl Program {
             for h in [v, a].into_iter().flatten() {
                 let mut h = h;
                 h.ts = f.ts;
-                self.emit(&mut g, h);
+                self.emit(&mut g, h, now);
             }
         }
         // Audio captured before the switch point would go back in time.
         if f.kind == Kind::Audio && f.ts < g.switched_at_ts {
             return;
         }
-        self.emit(&mut g, f);
+        self.emit(&mut g, f, now);
     }
 
-    fn emit(&self, g: &mut Inner, mut f: Frame) {
+    fn emit(&self, g: &mut Inner, mut f: Frame, now: Instant) {
         let ts = (f.ts as i64 + g.offset).clamp(0, u32::MAX as i64) as u32;
         let last = match f.kind {
             Kind::Video => &mut g.last_video,
@@ -183,7 +188,7 @@ impl Program {
                 g.headers.gop.clear();
             }
         }
-        g.last_out = Some((ts, Instant::now()));
+        g.last_out = Some((ts, now));
         // No receivers is fine: nothing is live yet.
         let _ = self.tx.send(f);
     }
