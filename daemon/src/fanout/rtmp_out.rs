@@ -13,6 +13,7 @@ use super::chunker::Chunker;
 use super::target::{Scheme, Target};
 use super::{Feed, Gate, OutError};
 use crate::ingest::chunks::Demuxer;
+use crate::media::{Frame, Kind};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STALL: Duration = Duration::from_secs(10);
@@ -202,12 +203,17 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     }
     send(&mut wr, &mut out, sent).await?;
 
-    // Hot path: chunk everything that is queued into one buffer, then one write.
+    // Hot path: chunk everything that is queued into one buffer, then one write. The stop signal's
+    // future is made once: a new one per frame costs a lock to register and another to drop.
     let mut buf = vec![0u8; 4096];
+    let stop = feed.stop.changed();
+    tokio::pin!(stop);
+    let mut batch = Batch::default();
     loop {
         tokio::select! {
             biased;
-            _ = feed.stop.changed() => {
+            _ = &mut stop => {
+                let _ = send(&mut wr, &mut out, sent).await;
                 if let Ok(r) = s.stop_publishing() {
                     let mut w = BufWriter::new(&mut wr);
                     let _ = apply(&mut w, r, sent, None).await;
@@ -221,7 +227,10 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 while let Some(r) = next.take() {
                     match gate.pass(r, feed.stats) {
                         Err(()) => return Ok(()),
-                        Ok(Some(f)) => chunker.write(&f, &mut out),
+                        Ok(Some(f)) => {
+                            chunker.write(&f, &mut out);
+                            batch.add(&f);
+                        }
                         Ok(None) => {}
                     }
                     if out.len() >= 1 << 20 {
@@ -233,7 +242,10 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                         Err(_) => {}
                     }
                 }
-                send(&mut wr, &mut out, sent).await?;
+                if batch.due(out.len()) {
+                    send(&mut wr, &mut out, sent).await?;
+                    batch = Batch::default();
+                }
             }
             n = rd.read(&mut buf) => {
                 let n = n.map_err(|e| OutError::Lost(e.to_string()))?;
@@ -246,6 +258,35 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 w.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
             }
         }
+    }
+}
+
+/// What waits in an output's buffer. Audio rides with the next video frame instead of going out
+/// on its own: a third of the writes (and of the packets on the uplink), for at most a frame's
+/// delay. Decided on the frames' timestamps, so no timer runs per output.
+#[derive(Default)]
+struct Batch {
+    video: bool,
+    audio_from: Option<u32>,
+    audio_to: u32,
+}
+
+/// Audio alone (no video in the program) still goes out every this many milliseconds.
+const AUDIO_HOLD_MS: u32 = 50;
+
+impl Batch {
+    fn add(&mut self, f: &Frame) {
+        match f.kind {
+            Kind::Video => self.video = true,
+            Kind::Audio => {
+                self.audio_from.get_or_insert(f.ts);
+                self.audio_to = f.ts;
+            }
+        }
+    }
+
+    fn due(&self, bytes: usize) -> bool {
+        self.video || bytes >= 64 * 1024 || self.audio_from.is_some_and(|t0| self.audio_to.wrapping_sub(t0) >= AUDIO_HOLD_MS)
     }
 }
 
@@ -288,6 +329,32 @@ fn publish_stream_id(written: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
     use rml_rtmp::sessions::{ServerSession, ServerSessionConfig, ServerSessionEvent, ServerSessionResult};
+
+    #[test]
+    fn audio_waits_for_video_but_never_long() {
+        let a = |ts| Frame::audio(ts, bytes::Bytes::from_static(b"\xaf\x01x"));
+        let mut b = Batch::default();
+        b.add(&a(1000));
+        assert!(!b.due(100), "audio alone waits for the video frame that follows it");
+        b.add(&a(1021));
+        assert!(!b.due(200));
+        b.add(&Frame::video(1033, bytes::Bytes::from_static(b"\x27\x01")));
+        assert!(b.due(300), "a video frame takes the waiting audio along");
+        // A program without video: audio still goes out every 50 ms of its own timeline.
+        let mut b = Batch::default();
+        for ts in [5000, 5021, 5042] {
+            b.add(&a(ts));
+            assert!(!b.due(10));
+        }
+        b.add(&a(5064));
+        assert!(b.due(10));
+        // Timestamps that wrap at 2^32 ms (49 days) do not hold audio back.
+        let mut b = Batch::default();
+        b.add(&a(u32::MAX - 10));
+        b.add(&a(45));
+        assert!(b.due(10));
+        assert!(Batch::default().due(64 * 1024), "a full buffer goes out whatever it holds");
+    }
 
     /// A real client and server session talk in memory until the server accepts the publish; the
     /// stream id is read back from what the client wrote.

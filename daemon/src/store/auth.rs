@@ -25,7 +25,7 @@ pub struct ApiToken {
 
 impl Store {
     pub fn has_admin(&self) -> Result<bool> {
-        Ok(self.db().query_row("SELECT COUNT(*) FROM admin", [], |r| r.get::<_, i64>(0))? > 0)
+        Ok(self.db().prepare_cached("SELECT COUNT(*) FROM admin")?.query_row([], |r| r.get::<_, i64>(0))? > 0)
     }
 
     pub fn set_admin_password(&self, password: &str) -> Result<()> {

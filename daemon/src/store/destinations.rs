@@ -55,10 +55,21 @@ fn row(r: &Row) -> rusqlite::Result<Destination> {
 
 impl Store {
     pub fn list_destinations(&self) -> Result<Vec<Destination>> {
+        if let Some(v) = &*self.dests.lock().unwrap() {
+            return Ok(v.clone());
+        }
         let db = self.db();
         let mut st = db.prepare_cached(&format!("SELECT {COLS} FROM destinations ORDER BY id"))?;
         let v = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        // Filled under the connection's lock, so a write (which clears it under the same lock)
+        // cannot slip in between the read and the fill.
+        *self.dests.lock().unwrap() = Some(v.clone());
         Ok(v)
+    }
+
+    /// Every write to the destinations table goes through here (under the connection's lock).
+    fn changed_destinations(&self) {
+        *self.dests.lock().unwrap() = None;
     }
 
     pub fn destination(&self, id: i64) -> Result<Destination> {
@@ -78,6 +89,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
                 params![name, platform, url, enc, h, enabled, t],
             )?;
+            self.changed_destinations();
             db.last_insert_rowid()
         };
         self.destination(id)
@@ -105,12 +117,16 @@ impl Store {
                     params![id, enc, h],
                 )?;
             }
+            self.changed_destinations();
         }
         self.destination(id)
     }
 
     pub fn delete_destination(&self, id: i64) -> Result<()> {
-        match self.db().execute("DELETE FROM destinations WHERE id = ?1", [id])? {
+        let db = self.db();
+        let n = db.execute("DELETE FROM destinations WHERE id = ?1", [id])?;
+        self.changed_destinations();
+        match n {
             0 => Err(StoreError::NotFound),
             _ => Ok(()),
         }

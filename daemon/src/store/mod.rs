@@ -68,6 +68,8 @@ const MIGRATIONS: &[&str] = &[
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     pub secrets: Arc<SecretBox>,
+    /// The destination list, read every second (status screen, watchdog) and changed rarely.
+    dests: Arc<Mutex<Option<Vec<destinations::Destination>>>>,
 }
 
 pub fn now() -> i64 {
@@ -87,7 +89,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(Store { conn: Arc::new(Mutex::new(conn)), secrets: Arc::new(secrets) })
+        Ok(Store { conn: Arc::new(Mutex::new(conn)), secrets: Arc::new(secrets), dests: Arc::default() })
     }
 
     pub fn db(&self) -> MutexGuard<'_, Connection> {
@@ -96,7 +98,7 @@ impl Store {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.db().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self.db().prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
     }
 
     /// Keeps the newest 1000 alerts.

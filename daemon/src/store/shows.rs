@@ -49,10 +49,9 @@ impl Store {
     }
 
     pub fn add_show_sample(&self, show: i64, s: &Sample) -> Result<()> {
-        self.db().execute(
-            "INSERT OR REPLACE INTO show_samples (show_id, t_s, ingest_kbps, out_kbps, viewers) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![show, s.t_s, s.ingest_kbps as i64, s.out_kbps as i64, s.viewers.map(|v| v as i64)],
-        )?;
+        self.db()
+            .prepare_cached("INSERT OR REPLACE INTO show_samples (show_id, t_s, ingest_kbps, out_kbps, viewers) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![show, s.t_s, s.ingest_kbps as i64, s.out_kbps as i64, s.viewers.map(|v| v as i64)])?;
         Ok(())
     }
 
