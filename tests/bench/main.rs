@@ -22,12 +22,14 @@ fn ticks(pid: u32) -> u64 {
     stat_ticks(&format!("/proc/{pid}/stat")).1
 }
 
-/// CPU ticks per thread name, to see where a process spends its time.
+/// CPU seconds per thread name (the scheduler's exact figure, not ticks), to see where a process
+/// spends its time.
 fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
     let mut m = std::collections::BTreeMap::new();
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
-        let (name, n) = stat_ticks(&format!("{}/stat", t.path().display()));
-        *m.entry(name).or_insert(0) += n;
+        let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
+        let ns = std::fs::read_to_string(t.path().join("schedstat")).ok().and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok())).unwrap_or(0);
+        *m.entry(name).or_insert(0) += ns;
     }
     m
 }
@@ -116,8 +118,8 @@ impl Usage {
             .threads
             .iter()
             .map(|(k, v)| (k, v.saturating_sub(self.threads.get(k).copied().unwrap_or(0))))
-            .filter(|(_, d)| *d > 0)
-            .map(|(k, d)| format!("{k} {:.2}", d as f64 / 100.0))
+            .filter(|(_, d)| *d >= 1_000_000)
+            .map(|(k, d)| format!("{k} {:.3}", d as f64 / 1e9))
             .collect();
         let line = format!(
             "context switches {} voluntary, {} preempted; CPU s by thread: {}",
@@ -226,5 +228,5 @@ fn main() {
         );
     }
     let (off, on) = idle_cost(secs as u64);
-    println!("idle onaird, {secs} s: {off:.2} CPU s with SRT off, {on:.2} CPU s with the SRT listener on (libsrt polls while waiting)");
+    println!("idle onaird, {secs} s: {off:.2} CPU s with SRT off, {on:.2} CPU s with the SRT port open (no caller)");
 }

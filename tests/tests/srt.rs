@@ -28,6 +28,11 @@ fn srt_ingest_end_to_end() {
     std::thread::sleep(Duration::from_secs(4));
     d.post("/api/v1/live/stop", serde_json::json!({}));
     ff.kill();
+    // The port goes back to the idle watcher when the caller leaves; the next caller still gets in.
+    assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/ingest")["connected"] == false));
+    let mut again = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid={key}", d.srt), "mpegts");
+    assert!(d.wait_ingest_connected(), "a second SRT caller: {}", again.log_text());
+    again.kill();
     let mut n = n;
     n.stop();
     let recs = n.recordings();

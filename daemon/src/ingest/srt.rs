@@ -1,6 +1,10 @@
 //! SRT ingest (listener, MPEG-TS): `srt://HOST:9000?streamid=<key>`. GStreamer's `srtsrc` receives and
 //! checks the stream id; `tsdemux` + parsers + `flvmux` turn the feed into the same FLV tags the
 //! RTMP ingest produces. One pipeline per caller; a new one listens when it ends.
+//!
+//! While nobody calls, a plain UDP socket holds the port: libsrt's listener wakes about a hundred
+//! times a second even when idle (~1 % of a core here, more on a Pi). The first packet of a caller's
+//! handshake starts `srtsrc`, and the caller's own retransmission (every 250 ms, for 3 s) connects.
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +31,26 @@ fn pipeline(addr: SocketAddr) -> Result<(gst::Pipeline, gst::Element, gst_app::A
     Ok((p, src, sink))
 }
 
+/// How long `srtsrc` listens without a caller (say, one refused for a wrong key) before the port
+/// goes back to the idle watcher.
+const NO_CALLER: Duration = Duration::from_secs(10);
+
+/// Waits, at no cost, until something sends a datagram to the SRT port.
+async fn wait_for_caller(addr: SocketAddr) -> std::io::Result<()> {
+    let sock = tokio::net::UdpSocket::bind(addr).await?;
+    let mut buf = [0u8; 1500];
+    let (_, from) = sock.recv_from(&mut buf).await?;
+    tracing::debug!(%from, "srt: a caller knocks; starting the listener");
+    Ok(())
+}
+
 pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
     loop {
+        if let Err(e) = wait_for_caller(addr).await {
+            tracing::warn!("srt ingest: cannot listen on {addr}: {e}");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            continue;
+        }
         let ing = ingest.clone();
         let r = tokio::task::spawn_blocking(move || run_once(addr, ing)).await;
         match r {
@@ -104,8 +126,10 @@ fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
     }
     p.set_state(gst::State::Playing).map_err(|e| format!("cannot start SRT listener on {addr}: {e}"))?;
     let bus = p.bus().ok_or("no bus")?;
+    let started = std::time::Instant::now();
     let result = loop {
-        match bus.timed_pop(gst::ClockTime::NONE) {
+        match bus.timed_pop(gst::ClockTime::from_seconds(1)) {
+            None if guard.lock().unwrap().is_none() && started.elapsed() > NO_CALLER => break Ok(()),
             None => continue,
             Some(msg) => match msg.view() {
                 gst::MessageView::Eos(_) | gst::MessageView::Application(_) => break Ok(()),
