@@ -143,8 +143,11 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
         if let Some(ack) = acks.due(demux.received()) {
             sock.write_all(&ack).await?;
         }
-        if stalled.is_none() {
-            stalled = guard.as_ref().map(|g| Box::pin(g.stalled()));
+        match &guard {
+            // Unpublished but still connected: the idle timeout applies again.
+            None => stalled = None,
+            Some(g) if stalled.is_none() => stalled = Some(Box::pin(g.stalled())),
+            Some(_) => {}
         }
         let n = match stalled.as_mut() {
             Some(stall) => tokio::select! {
