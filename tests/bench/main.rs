@@ -22,14 +22,15 @@ fn ticks(pid: u32) -> u64 {
     stat_ticks(&format!("/proc/{pid}/stat")).1
 }
 
-/// CPU seconds per thread name (the scheduler's exact figure, not ticks), to see where a process
-/// spends its time.
-fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
+/// CPU nanoseconds of each thread (the scheduler's exact figure, not ticks), by thread id, with
+/// its name: to see where a process spends its time.
+fn thread_ticks(pid: u32) -> std::collections::BTreeMap<u64, (String, u64)> {
     let mut m = std::collections::BTreeMap::new();
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+        let Some(tid) = t.file_name().to_str().and_then(|s| s.parse::<u64>().ok()) else { continue };
         let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
         let ns = std::fs::read_to_string(t.path().join("schedstat")).ok().and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok())).unwrap_or(0);
-        *m.entry(name).or_insert(0) += ns;
+        m.insert(tid, (name, ns));
     }
     m
 }
@@ -102,7 +103,7 @@ impl Probe {
 /// What a process has used so far, to subtract: CPU ticks, per-thread ticks, context switches.
 struct Usage {
     ticks: u64,
-    threads: std::collections::BTreeMap<String, u64>,
+    threads: std::collections::BTreeMap<u64, (String, u64)>,
     switches: (u64, u64),
 }
 
@@ -114,13 +115,12 @@ impl Usage {
     /// CPU seconds since `self`, and a line on where they went.
     fn since(&self, pid: u32) -> (f64, String) {
         let now = Usage::of(pid);
-        let per: Vec<String> = now
-            .threads
-            .iter()
-            .map(|(k, v)| (k, v.saturating_sub(self.threads.get(k).copied().unwrap_or(0))))
-            .filter(|(_, d)| *d >= 1_000_000)
-            .map(|(k, d)| format!("{k} {:.3}", d as f64 / 1e9))
-            .collect();
+        // Per thread first (a thread that ended in between is missing from `now`), then by name.
+        let mut by_name = std::collections::BTreeMap::<&str, u64>::new();
+        for (tid, (name, ns)) in &now.threads {
+            *by_name.entry(name).or_default() += ns.saturating_sub(self.threads.get(tid).map_or(0, |t| t.1));
+        }
+        let per: Vec<String> = by_name.iter().filter(|(_, d)| **d >= 1_000_000).map(|(k, d)| format!("{k} {:.3}", *d as f64 / 1e9)).collect();
         let line = format!(
             "context switches {} voluntary, {} preempted; CPU s by thread: {}",
             now.switches.0 - self.switches.0,
