@@ -9,6 +9,11 @@ fn srt_ingest_end_to_end() {
     let n = Nginx::start();
     let mut d = Daemon::start();
     let id = d.add_destination("n", &n.url(), "sk_srt_ingest_0001");
+    // Garbage on the idle SRT port (it wakes the on-demand listener): ignored, nothing breaks.
+    let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for len in [1usize, 16, 1400] {
+        u.send_to(&vec![0xa5; len], ("127.0.0.1", d.srt)).unwrap();
+    }
     // Wrong stream id: refused.
     let mut bad = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid=wrong_key&connect_timeout=3000", d.srt), "mpegts");
     let st = bad.wait(Duration::from_secs(15));

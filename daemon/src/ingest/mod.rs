@@ -66,6 +66,11 @@ struct Stats {
     meta_fps: Option<f64>,
 }
 
+/// Time since the publisher's last frame (or since it connected, before its first).
+fn age(since: &Instant, s: &Stats) -> std::time::Duration {
+    s.last_frame.unwrap_or(*since).elapsed()
+}
+
 struct Publisher {
     proto: Proto,
     peer: String,
@@ -144,7 +149,7 @@ impl Ingest {
     pub fn feed_age(&self) -> Option<std::time::Duration> {
         let g = self.state.lock().unwrap();
         g.0.as_ref()?;
-        Some(g.2.last_frame.map(|t| t.elapsed()).unwrap_or_else(|| g.0.as_ref().unwrap().since.elapsed()))
+        Some(age(&g.0.as_ref()?.since, &g.2))
     }
 
     /// Tells an RTMP publisher that has sent no media for `limit` to hang up (its connection then
@@ -152,9 +157,9 @@ impl Ingest {
     /// read loop needs no timer of its own. (An SRT caller is dropped by SRT's own idle timeout.)
     pub fn kick_stalled(&self, limit: std::time::Duration) {
         let mut g = self.state.lock().unwrap();
-        let last = g.2.last_frame;
-        let Some(p) = g.0.as_mut() else { return };
-        let age = last.unwrap_or(p.since).elapsed();
+        let (p, _, stats) = &mut *g;
+        let Some(p) = p.as_mut() else { return };
+        let age = age(&p.since, stats);
         if age > limit && p.proto == Proto::Rtmp && !p.kicked {
             tracing::warn!(peer = %p.peer, "ingest: no media for {} s, dropping the publisher", age.as_secs());
             p.kicked = true;
@@ -269,6 +274,11 @@ impl PublishGuard {
     pub fn metadata(&self, m: StreamMetadata) {
         self.ingest.on_metadata(self.generation, m);
     }
+    /// Which publication this is (a connection may publish again after unpublishing).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Completes when the core finds this publisher stalled (see `Ingest::kick_stalled`).
     pub fn stalled(&self) -> tokio::sync::futures::OwnedNotified {
         self.stall.clone().notified_owned()

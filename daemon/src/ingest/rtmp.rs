@@ -118,7 +118,7 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
     let mut rechunk = ChunkSerializer::new();
     // While publishing no timer runs here (reads are the hot path): the core notices a feed that
     // stopped and signals this.
-    let mut stalled: Option<std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>>> = None;
+    let mut stalled: Option<(u64, std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>>)> = None;
     demux.push(&leftover);
     loop {
         // Messages in order: a publish command is settled before the media that follows it.
@@ -143,13 +143,14 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
         if let Some(ack) = acks.due(demux.received()) {
             sock.write_all(&ack).await?;
         }
-        match &guard {
-            // Unpublished but still connected: the idle timeout applies again.
-            None => stalled = None,
-            Some(g) if stalled.is_none() => stalled = Some(Box::pin(g.stalled())),
-            Some(_) => {}
-        }
-        let n = match stalled.as_mut() {
+        // Unpublished but still connected: the idle timeout applies again. Published again on the
+        // same connection: the new publication's signal.
+        stalled = match (&guard, stalled.take()) {
+            (None, _) => None,
+            (Some(g), Some((gen, s))) if gen == g.generation() => Some((gen, s)),
+            (Some(g), _) => Some((g.generation(), Box::pin(g.stalled()))),
+        };
+        let n = match stalled.as_mut().map(|(_, s)| s) {
             Some(stall) => tokio::select! {
                 biased;
                 r = demux.fill(&mut sock) => r?,
