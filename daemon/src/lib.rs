@@ -10,4 +10,5 @@ pub mod mdns;
 pub mod media;
 pub mod obs;
 pub mod platforms;
+pub mod protocols;
 pub mod store;

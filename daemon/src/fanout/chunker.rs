@@ -120,7 +120,7 @@ mod tests {
         for f in frames() {
             c.write(&f, &mut wire);
         }
-        let mut d = crate::ingest::chunks::Demuxer::default();
+        let mut d = crate::protocols::rtmp::chunks::Demuxer::default();
         let mut got = vec![];
         for b in wire.chunks(1) {
             d.push(b);

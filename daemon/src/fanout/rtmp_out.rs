@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use super::chunker::Chunker;
 use super::target::{Scheme, Target};
 use super::{Feed, Gate, OutError};
-use crate::ingest::chunks::Demuxer;
+use crate::protocols::rtmp::chunks::Demuxer;
 use crate::media::{Frame, Kind};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,6 +1,5 @@
 //! The program feed coming in: one publisher at a time (RTMP or SRT), checked against the ingest
 //! key, measured from the stream itself, and handed to the program bus.
-pub mod chunks;
 pub mod rtmp;
 pub mod srt;
 

@@ -14,7 +14,8 @@ use rml_rtmp::time::RtmpTimestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::chunks::Demuxer;
+use crate::protocols::rtmp::amf_guard;
+use crate::protocols::rtmp::chunks::Demuxer;
 use super::{Ingest, Proto, PublishGuard};
 use crate::media::Frame;
 
@@ -133,6 +134,8 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
                 5 if m.payload.len() >= 4 => acks.window = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]) as u64,
                 3 | 5 => {}
                 _ => {
+                    // Before any AMF decoder: nesting that would overflow its stack, short commands.
+                    amf_guard::check(m.type_id, &m.payload).map_err(|e| RtmpError::Protocol(e.to_string()))?;
                     let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload };
                     let bytes = rechunk.serialize(&p, false, false).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?.bytes;
                     let r = feed(&mut session, &bytes)?;

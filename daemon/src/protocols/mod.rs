@@ -1,0 +1,2 @@
+//! Wire formats shared by more than one part of the box (ingest and outputs).
+pub mod rtmp;
