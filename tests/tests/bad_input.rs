@@ -136,8 +136,9 @@ fn api_errors_have_the_spec_shape() {
     // The OBS grid's long poll: a page claiming guests the box does not have is answered at once
     // with the truth; odd encodings are not a server error.
     let long = "x,".repeat(2000);
+    let k = d.get("/api/v1/guests/view-links")["grid"]["token"].as_str().unwrap().to_string();
     for q in [format!("?known={long}"), "?known=%zz%ff".to_string(), "?known=a&known=b".to_string()] {
-        let r = d.raw("GET", &format!("/guests/grid/list{q}"), None, None);
+        let r = d.raw("GET", &format!("/guests/grid/list{q}&k={k}"), None, None);
         assert!(r.status < 500, "{q}: {} {}", r.status, r.text);
         if r.status == 200 {
             assert_eq!(r.body, serde_json::json!([]), "{q}");

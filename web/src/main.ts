@@ -3,6 +3,8 @@ import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { api } from "./api";
 import { esc, run, toast } from "./ui";
+import { t } from "./i18n";
+import { gridViewUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "./viewlinks";
 import { initPlatforms, onPlatformEvent, platformsHtml } from "./platforms";
 import { historyHtml, initHistory, loadHistory } from "./history";
 import { initTalkback, talkbackHtml } from "./talkback";
@@ -93,6 +95,11 @@ function dashboard() {
         </form>
         <div class="invite-link" data-testid="invite-link"></div>
         <div class="guest-list" data-testid="guest-list"></div>
+        <div class="dest-actions">
+          <button class="ghost small" data-act="gcopygrid" data-testid="copy-grid-link">${t("guests.copyGrid")}</button>
+          <button class="ghost small" data-act="grotate" data-testid="rotate-view-links">${t("guests.rotateView")}</button>
+        </div>
+        <p class="dim">${t("guests.viewHint")}</p>
         ${talkbackHtml()}
       </section>
       <section class="card obs" data-testid="obs-panel">
@@ -314,9 +321,12 @@ function onClick(e: Event) {
   if (act === "gscene")
     run(() =>
       api("GET", "/obs/scenes").then((sc) =>
-        api("POST", "/obs/browser-source", { scene: sc.current, name: `Guest ${b.dataset.name}`, url: `${location.origin}/guest/${gid}/view`, width: 1280, height: 720 }),
+        guestViewUrl(gid!).then((url) => api("POST", "/obs/browser-source", { scene: sc.current, name: `Guest ${b.dataset.name}`, url, width: 1280, height: 720 })),
       ).then(() => toast("Added to the current OBS scene")),
     );
+  if (act === "gcopy") run(() => guestViewUrl(gid!).then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.viewCopied"))));
+  if (act === "gcopygrid") run(() => gridViewUrl().then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.gridCopied"))));
+  if (act === "grotate" && confirm(t("guests.rotateConfirm"))) run(() => rotateViewLinks().then(refresh).then(() => toast(t("guests.rotated"))));
   if (b.dataset.copy) {
     navigator.clipboard?.writeText(ingest[b.dataset.copy] ?? "");
     return toast("Copied");
@@ -375,9 +385,11 @@ function render(s: any) {
   renderGuests(s.guests ?? []);
 }
 
-function renderGuests(gs: any[]) {
+function renderGuests(gs: any[], fetched = false) {
   const box = app.querySelector<HTMLElement>("[data-testid=guest-list]");
   if (!box) return;
+  // A guest new to the dashboard: its view link (with its token) comes from the box.
+  if (!fetched && gs.some((g) => !guestViewPath(g.id))) loadViewLinks().then(() => renderGuests(gs, true)).catch(() => {});
   box.innerHTML = gs.length
     ? gs
         .map(
@@ -389,7 +401,8 @@ function renderGuests(gs: any[]) {
         <div class="dest-actions">
           <button class="small" data-act="gmute" data-on="${g.muted_audio ? "1" : "0"}">${g.muted_audio ? "Unmute" : "Mute"}</button>
           <button class="small" data-act="gscene" data-name="${esc(g.name)}">Add to scene</button>
-          <a class="small" href="/guest/${esc(g.id)}/view" target="_blank">View</a>
+          <a class="small" href="${esc(guestViewPath(g.id) ?? "#")}" target="_blank" data-testid="guest-view-link">View</a>
+          <button class="ghost small" data-act="gcopy" data-testid="copy-view-link">${t("guests.copyView")}</button>
           <button class="ghost small" data-act="gremove">Remove</button>
         </div></div>`,
         )

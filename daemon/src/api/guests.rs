@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -58,11 +58,50 @@ pub async fn list_invites(State(st): State<AppState>) -> Result<impl IntoRespons
     Ok(axum::Json(st.core.store.list_invites()?))
 }
 
+/// Revoking an invite also ends the sessions it made: their pipelines go, viewers with them.
 pub async fn revoke_invite(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     if !st.core.store.revoke_invite(&id)? {
         return Err(ApiError::not_found());
     }
+    for (gid, name) in st.core.guests.remove_by_invite(&id) {
+        tracing::info!(guest = %gid, invite = %id, "invite revoked: guest session ended");
+        st.core.emit_event(Event::Guest(GuestEvent::Left { id: gid, name, reason: "invite revoked".into() }));
+    }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A view link's token (`?k=`).
+#[derive(Deserialize)]
+pub struct ViewQuery {
+    k: Option<String>,
+}
+
+fn view_refused() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "this view link is not valid: take a new one from the box's dashboard")
+}
+
+/// Whether `k` opens guest `id` (or, with `None`, the grid).
+fn check_view(st: &AppState, k: &Option<String>, id: Option<&str>) -> Result<(), ApiError> {
+    if st.core.guests.may_view(&st.core.store, k.as_deref(), id)? { Ok(()) } else { Err(view_refused()) }
+}
+
+/// The view links the box gives out (OBS browser sources, the dashboard's copy buttons).
+pub async fn view_links(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    let base = base_url(&st, &headers);
+    let g = &st.core.guests;
+    let k = g.box_view_token(&st.core.store)?;
+    let mut guests = vec![];
+    for x in g.list() {
+        let gk = g.guest_view_token(&st.core.store, &x.id)?;
+        guests.push(serde_json::json!({"id": x.id, "name": x.name, "host": x.host, "token": gk, "url": format!("{base}/guest/{}/view?k={gk}", x.id)}));
+    }
+    Ok(axum::Json(serde_json::json!({"grid": {"token": k, "url": format!("{base}/guests/grid/view?k={k}")}, "guests": guests})))
+}
+
+/// New view tokens: every link given out before stops opening (players already playing go on).
+pub async fn rotate_view_links(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    st.core.guests.rotate_view_tokens(&st.core.store)?;
+    view_links(State(st), headers).await
 }
 
 pub async fn list(State(st): State<AppState>) -> impl IntoResponse {
@@ -155,12 +194,14 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
 /// The guest session `id`, if `token` is the (genuine, unrevoked) invite that made it. A used-up or
 /// expired invite still owns the sessions it made.
 fn own_session(st: &AppState, token: &str, id: &str) -> Result<std::sync::Arc<crate::guests::Guest>, ApiError> {
-    let g = st.core.guests.get(id).ok_or_else(ApiError::not_found)?;
     let (inv_id, _) = token.split_once('.').ok_or_else(ApiError::not_found)?;
+    // A revoked invite's page is told so (its session was ended with the revocation).
     let genuine = match st.core.store.check_invite(token, false)? {
         Ok(_) | Err(InviteRefusal::UsedUp) | Err(InviteRefusal::Expired) => true,
-        Err(InviteRefusal::Forged) | Err(InviteRefusal::Revoked) => false,
+        Err(InviteRefusal::Revoked) => return Err(refusal(InviteRefusal::Revoked)),
+        Err(InviteRefusal::Forged) => false,
     };
+    let g = st.core.guests.get(id).ok_or_else(ApiError::not_found)?;
     if !genuine || g.info.lock().unwrap().invite_id != inv_id {
         return Err(ApiError::not_found());
     }
@@ -175,7 +216,12 @@ pub async fn guest_stats(State(st): State<AppState>, Path((token, id)): Path<(St
     if let Some(e) = changed {
         st.core.emit_event(Event::Guest(e));
     }
-    let others: Vec<_> = st.core.guests.list().into_iter().filter(|o| o.id != id && o.state == "live").map(|o| serde_json::json!({"id": o.id, "name": o.name, "host": o.host})).collect();
+    // Each other participant with its view token: a guest may watch the others while it is on.
+    let mut others = vec![];
+    for o in st.core.guests.list().into_iter().filter(|o| o.id != id && o.state == "live") {
+        let k = st.core.guests.guest_view_token(&st.core.store, &o.id)?;
+        others.push(serde_json::json!({"id": o.id, "name": o.name, "host": o.host, "k": k}));
+    }
     Ok(axum::Json(serde_json::json!({"quality": level, "others": others})))
 }
 
@@ -192,10 +238,13 @@ pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(St
 const WHEP_WAIT: Duration = Duration::from_secs(10);
 
 /// WHEP: a viewer (an OBS Browser Source on the LAN) plays one guest.
-pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    check_view(&st, &q.k, Some(&id))?;
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    // Counted from here (before any waiting or any webrtcbin) until the viewer is in the media's count.
+    let _seat = st.core.guests.admit(&id).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_viewers", e.to_string()))?;
     // A viewer that asks while the guest is still connecting (an OBS source open before the guest
     // joins, or the moment after) is answered as soon as the guest's media flows, not told to come
     // back later: a retry loop would add its own delay to the guest's first frame in OBS.
@@ -208,10 +257,12 @@ pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, headers: H
     }
     let viewer = crate::store::secret::random_token(8);
     let answer = g.media.add_viewer(&viewer, offer).await.map_err(sfu_error)?;
-    Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}"), answer))
+    let k = q.k.unwrap_or_default();
+    Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}?k={k}"), answer))
 }
 
-pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {
+    check_view(&st, &q.k, Some(&id))?;
     let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
     if g.media.remove_viewer(&viewer) { Ok(StatusCode::OK) } else { Err(ApiError::not_found()) }
 }
@@ -221,10 +272,14 @@ const VIEW: &str = include_str!("../../../web/guest/view.html");
 const GRID: &str = include_str!("../../../web/guest/grid.html");
 
 fn refused_page(status: StatusCode, why: &str) -> Response {
+    refusal_page(status, "This invite can't be used", why)
+}
+
+fn refusal_page(status: StatusCode, title: &str, why: &str) -> Response {
     let html = format!(
         "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
          <body style='font-family:system-ui;background:#0d1117;color:#e6edf3;display:grid;place-items:center;height:90vh'>\
-         <div><h1>This invite can't be used</h1><p data-testid=refusal>{why}</p><p>Ask the host for a new link.</p></div>"
+         <div><h1>{title}</h1><p data-testid=refusal>{why}</p><p>Ask the host for a new link.</p></div>"
     );
     (status, Html(html)).into_response()
 }
@@ -246,12 +301,21 @@ pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) ->
     }
 }
 
-pub async fn view_page() -> Html<&'static str> {
-    Html(VIEW)
+/// A view page answers only with its token; without, a short refusal (an OBS source shows it).
+fn view_or_refusal(st: &AppState, k: &Option<String>, id: Option<&str>, page: &'static str) -> Response {
+    match check_view(st, k, id) {
+        Ok(()) => Html(page).into_response(),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => refusal_page(e.status, "This view link can't be used", &e.message),
+        Err(e) => e.into_response(),
+    }
 }
 
-pub async fn grid_page() -> Html<&'static str> {
-    Html(GRID)
+pub async fn view_page(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>) -> Response {
+    view_or_refusal(&st, &q.k, Some(&id), VIEW)
+}
+
+pub async fn grid_page(State(st): State<AppState>, Query(q): Query<ViewQuery>) -> Response {
+    view_or_refusal(&st, &q.k, None, GRID)
 }
 
 /// The grid page's list of guests (ids and names only; it is meant for an OBS Browser Source on the LAN).
@@ -259,11 +323,14 @@ pub async fn grid_page() -> Html<&'static str> {
 pub struct GridQuery {
     /// The ids the page shows now, comma-separated: the answer waits (up to 20 s) until that changes.
     known: Option<String>,
+    /// The box's view token.
+    k: Option<String>,
 }
 
 /// The guests an OBS grid page should show. A page that says what it shows gets a long poll, so a
 /// guest whose media starts flowing is on the grid at once instead of at the next refresh.
-pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum::extract::Query<GridQuery>) -> impl IntoResponse {
+pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum::extract::Query<GridQuery>) -> Result<impl IntoResponse, ApiError> {
+    check_view(&st, &q.k, None)?;
     // "Has media" rather than the once-a-second `live` state: a viewer can start the moment it does.
     let list = || -> Vec<(String, String)> {
         st.core
@@ -282,7 +349,7 @@ pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum
             v = list();
         }
     }
-    axum::Json(v.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>())
+    Ok(axum::Json(v.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>()))
 }
 
 pub async fn get_ice(State(st): State<AppState>) -> impl IntoResponse {

@@ -94,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route("/guests/invites/{id}", delete(guests::revoke_invite))
         .route("/guests/ice", get(guests::get_ice).put(guests::put_ice))
         .route("/guests/talkback", post(guests::talkback))
+        .route("/guests/view-links", get(guests::view_links))
+        .route("/guests/view-links/rotate", post(guests::rotate_view_links))
         .route("/guests/{id}/mute", post(guests::mute))
         .route("/guests/{id}", delete(guests::remove))
         .route("/hw", get(hw::info))
@@ -107,7 +109,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_auth));
     let api = open.merge(guarded).fallback(|| async { ApiError::not_found() });
-    // Guest-facing routes: authorised by the invite token (WHIP) or reachable on the LAN for OBS (WHEP, pages).
+    // Guest-facing routes: authorised by the invite token (WHIP) or by a view token (`?k=`: WHEP, view pages, grid).
     let guest = Router::new()
         .route("/whip/{token}", post(guests::whip))
         .route("/whip/{token}/{id}", delete(guests::whip_delete))

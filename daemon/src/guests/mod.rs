@@ -1,5 +1,6 @@
 //! Remote guests over WebRTC: WHIP in (the guest publishes), WHEP out (viewers such as an OBS
 //! Browser Source), with the box as an SFU that forwards media without decoding it.
+pub mod access;
 pub mod ice;
 pub mod quality;
 pub mod sdp;
@@ -74,6 +75,10 @@ pub struct Guests {
     map: Mutex<HashMap<String, Arc<Guest>>>,
     /// The invite behind the host's talkback, if one was made.
     pub talkback_invite: Mutex<Option<String>>,
+    /// What view tokens are derived from (see `access`), read once from the store.
+    view_generation: Mutex<Option<String>>,
+    /// WHEP offers being answered, per guest (see `access::Guests::admit`).
+    pending: access::Pending,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +129,14 @@ impl Guests {
             g.media.close();
         }
         g
+    }
+
+    /// Ends every session the invite `invite_id` made (it was revoked); returns their ids and names.
+    pub fn remove_by_invite(&self, invite_id: &str) -> Vec<(String, String)> {
+        let ids: Vec<String> = self.map.lock().unwrap().iter().filter(|(_, g)| g.info.lock().unwrap().invite_id == invite_id).map(|(k, _)| k.clone()).collect();
+        ids.into_iter()
+            .filter_map(|id| self.remove(&id).map(|g| (id, g.info.lock().unwrap().name.clone())))
+            .collect()
     }
 
     pub fn list(&self) -> Vec<GuestInfo> {

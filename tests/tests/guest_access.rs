@@ -1,0 +1,198 @@
+//! Guests' media is private: view pages, the grid and WHEP need a view token; viewers are capped
+//! per guest and in total; revoking an invite ends its guest's session. No browser: the guests
+//! here are real WHIP sessions negotiated from a hand-written offer (its ICE never connects, so
+//! each stays "connecting" and WHEP offers for it wait for media, holding their place in the caps).
+use std::time::{Duration, Instant};
+
+use onair_e2e::Daemon;
+use serde_json::Value;
+
+fn anon(d: &Daemon, method: &str, path: &str, body: Option<&str>, ctype: Option<&str>) -> (u16, String) {
+    let mut req = ureq::request(method, &d.url(path)).timeout(Duration::from_secs(30));
+    if let Some(ct) = ctype {
+        req = req.set("Content-Type", ct);
+    }
+    let res = match body {
+        Some(b) => req.send_string(b),
+        None => req.call(),
+    };
+    match res {
+        Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap_or_default()),
+        Err(e) => panic!("{method} {path}: {e}"),
+    }
+}
+
+fn code(text: &str) -> String {
+    serde_json::from_str::<Value>(text).ok().and_then(|v| v["error"]["code"].as_str().map(str::to_string)).unwrap_or_else(|| format!("not the error shape: {text}"))
+}
+
+/// A browser-like offer: `dir` is "sendonly" (a guest publishing) or "recvonly" (a viewer).
+fn offer(dir: &str) -> String {
+    let fp: Vec<String> = (0..32).map(|i| format!("{:02X}", (i * 7 + 3) % 256)).collect();
+    let common = format!(
+        "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:e2eu\r\na=ice-pwd:e2epasswordpasswordpass\r\na=fingerprint:sha-256 {}\r\na=setup:actpass\r\n",
+        fp.join(":")
+    );
+    format!(
+        "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\na=msid-semantic: WMS s\r\n\
+         m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n{common}a=mid:0\r\na={dir}\r\na=msid:s a\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\na=ssrc:1111 cname:e2e\r\n\
+         m=video 9 UDP/TLS/RTP/SAVPF 96\r\n{common}a=mid:1\r\na={dir}\r\na=msid:s v\r\na=rtcp-mux\r\na=rtcp-rsize\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=ssrc:2222 cname:e2e\r\n"
+    )
+}
+
+/// A WHIP session on `token`; returns the guest id (from the `Location` header).
+fn publish(d: &Daemon, token: &str, name: &str) -> String {
+    let r = ureq::post(&d.url(&format!("/whip/{token}"))).set("Content-Type", "application/sdp").set("X-Guest-Name", name).timeout(Duration::from_secs(30)).send_string(&offer("sendonly"));
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(s, r)) => panic!("WHIP {s}: {}", r.into_string().unwrap_or_default()),
+        Err(e) => panic!("WHIP: {e}"),
+    };
+    assert_eq!(r.status(), 201);
+    r.header("Location").unwrap().rsplit('/').next().unwrap().to_string()
+}
+
+#[test]
+fn guest_views_need_their_token_and_view_links_need_the_owner() {
+    let mut d = Daemon::start();
+    let sdp = Some("application/sdp");
+    let v = offer("recvonly");
+    // Nothing opens without a token, or with a wrong one, whether or not the guest exists.
+    for k in ["", "?k=", "?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "?k=%ff%fe"] {
+        for page in [format!("/guest/nobody/view{k}"), format!("/guests/grid/view{k}")] {
+            let (s, text) = anon(&d, "GET", &page, None, None);
+            assert_eq!(s, 401, "{page}: {text}");
+            assert!(text.contains("data-testid=refusal") && text.contains("not valid"), "{page}: a short refusal page, got {text}");
+            assert!(!text.contains("RTCPeerConnection"), "{page}: no player without a token");
+        }
+        for (m, path, body) in [("GET", format!("/guests/grid/list{k}"), None), ("POST", format!("/whep/guests/nobody{k}"), Some(v.as_str())), ("DELETE", format!("/whep/guests/nobody/x{k}"), None)] {
+            let (s, text) = anon(&d, m, &path, body, sdp);
+            assert_eq!((s, code(&text)), (401, "unauthorized".to_string()), "{m} {path}: {text}");
+        }
+    }
+    // The view links are the owner's.
+    let (s, text) = anon(&d, "GET", "/api/v1/guests/view-links", None, None);
+    assert_eq!((s, code(&text)), (401, "unauthorized".to_string()), "{text}");
+    let (s, _) = anon(&d, "POST", "/api/v1/guests/view-links/rotate", None, None);
+    assert_eq!(s, 401);
+
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Ana", "max_uses": 5}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    let ana = publish(&d, &token, "Ana");
+    let bia = publish(&d, &token, "Bia");
+    let links = d.get("/api/v1/guests/view-links");
+    let grid = links["grid"]["token"].as_str().unwrap().to_string();
+    assert!(links["grid"]["url"].as_str().unwrap().ends_with(&format!("/guests/grid/view?k={grid}")), "{links}");
+    let gk = |id: &str| links["guests"].as_array().unwrap().iter().find(|g| g["id"] == id).map(|g| g["token"].as_str().unwrap().to_string()).expect("a link per guest");
+    let (ka, kb) = (gk(&ana), gk(&bia));
+    let ana_url = links["guests"].as_array().unwrap().iter().find(|g| g["id"] == ana.as_str()).unwrap()["url"].as_str().unwrap().to_string();
+    assert!(ana_url.ends_with(&format!("/guest/{ana}/view?k={ka}")), "{ana_url}");
+
+    // With its token the page plays (it is the player, and it passes k on to WHEP).
+    let (s, page) = anon(&d, "GET", &format!("/guest/{ana}/view?k={ka}"), None, None);
+    assert_eq!(s, 200);
+    assert!(page.contains("RTCPeerConnection") && page.contains("/whep/guests/${id}?k="), "the player passes its token on");
+    // The box's token opens every guest and the grid; a guest's token opens only that guest.
+    assert_eq!(anon(&d, "GET", &format!("/guest/{bia}/view?k={grid}"), None, None).0, 200);
+    assert_eq!(anon(&d, "GET", &format!("/guest/{bia}/view?k={ka}"), None, None).0, 401, "Ana's token does not open Bia");
+    assert_eq!(anon(&d, "GET", &format!("/guests/grid/view?k={ka}"), None, None).0, 401, "a guest's token does not open the grid");
+    let (s, gpage) = anon(&d, "GET", &format!("/guests/grid/view?k={grid}"), None, None);
+    assert_eq!(s, 200);
+    assert!(gpage.contains("/guests/grid/list?k="), "the grid passes its token on");
+    let (s, list) = anon(&d, "GET", &format!("/guests/grid/list?k={grid}"), None, None);
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(serde_json::from_str::<Value>(&list).unwrap(), serde_json::json!([]), "connecting guests (no media yet) are not on the grid");
+    assert_eq!(anon(&d, "GET", &format!("/guests/grid/list?k={ka}"), None, None).0, 401);
+    // WHEP with Bia's token on Ana: refused before anything else; with Ana's own token it gets as
+    // far as her media (still connecting: 409 once the wait is over).
+    let (s, text) = anon(&d, "POST", &format!("/whep/guests/{ana}?k={kb}"), Some(&v), sdp);
+    assert_eq!((s, code(&text)), (401, "unauthorized".to_string()));
+    let t0 = Instant::now();
+    let (s, text) = anon(&d, "POST", &format!("/whep/guests/{ana}?k={ka}"), Some(&v), sdp);
+    assert_eq!((s, code(&text)), (409, "no_media".to_string()), "{text} after {:?}", t0.elapsed());
+
+    // A new generation voids every link given out.
+    let fresh = d.post("/api/v1/guests/view-links/rotate", serde_json::json!({}));
+    assert_ne!(fresh["grid"]["token"].as_str().unwrap(), grid);
+    assert_eq!(anon(&d, "GET", &format!("/guests/grid/view?k={grid}"), None, None).0, 401);
+    assert_eq!(anon(&d, "GET", &format!("/guest/{ana}/view?k={ka}"), None, None).0, 401);
+    let k2 = fresh["grid"]["token"].as_str().unwrap();
+    assert_eq!(anon(&d, "GET", &format!("/guests/grid/view?k={k2}"), None, None).0, 200);
+}
+
+#[test]
+fn viewers_are_capped_per_guest_and_in_total_before_any_webrtcbin() {
+    // The caps the daemon uses (daemon/src/guests/access.rs).
+    const PER_GUEST: usize = 8;
+    const TOTAL: usize = 32;
+    let mut d = Daemon::start();
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Panel", "max_uses": 10}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    let ids: Vec<String> = (0..TOTAL / PER_GUEST + 1).map(|i| publish(&d, &token, &format!("G{i}"))).collect();
+    let grid = d.get("/api/v1/guests/view-links")["grid"]["token"].as_str().unwrap().to_string();
+    let threads = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap().lines().find_map(|l| l.strip_prefix("Threads:").map(|v| v.trim().parse::<usize>().unwrap())).unwrap();
+    let before = threads(d.pid());
+    let url = d.url("");
+    let whep = move |id: String| {
+        let url = url.clone();
+        let k = grid.clone();
+        std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let r = ureq::post(&format!("{url}/whep/guests/{id}?k={k}")).set("Content-Type", "application/sdp").timeout(Duration::from_secs(30)).send_string(&offer("recvonly"));
+            let (s, text) = match r {
+                Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+                Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap_or_default()),
+                Err(e) => (0, e.to_string()),
+            };
+            (s, code(&text), t0.elapsed())
+        })
+    };
+    // Fill the first guests up to the per-guest cap: TOTAL offers in all, each waiting for media.
+    let mut held = vec![];
+    for id in &ids[..TOTAL / PER_GUEST] {
+        for _ in 0..PER_GUEST {
+            held.push(whep(id.clone()));
+        }
+    }
+    // Wait until they are all in (the box counts an offer from its arrival).
+    std::thread::sleep(Duration::from_secs(2));
+    // One more on a full guest, and one on the last guest (the box is full): both 503 at once.
+    let over_guest = whep(ids[0].clone()).join().unwrap();
+    let over_total = whep(ids[TOTAL / PER_GUEST].clone()).join().unwrap();
+    assert_eq!((over_guest.0, over_guest.1.as_str()), (503, "too_many_viewers"), "{over_guest:?}");
+    assert_eq!((over_total.0, over_total.1.as_str()), (503, "too_many_viewers"), "{over_total:?}");
+    assert!(over_guest.2 < Duration::from_secs(3) && over_total.2 < Duration::from_secs(3), "refused without waiting: {over_guest:?} {over_total:?}");
+    let health = d.request("GET", "/api/v1/health", None);
+    assert_eq!(health.status, 200, "the box answers while full");
+    // No webrtcbin was built for any of them (a webrtcbin starts threads of its own).
+    assert!(threads(d.pid()) <= before + 2, "threads {before} → {}", threads(d.pid()));
+    // The held ones end as the connecting guests never send media: 409, and their places free up.
+    let results: Vec<_> = held.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(results.iter().all(|r| r.0 == 409 && r.1 == "no_media"), "{results:?}");
+    // Places are free again: a new offer waits (409 after the wait), it is not turned away.
+    let again = whep(ids[0].clone()).join().unwrap();
+    assert_eq!((again.0, again.1.as_str()), (409, "no_media"), "{again:?}");
+}
+
+#[test]
+fn revoking_an_invite_ends_its_guests_sessions() {
+    let mut d = Daemon::start();
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Ana", "max_uses": 3}));
+    let other = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Bia", "max_uses": 1}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    let ana = publish(&d, &token, "Ana");
+    let bia = publish(&d, other["token"].as_str().unwrap(), "Bia");
+    let ids = |d: &mut Daemon| d.get("/api/v1/guests").as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert!(ids(&mut d).contains(&ana));
+    let r = d.request("DELETE", &format!("/api/v1/guests/invites/{}", inv["id"].as_str().unwrap()), None);
+    assert_eq!(r.status, 204, "{}", r.text);
+    // At once (a guest with no media would otherwise go only after 20 s), and only that invite's.
+    assert_eq!(ids(&mut d), vec![bia.clone()]);
+    // The guest's page hears it on its next report: the invite was revoked.
+    let (s, text) = anon(&d, "POST", &format!("/whip/{token}/{ana}/stats"), Some("{}"), Some("application/json"));
+    assert_eq!((s, code(&text)), (403, "invite_refused".to_string()), "{text}");
+    assert!(text.contains("revoked"), "{text}");
+    assert!(d.log_text().contains("invite revoked: guest session ended"));
+    assert_eq!(d.request("DELETE", &format!("/api/v1/guests/invites/{}", inv["id"].as_str().unwrap()), None).status, 204, "revoking again is harmless");
+}

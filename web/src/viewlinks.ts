@@ -1,0 +1,40 @@
+// The guests' view links (each carries a view token; without one the box shows nothing): fetched
+// from the box, used by "View", "Add to scene" and the copy buttons.
+import { api } from "./api";
+
+type Links = { grid: { token: string; url: string }; guests: { id: string; token: string }[] };
+let links: Links | null = null;
+let loading: Promise<Links> | null = null;
+
+export function loadViewLinks(): Promise<Links> {
+  loading ??= api<Links>("GET", "/guests/view-links")
+    .then((l) => (links = l))
+    .finally(() => (loading = null));
+  return loading;
+}
+
+export async function rotateViewLinks(): Promise<Links> {
+  links = await api<Links>("POST", "/guests/view-links/rotate");
+  return links;
+}
+
+/// The view path of guest `id` with its token, if known yet (else `null`; `loadViewLinks` brings it).
+export function guestViewPath(id: string): string | null {
+  const g = links?.guests.find((x) => x.id === id);
+  return g ? `/guest/${encodeURIComponent(id)}/view?k=${encodeURIComponent(g.token)}` : null;
+}
+
+export async function guestViewUrl(id: string): Promise<string> {
+  let p = guestViewPath(id);
+  if (!p) {
+    await loadViewLinks();
+    p = guestViewPath(id);
+  }
+  if (!p) throw new Error("this guest is no longer on");
+  return `${location.origin}${p}`;
+}
+
+export async function gridViewUrl(): Promise<string> {
+  const l = links ?? (await loadViewLinks());
+  return `${location.origin}/guests/grid/view?k=${encodeURIComponent(l.grid.token)}`;
+}
