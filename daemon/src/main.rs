@@ -94,7 +94,9 @@ fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
 }
 
 async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>)) -> anyhow::Result<()> {
-    let store = Store::open(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
+    // Held until the process ends: a second onaird on this data dir stops here with the reason.
+    let _lock = onair::store::lock::DataDirLock::acquire(&cfg.data_dir)?;
+    let store = Store::open_recovering(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
     if let Ok(pw) = std::env::var("ONAIR_ADMIN_PASSWORD") {
         if !pw.is_empty() && !store.has_admin()? {
             store.set_admin_password(&pw)?;
@@ -109,6 +111,15 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     tracing::info!(%encoder, "H.264 encoder for the test signal and slate");
     let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), platforms: cfg.platforms.clone(), data_dir: Some(cfg.data_dir.clone()), confirm_live: Duration::from_secs(cfg.confirm_live_s), ..Settings::default() };
     let core = Core::new(store, settings)?;
+    if let Some(r) = core.store.recovery() {
+        let what = match (r.outcome, &r.restored_from) {
+            ("restored", Some(b)) => format!("restored from the backup {b} of {}", r.backup_at.as_deref().unwrap_or("unknown time")),
+            ("memory", _) => "running on a database in memory: changes are lost at the next restart".to_string(),
+            _ => "no usable backup: started with a fresh database (set the box up again)".to_string(),
+        };
+        let kept = r.moved_to.as_deref().map(|m| format!("; the damaged files are kept in {m}")).unwrap_or_default();
+        core.emit_event(onair::core::Event::Alert { level: "error", message: format!("the database was damaged ({}): {what}{kept}", r.reason) });
+    }
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
     let rtmp = rtmp.into_std()?;
@@ -175,6 +186,8 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     let _ = stop_tx.send(true);
     // Idle keep-alive and WebSocket clients must not hold the exit up.
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    let c = core.clone();
+    let _ = tokio::task::spawn_blocking(move || c.backup()).await;
     tracing::info!("stopped");
     Ok(())
 }

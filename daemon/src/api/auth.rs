@@ -118,6 +118,10 @@ pub async fn session(State(st): State<AppState>, headers: HeaderMap) -> Result<i
     Ok(axum::Json(serde_json::json!({
         "setup_required": !st.core.store.has_admin()?,
         "authenticated": authenticated(&st, &headers),
+        // Readable before login: after a recovery with no backup the owner must set the box up
+        // again and should know why.
+        "recovery": st.core.store.recovery(),
+        "disk_full": st.core.disk_full(),
     })))
 }
 

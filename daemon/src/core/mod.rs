@@ -2,6 +2,7 @@
 //! (HTTP, a button, OBS). Every output (event feed, status, metrics, screen) reads from here.
 pub mod history;
 mod show;
+pub mod storage;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -146,6 +147,7 @@ pub struct Core {
     watchdog: Mutex<std::collections::HashMap<i64, Watch>>,
     record: Mutex<Option<history::ShowRec>>,
     watch: Mutex<history::Watchers>,
+    storage: Mutex<storage::Watch>,
     events: broadcast::Sender<Event>,
 }
 
@@ -154,12 +156,20 @@ impl Core {
         let program = Arc::new(Program::new());
         let (itx, irx) = mpsc::unbounded_channel();
         let (otx, orx) = mpsc::unbounded_channel();
-        let ingest = Ingest::new(program.clone(), store.ingest_key()?, itx);
+        let key = store.ingest_key().or_else(|e| match e.is_disk_full() {
+            // First start on a full disk: a key for this run (shown in the dashboard as usual).
+            true => Ok(format!("live_{}", crate::store::secret::random_token(18))),
+            false => Err(e),
+        })?;
+        let ingest = Ingest::new(program.clone(), key, itx);
         let media = settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
         let fanout = Fanout::new(media, program.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
-        store.close_unfinished_shows()?;
+        // A full disk must not stop the box from starting: the shows stay open until the next start.
+        if let Err(e) = store.close_unfinished_shows() {
+            tracing::warn!("closing unfinished shows: {e}");
+        }
         let obs = crate::obs::Obs::start(store.clone());
         let platforms = crate::platforms::Platforms::start(store.clone(), settings.platforms.clone());
         let core = Arc::new(Core {
@@ -167,6 +177,7 @@ impl Core {
             watchdog: Mutex::default(),
             record: Mutex::default(),
             watch: Mutex::default(),
+            storage: Mutex::default(),
             obs,
             guests: crate::guests::Guests::new(),
             store,
@@ -396,6 +407,7 @@ impl Core {
             if n % 2 == 0 {
                 self.confirm_live().await;
                 self.watch_alerts();
+                self.watch_storage();
                 if self.is_live() {
                     self.account_show(Duration::from_secs(1));
                 }

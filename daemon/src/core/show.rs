@@ -37,6 +37,10 @@ pub struct ShowStatus {
     pub guests: Vec<serde_json::Value>,
     pub obs: serde_json::Value,
     pub platforms: Vec<crate::platforms::PlatformStatus>,
+    /// What start-up did about a damaged database (`null` when it opened cleanly).
+    pub recovery: Option<crate::store::Recovery>,
+    /// The data disk is full or refuses writes: changes are held in memory, not saved.
+    pub disk_full: bool,
 }
 
 impl Core {
@@ -77,6 +81,8 @@ impl Core {
             guests: self.guests.list().into_iter().filter_map(|g| serde_json::to_value(g).ok()).collect(),
             obs: serde_json::to_value(self.obs.status()).unwrap_or_default(),
             platforms: self.platforms.list(),
+            recovery: self.store.recovery().cloned(),
+            disk_full: self.disk_full(),
         }
     }
 

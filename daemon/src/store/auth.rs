@@ -1,8 +1,11 @@
 //! The admin password (argon2id), login sessions and API tokens. Bearer secrets are stored only as
 //! keyed hashes.
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use argon2::Argon2;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::secret::random_token;
@@ -13,6 +16,54 @@ pub const SESSION_TTL_S: i64 = 30 * 24 * 3600;
 /// Login sessions last 30 days unless `ONAIR_SESSION_TTL_S` says otherwise (short-lived kiosks, tests).
 pub fn session_ttl() -> i64 {
     std::env::var("ONAIR_SESSION_TTL_S").ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(SESSION_TTL_S)
+}
+
+/// What authentication needs, in memory: checking a session or a token reads (or writes) nothing
+/// on disk. A session is written through at once, best effort; a write the disk refuses is kept
+/// here and replayed by [`Store::flush_pending`], so a login on a full disk still works (and is
+/// kept if space returns before the next restart). A token's last use is written at most once
+/// per [`touch_every`] by the same flush.
+pub(super) struct Memo {
+    sessions: Mutex<HashMap<String, i64>>,
+    unsaved: Mutex<Vec<SessionWrite>>,
+    token_used: Mutex<HashMap<String, i64>>,
+}
+
+#[derive(Clone)]
+enum SessionWrite {
+    Insert { hash: String, created_at: i64, expires_at: i64 },
+    Delete { hash: String },
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Memo {
+    pub(super) fn load(conn: &Connection) -> Result<Memo> {
+        let mut st = conn.prepare("SELECT id_hash, expires_at FROM sessions WHERE expires_at > ?1")?;
+        let sessions = st.query_map([now()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?.collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(Memo { sessions: Mutex::new(sessions), unsaved: Mutex::default(), token_used: Mutex::default() })
+    }
+}
+
+/// How often a token's `last_used_at` reaches the disk: 60 s unless `ONAIR_TOUCH_EVERY_S` says
+/// otherwise (tests that count writes).
+pub fn touch_every() -> std::time::Duration {
+    std::time::Duration::from_secs(std::env::var("ONAIR_TOUCH_EVERY_S").ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(60))
+}
+
+fn write_session(db: &Connection, w: &SessionWrite) -> rusqlite::Result<()> {
+    match w {
+        SessionWrite::Insert { hash, created_at, expires_at } => {
+            db.execute("DELETE FROM sessions WHERE expires_at < ?1", [now()])?;
+            db.execute("INSERT OR REPLACE INTO sessions (id_hash, created_at, expires_at) VALUES (?1, ?2, ?3)", params![hash, created_at, expires_at])?;
+        }
+        SessionWrite::Delete { hash } => {
+            db.execute("DELETE FROM sessions WHERE id_hash = ?1", [hash])?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -49,29 +100,91 @@ impl Store {
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     }
 
+    /// Never fails for want of disk: the session lives in memory and is written when it can be.
     pub fn create_session(&self) -> Result<String> {
         let token = random_token(32);
         let t = now();
-        let db = self.db();
-        db.execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
-        db.execute(
-            "INSERT INTO sessions (id_hash, created_at, expires_at) VALUES (?1, ?2, ?3)",
-            params![self.secrets.keyed_hash(&token), t, t + session_ttl()],
-        )?;
+        let hash = self.secrets.keyed_hash(&token);
+        lock(&self.memo.sessions).insert(hash.clone(), t + session_ttl());
+        self.write_through(SessionWrite::Insert { hash, created_at: t, expires_at: t + session_ttl() });
         Ok(token)
     }
 
     pub fn session_valid(&self, token: &str) -> Result<bool> {
-        let n: i64 = self.db().query_row(
-            "SELECT COUNT(*) FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
-            params![self.secrets.keyed_hash(token), now()],
-            |r| r.get(0),
-        )?;
-        Ok(n > 0)
+        let hash = self.secrets.keyed_hash(token);
+        let mut m = lock(&self.memo.sessions);
+        match m.get(&hash) {
+            Some(exp) if *exp > now() => Ok(true),
+            Some(_) => {
+                m.remove(&hash);
+                Ok(false)
+            }
+            None => Ok(false),
+        }
     }
 
     pub fn delete_session(&self, token: &str) -> Result<()> {
-        self.db().execute("DELETE FROM sessions WHERE id_hash = ?1", [self.secrets.keyed_hash(token)])?;
+        let hash = self.secrets.keyed_hash(token);
+        lock(&self.memo.sessions).remove(&hash);
+        self.write_through(SessionWrite::Delete { hash });
+        Ok(())
+    }
+
+    /// Ends every session but `keep` (a password change).
+    pub fn delete_other_sessions(&self, keep: Option<&str>) -> Result<()> {
+        let keep = keep.map(|k| self.secrets.keyed_hash(k));
+        let gone: Vec<String> = {
+            let mut m = lock(&self.memo.sessions);
+            let gone = m.keys().filter(|h| Some(*h) != keep.as_ref()).cloned().collect::<Vec<_>>();
+            m.retain(|h, _| Some(h) == keep.as_ref());
+            gone
+        };
+        for hash in gone {
+            self.write_through(SessionWrite::Delete { hash });
+        }
+        Ok(())
+    }
+
+    /// Writes now if nothing is waiting before it (order matters: an insert then its delete), else
+    /// queues it for [`Store::flush_pending`]. A failure is logged, never returned.
+    fn write_through(&self, w: SessionWrite) {
+        let mut q = lock(&self.memo.unsaved);
+        if q.is_empty() {
+            match write_session(&self.db(), &w).map_err(StoreError::from) {
+                Ok(()) => return,
+                Err(e) => tracing::warn!("session kept in memory until the disk takes it: {e}"),
+            }
+        }
+        q.push(w);
+    }
+
+    pub(super) fn flush_auth(&self, touch: bool) -> Result<()> {
+        let t = now();
+        lock(&self.memo.sessions).retain(|_, exp| *exp > t);
+        {
+            let mut q = lock(&self.memo.unsaved);
+            while let Some(w) = q.first() {
+                write_session(&self.db(), w)?;
+                q.remove(0);
+            }
+        }
+        if touch {
+            let used: Vec<(String, i64)> = lock(&self.memo.token_used).iter().map(|(h, t)| (h.clone(), *t)).collect();
+            if !used.is_empty() {
+                let mut db = self.db();
+                let tx = db.transaction()?;
+                for (h, t) in &used {
+                    tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1", params![h, t])?;
+                }
+                tx.commit()?;
+                let mut m = lock(&self.memo.token_used);
+                for (h, t) in used {
+                    if m.get(&h) == Some(&t) {
+                        m.remove(&h);
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -89,19 +202,26 @@ impl Store {
         Ok((ApiToken { id, name: name.to_string(), created_at: t, last_used_at: None }, token))
     }
 
+    /// Reads only: the use is noted in memory and written by [`Store::flush_pending`].
     pub fn api_token_valid(&self, token: &str) -> Result<bool> {
-        let n = self.db().execute(
-            "UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1",
-            params![self.secrets.keyed_hash(token), now()],
-        )?;
-        Ok(n > 0)
+        let hash = self.secrets.keyed_hash(token);
+        let found = self.db().prepare_cached("SELECT 1 FROM api_tokens WHERE token_hash = ?1")?.query_row([&hash], |_| Ok(())).optional()?.is_some();
+        if found {
+            lock(&self.memo.token_used).insert(hash, now());
+        }
+        Ok(found)
     }
 
     pub fn list_api_tokens(&self) -> Result<Vec<ApiToken>> {
+        let used = lock(&self.memo.token_used).clone();
         let db = self.db();
-        let mut st = db.prepare_cached("SELECT id, name, created_at, last_used_at FROM api_tokens ORDER BY id")?;
+        let mut st = db.prepare_cached("SELECT id, name, created_at, last_used_at, token_hash FROM api_tokens ORDER BY id")?;
         let v = st
-            .query_map([], |r| Ok(ApiToken { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, last_used_at: r.get(3)? }))?
+            .query_map([], |r| {
+                let hash: String = r.get(4)?;
+                let stored: Option<i64> = r.get(3)?;
+                Ok(ApiToken { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, last_used_at: used.get(&hash).copied().or(stored) })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(v)
     }
@@ -134,9 +254,38 @@ mod tests {
         assert!(!s.session_valid(&sess).unwrap());
         let (t, secret) = s.create_api_token("ci").unwrap();
         assert!(s.api_token_valid(&secret).unwrap());
+        let stored = |s: &Store| s.db().query_row("SELECT last_used_at FROM api_tokens WHERE id = ?1", [t.id], |r| r.get::<_, Option<i64>>(0)).unwrap();
+        assert_eq!(stored(&s), None, "checking a token wrote to the database");
+        assert!(s.list_api_tokens().unwrap()[0].last_used_at.is_some());
+        s.flush_pending(true).unwrap();
+        assert!(stored(&s).is_some());
         s.delete_api_token(t.id).unwrap();
         assert!(!s.api_token_valid(&secret).unwrap());
         let hash: String = s.db().query_row("SELECT password_hash FROM admin", [], |r| r.get(0)).unwrap();
         assert!(hash.starts_with("$argon2id$"));
+    }
+
+    #[test]
+    fn sessions_survive_a_restart_and_a_refused_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let kept = s.create_session().unwrap();
+        let other = s.create_session().unwrap();
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
+        assert!(s.session_valid(&kept).unwrap() && s.session_valid(&other).unwrap());
+        s.delete_other_sessions(Some(&kept)).unwrap();
+        assert!(s.session_valid(&kept).unwrap() && !s.session_valid(&other).unwrap());
+        // A database that refuses writes (as a full disk does): the login still works, and is
+        // written once writes work again.
+        s.db().execute_batch("PRAGMA query_only = ON").unwrap();
+        let during = s.create_session().unwrap();
+        assert!(s.session_valid(&during).unwrap());
+        assert!(s.flush_pending(false).is_err());
+        s.db().execute_batch("PRAGMA query_only = OFF").unwrap();
+        s.flush_pending(false).unwrap();
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
+        assert!(s.session_valid(&during).unwrap() && s.session_valid(&kept).unwrap() && !s.session_valid(&other).unwrap());
     }
 }

@@ -1,30 +1,51 @@
 //! SQLite storage (WAL) with versioned migrations. One connection behind a mutex: the box writes
 //! rarely and small, and SQLite serialises writers anyway.
 pub mod auth;
+pub mod backup;
 pub mod destinations;
+pub mod health;
 pub mod invites;
+pub mod lock;
 pub mod platforms;
 pub mod profiles;
+pub mod recovery;
 pub mod secret;
 pub mod shows;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+pub use recovery::Recovery;
 pub use secret::SecretBox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
     #[error("secret key: {0}")]
     Secret(String),
     #[error("not found")]
     NotFound,
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        health::note(&e);
+        StoreError::Db(e)
+    }
+}
+
+impl StoreError {
+    /// The write failed because the data disk is full or read-only (the caller may keep it in
+    /// memory and retry).
+    pub fn is_disk_full(&self) -> bool {
+        use rusqlite::ErrorCode::*;
+        matches!(self, StoreError::Db(e) if matches!(e.sqlite_error_code(), Some(DiskFull | ReadOnly | SystemIoFailure)))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -70,6 +91,13 @@ pub struct Store {
     pub secrets: Arc<SecretBox>,
     /// The destination list, read every second (status screen, watchdog) and changed rarely.
     dests: Arc<Mutex<Option<Vec<destinations::Destination>>>>,
+    /// The data dir (backups go there); `None` for a database in memory.
+    dir: Option<PathBuf>,
+    /// Sessions, token uses and alerts, so that authentication reads memory only and a full disk
+    /// delays their writes instead of refusing logins (see `auth`).
+    memo: Arc<auth::Memo>,
+    pending_alerts: Arc<Mutex<Vec<(i64, String, String)>>>,
+    recovery: Arc<Option<Recovery>>,
 }
 
 pub fn now() -> i64 {
@@ -77,19 +105,45 @@ pub fn now() -> i64 {
 }
 
 impl Store {
+    /// Opens the data dir's database, refusing a damaged one (tools and tests; the daemon uses
+    /// [`Store::open_recovering`]).
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
-        let mut conn = Connection::open(data_dir.join("onair.db"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a commit is on the card before the API answers. With NORMAL a power cut seconds
-        // after the set-up (a box unplugged right after configuring it) lost the admin password in
-        // the image boot test; the box writes a few rows a minute, so the fsync costs nothing.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn)?;
-        Ok(Store { conn: Arc::new(Mutex::new(conn)), secrets: Arc::new(secrets), dests: Arc::default() })
+        let conn = recovery::open_checked(&data_dir.join("onair.db"), false).map_err(|e| match e {
+            recovery::OpenError::Corrupt(m) => StoreError::Secret(format!("the database is damaged: {m}")),
+            recovery::OpenError::Other(e) => e,
+        })?;
+        Self::with(conn, secrets, Some(data_dir.to_path_buf()), None)
+    }
+
+    /// Opens the database whatever state it is in: a damaged one is moved aside and replaced by
+    /// the newest good backup (or a fresh database); [`Store::recovery`] says what happened.
+    /// Errors only for the data dir itself or `secret.key`.
+    pub fn open_recovering(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
+        let (conn, rec) = recovery::open_recovering(data_dir)?;
+        let dir = rec.as_ref().is_none_or(|r| r.outcome != "memory").then(|| data_dir.to_path_buf());
+        Self::with(conn, secrets, dir, rec)
+    }
+
+    fn with(conn: Connection, secrets: SecretBox, dir: Option<PathBuf>, recovery: Option<Recovery>) -> Result<Self> {
+        let memo = auth::Memo::load(&conn)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            secrets: Arc::new(secrets),
+            dests: Arc::default(),
+            dir,
+            memo: Arc::new(memo),
+            pending_alerts: Arc::default(),
+            recovery: Arc::new(recovery),
+        })
+    }
+
+    /// What start-up had to do about a damaged database, if anything.
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.recovery.as_ref().as_ref()
     }
 
     pub fn db(&self) -> MutexGuard<'_, Connection> {
@@ -101,23 +155,68 @@ impl Store {
         Ok(self.db().prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
     }
 
-    /// Keeps the newest 1000 alerts.
+    /// Keeps the newest 1000 alerts. One the disk refuses is kept in memory (and listed) until it
+    /// can be written: the alert that says the disk is full has to reach someone.
     pub fn add_alert(&self, level: &str, message: &str) -> Result<()> {
+        let r = self.insert_alert(now(), level, message);
+        if let Err(e) = &r {
+            if e.is_disk_full() {
+                let mut p = self.pending_alerts.lock().unwrap_or_else(|e| e.into_inner());
+                if p.len() >= 100 {
+                    p.remove(0);
+                }
+                p.push((now(), level.to_string(), message.to_string()));
+            }
+        }
+        r
+    }
+
+    fn insert_alert(&self, at: i64, level: &str, message: &str) -> Result<()> {
         let db = self.db();
-        db.execute("INSERT INTO alerts (at, level, message) VALUES (?1, ?2, ?3)", params![now(), level, message])?;
+        db.execute("INSERT INTO alerts (at, level, message) VALUES (?1, ?2, ?3)", params![at, level, message])?;
         db.execute("DELETE FROM alerts WHERE id <= (SELECT MAX(id) - 1000 FROM alerts)", [])?;
         Ok(())
     }
 
+    /// Newest first; alerts not yet written (id `null`) come first.
     pub fn alerts(&self, limit: i64) -> Result<Vec<serde_json::Value>> {
+        let mut v: Vec<serde_json::Value> = self
+            .pending_alerts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .rev()
+            .map(|(at, level, message)| serde_json::json!({"id": null, "at": at, "level": level, "message": message}))
+            .collect();
         let db = self.db();
         let mut st = db.prepare_cached("SELECT id, at, level, message FROM alerts ORDER BY id DESC LIMIT ?1")?;
-        let v = st
-            .query_map([limit], |r| {
+        v.extend(
+            st.query_map([limit], |r| {
                 Ok(serde_json::json!({"id": r.get::<_, i64>(0)?, "at": r.get::<_, i64>(1)?, "level": r.get::<_, String>(2)?, "message": r.get::<_, String>(3)?}))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        );
+        v.truncate(limit.max(0) as usize);
         Ok(v)
+    }
+
+    /// Writes what the disk refused earlier (alerts, sessions) and, with `touch`, the tokens' last
+    /// use. Called on the core's clock; a failure leaves everything held for the next try.
+    pub fn flush_pending(&self, touch: bool) -> Result<()> {
+        let alerts: Vec<_> = std::mem::take(&mut *self.pending_alerts.lock().unwrap_or_else(|e| e.into_inner()));
+        for (i, (at, level, message)) in alerts.iter().enumerate() {
+            if let Err(e) = self.insert_alert(*at, level, message) {
+                self.pending_alerts.lock().unwrap_or_else(|e| e.into_inner()).splice(0..0, alerts[i..].iter().cloned());
+                return Err(e);
+            }
+        }
+        self.flush_auth(touch)?;
+        if health::writes_failing_since().is_some() {
+            // Nothing was waiting, so nothing proved that writes work again: try one.
+            self.set_setting("disk_probe_at", &now().to_string())?;
+        }
+        health::note_ok();
+        Ok(())
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -143,7 +242,7 @@ impl Store {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(have as usize) {
         let tx = conn.transaction()?;

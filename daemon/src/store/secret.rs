@@ -21,6 +21,31 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// Writes a new key aside (O_EXCL, 0600, a name of its own), makes it durable, then links it into
+/// place, which fails if `secret.key` appeared meanwhile: a power cut leaves no key or a whole one,
+/// never an empty or half file, and two racing starts never end up with two keys. `None`: another
+/// writer won.
+fn create_key(path: &Path) -> Result<Option<[u8; 32]>, StoreError> {
+    let mut key = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut key);
+    let tmp = path.with_extension(format!("key.new.{}.{}", std::process::id(), random_token(6)));
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+    let written = f.write_all(&key).and_then(|_| f.sync_all());
+    drop(f);
+    let linked = written.and_then(|_| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            if let Some(dir) = path.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(Some(key))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl SecretBox {
     pub fn load_or_create(path: &Path) -> Result<Self, StoreError> {
         match std::fs::read(path) {
@@ -34,23 +59,11 @@ impl SecretBox {
                 Ok(SecretBox { key })
             }
             Ok(b) => Err(StoreError::Secret(format!("{} has {} bytes, expected 32", path.display(), b.len()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                rand::thread_rng().fill_bytes(&mut key);
-                // Written aside and renamed into place, both made durable: a power cut on the first
-                // boot leaves either no secret.key (made again) or a whole one, never an empty file
-                // that would stop the box from starting.
-                let tmp = path.with_extension("key.new");
-                let _ = std::fs::remove_file(&tmp);
-                let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
-                f.write_all(&key)?;
-                f.sync_all()?;
-                std::fs::rename(&tmp, path)?;
-                if let Some(dir) = path.parent() {
-                    std::fs::File::open(dir)?.sync_all()?;
-                }
-                Ok(SecretBox { key })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match create_key(path)? {
+                Some(key) => Ok(SecretBox { key }),
+                // Someone else made it first: theirs is the one.
+                None => Self::load_or_create(path),
+            },
             Err(e) => Err(e.into()),
         }
     }
@@ -106,5 +119,20 @@ mod tests {
         assert!(s.open(&[1, 2, 3]).is_err());
         assert_eq!(s.keyed_hash("x"), s2.keyed_hash("x"));
         assert_ne!(s.keyed_hash("x"), s.keyed_hash("y"));
+    }
+
+    #[test]
+    fn racing_creators_agree_on_one_key_and_leave_nothing_aside() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("secret.key");
+            let hashes: Vec<String> = std::thread::scope(|sc| {
+                let hs: Vec<_> = (0..8).map(|_| sc.spawn(|| SecretBox::load_or_create(&p).unwrap().keyed_hash("x"))).collect();
+                hs.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert!(hashes.iter().all(|h| h == &hashes[0]));
+            assert_eq!(std::fs::read(&p).unwrap().len(), 32);
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temporary files left behind");
+        }
     }
 }
