@@ -187,7 +187,13 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     // Idle keep-alive and WebSocket clients must not hold the exit up.
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     let c = core.clone();
-    let _ = tokio::task::spawn_blocking(move || c.backup()).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Err(e) = c.store.flush_pending(true) {
+            tracing::warn!("sessions and alerts held in memory were not saved: {e}");
+        }
+        c.backup()
+    })
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

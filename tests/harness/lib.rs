@@ -89,6 +89,13 @@ impl Daemon {
     }
 
     pub fn start_full(extra: &[&str], env: &[(&str, &str)]) -> Daemon {
+        let mut d = Self::prepare(extra, env);
+        d.launch();
+        d
+    }
+
+    /// A daemon not started yet, for a test that prepares its data dir first (then [`Daemon::launch`]).
+    pub fn prepare(extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut d = Daemon {
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             starts: 0,
@@ -103,9 +110,18 @@ impl Daemon {
             seen: Default::default(),
         };
         d.log = d.dir.path().join("onaird.log");
-        d.spawn();
-        d.login();
         d
+    }
+
+    /// Starts a prepared or stopped daemon on its data dir and ports, and logs in.
+    pub fn launch(&mut self) {
+        self.spawn();
+        self.login();
+    }
+
+    /// The session cookie the harness sends (`onair_session=...`).
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.clone()
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -157,6 +173,14 @@ impl Daemon {
     pub fn login(&mut self) {
         let r = self.request("POST", "/api/v1/login", Some(serde_json::json!({"password": PASSWORD})));
         assert_eq!(r.status, 200, "login: {}", r.text);
+    }
+
+    /// kill -9, leaving it stopped (start it again with [`Daemon::launch`]).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            kill(&mut c, SIGKILL);
+            let _ = c.wait();
+        }
     }
 
     /// kill -9, then start again on the same data dir and ports.

@@ -17,7 +17,8 @@ pub fn backup_every() -> Duration {
 pub(super) struct Watch {
     checked: Option<Instant>,
     touched: Option<Instant>,
-    backed_up: Option<Instant>,
+    /// When the next backup is due (set at the first check from the newest backup's age).
+    backup_due: Option<Instant>,
     backing_up: bool,
     full: bool,
 }
@@ -56,21 +57,21 @@ impl Core {
                 alert = Some(("info", "the data disk takes writes again: what was held in memory is saved".to_string()));
             }
             w.full = full;
-            if w.backed_up.is_none() {
+            let every = backup_every();
+            if w.backup_due.is_none() {
                 // Counted from the newest backup on disk, so restarts do not add generations.
-                let age = self.settings.data_dir.as_deref().and_then(backup::newest_age);
-                w.backed_up = Some(age.and_then(|a| Instant::now().checked_sub(a)).unwrap_or_else(|| Instant::now() - backup_every()));
+                let age = self.settings.data_dir.as_deref().and_then(backup::newest_age).unwrap_or(every);
+                w.backup_due = Some(Instant::now() + every.saturating_sub(age));
             }
-            if !full && !w.backing_up && w.backed_up.is_some_and(|t| t.elapsed() >= backup_every()) {
+            if !full && !w.backing_up && w.backup_due.is_some_and(|t| Instant::now() >= t) {
                 w.backing_up = true;
                 let core = self.clone();
                 tokio::task::spawn_blocking(move || {
                     let ok = core.backup();
                     let mut w = core.storage.lock().unwrap();
                     w.backing_up = false;
-                    if ok {
-                        w.backed_up = Some(Instant::now());
-                    }
+                    // A failed one is tried again in a few minutes.
+                    w.backup_due = Some(Instant::now() + if ok { every } else { every.min(Duration::from_secs(300)) });
                 });
             }
         }
