@@ -12,6 +12,8 @@ import { apiClient, browser, startDaemon } from "./harness.mjs";
 const PASSWORD = "bench-guests-1";
 const box = await startDaemon({ password: PASSWORD });
 const api = await apiClient(box, PASSWORD);
+// The box's view token opens every guest's WHEP (as the OBS grid has it).
+const viewK = (await api("GET", "/api/v1/guests/view-links")).json.grid.token;
 const br = await browser({ fakeMedia: true });
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const pct = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))];
@@ -23,6 +25,7 @@ async function invite(name) {
 
 // Shared page code: WHIP publish (camera or stamped canvas) and WHEP play.
 const lib = `
+window.viewK = ${JSON.stringify(viewK)};
 window.gather = (pc) => new Promise((r) => { if (pc.iceGatheringState === "complete") return r(); pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && r()); setTimeout(r, 2000); });
 window.publish = async (token, stream) => {
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
@@ -40,7 +43,7 @@ window.play = async (id, video) => {
     const ms = new MediaStream(); pc.ontrack = (e) => { ms.addTrack(e.track); video.srcObject = ms; };
     await pc.setLocalDescription(await pc.createOffer()); await gather(pc);
     const g1 = performance.now();
-    const res = await fetch("/whep/guests/" + id, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp });
+    const res = await fetch("/whep/guests/" + id + "?k=" + encodeURIComponent(viewK), { method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp });
     if (res.status === 409) { pc.close(); continue; } // still no media after the box's 10 s wait
     await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
     window.whepMs = performance.now() - g1;
