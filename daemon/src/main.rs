@@ -14,6 +14,8 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let mut cfg = Config::resolve(Cli::parse())?;
+    // Room for HTTP connections next to RTMP, SRT and GStreamer's sockets (see api::limits).
+    let nofile = api::limits::raise_fd_limit();
     let rpi = open_hardware(&mut cfg)?;
     gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
     // Media (ingest, program bus, outputs) gets a thread and an event loop of its own, so nothing the
@@ -32,6 +34,7 @@ fn main() -> anyhow::Result<()> {
     // waking one of several parked workers cost the media thread ~0.05 CPU s per 30 s of relaying
     // (bench-relay, N = 1: 0.26 → 0.21 s).
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    tracing::info!(nofile, "open files allowed");
     let r = rt.block_on(run(cfg, media_handle, rpi));
     let _ = media_stop.send(());
     let _ = media_thread.join();
@@ -170,22 +173,28 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     } else {
         None
     };
-    let router = api::router(AppState::new(core.clone(), Arc::new(cfg), hw));
-    if let Some((l, tls)) = https {
-        tokio::spawn(api::https::serve(l, tls, router.clone()));
-    }
-    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let state = AppState::new(core.clone(), Arc::new(cfg), hw);
+    let limits = state.limits.clone();
+    tracing::info!(caps = ?limits.caps, "HTTP limits");
+    let router = api::router(state);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = tokio::spawn(async move {
-        let mut rx = stop_rx;
-        axum::serve(http, app).with_graceful_shutdown(async move { let _ = rx.changed().await; }).await
-    });
+    if let Some((l, tls)) = https {
+        tokio::spawn(api::listen::serve(l, router.clone(), limits.clone(), Some(tokio_rustls::TlsAcceptor::from(tls)), stop_rx.clone()));
+    }
+    let server = tokio::spawn(api::listen::serve(http, router, limits.clone(), None, stop_rx));
     shutdown_signal().await;
     tracing::info!("stopping: closing every output");
     let _ = core.execute(Command::StopLive).await;
     let _ = stop_tx.send(true);
-    // Idle keep-alive and WebSocket clients must not hold the exit up.
-    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    // Idle keep-alive connections are closed at once; requests in flight get up to 2 s, and
+    // WebSocket clients must not hold the exit up.
+    let _ = server.await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while limits.busy_connections() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
     let c = core.clone();
     let _ = tokio::task::spawn_blocking(move || {
         if let Err(e) = c.store.flush_pending(true) {

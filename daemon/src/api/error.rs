@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 use crate::core::CoreError;
 use crate::store::StoreError;
 
+/// Seconds a client over a limit is told to wait (`Retry-After`) unless the handler says better.
+pub const RETRY_AFTER_S: u64 = 2;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -36,7 +39,12 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, axum::Json(body)).into_response()
+        let mut r = (self.status, axum::Json(body)).into_response();
+        // Over a limit: say when to come back (a handler with a better figure sets its own).
+        if matches!(self.status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(RETRY_AFTER_S));
+        }
+        r
     }
 }
 

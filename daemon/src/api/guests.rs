@@ -248,9 +248,10 @@ pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): 
     // A viewer that asks while the guest is still connecting (an OBS source open before the guest
     // joins, or the moment after) is answered as soon as the guest's media flows, not told to come
     // back later: a retry loop would add its own delay to the guest's first frame in OBS.
-    let t0 = std::time::Instant::now();
-    while !g.media.ready() && t0.elapsed() < WHEP_WAIT {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    if !g.media.ready() {
+        let _slot = st.limits.long_poll()?;
+        let deadline = tokio::time::Instant::now() + WHEP_WAIT;
+        st.core.guests.wait_until(deadline, || g.media.ready() || st.core.guests.get(&id).is_none()).await;
         if st.core.guests.get(&id).is_none() {
             return Err(ApiError::not_found());
         }
@@ -318,6 +319,9 @@ pub async fn grid_page(State(st): State<AppState>, Query(q): Query<ViewQuery>) -
     view_or_refusal(&st, &q.k, None, GRID)
 }
 
+/// How long the grid's long-poll waits for its list to change.
+const GRID_WAIT: Duration = Duration::from_secs(20);
+
 /// The grid page's list of guests (ids and names only; it is meant for an OBS Browser Source on the LAN).
 #[derive(serde::Deserialize)]
 pub struct GridQuery {
@@ -342,12 +346,17 @@ pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum
             .collect()
     };
     let mut v = list();
-    if let Some(known) = q.known {
-        let t0 = std::time::Instant::now();
-        while v.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(",") == known && t0.elapsed() < Duration::from_secs(20) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            v = list();
-        }
+    let shows = |v: &[(String, String)]| v.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(",");
+    if let Some(known) = q.known.filter(|k| *k == shows(&v)) {
+        let _slot = st.limits.long_poll()?;
+        let deadline = tokio::time::Instant::now() + GRID_WAIT;
+        st.core
+            .guests
+            .wait_until(deadline, || {
+                v = list();
+                shows(&v) != known
+            })
+            .await;
     }
     Ok(axum::Json(v.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>()))
 }

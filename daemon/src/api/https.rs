@@ -4,13 +4,8 @@
 //! names and addresses.
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio_rustls::rustls;
-use tower::ServiceExt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -43,27 +38,6 @@ pub fn load_or_make(dir: &Path, names: Vec<String>) -> Result<Arc<rustls::Server
         .map_err(|e| TlsError::Cert(e.to_string()))?;
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
-}
-
-/// Serves `app` over TLS on `listener` until the task is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, cfg: Arc<rustls::ServerConfig>, app: Router) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-    loop {
-        let Ok((tcp, peer)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
-            // A client that never finishes the handshake is dropped, not kept.
-            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await else { return };
-            let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                app.clone().oneshot(req.map(axum::body::Body::new))
-            });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(tls), svc).await;
-        });
-    }
 }
 
 /// Names and addresses the certificate covers: this host on the LAN and loopback.

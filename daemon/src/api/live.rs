@@ -68,8 +68,18 @@ pub async fn test_signal(State(st): State<AppState>, Json(t): Json<TestSignal>) 
     Ok(axum::Json(serde_json::json!({"enabled": t.enabled})))
 }
 
-pub async fn events(State(st): State<AppState>, ws: WebSocketUpgrade) -> impl IntoResponse {
-    ws.on_upgrade(move |sock| feed(st, sock))
+pub async fn events(State(st): State<AppState>, conn: Option<axum::Extension<super::listen::ConnHandle>>, ws: WebSocketUpgrade) -> Result<impl IntoResponse, ApiError> {
+    // A feed holds its connection open for as long as the dashboard is: it has a cap of its own,
+    // and its connection stays counted (and is never closed to make room) until it ends.
+    let slot = st.limits.event_feed()?;
+    let conn = conn.map(|c| c.0 .0);
+    if let Some(c) = &conn {
+        c.pin();
+    }
+    Ok(ws.on_upgrade(move |sock| async move {
+        feed(st, sock).await;
+        drop((slot, conn));
+    }))
 }
 
 async fn feed(st: AppState, mut sock: WebSocket) {

@@ -6,6 +6,8 @@ mod guests;
 mod history;
 mod hw;
 pub mod https;
+pub mod limits;
+pub mod listen;
 mod live;
 mod metrics;
 mod obs;
@@ -33,11 +35,13 @@ pub struct AppState {
     pub cfg: Arc<Config>,
     pub login_limit: Arc<auth::LoginLimiter>,
     pub hw: Option<Arc<crate::hwbridge::HwBridge>>,
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
     pub fn new(core: Arc<Core>, cfg: Arc<Config>, hw: Option<Arc<crate::hwbridge::HwBridge>>) -> Self {
-        AppState { core, cfg, login_limit: Arc::new(auth::login_limiter()), hw }
+        let limits = limits::Limits::new(limits::Caps::for_fd_limit(limits::Limits::fd_limit()));
+        AppState { core, cfg, login_limit: Arc::new(auth::login_limiter()), hw, limits }
     }
 }
 

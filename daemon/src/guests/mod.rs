@@ -73,6 +73,8 @@ pub struct Guest {
 #[derive(Default)]
 pub struct Guests {
     map: Mutex<HashMap<String, Arc<Guest>>>,
+    /// Bumped whenever a guest comes, goes or gets a track flowing: what long-polls wait on.
+    changes: tokio::sync::watch::Sender<u64>,
     /// The invite behind the host's talkback, if one was made.
     pub talkback_invite: Mutex<Option<String>>,
     /// What view tokens are derived from (see `access`), read once from the store.
@@ -115,8 +117,32 @@ impl Guests {
             adapt: Mutex::default(),
             browser_rtt: Mutex::default(),
         });
+        // Before the bump below: a track that flowed before this is seen by whoever it wakes.
+        let _ = g.media.changes.set(self.changes.clone());
         self.map.lock().unwrap().insert(id, g.clone());
+        self.changed();
         g
+    }
+
+    /// Wakes every long-poll to look again.
+    pub fn changed(&self) {
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Waits until `done()` holds, looking again only when a guest comes, goes or gets a track
+    /// flowing (never on a timer); false if `deadline` passes first.
+    pub async fn wait_until(&self, deadline: tokio::time::Instant, mut done: impl FnMut() -> bool) -> bool {
+        // Subscribed before the first look, so a change in between is not missed.
+        let mut rx = self.changes.subscribe();
+        loop {
+            if done() {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return done(),
+            }
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Guest>> {
@@ -127,6 +153,7 @@ impl Guests {
         let g = self.map.lock().unwrap().remove(id);
         if let Some(g) = &g {
             g.media.close();
+            self.changed();
         }
         g
     }
@@ -243,5 +270,36 @@ impl Guest {
         let mut i = self.info.lock().unwrap();
         i.muted_audio = self.media.muted_audio.load(Ordering::Relaxed);
         i.muted_video = self.media.muted_video.load(Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    #[tokio::test]
+    async fn a_long_poll_wakes_on_the_notification_not_a_timer() {
+        let guests = Guests::new();
+        let ready = Arc::new(AtomicBool::new(false));
+        let (g, r) = (guests.clone(), ready.clone());
+        let waiter = tokio::spawn(async move { g.wait_until(tokio::time::Instant::now() + Duration::from_secs(3600), || r.load(Ordering::SeqCst)).await });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!waiter.is_finished());
+        ready.store(true, Ordering::SeqCst);
+        // Nothing told the registry: a waiter that looked again on a timer would be done by now.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiter.is_finished(), "the long-poll woke without a notification");
+        guests.changed();
+        let woke = tokio::time::timeout(Duration::from_secs(10), waiter).await.expect("the notification woke the long-poll").unwrap();
+        assert!(woke);
+    }
+
+    #[tokio::test]
+    async fn a_long_poll_ends_at_its_deadline() {
+        let guests = Guests::new();
+        let t0 = tokio::time::Instant::now();
+        assert!(!guests.wait_until(t0 + Duration::from_millis(100), || false).await);
+        assert!(t0.elapsed() >= Duration::from_millis(100));
     }
 }

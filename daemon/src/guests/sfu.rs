@@ -51,6 +51,8 @@ pub struct Media {
     /// Tracks the guest's offer announced; viewers wait until all of them flow, or a viewer that
     /// came in between the audio and the video would be answered with no video at all.
     pub expected_tracks: std::sync::atomic::AtomicUsize,
+    /// The registry's change signal, once the guest is in it: a new track wakes its long-polls.
+    pub changes: Arc<std::sync::OnceLock<tokio::sync::watch::Sender<u64>>>,
 }
 
 struct Viewer {
@@ -221,11 +223,13 @@ impl Media {
             viewers: Mutex::default(),
             ice,
             expected_tracks: Default::default(),
+            changes: Arc::default(),
         });
         // Weak: the publisher is the pipeline's child, and a strong pipeline in its own signal
         // handler is a cycle that keeps every element, thread and socket alive after the guest leaves.
         let (pl, tracks, counters, last, ma, mv) =
             (m.pipeline.downgrade(), m.tracks.clone(), m.counters.clone(), m.last_media.clone(), m.muted_audio.clone(), m.muted_video.clone());
+        let changes = m.changes.clone();
         m.publisher.connect_pad_added(move |_, pad| {
             if pad.direction() != gst::PadDirection::Src {
                 return;
@@ -278,6 +282,9 @@ impl Media {
                     });
                     tracing::debug!(kind, %encoding, "guest track flowing");
                     tracks.lock().unwrap().push(Track { kind, encoding, tee });
+                    if let Some(c) = changes.get() {
+                        c.send_modify(|v| *v = v.wrapping_add(1));
+                    }
                 }
                 Err(e) => {
                     tracing::warn!("guest track {kind}/{encoding} not forwarded: {e}");

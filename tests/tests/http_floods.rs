@@ -1,0 +1,263 @@
+//! HTTP floods against the real daemon, loopback only: connections that never finish their headers
+//! (slowloris) and a thousand long-polls. `/api/v1/health` keeps answering, the limits answer
+//! 429/503 in the SPEC's error shape, and the daemon's threads and open files come back down.
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use onair_e2e::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// The flood clients need a socket each, the daemon its own: more than the usual 1024.
+fn raise_nofile() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
+        r.rlim_cur = r.rlim_max.min(65536);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+    }
+}
+
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+}
+
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.count()).unwrap_or(0)
+}
+
+/// A cap the daemon logged at start-up (`HTTP limits caps=Caps { connections: 512, ... }`).
+fn logged_cap(d: &Daemon, name: &str) -> usize {
+    let log = d.log_text();
+    let at = log.find(&format!("{name}: ")).unwrap_or_else(|| panic!("no {name} in the log:\n{log}"));
+    log[at + name.len() + 2..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+}
+
+/// `/api/v1/health` asked every 100 ms from 127.0.0.1 on a fresh connection, until stopped:
+/// (status or error, time it took) of each.
+struct HealthProbe {
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<(Result<u16, String>, Duration)>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HealthProbe {
+    fn start(url: String) -> HealthProbe {
+        let (stop, seen) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(vec![])));
+        let (s, v) = (stop.clone(), seen.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                let t0 = Instant::now();
+                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+                let r = match agent.get(&url).call() {
+                    Ok(r) => Ok(r.status()),
+                    Err(ureq::Error::Status(c, _)) => Ok(c),
+                    Err(e) => Err(e.to_string()),
+                };
+                v.lock().unwrap().push((r, t0.elapsed()));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        HealthProbe { stop, seen, thread: Some(thread) }
+    }
+
+    /// Stops it; asserts every answer was a 200.
+    fn finish(mut self) -> usize {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap();
+        let seen = self.seen.lock().unwrap();
+        let bad: Vec<_> = seen.iter().filter(|(r, _)| *r != Ok(200)).collect();
+        assert!(bad.is_empty(), "/health failed during the flood: {bad:?}");
+        let slowest = seen.iter().map(|(_, t)| *t).max().unwrap_or_default();
+        eprintln!("/health: {} answers, all 200, slowest {slowest:?}", seen.len());
+        seen.len()
+    }
+}
+
+async fn connect_from(src: [u8; 4], port: u16) -> std::io::Result<TcpStream> {
+    let s = TcpSocket::new_v4()?;
+    s.bind(SocketAddr::from((src, 0)))?;
+    s.connect(SocketAddr::from(([127, 0, 0, 1], port))).await
+}
+
+/// The daemon's open files and threads come back to where they were before the flood.
+fn back_to_baseline(d: &Daemon, fds: usize, tasks: usize) {
+    let pid = d.pid();
+    let ok = wait_until(Duration::from_secs(30), || open_files(pid) <= fds && threads(pid) <= tasks);
+    assert!(ok, "open files {} (before {fds}), threads {} (before {tasks})", open_files(pid), threads(pid));
+}
+
+#[test]
+fn slowloris_connections_do_not_take_the_box() {
+    raise_nofile();
+    let d = Daemon::start();
+    let pid = d.pid();
+    let cap = logged_cap(&d, "connections") + logged_cap(&d, "refusals");
+    std::thread::sleep(Duration::from_millis(500));
+    let (fds, tasks) = (open_files(pid), threads(pid));
+    let probe = HealthProbe::start(d.url("/api/v1/health"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let port = d.http;
+    let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pk = peak.clone();
+    let closed = rt.block_on(async move {
+        // 1000 connections from 20 addresses, each sending the start of a request and then a
+        // header line every 2 s, never the blank line that ends the headers.
+        let mut tasks = vec![];
+        for i in 0..1000u32 {
+            let src = [127, 0, 1, 1 + (i % 20) as u8];
+            let mut s = match connect_from(src, port).await {
+                Ok(s) => s,
+                Err(e) => panic!("connect {i}: {e}"),
+            };
+            let _ = s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n").await;
+            tasks.push(tokio::spawn(async move {
+                let t0 = Instant::now();
+                let mut buf = [0u8; 256];
+                loop {
+                    tokio::select! {
+                        r = s.read(&mut buf) => match r {
+                            // Closed by the box (or reset): it did not keep the connection.
+                            Ok(0) | Err(_) => return Some(t0.elapsed()),
+                            Ok(_) => return None, // an answer to headers never finished
+                        },
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => {
+                            if s.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                                return Some(t0.elapsed());
+                            }
+                        }
+                    }
+                    if t0.elapsed() > Duration::from_secs(40) {
+                        return None;
+                    }
+                }
+            }));
+            if i % 50 == 0 {
+                pk.fetch_max(open_files(pid), Ordering::SeqCst);
+            }
+        }
+        let mut closed = 0;
+        for t in tasks {
+            pk.fetch_max(open_files(pid), Ordering::SeqCst);
+            if let Some(after) = t.await.unwrap() {
+                assert!(after < Duration::from_secs(40));
+                closed += 1;
+            }
+        }
+        closed
+    });
+    let answers = probe.finish();
+    assert!(answers > 5, "the probe ran through the flood");
+    // Every one of them was closed by the box (made room for others, or its header timeout).
+    assert_eq!(closed, 1000, "the box kept connections that never finished their headers");
+    let peak = peak.load(Ordering::SeqCst);
+    eprintln!("open files: {fds} before, {peak} at the peak (cap {cap})");
+    assert!(peak <= fds + cap + 8, "the daemon held {peak} open files (before {fds}, cap {cap})");
+    back_to_baseline(&d, fds, tasks);
+}
+
+/// The view token for the grid, where the box asks for one (`?k=`), as a query suffix.
+fn grid_token(d: &mut Daemon) -> String {
+    let r = d.request("GET", "/api/v1/guests/view-links", None);
+    if r.status != 200 {
+        return String::new();
+    }
+    let t = r.text;
+    match t.find("/guests/grid/view?k=") {
+        Some(at) => {
+            let k: String = t[at + "/guests/grid/view?k=".len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.~%".contains(*c)).collect();
+            format!("&k={k}")
+        }
+        None => String::new(),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Outcomes {
+    ok: usize,
+    per_client: usize,
+    long_polls_full: usize,
+    full: usize,
+    closed: usize,
+}
+
+/// Reads one answer: its status and, for a refusal, checks the SPEC shape and `Retry-After`.
+fn classify(text: &str, o: &mut Outcomes) {
+    if text.is_empty() {
+        o.closed += 1;
+        return;
+    }
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
+    let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status: {head:?}"));
+    if status == 200 {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("grid list body: {body:?}"));
+        assert!(v.is_array(), "{body}");
+        o.ok += 1;
+        return;
+    }
+    assert!(head.to_ascii_lowercase().contains("\r\nretry-after: "), "no Retry-After: {head}");
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("refusal body: {body:?}"));
+    let code = v["error"]["code"].as_str().unwrap_or_else(|| panic!("not the SPEC shape: {body}"));
+    assert!(v["error"]["message"].is_string(), "{body}");
+    match (status, code) {
+        (429, "too_many_connections") => o.per_client += 1,
+        (503, "long_polls_full") => o.long_polls_full += 1,
+        (503, "connections_full" | "requests_full") => o.full += 1,
+        _ => panic!("unexpected answer {status} {body}"),
+    }
+}
+
+#[test]
+fn a_thousand_long_polls_are_capped_and_health_answers() {
+    raise_nofile();
+    let mut d = Daemon::start();
+    let pid = d.pid();
+    let k = grid_token(&mut d);
+    std::thread::sleep(Duration::from_millis(500));
+    let (fds, tasks) = (open_files(pid), threads(pid));
+    let probe = HealthProbe::start(d.url("/api/v1/health"));
+    let port = d.http;
+    let req = format!("GET /guests/grid/list?known={k} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let answers = rt.block_on(async move {
+        // 200 from one address (its connections, all waiting, reach the per-address cap), then
+        // 800 from 16 others (the box-wide long-poll cap). An empty grid never changes: each
+        // long-poll that gets in waits its full 20 s.
+        let mut tasks = vec![];
+        for i in 0..1000u32 {
+            let src = if i < 200 { [127, 0, 0, 2] } else { [127, 0, 3, 1 + (i % 16) as u8] };
+            let req = req.clone();
+            let s = connect_from(src, port).await;
+            tasks.push(tokio::spawn(async move {
+                let mut s = s.ok()?;
+                s.write_all(req.as_bytes()).await.ok()?;
+                let mut got = vec![];
+                let _ = tokio::time::timeout(Duration::from_secs(40), s.read_to_end(&mut got)).await;
+                Some(String::from_utf8_lossy(&got).to_string())
+            }));
+            if i == 199 {
+                // Let the first address's long-polls get in before the rest arrive.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        let mut v = vec![];
+        for t in tasks {
+            v.push(t.await.unwrap().unwrap_or_default());
+        }
+        v
+    });
+    probe.finish();
+    let mut o = Outcomes::default();
+    for a in &answers {
+        classify(a, &mut o);
+    }
+    eprintln!("1000 long-polls: {o:?}");
+    let cap = logged_cap(&d, "long_polls");
+    assert!(o.ok >= 1 && o.ok <= cap, "more long-polls waited than the cap ({cap}): {o:?}");
+    assert!(o.per_client > 0, "no 429 for the address over its cap: {o:?}");
+    assert!(o.long_polls_full > 0, "no 503 over the long-poll cap: {o:?}");
+    back_to_baseline(&d, fds, tasks);
+}
