@@ -159,20 +159,12 @@ fn slowloris_connections_do_not_take_the_box() {
     back_to_baseline(&d, fds, tasks);
 }
 
-/// The view token for the grid, where the box asks for one (`?k=`), as a query suffix.
+/// The grid's view token (`GET /api/v1/guests/view-links`), as a query suffix.
 fn grid_token(d: &mut Daemon) -> String {
     let r = d.request("GET", "/api/v1/guests/view-links", None);
-    if r.status != 200 {
-        return String::new();
-    }
-    let t = r.text;
-    match t.find("/guests/grid/view?k=") {
-        Some(at) => {
-            let k: String = t[at + "/guests/grid/view?k=".len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.~%".contains(*c)).collect();
-            format!("&k={k}")
-        }
-        None => String::new(),
-    }
+    assert_eq!(r.status, 200, "{}", r.text);
+    let k = r.body["grid"]["token"].as_str().unwrap_or_else(|| panic!("no grid token: {}", r.text));
+    format!("&k={k}")
 }
 
 #[derive(Debug, Default)]
