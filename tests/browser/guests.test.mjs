@@ -34,7 +34,7 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     assert.equal((await badSdp.json()).error.code, "bad_request");
 
     // The grid's list needs the box's view token.
-    const gridK = (await api("GET", "/api/v1/guests/view-links")).json.grid.token;
+    let gridK = (await api("GET", "/api/v1/guests/view-links")).json.grid.token;
     assert.equal((await fetch(`${box.url}/guests/grid/list?known=`)).status, 401, "the grid list without a token");
     // An OBS grid page that shows nobody yet: its long poll is answered when the guest's media flows.
     const gridWait = fetch(`${box.url}/guests/grid/list?k=${gridK}&known=`).then((r) => r.json());
@@ -103,9 +103,6 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     await host.getByTestId("password").fill("guest-pass-123");
     await host.getByTestId("login").click();
     await host.locator("[data-testid=guest-row]", { hasText: "Alice Example" }).waitFor({ timeout: 10000 });
-    // The dashboard's View link carries the guest's token.
-    const href = await host.locator("[data-testid=guest-row]", { hasText: "Alice Example" }).getByTestId("guest-view-link").getAttribute("href");
-    assert.equal(new URL(href, box.url).href, viewUrl);
     await host.screenshot({ path: new URL("../artifacts/dashboard-guests.png", import.meta.url).pathname, fullPage: true });
     // Adaptive quality: the guest's browser reports its sender held back by bandwidth (the report
     // is injected: loopback cannot be made lossy here without root). The box steps the guest down,
@@ -143,6 +140,40 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     await host.getByTestId("talkback").click();
     await until(async () => !(await api("GET", "/api/v1/guests")).json.some((x) => x.host), 15000, "talkback ended");
 
+    // The dashboard's View link, copy buttons and "Add to scene" carry the tokens (after the adaptive
+    // quality part, which this would slow down).
+    const row = host.locator("[data-testid=guest-row]", { hasText: "Alice Example" });
+    // (The row shows at once; its links follow from the box a moment later.)
+    await until(async () => new URL(await row.getByTestId("guest-view-link").getAttribute("href"), box.url).href === viewUrl, 5000, "the View link with the guest's token");
+    await host.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: box.url });
+    const copied = () => host.evaluate(() => navigator.clipboard.readText());
+    await row.getByTestId("copy-view-link").click();
+    await until(async () => (await copied()) === viewUrl, 5000, "the view link copied");
+    await host.getByTestId("copy-grid-link").click();
+    await until(async () => (await copied()) === `${box.url}/guests/grid/view?k=${gridK}`, 5000, "the grid link copied");
+    // (OBS is not connected here: the dashboard's two OBS calls are answered by the test.)
+    await host.route("**/api/v1/obs/scenes", (r) => r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ current: "Scene", scenes: [{ name: "Scene" }] }) }));
+    const sourceAsked = new Promise((ok) => host.route("**/api/v1/obs/browser-source", (r) => { ok(r.request().postDataJSON()); r.fulfill({ status: 200, contentType: "application/json", body: "{}" }); }));
+    await row.getByRole("button", { name: "Add to scene" }).click();
+    assert.equal((await sourceAsked).url, viewUrl, "the OBS browser source gets the tokened view link");
+    await host.unroute("**/api/v1/obs/**");
+    // New view links: the old ones stop opening, the dashboard copies the new one.
+    host.once("dialog", (d) => d.accept());
+    await host.getByTestId("rotate-view-links").click();
+    const rotated = await until(async () => { const k = (await api("GET", "/api/v1/guests/view-links")).json.grid.token; return k !== gridK ? k : null; }, 5000, "new view links");
+    assert.equal((await fetch(`${box.url}/guests/grid/view?k=${gridK}`)).status, 401);
+    gridK = rotated;
+    await host.getByTestId("copy-grid-link").click();
+    await until(async () => (await copied()) === `${box.url}/guests/grid/view?k=${gridK}`, 5000, "the new grid link copied");
+    // The dashboard's new strings in Portuguese for a pt-BR browser.
+    const ptCtx = await br.newContext({ locale: "pt-BR" });
+    const pt = await ptCtx.newPage();
+    await pt.goto(box.url);
+    await pt.getByTestId("password").fill("guest-pass-123");
+    await pt.getByTestId("login").click();
+    await pt.getByTestId("copy-grid-link").filter({ hasText: "Copiar link da grade" }).waitFor({ timeout: 10000 });
+    await pt.locator("[data-testid=guest-row]").getByTestId("copy-view-link").filter({ hasText: "Copiar link de exibição" }).waitFor({ timeout: 10000 });
+    await ptCtx.close();
     // Host controls.
     const m = await api("POST", `/api/v1/guests/${g.id}/mute`, { audio: true, video: false });
     assert.equal(m.status, 200);
