@@ -2,11 +2,22 @@
 //! hot path: a message that arrives in one chunk is handed on as a slice of the read buffer (no
 //! copy), a longer one is gathered once. Everything but audio and video goes to `rml_rtmp`'s session
 //! (connect, publish, metadata), re-chunked by its own serializer.
+//!
+//! Limits against a hostile peer: a message that is not audio or video is refused at its chunk
+//! header past `MAX_CONTROL`, and what a connection holds (the unread chunk plus every partial
+//! message) stays within a byte budget; partial messages grow with the data that has arrived,
+//! never to the length a header merely claims.
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Largest message a publisher may send (a 4K keyframe at a high bitrate is a few MB).
+/// Largest audio or video message (a 4K keyframe at a high bitrate is a few MB).
 pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
+/// Largest message of any other type (commands, metadata, control). OBS's and ffmpeg's largest,
+/// `connect` and `onMetaData`, are under 1 KiB; nginx-rtmp allows 1 MiB for everything.
+pub const MAX_CONTROL: usize = 64 * 1024;
+/// What one connection may hold by default (partial messages and the chunk being read): two of
+/// the largest media messages.
+pub const DEFAULT_BUDGET: usize = 2 * MAX_MESSAGE;
 /// Chunk sizes above this are refused (the spec allows 2^31-1; encoders use 4096 to 65536).
 pub const MAX_CHUNK_SIZE: u32 = 16 * 1024 * 1024;
 /// Chunk streams one connection may use (OBS and ffmpeg use 4 or 5).
@@ -18,6 +29,10 @@ pub enum ChunkError {
     ChunkSize(u32),
     #[error("message of {0} bytes is too large")]
     TooLarge(usize),
+    #[error("message of type {type_id} and {len} bytes is too large (limit {MAX_CONTROL} bytes)")]
+    ControlTooLarge { type_id: u8, len: usize },
+    #[error("peer holds more than {0} bytes in unfinished messages")]
+    OverBudget(usize),
     #[error("chunk stream {0} continues a message it never started")]
     NoHeader(u32),
     #[error("too many chunk streams")]
@@ -41,7 +56,8 @@ struct Stream {
     type_id: u8,
     stream_id: u32,
     extended: bool,
-    partial: BytesMut,
+    /// Never more capacity than the message's length; counted in the connection's budget.
+    partial: Vec<u8>,
     /// A header has been seen, so type 1-3 chunks have something to continue.
     started: bool,
 }
@@ -52,14 +68,21 @@ pub struct Demuxer {
     /// A handful in practice, so a list beats a map.
     streams: Vec<Stream>,
     received: u64,
+    budget: usize,
+    /// Capacity of all partial messages.
+    held: usize,
 }
+
+/// A partial message's first buffer: most video frames of a 1080p stream (6 Mbit/s: ~25 KB,
+/// keyframes ~200 KB) are gathered in one allocation, as when the full length was reserved.
+const FIRST_STEP: usize = 64 * 1024;
 
 /// Reads go straight into the buffer that messages are sliced from.
 const READ_SIZE: usize = 64 * 1024;
 
 impl Default for Demuxer {
     fn default() -> Self {
-        Demuxer { buf: BytesMut::with_capacity(READ_SIZE), chunk_size: 128, streams: Vec::new(), received: 0 }
+        Demuxer::with_budget(DEFAULT_BUDGET)
     }
 }
 
@@ -68,6 +91,22 @@ fn be24(b: &[u8]) -> u32 {
 }
 
 impl Demuxer {
+    /// A demuxer whose connection may hold at most `budget` bytes (see `set_budget`).
+    pub fn with_budget(budget: usize) -> Self {
+        Demuxer { buf: BytesMut::with_capacity(READ_SIZE), chunk_size: 128, streams: Vec::new(), received: 0, budget, held: 0 }
+    }
+
+    /// Changes the budget (the ingest raises it once a publisher is accepted); what is held
+    /// already is checked against it at the next `next`.
+    pub fn set_budget(&mut self, budget: usize) {
+        self.budget = budget;
+    }
+
+    /// Bytes held now: the unread part of the input and the partial messages' buffers.
+    pub fn held(&self) -> usize {
+        self.buf.len() + self.held
+    }
+
     /// Bytes taken in so far (for acknowledgements).
     pub fn received(&self) -> u64 {
         self.received
@@ -88,8 +127,12 @@ impl Demuxer {
         Ok(n)
     }
 
-    fn stream(&mut self, csid: u32) -> Option<&mut Stream> {
-        self.streams.iter_mut().find(|s| s.csid == csid)
+    /// The next chunk is not all here yet: fine while the connection is within its budget.
+    fn wait(&self) -> Result<Option<Message>, ChunkError> {
+        if self.buf.len() + self.held > self.budget {
+            return Err(ChunkError::OverBudget(self.budget));
+        }
+        Ok(None)
     }
 
     /// The next complete message, if the buffer holds one. Set Chunk Size and Abort are applied
@@ -107,8 +150,9 @@ impl Demuxer {
                 }
                 2 if m.payload.len() >= 4 => {
                     let csid = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]);
-                    if let Some(s) = self.stream(csid) {
-                        s.partial.clear();
+                    if let Some(s) = self.streams.iter_mut().find(|s| s.csid == csid) {
+                        self.held -= s.partial.capacity();
+                        s.partial = Vec::new();
                     }
                 }
                 _ => return Ok(Some(m)),
@@ -127,12 +171,12 @@ impl Demuxer {
             let (csid, basic) = match b[0] & 0x3f {
                 0 if b.len() >= 2 => (64 + b[1] as u32, 2),
                 1 if b.len() >= 3 => (64 + b[1] as u32 + 256 * b[2] as u32, 3),
-                0 | 1 => return Ok(None),
+                0 | 1 => return self.wait(),
                 c => (c as u32, 1),
             };
             let header = [11, 7, 3, 0][fmt as usize];
             if b.len() < basic + header {
-                return Ok(None);
+                return self.wait();
             }
             let i = match self.streams.iter().position(|s| s.csid == csid) {
                 Some(i) => i,
@@ -151,7 +195,7 @@ impl Demuxer {
             let extended = if fmt < 3 { ts_field == 0xff_ffff } else { s.extended };
             let ext_len = if extended { 4 } else { 0 };
             if b.len() < basic + header + ext_len {
-                return Ok(None);
+                return self.wait();
             }
             let ts = if extended { u32::from_be_bytes([b[basic + header], b[basic + header + 1], b[basic + header + 2], b[basic + header + 3]]) } else { ts_field };
             // What this chunk would make of the stream's state; applied once its payload is here.
@@ -161,6 +205,9 @@ impl Demuxer {
                 type_id = h[6];
                 if length > MAX_MESSAGE {
                     return Err(ChunkError::TooLarge(length));
+                }
+                if length > MAX_CONTROL && type_id != 8 && type_id != 9 {
+                    return Err(ChunkError::ControlTooLarge { type_id, len: length });
                 }
             }
             if fmt == 0 {
@@ -174,10 +221,11 @@ impl Demuxer {
             let take = (length - have).min(self.chunk_size);
             let total = basic + header + ext_len + take;
             if b.len() < total {
-                return Ok(None);
+                return self.wait();
             }
             if starting {
-                s.partial.clear();
+                self.held -= s.partial.capacity();
+                s.partial = Vec::new();
                 match fmt {
                     0 => (s.timestamp, s.delta) = (ts, 0),
                     1 | 2 => (s.timestamp, s.delta) = (s.timestamp.wrapping_add(ts), ts),
@@ -193,11 +241,23 @@ impl Demuxer {
             let done = if starting && take == length {
                 Some(payload.freeze())
             } else {
-                if s.partial.capacity() < length {
-                    s.partial.reserve(length - s.partial.len());
+                let need = s.partial.len() + take;
+                let cap = s.partial.capacity();
+                if need > cap {
+                    // Double what there was (copies stay linear), from a first step that holds
+                    // most frames whole; never past the message's length.
+                    let grow = (cap * 2).max(need).max(FIRST_STEP).min(length);
+                    s.partial.reserve_exact(grow - s.partial.len());
+                    self.held += s.partial.capacity() - cap;
+                    if self.buf.len() + self.held > self.budget {
+                        return Err(ChunkError::OverBudget(self.budget));
+                    }
                 }
                 s.partial.extend_from_slice(&payload);
-                (s.partial.len() == length).then(|| s.partial.split().freeze())
+                (s.partial.len() == length).then(|| {
+                    self.held -= s.partial.capacity();
+                    Bytes::from(std::mem::take(&mut s.partial))
+                })
             };
             if let Some(payload) = done {
                 return Ok(Some(Message { type_id, stream_id, timestamp: s.timestamp, payload }));
@@ -269,6 +329,83 @@ mod tests {
         d.push(&wire);
         assert_eq!(d.next().unwrap(), Some(m));
         assert_eq!(d.next().unwrap(), None);
+    }
+
+    /// A full message header (fmt 0) on chunk stream `csid`.
+    fn header(csid: u8, type_id: u8, len: usize) -> Vec<u8> {
+        let l = (len as u32).to_be_bytes();
+        vec![csid, 0, 0, 0, l[1], l[2], l[3], type_id, 1, 0, 0, 0]
+    }
+
+    #[test]
+    fn refuses_large_control_messages_at_the_header() {
+        for t in [20u8, 18, 17, 15, 4, 1] {
+            let mut d = Demuxer::default();
+            // Only the header has arrived: refused before a byte of the payload is gathered.
+            d.push(&header(3, t, MAX_CONTROL + 1));
+            assert_eq!(d.next(), Err(ChunkError::ControlTooLarge { type_id: t, len: MAX_CONTROL + 1 }));
+        }
+        let mut d = Demuxer::default();
+        d.push(&header(3, 20, MAX_CONTROL));
+        assert_eq!(d.next(), Ok(None), "64 KiB is still a command");
+        // Audio and video keep their own limit.
+        let mut d = Demuxer::default();
+        d.push(&header(4, 9, MAX_CONTROL * 4));
+        assert_eq!(d.next(), Ok(None));
+    }
+
+    #[test]
+    fn partial_messages_grow_with_the_data_and_stay_within_the_budget() {
+        // 64 chunk streams each start an 8 MiB video message with one 128-byte chunk: what is held
+        // is what arrived (rounded up to the first step), not 64 x 8 MiB.
+        let mut d = Demuxer::with_budget(DEFAULT_BUDGET);
+        for c in 0..60u8 {
+            d.push(&header(4 + c, 9, MAX_MESSAGE));
+            d.push(&[0u8; 128]);
+            assert_eq!(d.next(), Ok(None));
+        }
+        assert_eq!(d.held(), 60 * FIRST_STEP);
+        // Continuing one of them past the budget ends the connection.
+        let mut d = Demuxer::with_budget(1024 * 1024);
+        d.push(&[0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0, 0x10, 0]); // chunk size 4096
+        d.push(&header(4, 9, MAX_MESSAGE));
+        let mut r = Ok(None);
+        for _ in 0..300 {
+            d.push(&[0u8; 4096]);
+            r = d.next();
+            if r.is_err() {
+                break;
+            }
+            d.push(&[0xc4]);
+        }
+        assert_eq!(r, Err(ChunkError::OverBudget(1024 * 1024)));
+        // One big chunk that waits in the read buffer counts as well.
+        let mut d = Demuxer::with_budget(256 * 1024);
+        d.push(&[0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0x80, 0, 0]); // chunk size 8 MiB
+        d.push(&header(4, 9, MAX_MESSAGE));
+        d.push(&vec![0u8; 200 * 1024]);
+        assert_eq!(d.next(), Ok(None));
+        d.push(&vec![0u8; 100 * 1024]);
+        assert_eq!(d.next(), Err(ChunkError::OverBudget(256 * 1024)));
+        // A finished message gives its room back; an abandoned one too.
+        let mut d = Demuxer::with_budget(DEFAULT_BUDGET);
+        d.push(&header(4, 9, 300));
+        d.push(&[1u8; 128]);
+        d.push(&[0xc4]);
+        d.push(&[2u8; 128]);
+        assert_eq!(d.next(), Ok(None));
+        assert!(d.held() > 0);
+        d.push(&[0xc4]);
+        d.push(&[3u8; 44]);
+        let m = d.next().unwrap().unwrap();
+        assert_eq!((m.payload.len(), m.payload[0], m.payload[299]), (300, 1, 3));
+        assert_eq!(d.held(), 0);
+        d.push(&header(4, 9, 300));
+        d.push(&[1u8; 128]);
+        assert_eq!(d.next(), Ok(None));
+        d.push(&[0x02, 0, 0, 0, 0, 0, 4, 2, 0, 0, 0, 0, 0, 0, 0, 4]); // Abort on chunk stream 4
+        assert_eq!(d.next(), Ok(None));
+        assert_eq!(d.held(), 0);
     }
 
     #[test]
