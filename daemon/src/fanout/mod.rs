@@ -141,6 +141,8 @@ pub enum OutError {
     Stalled(u64),
     #[error("timed out waiting for the destination")]
     Timeout,
+    #[error("destination sent bad data: {0}")]
+    Protocol(String),
     #[error("{0}")]
     Other(String),
 }

@@ -4,14 +4,18 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use rml_rtmp::chunk_io::ChunkSerializer;
 use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
+use rml_rtmp::messages::MessagePayload;
 use rml_rtmp::sessions::{ClientSession, ClientSessionConfig, ClientSessionEvent as Ev, ClientSessionResult, PublishRequestType};
+use rml_rtmp::time::RtmpTimestamp;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 
 use super::chunker::Chunker;
 use super::target::{Scheme, Target};
 use super::{Feed, Gate, OutError};
+use crate::protocols::rtmp::amf_guard;
 use crate::protocols::rtmp::chunks::Demuxer;
 use crate::media::{Frame, Kind};
 
@@ -90,6 +94,45 @@ fn cse<E: std::fmt::Debug>(e: E) -> OutError {
     OutError::Other(format!("rtmp session: {e:?}"))
 }
 
+/// What a destination may hold in unfinished messages: it sends only replies and control.
+const INBOUND_BUDGET: usize = 256 * 1024;
+
+/// Bytes from the destination pass the same guards as a publisher's before `rml_rtmp`'s client
+/// session sees them: the demuxer's limits (non-media messages up to 64 KiB, a byte budget), then
+/// the AMF guard (nesting, short commands), then the crate's own chunking. A destination that
+/// fails them ends only its own output, which reconnects with backoff.
+struct Inbound {
+    demux: Demuxer,
+    rechunk: ChunkSerializer,
+}
+
+impl Default for Inbound {
+    fn default() -> Self {
+        Inbound { demux: Demuxer::with_budget(INBOUND_BUDGET), rechunk: ChunkSerializer::new() }
+    }
+}
+
+impl Inbound {
+    fn feed(&mut self, s: &mut ClientSession, bytes: &[u8]) -> Result<Vec<ClientSessionResult>, OutError> {
+        let bad = |e: String| OutError::Protocol(e);
+        self.demux.push(bytes);
+        let mut results = vec![];
+        while let Some(m) = self.demux.next().map_err(|e| bad(e.to_string()))? {
+            if m.type_id == 8 || m.type_id == 9 {
+                continue; // media from a destination means nothing to a publisher
+            }
+            amf_guard::check(m.type_id, &m.payload).map_err(|e| bad(e.to_string()))?;
+            let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload };
+            let wire = self.rechunk.serialize(&p, false, false).map_err(cse)?.bytes;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.handle_input(&wire)))
+                .map_err(|_| bad("the session could not parse it".into()))?
+                .map_err(cse)?;
+            results.extend(r);
+        }
+        Ok(results)
+    }
+}
+
 /// Sends outbound packets (keeping a copy in `tap` while setting up), returns events.
 async fn apply<W: AsyncWrite + Unpin>(
     w: &mut W,
@@ -118,6 +161,7 @@ async fn wait_for<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     r: &mut R,
     w: &mut W,
     s: &mut ClientSession,
+    inbound: &mut Inbound,
     want: fn(&Ev) -> Option<Result<(), String>>,
     sent: &std::sync::atomic::AtomicU64,
     tap: &mut Vec<u8>,
@@ -129,7 +173,7 @@ async fn wait_for<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         if n == 0 {
             return Err(OutError::Refused("closed the connection".into()));
         }
-        let res = s.handle_input(&buf[..n]).map_err(cse)?;
+        let res = inbound.feed(s, &buf[..n])?;
         for ev in apply(w, res, sent, Some(&mut *tap)).await? {
             match want(&ev) {
                 Some(Ok(())) => return Ok(()),
@@ -163,12 +207,13 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     // What the session writes while setting up, to learn the stream it publishes on.
     let mut tap = Vec::new();
     apply(&mut wr, init, sent, Some(&mut tap)).await?;
-    let early = s.handle_input(&leftover).map_err(cse)?;
+    let mut inbound = Inbound::default();
+    let early = inbound.feed(&mut s, &leftover)?;
     apply(&mut wr, early, sent, Some(&mut tap)).await?;
     let r = s.request_connection(t.app.clone()).map_err(cse)?;
     apply(&mut wr, vec![r], sent, Some(&mut tap)).await?;
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
-    wait_for(&mut rd, &mut wr, &mut s, |e| match e {
+    wait_for(&mut rd, &mut wr, &mut s, &mut inbound, |e| match e {
         Ev::ConnectionRequestAccepted => Some(Ok(())),
         Ev::ConnectionRequestRejected { description } => Some(Err(description.clone())),
         _ => None,
@@ -177,7 +222,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     let r = s.request_publishing(t.key.clone(), PublishRequestType::Live).map_err(cse)?;
     apply(&mut wr, vec![r], sent, Some(&mut tap)).await?;
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
-    wait_for(&mut rd, &mut wr, &mut s, |e| match e {
+    wait_for(&mut rd, &mut wr, &mut s, &mut inbound, |e| match e {
         Ev::PublishRequestAccepted => Some(Ok(())),
         Ev::UnhandleableOnStatusCode { code } if code.contains("Publish") || code.contains("Rejected") || code.contains("Failed") => {
             Some(Err(code.clone()))
@@ -252,7 +297,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 if n == 0 {
                     return Err(OutError::Lost("destination closed the connection".into()));
                 }
-                let res = s.handle_input(&buf[..n]).map_err(cse)?;
+                let res = inbound.feed(&mut s, &buf[..n])?;
                 let mut w = BufWriter::new(&mut wr);
                 apply(&mut w, res, sent, None).await?;
                 w.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
@@ -375,6 +420,8 @@ mod tests {
         out(vec![client.request_connection("app".into()).unwrap()], &mut to_server);
         let mut requested = false;
         let mut published = false;
+        // The server's replies reach the client through the same guards as a destination's.
+        let mut inbound = Inbound::default();
         for _ in 0..20 {
             written.extend_from_slice(&to_server);
             let mut todo: std::collections::VecDeque<_> = server.handle_input(&std::mem::take(&mut to_server)).unwrap().into();
@@ -391,7 +438,7 @@ mod tests {
                     _ => {}
                 }
             }
-            for r in client.handle_input(&back).unwrap() {
+            for r in inbound.feed(&mut client, &back).unwrap() {
                 match r {
                     ClientSessionResult::OutboundResponse(p) => to_server.extend_from_slice(&p.bytes),
                     ClientSessionResult::RaisedEvent(Ev::ConnectionRequestAccepted) if !requested => {
@@ -408,5 +455,27 @@ mod tests {
         assert!(published, "the server accepted the publish");
         assert_eq!(publish_stream_id(&written), Some(1));
         assert_eq!(publish_stream_id(&written[..written.len() / 3]), None, "no publish command in the connect part");
+    }
+
+    /// What a hostile destination sends ends its session with an error, never a panic or abort.
+    #[test]
+    fn hostile_replies_are_refused_before_the_session() {
+        let msg = |type_id: u8, data: Vec<u8>| {
+            let p = MessagePayload { timestamp: RtmpTimestamp::new(0), type_id, message_stream_id: 0, data: bytes::Bytes::from(data) };
+            ChunkSerializer::new().serialize(&p, true, false).unwrap().bytes
+        };
+        let mut deep = b"\x02\x00\x07_result\x00\x3f\xf0\x00\x00\x00\x00\x00\x00".to_vec();
+        for _ in 0..12_000 {
+            deep.extend_from_slice(&[0x0a, 0, 0, 0, 1]);
+        }
+        deep.push(0x05);
+        let short = b"\x02\x00\x07_result".to_vec();
+        let mut huge = vec![0x02u8, 0, 0, 0, 0x10, 0, 0, 0x14, 0, 0, 0, 0]; // a 1 MiB command
+        huge.extend_from_slice(&[0u8; 4096]);
+        for wire in [msg(20, deep), msg(20, short), msg(17, vec![0, 0x02, 0, 1]), msg(18, vec![0x11, 0x0a]), huge, vec![0xc7; 64]] {
+            let (mut client, _) = ClientSession::new(ClientSessionConfig::new()).unwrap();
+            let r = Inbound::default().feed(&mut client, &wire);
+            assert!(matches!(r, Err(OutError::Protocol(_))), "{:?}", r.map(|v| v.len()));
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The program feed coming in: one publisher at a time (RTMP or SRT), checked against the ingest
 //! key, measured from the stream itself, and handed to the program bus.
 pub mod rtmp;
+pub mod slots;
 pub mod srt;
 
 use std::sync::{Arc, Mutex, RwLock};

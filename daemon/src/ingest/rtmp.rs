@@ -1,8 +1,8 @@
 //! RTMP ingest server (what OBS's "Custom" service publishes to): `rtmp://HOST:1935/live/<key>`.
 //! Chunks are split into messages here (`chunks`, the hot path); connect/publish and metadata go
-//! through `rml_rtmp`'s session (sans-IO); sockets and timeouts here.
+//! through `rml_rtmp`'s session (sans-IO), after `amf_guard`; sockets, slots and deadlines here.
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,17 +13,23 @@ use rml_rtmp::sessions::{ServerSession, ServerSessionConfig, ServerSessionEvent 
 use rml_rtmp::time::RtmpTimestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 
-use crate::protocols::rtmp::amf_guard;
-use crate::protocols::rtmp::chunks::Demuxer;
+use super::slots::{Slot, Slots};
 use super::{Ingest, Proto, PublishGuard};
 use crate::media::Frame;
+use crate::protocols::rtmp::amf_guard;
+use crate::protocols::rtmp::chunks::{Demuxer, DEFAULT_BUDGET};
 
 const APP: &str = "live";
-const MAX_CONNS: usize = 32;
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Before publishing we wait at most this long between reads (a publisher is watched by the core).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// From accept (or from an unpublish) to an accepted publish: OBS and ffmpeg need well under a
+/// second on a LAN, a few round trips over the internet.
+const PUBLISH_DEADLINE: Duration = Duration::from_secs(10);
+/// What a connection may hold before it publishes: it has no business sending anything but
+/// commands (64 KiB at most each) until its publish is accepted.
+const PRE_PUBLISH_BUDGET: usize = 256 * 1024;
+/// A write to a publisher (acknowledgements, replies) that cannot complete in this long ends it.
+const WRITE_STALL: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RtmpError {
@@ -39,12 +45,14 @@ pub enum RtmpError {
     Stalled,
     #[error("refused: {0}")]
     Refused(String),
+    #[error("closed to make room for a new connection (had not published)")]
+    Evicted,
     #[error("internal error while parsing peer data")]
     Panic,
 }
 
 pub async fn serve(listener: TcpListener, ingest: Arc<Ingest>) {
-    let active = Arc::new(AtomicUsize::new(0));
+    let slots = Arc::new(Slots::default());
     loop {
         let (sock, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -54,39 +62,61 @@ pub async fn serve(listener: TcpListener, ingest: Arc<Ingest>) {
                 continue;
             }
         };
-        if active.load(Ordering::Relaxed) >= MAX_CONNS {
-            tracing::warn!(%peer, "rtmp: too many connections, dropping");
-            continue;
-        }
+        let slot = match slots.admit(peer.ip()) {
+            Ok(s) => s,
+            Err(full) => {
+                tracing::warn!(%peer, "rtmp: {full}, dropping");
+                continue;
+            }
+        };
         let ingest = ingest.clone();
-        let active = active.clone();
-        active.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let _ = sock.set_nodelay(true);
-            match handle(sock, peer, ingest).await {
+            match handle(sock, peer, ingest, &slot).await {
                 Ok(()) => tracing::info!(%peer, "rtmp: connection closed"),
                 Err(e) => tracing::info!(%peer, "rtmp: connection ended: {e}"),
             }
-            active.fetch_sub(1, Ordering::Relaxed);
+            drop(slot);
         });
     }
 }
 
-async fn read_some(sock: &mut TcpStream, buf: &mut [u8], limit: Duration) -> Result<usize, RtmpError> {
-    match tokio::time::timeout(limit, sock.read(buf)).await {
-        Err(_) => Err(RtmpError::Timeout),
-        Ok(Ok(0)) => Err(RtmpError::Io(std::io::ErrorKind::UnexpectedEof.into())),
-        Ok(r) => Ok(r?),
+/// Bounds what a connection does before it publishes: the deadline, and eviction by a newcomer.
+struct Door<'a> {
+    deadline: Instant,
+    slot: &'a Slot,
+}
+
+impl Door<'_> {
+    async fn bound<T>(&self, f: impl Future<Output = Result<T, RtmpError>>) -> Result<T, RtmpError> {
+        tokio::select! {
+            biased;
+            r = f => r,
+            _ = self.slot.evicted() => Err(RtmpError::Evicted),
+            _ = tokio::time::sleep_until(self.deadline) => Err(RtmpError::Timeout),
+        }
+    }
+
+    /// Writes to the peer: before publishing within the door's bounds, after it within `WRITE_STALL`.
+    async fn send(&self, sock: &mut TcpStream, bytes: &[u8], publishing: bool) -> Result<(), RtmpError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if publishing {
+            return tokio::time::timeout(WRITE_STALL, sock.write_all(bytes)).await.map_err(|_| RtmpError::Timeout)?.map_err(RtmpError::Io);
+        }
+        self.bound(async { sock.write_all(bytes).await.map_err(RtmpError::Io) }).await
     }
 }
 
 async fn handshake(sock: &mut TcpStream) -> Result<Vec<u8>, RtmpError> {
     let mut hs = Handshake::new(PeerType::Server);
     let mut buf = vec![0u8; 4096];
-    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
     loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let n = read_some(sock, &mut buf, left).await?;
+        let n = sock.read(&mut buf).await?;
+        if n == 0 {
+            return Err(RtmpError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+        }
         match hs.process_bytes(&buf[..n]).map_err(|e| RtmpError::Handshake(format!("{e:?}")))? {
             HandshakeProcessResult::InProgress { response_bytes } => sock.write_all(&response_bytes).await?,
             HandshakeProcessResult::Completed { response_bytes, remaining_bytes } => {
@@ -105,21 +135,25 @@ fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionRe
         .map_err(|e| RtmpError::Protocol(format!("{e:?}")))
 }
 
-async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> Result<(), RtmpError> {
-    let leftover = handshake(&mut sock).await?;
+async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot: &Slot) -> Result<(), RtmpError> {
+    let mut door = Door { deadline: Instant::now() + PUBLISH_DEADLINE, slot };
+    let leftover = door.bound(handshake(&mut sock)).await?;
     let mut cfg = ServerSessionConfig::new();
     cfg.chunk_size = 4096;
     let (mut session, initial) = ServerSession::new(cfg).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?;
     let mut guard: Option<PublishGuard> = None;
     let peer_s = peer.to_string();
-    settle(&mut sock, &mut session, initial, &ingest, &peer_s, &mut guard).await?;
-    let mut demux = Demuxer::default();
+    let (out, close) = settle(&mut session, initial, &ingest, &peer_s, &mut guard)?;
+    door.send(&mut sock, &out, false).await?;
+    close.map_or(Ok(()), |why| Err(RtmpError::Refused(why)))?;
+    let mut demux = Demuxer::with_budget(PRE_PUBLISH_BUDGET);
     let mut acks = Acks::default();
     // The session reads chunks: commands go back to it chunked by the crate's own serializer.
     let mut rechunk = ChunkSerializer::new();
     // While publishing no timer runs here (reads are the hot path): the core notices a feed that
     // stopped and signals this.
     let mut stalled: Option<(u64, std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>>)> = None;
+    let mut publishing = false;
     demux.push(&leftover);
     loop {
         // Messages in order: a publish command is settled before the media that follows it.
@@ -139,15 +173,27 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
                     let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload };
                     let bytes = rechunk.serialize(&p, false, false).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?.bytes;
                     let r = feed(&mut session, &bytes)?;
-                    settle(&mut sock, &mut session, r, &ingest, &peer_s, &mut guard).await?;
+                    let (out, close) = settle(&mut session, r, &ingest, &peer_s, &mut guard)?;
+                    door.send(&mut sock, &out, publishing).await?;
+                    if let Some(why) = close {
+                        let _ = sock.flush().await;
+                        return Err(RtmpError::Refused(why));
+                    }
                 }
             }
         }
         if let Some(ack) = acks.due(demux.received()) {
-            sock.write_all(&ack).await?;
+            door.send(&mut sock, &ack, publishing).await?;
         }
-        // Unpublished but still connected: the idle timeout applies again. Published again on the
-        // same connection: the new publication's signal.
+        if guard.is_some() != publishing {
+            // Published: media may come, the slot is no longer up for eviction. Unpublished but
+            // still connected: the deadline and the small budget apply again.
+            publishing = guard.is_some();
+            slot.set_published(publishing);
+            demux.set_budget(if publishing { DEFAULT_BUDGET } else { PRE_PUBLISH_BUDGET });
+            door.deadline = Instant::now() + PUBLISH_DEADLINE;
+        }
+        // Published again on the same connection: the new publication's signal.
         stalled = match (&guard, stalled.take()) {
             (None, _) => None,
             (Some(g), Some((gen, s))) if gen == g.generation() => Some((gen, s)),
@@ -159,7 +205,7 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>) -> R
                 r = demux.fill(&mut sock) => r?,
                 _ = stall.as_mut() => return Err(RtmpError::Stalled),
             },
-            None => tokio::time::timeout(IDLE_TIMEOUT, demux.fill(&mut sock)).await.map_err(|_| RtmpError::Timeout)??,
+            None => door.bound(async { demux.fill(&mut sock).await.map_err(RtmpError::Io) }).await?,
         };
         // A peer that closes the socket after the handshake has simply finished.
         if n == 0 {
@@ -189,15 +235,15 @@ impl Acks {
     }
 }
 
-/// Runs the session's results: events (connect, publish, metadata) and the replies they make.
-async fn settle(
-    sock: &mut TcpStream,
+/// Runs the session's results: events (connect, publish, metadata). Returns the replies to send
+/// and, if the connection is to end after them, why.
+fn settle(
     session: &mut ServerSession,
     results: Vec<ServerSessionResult>,
     ingest: &Arc<Ingest>,
     peer: &str,
     guard: &mut Option<PublishGuard>,
-) -> Result<(), RtmpError> {
+) -> Result<(Vec<u8>, Option<String>), RtmpError> {
     let mut out = Vec::new();
     let mut close = None;
     let mut queue: std::collections::VecDeque<_> = results.into();
@@ -214,14 +260,7 @@ async fn settle(
             ServerSessionResult::UnhandleableMessageReceived(_) => {}
         }
     }
-    if !out.is_empty() {
-        sock.write_all(&out).await?;
-    }
-    if let Some(why) = close {
-        let _ = sock.flush().await;
-        return Err(RtmpError::Refused(why));
-    }
-    Ok(())
+    Ok((out, close))
 }
 
 enum Step {
