@@ -30,9 +30,16 @@ pub struct Headers {
     pub gop: Vec<Frame>,
 }
 
-/// The GOP cache gives up (until the next keyframe) past this many frames, so an encoder with
-/// huge keyframe intervals cannot grow memory.
+/// The GOP cache gives up (until the next keyframe) past this many frames or bytes, so an encoder
+/// with huge keyframe intervals or huge frames cannot grow memory. 24 MiB holds a 4-second GOP
+/// at 48 Mbit/s.
 const GOP_MAX_FRAMES: usize = 600;
+pub const GOP_MAX_BYTES: usize = 24 * 1024 * 1024;
+/// What the ring may hold (frames sent but not yet taken by the slowest output). A real stream
+/// never comes near: 512 frames of a 50 Mbit/s 4K stream are about 35 MB. Past it (only a feed
+/// of absurd frames with an output that is behind), the program drops frames until a keyframe
+/// that fits, rather than let one output pin gigabytes.
+pub const RING_BYTES: usize = 128 * 1024 * 1024;
 
 #[derive(Default)]
 struct SourceState {
@@ -51,6 +58,17 @@ struct Inner {
     feed: SourceState,
     slate: SourceState,
     headers: Headers,
+    gop_bytes: usize,
+    ring: RingBytes,
+}
+
+/// Sizes of the last `RING` frames sent: their sum bounds what the ring can hold, in O(1).
+struct RingBytes {
+    sizes: Box<[u32; RING]>,
+    at: usize,
+    sum: usize,
+    /// Over budget: frames are dropped until a keyframe fits.
+    cut: bool,
 }
 
 pub struct Program {
@@ -80,6 +98,8 @@ impl Program {
                 feed: SourceState::default(),
                 slate: SourceState::default(),
                 headers: Headers::default(),
+                gop_bytes: 0,
+                ring: RingBytes { sizes: Box::new([0; RING]), at: 0, sum: 0, cut: false },
             }),
         }
     }
@@ -162,7 +182,29 @@ impl Program {
         self.emit(&mut g, f, now);
     }
 
+    /// Whether a frame of `len` bytes may go into the ring. Only when the last `RING` frames
+    /// together pass the budget does it look at what is really queued (a few slot locks).
+    fn ring_fits(&self, r: &RingBytes, len: usize) -> bool {
+        if r.sum - r.sizes[r.at] as usize + len <= RING_BYTES {
+            return true;
+        }
+        let queued = self.tx.len().min(RING);
+        let held: usize = (1..=queued).map(|back| r.sizes[(r.at + RING - back) % RING] as usize).sum();
+        held + len <= RING_BYTES
+    }
+
     fn emit(&self, g: &mut Inner, mut f: Frame, now: Instant) {
+        let len = f.data.len();
+        if !f.is_sequence_header() && (g.ring.cut || !self.ring_fits(&g.ring, len)) {
+            if !(f.is_keyframe() && self.ring_fits(&g.ring, len)) {
+                if !g.ring.cut {
+                    tracing::warn!("program: frames held for outputs pass {} MiB, dropping until a keyframe", RING_BYTES >> 20);
+                }
+                g.ring.cut = true;
+                return;
+            }
+            g.ring.cut = false;
+        }
         let ts = (f.ts as i64 + g.offset).clamp(0, u32::MAX as i64) as u32;
         let last = match f.kind {
             Kind::Video => &mut g.last_video,
@@ -180,15 +222,21 @@ impl Program {
         }
         if f.is_keyframe() {
             g.headers.gop.clear();
-            g.headers.gop.push(f.clone());
-        } else if !f.is_sequence_header() && !g.headers.gop.is_empty() {
-            if g.headers.gop.len() < GOP_MAX_FRAMES {
+            g.gop_bytes = 0;
+        }
+        if !f.is_sequence_header() && (f.is_keyframe() || !g.headers.gop.is_empty()) {
+            if g.headers.gop.len() < GOP_MAX_FRAMES && g.gop_bytes + len <= GOP_MAX_BYTES {
                 g.headers.gop.push(f.clone());
+                g.gop_bytes += len;
             } else {
                 g.headers.gop.clear();
             }
         }
         g.last_out = Some((ts, now));
+        let r = &mut g.ring;
+        r.sum = r.sum - r.sizes[r.at] as usize + len;
+        r.sizes[r.at] = len as u32;
+        r.at = (r.at + 1) % RING;
         // No receivers is fine: nothing is live yet.
         let _ = self.tx.send(f);
     }
@@ -243,6 +291,51 @@ mod tests {
         assert_eq!(h.gop.len(), 2, "a joining output gets the GOP so far");
         assert!(h.gop[0].is_keyframe());
         assert_eq!(p.active(), Some(Source::Feed));
+    }
+
+    /// A frame of `len` bytes whose pages are never touched (calloc'd), so the test stays light.
+    fn big(ts: u32, key: bool, len: usize) -> Frame {
+        let mut v = vec![0u8; len];
+        v[0] = if key { 0x17 } else { 0x27 };
+        v[1] = 1;
+        Frame::video(ts, Bytes::from(v))
+    }
+
+    #[test]
+    fn gop_cache_and_ring_have_a_byte_budget() {
+        let p = Program::new();
+        let (mut slow, _) = p.subscribe();
+        let (mut fast, _) = p.subscribe();
+        p.push(Source::Feed, vseq(1));
+        let mb = 1024 * 1024;
+        let mut fast_got = 0;
+        // A GOP of 4 MiB frames: the cache gives up past its budget instead of holding them all.
+        for i in 0..100u32 {
+            p.push(Source::Feed, big(i * 33, i % 50 == 0, 4 * mb));
+            fast_got += drain(&mut fast).len();
+            let gop: usize = p.subscribe().1.gop.iter().map(|f| f.data.len()).sum();
+            assert!(gop <= GOP_MAX_BYTES, "GOP cache holds {gop} bytes");
+        }
+        // The slow output took nothing: what waits for it stays within the ring's budget.
+        let held: usize = drain(&mut slow).iter().map(|f| f.data.len()).sum();
+        assert!(held <= RING_BYTES, "ring holds {held} bytes");
+        assert!(held >= RING_BYTES - 8 * mb, "and is used up to its budget: {held}");
+        assert!(fast_got < 101, "frames were dropped while over budget: {fast_got}");
+        // Once the slow output has caught up, frames flow again from the next keyframe.
+        p.push(Source::Feed, big(100 * 33, false, 4 * mb));
+        assert!(drain(&mut fast).is_empty(), "no inter frame before a keyframe");
+        p.push(Source::Feed, big(101 * 33, true, 4 * mb));
+        p.push(Source::Feed, big(102 * 33, false, 4 * mb));
+        assert_eq!(drain(&mut fast).len(), 2);
+        // A normal stream with a slow output is never cut: 512 frames of 30 KB are 15 MB.
+        let p = Program::new();
+        let (mut slow, _) = p.subscribe();
+        p.push(Source::Feed, vseq(1));
+        for i in 0..2000u32 {
+            p.push(Source::Feed, big(i * 33, i % 60 == 0, 30_000));
+        }
+        assert!(matches!(slow.try_recv(), Err(broadcast::error::TryRecvError::Lagged(_))));
+        assert_eq!(drain(&mut slow).len(), RING, "only the frame count limits it");
     }
 
     #[test]
