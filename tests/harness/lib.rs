@@ -1,6 +1,7 @@
 //! Test harness: the real `onaird` binary with real peers (nginx-rtmp as a platform's ingest, ffmpeg as
 //! OBS, ffprobe to check what arrived). Every process is a child that is killed on drop.
 pub mod fake_platforms;
+pub mod floods;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
