@@ -94,18 +94,16 @@ pub fn short_command(name: &str) -> Vec<u8> {
 }
 
 /// After the handshake: one command with `depth`-deep AMF0 on each of `conns` connections.
-/// Returns how many were sent whole.
+/// Returns how many handshakes succeeded (a server may hang up before the whole command is in).
 pub fn deep_amf(port: u16, depth: usize, conns: usize) -> usize {
     let wire = message(20, 0, deep_command("connect", depth));
     (0..conns)
         .filter(|_| {
-            handshaken(port).and_then(|mut s| {
-                s.write_all(&wire)?;
-                // Give the server time to choke on it before the connection goes.
-                std::thread::sleep(Duration::from_millis(200));
-                Ok(())
-            })
-            .is_ok()
+            let Ok(mut s) = handshaken(port) else { return false };
+            let _ = s.write_all(&wire);
+            // Give the server time to choke on it before the connection goes.
+            std::thread::sleep(Duration::from_millis(200));
+            true
         })
         .count()
 }

@@ -36,7 +36,7 @@ fn deep_amf_and_short_commands_leave_the_daemon_and_the_feed_alone() {
     // The attack (a 1 MB command: refused at its chunk header), one under the 64 KiB
     // cap (12,000 levels: only the AMF guard stops it; it overflows rml_rtmp's decoder), and a
     // command too short for rml_rtmp's `drain(..3)`, each a few times.
-    assert_eq!(deep_amf(d.rtmp, 200_000, 3), 3, "sent whole");
+    assert_eq!(deep_amf(d.rtmp, 200_000, 3), 3, "each connection was handshaken");
     assert_eq!(deep_amf(d.rtmp, 12_000, 3), 3);
     for _ in 0..3 {
         let mut s = handshaken(d.rtmp).expect("handshake");
