@@ -179,19 +179,20 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot
                         let _ = sock.flush().await;
                         return Err(RtmpError::Refused(why));
                     }
+                    if guard.is_some() != publishing {
+                        // Published: media may follow at once, the slot is no longer up for
+                        // eviction. Unpublished but still connected: the deadline and the small
+                        // budget apply again.
+                        publishing = guard.is_some();
+                        slot.set_published(publishing);
+                        demux.set_budget(if publishing { DEFAULT_BUDGET } else { PRE_PUBLISH_BUDGET });
+                        door.deadline = Instant::now() + PUBLISH_DEADLINE;
+                    }
                 }
             }
         }
         if let Some(ack) = acks.due(demux.received()) {
             door.send(&mut sock, &ack, publishing).await?;
-        }
-        if guard.is_some() != publishing {
-            // Published: media may come, the slot is no longer up for eviction. Unpublished but
-            // still connected: the deadline and the small budget apply again.
-            publishing = guard.is_some();
-            slot.set_published(publishing);
-            demux.set_budget(if publishing { DEFAULT_BUDGET } else { PRE_PUBLISH_BUDGET });
-            door.deadline = Instant::now() + PUBLISH_DEADLINE;
         }
         // Published again on the same connection: the new publication's signal.
         stalled = match (&guard, stalled.take()) {
