@@ -38,6 +38,10 @@ pub struct Cli {
     /// Host name put in the ingest URLs shown to users (default: this machine's host name).
     #[arg(long, env = "ONAIR_PUBLIC_HOST")]
     pub public_host: Option<String>,
+    /// More names or addresses the box answers to (comma-separated), besides its own host name,
+    /// `onair.local`, `localhost`, its addresses and `--public-host`; requests for any other Host get 421.
+    #[arg(long, env = "ONAIR_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Option<Vec<String>>,
     #[command(flatten)]
     pub platforms: PlatformArgs,
 }
@@ -79,6 +83,7 @@ pub struct FileConfig {
     pub feed_grace_s: Option<u64>,
     pub encoder: Option<String>,
     pub public_host: Option<String>,
+    pub allowed_hosts: Option<Vec<String>>,
     #[serde(default)]
     pub platforms: PlatformArgs,
     /// Pins and panel of the box (`--hw rpi`); the simulated box draws the same panel.
@@ -101,6 +106,8 @@ pub struct Config {
     /// The user's choice of H.264 encoder; the best one found is used otherwise.
     pub encoder: Option<String>,
     pub public_host: String,
+    /// Extra names and addresses the box answers to (see `Cli::allowed_hosts`).
+    pub allowed_hosts: Vec<String>,
     pub platforms: crate::platforms::Settings,
     pub confirm_live_s: u64,
 }
@@ -173,6 +180,7 @@ impl Config {
             feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
             encoder: cli.encoder.or(file.encoder),
             public_host,
+            allowed_hosts: cli.allowed_hosts.or(file.allowed_hosts).unwrap_or_default().into_iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect(),
         })
     }
 }
@@ -195,6 +203,11 @@ mod tests {
         assert_eq!(off.srt, None);
         assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--srt", "nine"])).is_err());
         assert_eq!(c.feed_grace_s, 60);
+        assert!(c.allowed_hosts.is_empty());
+        std::fs::write(dir.path().join("onair.toml"), "allowed_hosts = [\"studio.lan\"]\n").unwrap();
+        assert_eq!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).unwrap().allowed_hosts, ["studio.lan"]);
+        let flag = Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--allowed-hosts", "a.lan, b.lan"])).unwrap();
+        assert_eq!(flag.allowed_hosts, ["a.lan", "b.lan"]);
         assert_eq!(c.hardware, onair_hw::config::HwConfig::default());
         std::fs::write(dir.path().join("onair.toml"), "[hardware]\ndisplay = \"ssd1306\"\ntally = 17\n").unwrap();
         let h = Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).unwrap().hardware;

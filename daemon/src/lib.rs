@@ -11,4 +11,5 @@ pub mod media;
 pub mod obs;
 pub mod platforms;
 pub mod protocols;
+pub mod setup;
 pub mod store;

@@ -123,6 +123,12 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
         let kept = r.moved_to.as_deref().map(|m| format!("; the damaged files are kept in {m}")).unwrap_or_default();
         core.emit_event(onair::core::Event::Alert { level: "error", message: format!("the database was damaged ({}): {what}{kept}", r.reason) });
     }
+    if !core.store.has_admin()? {
+        // Proof of presence for the first set-up: this code is on the status screen and here in the
+        // log (the journal on a device), never served over the network.
+        let code = core.setup.arm();
+        tracing::warn!("no admin password yet: set the box up on its dashboard with the set-up code {}-{} (or press Go Live on the box)", &code[..4], &code[4..]);
+    }
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
     let rtmp = rtmp.into_std()?;

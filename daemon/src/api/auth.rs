@@ -1,33 +1,47 @@
-//! Login (HttpOnly session cookie), first-run set-up, API tokens, and the guard for everything else.
-use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
+//! Login (HttpOnly session cookie), first-run set-up, password change, API tokens, and the guard for
+//! everything else.
+use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::{ApiError, Json};
+use super::limiter::Refusal;
 use super::AppState;
 use crate::store::auth::session_ttl;
 
 pub const COOKIE: &str = "onair_session";
+/// The name on HTTPS: a `__Host-` cookie is `Secure`, host-only and `Path=/`, so nothing on another
+/// subdomain or on plain HTTP can plant or overwrite it.
+pub const SECURE_COOKIE: &str = "__Host-onair_session";
+/// A browser that logged in before (OWASP "device cookies"): its login tries have a budget of their own.
+pub const DEVICE_COOKIE: &str = "onair_device";
+pub const SECURE_DEVICE_COOKIE: &str = "__Host-onair_device";
+const DEVICE_TTL_S: i64 = 365 * 24 * 3600;
 
-pub type LoginLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+/// Whether the request came over the HTTPS listener.
+pub struct Tls(pub bool);
 
-/// Five tries at once per address, then one every six seconds: guessing stays hopeless, and the
-/// owner who mistyped is back in within seconds.
-pub fn login_limiter() -> LoginLimiter {
-    let q = governor::Quota::per_minute(NonZeroU32::new(10).unwrap()).allow_burst(NonZeroU32::new(5).unwrap());
-    governor::RateLimiter::keyed(q)
+impl<S: Send + Sync> FromRequestParts<S> for Tls {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Tls(parts.extensions.get::<super::https::Secure>().is_some()))
+    }
 }
 
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE).then(|| v.to_string())
+        (k == name && !v.is_empty()).then(|| v.to_string())
     })
+}
+
+/// A browser sends the `__Host-` cookie only over HTTPS; either name holds a session token.
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SECURE_COOKIE).or_else(|| cookie(headers, COOKIE))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -58,71 +72,197 @@ pub async fn require_auth(State(st): State<AppState>, req: Request, next: Next) 
     next.run(req).await
 }
 
+fn set_cookie(tls: bool, name: (&str, &str), value: &str, max_age: i64) -> (header::HeaderName, String) {
+    let (name, secure) = if tls { (name.1, "; Secure") } else { (name.0, "") };
+    (header::SET_COOKIE, format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"))
+}
+
+fn session_cookie(tls: bool, token: &str, max_age: i64) -> (header::HeaderName, String) {
+    set_cookie(tls, (COOKIE, SECURE_COOKIE), token, max_age)
+}
+
+/// The id of a device cookie this box signed, if the request carries one.
+fn device_id(st: &AppState, headers: &HeaderMap) -> Option<String> {
+    let v = cookie(headers, SECURE_DEVICE_COOKIE).or_else(|| cookie(headers, DEVICE_COOKIE))?;
+    let (id, sig) = v.split_once('.')?;
+    let want = device_sig(st, id);
+    use subtle::ConstantTimeEq;
+    (id.len() <= 64 && bool::from(sig.as_bytes().ct_eq(want.as_bytes()))).then(|| id.to_string())
+}
+
+fn device_sig(st: &AppState, id: &str) -> String {
+    st.core.store.secrets.keyed_hash(&format!("onair-device:{id}"))
+}
+
+/// Session cookie first (clients that read only the first `Set-Cookie` get the session), then the
+/// device cookie (kept if the browser has a valid one).
+fn logged_in(st: &AppState, tls: bool, device: Option<String>) -> Result<Response, ApiError> {
+    let token = st.core.store.create_session()?;
+    let id = device.unwrap_or_else(|| crate::store::secret::random_token(16));
+    let dev = format!("{id}.{}", device_sig(st, &id));
+    let mut r = axum::Json(serde_json::json!({"ok": true})).into_response();
+    for (k, v) in [session_cookie(tls, &token, session_ttl()), set_cookie(tls, (DEVICE_COOKIE, SECURE_DEVICE_COOKIE), &dev, DEVICE_TTL_S)] {
+        if let Ok(v) = v.parse() {
+            r.headers_mut().append(k, v);
+        }
+    }
+    Ok(r)
+}
+
+fn refused(r: Refusal) -> Response {
+    let (status, code, secs, msg) = match r {
+        Refusal::Limited(wait) => {
+            let secs = wait.as_secs().max(1);
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", secs, format!("too many login attempts; try again in {secs} s"))
+        }
+        Refusal::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy", 1, "too many logins at once; try again in a second".to_string()),
+    };
+    let mut resp = ApiError::new(status, code, msg).into_response();
+    resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    resp
+}
+
+fn internal(what: &str) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("{what} failed"))
+}
+
 #[derive(Deserialize)]
 pub struct Password {
     password: String,
 }
 
-fn session_cookie(token: &str, max_age: i64) -> String {
-    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
-}
-
-pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Json(p): Json<Password>) -> Result<Response, ApiError> {
-    if let Err(not_until) = st.login_limit.check_key(&peer.ip()) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let secs = wait.as_secs().max(1);
-        let mut r = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many login attempts; try again in {secs} s")).into_response();
-        r.headers_mut().insert(header::RETRY_AFTER, secs.into());
-        return Ok(r);
+pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Tls(tls): Tls, headers: HeaderMap, Json(p): Json<Password>) -> Result<Response, ApiError> {
+    let device = device_id(&st, &headers);
+    if let Err(r) = st.login_limit.attempt(peer.ip(), device.as_deref()) {
+        return Ok(refused(r));
     }
     if !st.core.store.has_admin()? {
         return Err(ApiError::new(StatusCode::CONFLICT, "setup_required", "no admin password yet: POST /api/v1/setup"));
     }
+    let permit = match st.login_limit.hash_permit().await {
+        Ok(p) => p,
+        Err(r) => return Ok(refused(r)),
+    };
     let store = st.core.store.clone();
     let pw = p.password;
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || store.check_admin_password(&pw))
-        .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "login failed"))??;
+    let ok = tokio::task::spawn_blocking(move || store.check_admin_password(&pw)).await.map_err(|_| internal("login"))??;
+    drop(permit);
     if !ok {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_password", "wrong password"));
     }
-    let token = st.core.store.create_session()?;
-    Ok(([(header::SET_COOKIE, session_cookie(&token, session_ttl()))], axum::Json(serde_json::json!({"ok": true}))).into_response())
+    logged_in(&st, tls, device)
 }
 
-pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(State(st): State<AppState>, Tls(tls): Tls, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(c) = cookie_value(&headers) {
         st.core.store.delete_session(&c)?;
     }
-    Ok(([(header::SET_COOKIE, session_cookie("", 0))], axum::Json(serde_json::json!({"ok": true}))).into_response())
+    Ok(([session_cookie(tls, "", 0)], axum::Json(serde_json::json!({"ok": true}))).into_response())
 }
 
-/// First run: set the admin password when none exists.
-pub async fn setup(State(st): State<AppState>, Json(p): Json<Password>) -> Result<Response, ApiError> {
+#[derive(Deserialize)]
+pub struct SetupBody {
+    password: String,
+    /// The set-up code from the box's screen or log; may be left out within a Go Live press's window.
+    #[serde(default)]
+    code: Option<String>,
+}
+
+fn already_set_up() -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "already_set_up", "the admin password is already set")
+}
+
+/// First run: set the admin password when none exists, with proof of presence (the set-up code, or
+/// a Go Live press within the last 30 s). Exactly one set-up wins; the others get 409.
+pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Tls(tls): Tls, Json(p): Json<SetupBody>) -> Result<Response, ApiError> {
     if st.core.store.has_admin()? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_set_up", "the admin password is already set"));
+        return Err(already_set_up());
+    }
+    if let Err(r) = st.login_limit.attempt(peer.ip(), None) {
+        return Ok(refused(r));
     }
     if p.password.chars().count() < 8 {
         return Err(ApiError::invalid("the password needs at least 8 characters"));
     }
+    let Some(presence) = st.core.setup.check(p.code.as_deref()) else {
+        let why = if p.code.as_deref().is_some_and(|c| !c.trim().is_empty()) { "wrong set-up code" } else { "set-up needs the code" };
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "setup_code",
+            format!("{why}: enter the code shown on the box's screen (and printed in its log), or press Go Live on the box"),
+        ));
+    };
+    let _one = st.core.setup.running.lock().await;
+    if st.core.store.has_admin()? {
+        return Err(already_set_up());
+    }
+    let permit = match st.login_limit.hash_permit().await {
+        Ok(p) => p,
+        Err(r) => return Ok(refused(r)),
+    };
     let store = st.core.store.clone();
-    tokio::task::spawn_blocking(move || store.set_admin_password(&p.password))
-        .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "setup failed"))??;
-    let token = st.core.store.create_session()?;
-    Ok(([(header::SET_COOKIE, session_cookie(&token, session_ttl()))], axum::Json(serde_json::json!({"ok": true}))).into_response())
+    let created = tokio::task::spawn_blocking(move || store.set_admin_password(&p.password)).await.map_err(|_| internal("setup"))??;
+    drop(permit);
+    if !created {
+        return Err(already_set_up());
+    }
+    st.core.setup.disarm();
+    tracing::info!(?presence, "admin password set");
+    logged_in(&st, tls, None)
 }
 
 pub async fn session(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    let setup_required = !st.core.store.has_admin()?;
     Ok(axum::Json(serde_json::json!({
-        "setup_required": !st.core.store.has_admin()?,
+        "setup_required": setup_required,
+        // A Go Live press opened set-up: the page may send it without the code now.
+        "setup_press": setup_required && st.core.setup.press_open(),
         "authenticated": authenticated(&st, &headers),
         // Readable before login: after a recovery with no backup the owner must set the box up
         // again and should know why.
         "recovery": st.core.store.recovery(),
         "disk_full": st.core.disk_full(),
     })))
+}
+
+#[derive(Deserialize)]
+pub struct NewPassword {
+    current: String,
+    new: String,
+}
+
+/// A new admin password; every other session ends (API tokens stay: they are scripts' credentials,
+/// revoked one by one).
+pub async fn change_password(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(p): Json<NewPassword>) -> Result<Response, ApiError> {
+    if p.new.chars().count() < 8 {
+        return Err(ApiError::invalid("the new password needs at least 8 characters"));
+    }
+    let device = device_id(&st, &headers);
+    if let Err(r) = st.login_limit.attempt(peer.ip(), device.as_deref()) {
+        return Ok(refused(r));
+    }
+    let permit = match st.login_limit.hash_permit().await {
+        Ok(p) => p,
+        Err(r) => return Ok(refused(r)),
+    };
+    let store = st.core.store.clone();
+    let keep = if bearer(&headers).is_some() { None } else { cookie_value(&headers) };
+    let changed = tokio::task::spawn_blocking(move || -> crate::store::Result<bool> {
+        if !store.check_admin_password(&p.current)? {
+            return Ok(false);
+        }
+        store.change_admin_password(&p.new, keep.as_deref())?;
+        Ok(true)
+    })
+    .await
+    .map_err(|_| internal("password change"))??;
+    drop(permit);
+    if !changed {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "bad_password", "the current password is wrong"));
+    }
+    tracing::info!("admin password changed; other sessions ended");
+    Ok(axum::Json(serde_json::json!({"ok": true})).into_response())
 }
 
 #[derive(Deserialize)]

@@ -40,6 +40,10 @@ pub fn load_or_make(dir: &Path, names: Vec<String>) -> Result<Arc<rustls::Server
     Ok(Arc::new(cfg))
 }
 
+/// Marks a request that came over the HTTPS listener (the session cookie is then `__Host-` and `Secure`).
+#[derive(Debug, Clone, Copy)]
+pub struct Secure;
+
 /// Names and addresses the certificate covers: this host on the LAN and loopback.
 pub fn names(public_host: &str) -> Vec<String> {
     let mut v = vec![public_host.to_string(), "onair.local".into(), "localhost".into(), "127.0.0.1".into()];

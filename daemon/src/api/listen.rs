@@ -94,10 +94,10 @@ async fn connection(tcp: TcpStream, peer: SocketAddr, conn: Arc<Conn>, app: Rout
             // The handshake counts in the header timeout (`Conn::expired`).
             Some(acceptor) => {
                 if let Ok(s) = acceptor.accept(tcp).await {
-                    http(s, peer, conn.clone(), app).await
+                    http(s, peer, conn.clone(), app, true).await
                 }
             }
-            None => http(tcp, peer, conn.clone(), app).await,
+            None => http(tcp, peer, conn.clone(), app, false).await,
         }
     };
     tokio::select! {
@@ -107,7 +107,7 @@ async fn connection(tcp: TcpStream, peer: SocketAddr, conn: Arc<Conn>, app: Rout
     }
 }
 
-async fn http<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: I, peer: SocketAddr, conn: Arc<Conn>, app: Router) {
+async fn http<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: I, peer: SocketAddr, conn: Arc<Conn>, app: Router, secure: bool) {
     let limits = conn.limits().clone();
     let c = conn.clone();
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
@@ -120,6 +120,9 @@ async fn http<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: I, peer: S
             let in_flight = conn.begin();
             req.extensions_mut().insert(ConnectInfo(peer));
             req.extensions_mut().insert(ConnHandle(conn.clone()));
+            if secure {
+                req.extensions_mut().insert(super::https::Secure);
+            }
             let req = req.map(|b| Body::new(Tracked { inner: b, mark: conn.clone() }));
             let resp = match app.oneshot(req).await {
                 Ok(r) => r,

@@ -3,11 +3,14 @@ mod auth;
 mod destinations;
 pub mod error;
 mod guests;
+mod headers;
+mod hosts;
 mod history;
 mod hw;
 pub mod https;
 pub mod limits;
 pub mod listen;
+mod limiter;
 mod live;
 mod metrics;
 mod obs;
@@ -33,15 +36,22 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct AppState {
     pub core: Arc<Core>,
     pub cfg: Arc<Config>,
-    pub login_limit: Arc<auth::LoginLimiter>,
+    pub login_limit: Arc<limiter::LoginGuard>,
     pub hw: Option<Arc<crate::hwbridge::HwBridge>>,
     pub limits: Arc<limits::Limits>,
+    /// The names and addresses the box answers to.
+    pub hosts: Arc<hosts::Hosts>,
 }
 
 impl AppState {
     pub fn new(core: Arc<Core>, cfg: Arc<Config>, hw: Option<Arc<crate::hwbridge::HwBridge>>) -> Self {
         let limits = limits::Limits::new(limits::Caps::for_fd_limit(limits::Limits::fd_limit()));
-        AppState { core, cfg, login_limit: Arc::new(auth::login_limiter()), hw, limits }
+        let login_limit = Arc::new(limiter::LoginGuard::default());
+        if tokio::runtime::Handle::try_current().is_ok() {
+            login_limit.spawn_pruner();
+        }
+        let hosts = Arc::new(hosts::Hosts::new(&cfg.public_host, &cfg.allowed_hosts));
+        AppState { core, cfg, login_limit, hw, limits, hosts }
     }
 }
 
@@ -57,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/setup", post(auth::setup))
         .route("/session", get(auth::session));
     let guarded = Router::new()
+        .route("/password", post(auth::change_password))
         .route("/tokens", get(auth::list_tokens).post(auth::create_token))
         .route("/tokens/{id}", delete(auth::delete_token))
         .route("/ingest", get(live::ingest))
@@ -131,5 +142,7 @@ pub fn router(state: AppState) -> Router {
         .merge(guest)
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), hosts::guard))
+        .layer(middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

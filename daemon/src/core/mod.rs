@@ -143,6 +143,8 @@ pub struct Core {
     pub fanout: Fanout,
     pub platforms: Arc<crate::platforms::Platforms>,
     pub settings: Settings,
+    /// First-run set-up's proof of presence (code on the screen and in the log, or a Go Live press).
+    pub setup: crate::setup::SetupGate,
     show: Mutex<Show>,
     watchdog: Mutex<std::collections::HashMap<i64, Watch>>,
     record: Mutex<Option<history::ShowRec>>,
@@ -185,6 +187,7 @@ impl Core {
             ingest,
             fanout,
             settings,
+            setup: crate::setup::SetupGate::default(),
             show: Mutex::new(Show {
                 live: false,
                 paused: false,

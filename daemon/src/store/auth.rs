@@ -66,6 +66,11 @@ fn write_session(db: &Connection, w: &SessionWrite) -> rusqlite::Result<()> {
     Ok(())
 }
 
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| StoreError::Secret(e.to_string()))?.to_string())
+}
+
 #[derive(Debug, Serialize)]
 pub struct ApiToken {
     pub id: i64,
@@ -79,18 +84,24 @@ impl Store {
         Ok(self.db().prepare_cached("SELECT COUNT(*) FROM admin")?.query_row([], |r| r.get::<_, i64>(0))? > 0)
     }
 
-    pub fn set_admin_password(&self, password: &str) -> Result<()> {
-        let salt = SaltString::generate(&mut OsRng);
-        let hash = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| StoreError::Secret(e.to_string()))?
-            .to_string();
-        self.db().execute(
-            "INSERT INTO admin (id, password_hash, created_at) VALUES (1, ?1, ?2)
-             ON CONFLICT(id) DO UPDATE SET password_hash = excluded.password_hash",
+    /// Creates the admin; false (and nothing changed) when one exists already: of two set-ups at
+    /// once exactly one wins, the other never replaces its password.
+    pub fn set_admin_password(&self, password: &str) -> Result<bool> {
+        let hash = hash_password(password)?;
+        let n = self.db().execute(
+            "INSERT INTO admin (id, password_hash, created_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO NOTHING",
             params![hash, now()],
         )?;
-        Ok(())
+        Ok(n == 1)
+    }
+
+    /// A new admin password; every session but `keep` (the one that changed it) ends.
+    pub fn change_admin_password(&self, password: &str, keep: Option<&str>) -> Result<()> {
+        let hash = hash_password(password)?;
+        if self.db().execute("UPDATE admin SET password_hash = ?1 WHERE id = 1", [&hash])? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.delete_other_sessions(keep)
     }
 
     pub fn check_admin_password(&self, password: &str) -> Result<bool> {
@@ -244,8 +255,15 @@ mod tests {
         let s = Store::open(dir.path()).unwrap();
         assert!(!s.has_admin().unwrap());
         assert!(!s.check_admin_password("x").unwrap());
-        s.set_admin_password("correct horse").unwrap();
+        assert!(s.set_admin_password("correct horse").unwrap());
+        assert!(!s.set_admin_password("second set-up").unwrap(), "a second set-up never replaces the first");
         assert!(s.check_admin_password("correct horse").unwrap());
+        let (a, b) = (s.create_session().unwrap(), s.create_session().unwrap());
+        s.change_admin_password("battery staple", Some(&a)).unwrap();
+        assert!(s.session_valid(&a).unwrap() && !s.session_valid(&b).unwrap());
+        assert!(s.check_admin_password("battery staple").unwrap());
+        s.change_admin_password("correct horse", None).unwrap();
+        assert!(!s.session_valid(&a).unwrap());
         assert!(!s.check_admin_password("wrong").unwrap());
         let sess = s.create_session().unwrap();
         assert!(s.session_valid(&sess).unwrap());
