@@ -223,7 +223,10 @@ impl HwBridge {
     /// What a press does. Go Live: a press starts the show; stopping needs a long press.
     pub async fn on_press(&self, b: Button, p: Press) -> String {
         let live = self.core.is_live();
+        // A box not set up yet: Go Live is the presence button (as a Hue bridge's link button).
+        let approves = b == Button::GoLive && matches!(p, Press::Short | Press::Double) && self.core.setup.press();
         let r = match (b, p) {
+            _ if approves => Ok(format!("set-up approved for {} s: finish it on the dashboard", crate::setup::PRESS_WINDOW.as_secs())),
             (Button::GoLive, Press::Short | Press::Double) if !live => self.core.execute(Command::GoLive).await.map(|_| "going live".to_string()),
             (Button::GoLive, Press::Long) if live => self.core.execute(Command::StopLive).await.map(|_| "stopped".to_string()),
             (Button::GoLive, _) if live => Ok("hold Go Live for 1.5 s to stop".to_string()),
@@ -285,9 +288,15 @@ impl HwBridge {
                 80 => format!("http://{}.local", self.hostname),
                 p => format!("http://{}.local:{p}", self.hostname),
             }),
+            setup_code: (!has_admin).then(|| self.setup_code_line()).flatten(),
             alert: self.alert.lock().unwrap().clone(),
             alerts: self.alerts.lock().unwrap().clone(),
         }
+    }
+
+    fn setup_code_line(&self) -> Option<String> {
+        let code = self.core.setup.display_code()?;
+        Some(if self.core.setup.press_open() { "Go Live pressed: go on".to_string() } else { format!("code {code}") })
     }
 
     /// Recomputes what the screen shows; the tally follows and the physical panel gets the page.
@@ -311,7 +320,12 @@ impl HwBridge {
         let mut g = self.png.lock().unwrap();
         if g.1.is_empty() {
             if let Some((st, page)) = &g.0 {
-                g.1 = screen::render_png(self.kind, *page, st);
+                // The mirror is served over the network: it never shows the set-up code.
+                let mut st = st.clone();
+                if st.setup_code.is_some() {
+                    st.setup_code = Some(MIRROR_CODE.to_string());
+                }
+                g.1 = screen::render_png(self.kind, *page, &st);
             }
         }
         g.1.clone()
@@ -325,6 +339,9 @@ impl HwBridge {
         *self.page.lock().unwrap()
     }
 }
+
+/// What the dashboard's mirror of the screen shows in place of the set-up code.
+pub const MIRROR_CODE: &str = "code: on the box";
 
 /// The address other machines reach the box on: the source address of a route to a public address
 /// (no packet is sent).

@@ -60,6 +60,10 @@ pub struct ScreenState {
     pub load: f64,
     /// Until the admin password is set: where to set the box up (first boot of a fresh box).
     pub setup: Option<String>,
+    /// With `setup`: the set-up code line ("code ABCD-EFGH", or what a Go Live press did). Drawn on
+    /// the box's own panel; the dashboard's mirror never gets the code.
+    #[serde(default)]
+    pub setup_code: Option<String>,
     /// An unacknowledged alert takes the screen over.
     pub alert: Option<String>,
     pub alerts: Vec<String>,
@@ -188,10 +192,14 @@ where
             if let (Some(url), false) = (&s.setup, s.live) {
                 // First boot: where to go, in place of "no feed" (a small panel drops the scheme).
                 let url = if url.len() > chars { url.trim_start_matches("http://") } else { url };
-                Text::with_text_style("Set up the box at", Point::new(2, y), dim, top).draw(d)?;
-                y += f.line;
-                for line in [url, s.ip.as_str()] {
-                    Text::with_text_style(&truncate(line, chars), Point::new(2, y), body, top).draw(d)?;
+                // What fits, most needed first: the address, the code, the IP, the label.
+                let fits = ((h - y) / f.line).max(0) as usize;
+                let lines = [(3u8, "Set up the box at", dim), (0, url, body), (1, s.setup_code.as_deref().unwrap_or(""), body), (2, s.ip.as_str(), body)];
+                let mut prios: Vec<u8> = lines.iter().filter(|l| !l.1.is_empty()).map(|l| l.0).collect();
+                prios.sort_unstable();
+                let cutoff = prios.get(fits).copied().unwrap_or(u8::MAX);
+                for (_, line, style) in lines.into_iter().filter(|l| !l.1.is_empty() && l.0 < cutoff) {
+                    Text::with_text_style(&truncate(line, chars), Point::new(2, y), style, top).draw(d)?;
                     y += f.line;
                 }
                 return Ok(());
@@ -312,6 +320,7 @@ mod tests {
             cpu_temp_c: Some(61.4),
             load: 0.8,
             setup: None,
+            setup_code: None,
             alert: None,
             alerts: vec!["YouTube reconnecting".into()],
         }
@@ -337,6 +346,17 @@ mod tests {
                     "first-boot",
                     Page::Status,
                     ScreenState { hostname: "onair.local".into(), ip: "192.168.1.20".into(), setup: Some("http://onair.local:8080".into()), ..Default::default() },
+                ),
+                (
+                    "first-boot-code",
+                    Page::Status,
+                    ScreenState {
+                        hostname: "onair.local".into(),
+                        ip: "192.168.1.20".into(),
+                        setup: Some("http://onair.local:8080".into()),
+                        setup_code: Some("code K7QM-4XPD".into()),
+                        ..Default::default()
+                    },
                 ),
             ] {
                 let png = render_png(kind, page, &state);

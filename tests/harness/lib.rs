@@ -125,6 +125,13 @@ impl Daemon {
         self.cookie.clone()
     }
 
+    /// A box nobody has set up yet: no `ONAIR_ADMIN_PASSWORD`, nobody logged in.
+    pub fn start_fresh(extra: &[&str]) -> Daemon {
+        let mut d = Self::prepare(extra, &[("ONAIR_ADMIN_PASSWORD", "")]);
+        d.spawn();
+        d
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }

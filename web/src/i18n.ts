@@ -2,6 +2,15 @@
 // Accept-Language), else the page's `<html lang>`; anything not pt is English.
 const catalogue = {
   en: {
+    "auth.welcome": "Welcome. Choose the admin password for this box.",
+    "auth.loginPrompt": "Log in to the box.",
+    "auth.password": "Password",
+    "auth.setupCode": "Set-up code (on the box's screen)",
+    "auth.setupHint": "The code is on the box's status screen and in its log. No screen? Leave it empty, press Go Live on the box, then Set password.",
+    "auth.setPassword": "Set password",
+    "auth.logIn": "Log in",
+    "auth.pressGoLive": "Press Go Live on the box now: set-up continues by itself.",
+    "auth.pressTimeout": "No Go Live press seen. Enter the code, or try again.",
     "guests.copyView": "Copy view link",
     "guests.copyGrid": "Copy grid link",
     "guests.rotateView": "New view links",
@@ -12,6 +21,15 @@ const catalogue = {
     "guests.viewHint": "View links carry a token: only who has one can watch.",
   },
   "pt-BR": {
+    "auth.welcome": "Bem-vindo. Escolha a senha de administrador desta caixa.",
+    "auth.loginPrompt": "Entre na caixa.",
+    "auth.password": "Senha",
+    "auth.setupCode": "Código de configuração (na tela da caixa)",
+    "auth.setupHint": "O código está na tela de status da caixa e no log dela. Sem tela? Deixe em branco, aperte Go Live na caixa e depois Definir senha.",
+    "auth.setPassword": "Definir senha",
+    "auth.logIn": "Entrar",
+    "auth.pressGoLive": "Aperte Go Live na caixa agora: a configuração continua sozinha.",
+    "auth.pressTimeout": "Nenhum toque em Go Live visto. Digite o código ou tente de novo.",
     "guests.copyView": "Copiar link de exibição",
     "guests.copyGrid": "Copiar link da grade",
     "guests.rotateView": "Novos links de exibição",

@@ -1,7 +1,7 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { api } from "./api";
+import { api, ApiError } from "./api";
 import { esc, run, toast } from "./ui";
 import { t } from "./i18n";
 import { gridViewUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "./viewlinks";
@@ -25,18 +25,46 @@ function passwordPage(setup: boolean) {
   app.innerHTML = `
     <form class="auth card" data-testid="auth-form">
       <h1>on<span>air</span></h1>
-      <p>${setup ? "Welcome. Choose the admin password for this box." : "Log in to the box."}</p>
-      <input type="password" name="password" data-testid="password" placeholder="Password" autocomplete="${setup ? "new-password" : "current-password"}" required minlength="${setup ? 8 : 1}" autofocus />
-      <button class="primary" data-testid="${setup ? "setup" : "login"}">${setup ? "Set password" : "Log in"}</button>
+      <p>${esc(setup ? t("auth.welcome") : t("auth.loginPrompt"))}</p>
+      <input type="password" name="password" data-testid="password" placeholder="${esc(t("auth.password"))}" autocomplete="${setup ? "new-password" : "current-password"}" required minlength="${setup ? 8 : 1}" autofocus />
+      ${setup ? `<input name="code" data-testid="setup-code" placeholder="${esc(t("auth.setupCode"))}" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20" />
+      <p class="hint" data-testid="setup-hint">${esc(t("auth.setupHint"))}</p>` : ""}
+      <button class="primary" data-testid="${setup ? "setup" : "login"}">${esc(setup ? t("auth.setPassword") : t("auth.logIn"))}</button>
     </form>`;
-  app.querySelector("form")!.addEventListener("submit", (e) => {
+  const form = app.querySelector("form")!;
+  const hint = app.querySelector("[data-testid=setup-hint]");
+  form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const password = (app.querySelector("input") as HTMLInputElement).value;
+    const password = (form.elements.namedItem("password") as HTMLInputElement).value;
+    const code = setup ? (form.elements.namedItem("code") as HTMLInputElement).value.trim() : "";
     run(async () => {
-      await api("POST", setup ? "/setup" : "/login", { password });
+      if (!setup) {
+        await api("POST", "/login", { password });
+        return dashboard();
+      }
+      try {
+        await api("POST", "/setup", { password, code });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) return passwordPage(false);
+        if (!(err instanceof ApiError && err.code === "setup_code" && !code)) throw err;
+        // No code: wait for a Go Live press on the box (the page learns of it from /session).
+        if (hint) hint.textContent = t("auth.pressGoLive");
+        if (!(await pressSeen())) throw new Error(t("auth.pressTimeout"));
+        await api("POST", "/setup", { password });
+      }
       dashboard();
     });
   });
+}
+
+async function pressSeen(ms = 60000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const s = await api<{ setup_required: boolean; setup_press: boolean }>("GET", "/session");
+    if (!s.setup_required || s.setup_press) return true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return false;
 }
 
 interface Dest {
