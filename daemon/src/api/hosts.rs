@@ -110,11 +110,13 @@ impl Hosts {
         if !self.allowed(&oh) {
             return false;
         }
-        if self.configured.contains(&oh) {
-            return true;
-        }
         let Some((hh, hp)) = host.and_then(split_authority) else { return false };
-        oh == hh && op.unwrap_or(default) == hp.unwrap_or(default)
+        if oh == hh {
+            op.unwrap_or(default) == hp.unwrap_or(default)
+        } else {
+            // A proxy that rewrote Host: the page's origin must be a name the user configured.
+            self.configured.contains(&oh)
+        }
     }
 }
 
@@ -241,5 +243,6 @@ mod tests {
         assert!(!h.origin_ok("null", Some("127.0.0.1:8080")));
         assert!(!h.origin_ok("file://", Some("127.0.0.1:8080")));
         assert!(!h.origin_ok("http://localhost:8080", Some("127.0.0.1:8080")), "another name is another origin");
+        assert!(!h.origin_ok("https://box.example.com:8443", Some("box.example.com:8080")), "a configured name on another port");
     }
 }
