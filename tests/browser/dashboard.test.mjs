@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { browser, root, startDaemon, startNginx } from "./harness.mjs";
+import { browser, cspViolations, root, setupCode, startDaemon, startNginx } from "./harness.mjs";
 
 const artifacts = join(root, "tests/artifacts");
 mkdirSync(artifacts, { recursive: true });
@@ -15,9 +15,16 @@ test("set password, add two destinations, go live on the test signal, stop one, 
   try {
     const page = await br.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("dialog", (d) => d.accept());
+    const csp = cspViolations(page);
     await page.goto(box.url);
-    // First visit: choose the password.
+    // First visit: choose the password, with the set-up code from the box's screen (and log). A
+    // wrong code is refused and the page stays.
     await page.getByTestId("password").fill("a-strong-password");
+    await page.getByTestId("setup-code").fill("AAAA-AAAA");
+    await page.getByTestId("setup").click();
+    await page.locator(".toast.bad", { hasText: "wrong set-up code" }).waitFor();
+    assert.equal(await page.getByTestId("headline").count(), 0);
+    await page.getByTestId("setup-code").fill((await setupCode(box)).toLowerCase());
     await page.getByTestId("setup").click();
     await page.getByTestId("headline").waitFor();
     // Log out and back in.
@@ -59,6 +66,7 @@ test("set password, add two destinations, go live on the test signal, stop one, 
     await page.getByTestId("stop").click();
     await page.locator(".headline.off").waitFor({ timeout: 10000 });
     assert.equal(a.recordings().length, 1);
+    assert.deepEqual(csp, [], "the dashboard runs under the box's CSP");
   } finally {
     await br.close();
     box.stop();

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { apiClient, browser, startDaemon } from "./harness.mjs";
+import { apiClient, browser, startDaemon, cspViolations } from "./harness.mjs";
 
 const until = async (f, ms = 15000, what = "condition") => {
   const end = Date.now() + ms;
@@ -39,6 +39,7 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     // An OBS grid page that shows nobody yet: its long poll is answered when the guest's media flows.
     const gridWait = fetch(`${box.url}/guests/grid/list?k=${gridK}&known=`).then((r) => r.json());
     const guest = await br.newPage();
+    const csp = cspViolations(guest);
     guest.on("console", (m) => m.type() === "error" && console.log("guest:", m.text()));
     await guest.goto(url);
     await guest.getByTestId("guest-name").fill("Alice Example");
@@ -72,6 +73,7 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     const viewUrl = (await viewLink(api, g.id)).replace(/^http:\/\/[^/]+/, box.url);
     assert.match(viewUrl, /\/view\?k=/);
     const viewer = await br.newPage();
+    const cspViewer = cspViolations(viewer);
     await viewer.goto(viewUrl);
     const frames = await viewer.evaluate(async () => {
       const v = document.querySelector("video");
@@ -198,6 +200,7 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     // The session it made still belongs to it: leaving works.
     await first.getByTestId("leave").click();
     await until(async () => !(await api("GET", "/api/v1/guests")).json.some((x) => x.name === "Once"), 10000, "left");
+    assert.deepEqual([...csp, ...cspViewer], [], "the guest and viewer pages run under the box's CSP");
   } finally {
     await br.close();
     box.stop();

@@ -1,6 +1,6 @@
 // Real processes for browser tests: onaird, nginx-rtmp destinations, headless Chromium.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import net from "node:net";
@@ -38,10 +38,32 @@ export async function startDaemon({ password, args = [] } = {}) {
   const env = { ...process.env, RUST_LOG: process.env.ONAIR_RUST_LOG ?? "info", NO_COLOR: "1" };
   if (password) env.ONAIR_ADMIN_PASSWORD = password;
   const bin = process.env.ONAIR_BIN ?? join(root, "target/debug/onaird");
-  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1", "--mdns", "off", ...args], { env, stdio: ["ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : "ignore"] });
+  // The log goes to a file (a fresh box prints its set-up code there), and to the terminal on request.
+  const logFile = join(dir, "onaird.log");
+  const out = openSync(logFile, "a");
+  const child = spawn(bin, ["--data-dir", join(dir, "data"), "--http", `127.0.0.1:${http}`, "--rtmp", `127.0.0.1:${rtmp}`, "--srt", "off", "--public-host", "127.0.0.1", "--mdns", "off", ...args], { env, stdio: ["ignore", process.env.ONAIR_DEBUG_LOG ? "inherit" : out, process.env.ONAIR_DEBUG_LOG ? "inherit" : out] });
   children.push(child);
   await waitPort(http);
-  return { url: `http://127.0.0.1:${http}`, http, rtmp, dir, child, stop: () => child.kill("SIGKILL") };
+  return { url: `http://127.0.0.1:${http}`, http, rtmp, dir, child, log: () => readFileSync(logFile, "utf8"), stop: () => child.kill("SIGKILL") };
+}
+
+/** Content-Security-Policy violations a page reports: a page the box's CSP broke. */
+export function cspViolations(page) {
+  const seen = [];
+  page.on("console", (m) => /Content.Security.Policy/i.test(m.text()) && seen.push(m.text()));
+  page.on("pageerror", (e) => /Content.Security.Policy/i.test(String(e)) && seen.push(String(e)));
+  return seen;
+}
+
+/** The set-up code a fresh box printed in its log (the same code its status screen shows). */
+export async function setupCode(box, ms = 10000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const m = box.log().match(/set-up code ([A-Z0-9]{4}-[A-Z0-9]{4})/);
+    if (m) return m[1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("no set-up code in the box's log");
 }
 
 export async function startNginx() {
