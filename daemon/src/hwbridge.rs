@@ -350,3 +350,36 @@ fn local_ip() -> Option<String> {
     s.connect("192.0.2.1:9").ok()?;
     Some(s.local_addr().ok()?.ip().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn go_live_on_a_fresh_box_opens_set_up_and_the_mirror_never_shows_the_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::new(crate::store::Store::open(dir.path()).unwrap(), crate::core::Settings::default()).unwrap();
+        let code = core.setup.arm();
+        let hw = HwBridge::start(core.clone(), "sim", ScreenKind::Oled128x64, vec![], "x264enc".into(), None, None, 8080);
+        let st = hw.screen_state();
+        let line = st.setup_code.clone().unwrap();
+        assert!(line.contains(&code[..4]) && line.contains(&code[4..]), "{line}");
+        // The physical panel gets the code; the PNG the dashboard mirrors has the placeholder.
+        hw.redraw();
+        let mirror = hw.png();
+        let masked = ScreenState { setup_code: Some(MIRROR_CODE.into()), ..st.clone() };
+        assert_eq!(mirror, screen::render_png(hw.kind, Page::Status, &masked));
+        assert_ne!(mirror, screen::render_png(hw.kind, Page::Status, &st));
+        // Go Live is the presence button: set-up opens for the window, without the code.
+        assert_eq!(core.setup.check(None), None);
+        let msg = hw.on_press(Button::GoLive, Press::Short).await;
+        assert!(msg.starts_with("set-up approved"), "{msg}");
+        assert!(core.setup.press_open());
+        assert_eq!(core.setup.check(None), Some(crate::setup::Presence::Press));
+        assert_eq!(hw.screen_state().setup_code.as_deref(), Some("Go Live pressed: go on"));
+        // Once set up, Go Live is Go Live again.
+        core.setup.disarm();
+        let msg = hw.on_press(Button::GoLive, Press::Short).await;
+        assert!(!msg.starts_with("set-up approved"), "{msg}");
+    }
+}
