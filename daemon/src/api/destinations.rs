@@ -7,9 +7,10 @@ use serde::Deserialize;
 use super::error::{ApiError, Json};
 use super::{parse_id, AppState};
 use crate::core::Command;
-use crate::fanout::target::Target;
+use crate::fanout::target::{Scheme, Target};
+use crate::fanout::url_secrets::{split, Split};
 use crate::platforms::presets;
-use crate::store::destinations::Change;
+use crate::store::destinations::{Change, Destination};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +21,9 @@ pub struct NewDestination {
     url: Option<String>,
     #[serde(default)]
     stream_key: String,
+    /// SRT only: the encryption passphrase (write-only).
+    #[serde(default)]
+    passphrase: Option<String>,
     #[serde(default = "yes")]
     enabled: bool,
 }
@@ -35,6 +39,8 @@ pub struct Patch {
     platform: Option<String>,
     url: Option<String>,
     stream_key: Option<String>,
+    /// SRT only; `""` removes it.
+    passphrase: Option<String>,
     enabled: Option<bool>,
 }
 
@@ -53,12 +59,20 @@ fn check_platform(p: &str) -> Result<String, ApiError> {
     Ok(p.to_string())
 }
 
-fn check_url(platform: &str, url: &str) -> Result<String, ApiError> {
-    let t = Target::parse(url, "").map_err(|e| ApiError::invalid(e.to_string()))?;
-    if presets::requires_tls(platform) && t.scheme != crate::fanout::target::Scheme::Rtmps {
+/// The URL without the secrets pasted inside it, and those secrets (see `fanout::url_secrets`).
+fn check_url(platform: &str, url: &str, explicit_key: &str) -> Result<Split, ApiError> {
+    let parts = split(url, explicit_key).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let t = Target::parse(&parts.url, "").map_err(|e| ApiError::invalid(e.to_string()))?;
+    if presets::requires_tls(platform) && t.scheme != Scheme::Rtmps {
         return Err(ApiError::invalid(format!("{platform} accepts only rtmps:// ingest")));
     }
-    Ok(t.base)
+    if let Some(k) = &parts.key {
+        check_key(k).map_err(|_| ApiError::invalid("the stream key inside the URL must be at most 512 printable characters without spaces"))?;
+    }
+    if let Some(p) = &parts.passphrase {
+        check_passphrase(p)?;
+    }
+    Ok(parts)
 }
 
 fn check_key(k: &str) -> Result<(), ApiError> {
@@ -66,6 +80,38 @@ fn check_key(k: &str) -> Result<(), ApiError> {
         return Err(ApiError::invalid("stream_key must be at most 512 printable characters without spaces"));
     }
     Ok(())
+}
+
+/// libsrt takes 10 to 79 bytes.
+pub fn check_passphrase(p: &str) -> Result<(), ApiError> {
+    if !p.is_empty() && (!(10..=79).contains(&p.len()) || p.chars().any(|c| c.is_control())) {
+        return Err(ApiError::invalid("an SRT passphrase is 10 to 79 printable characters"));
+    }
+    Ok(())
+}
+
+/// The saved destination, and what was moved out of its URL (`moved_from_url`, `notice`).
+fn answer(d: Destination, moved: &[&str]) -> serde_json::Value {
+    let mut v = serde_json::to_value(&d).unwrap_or_default();
+    if !moved.is_empty() {
+        let what: Vec<&str> = moved
+            .iter()
+            .map(|m| match *m {
+                "stream_key" => "the stream key",
+                "passphrase" => "the SRT passphrase",
+                _ => "the user:password part",
+            })
+            .collect();
+        let notice = format!(
+            "The URL carried {}: moved out of the URL and stored sealed like a stream key{}. The URL is now {}.",
+            what.join(" and "),
+            d.stream_key_hint.as_deref().map(|h| format!(" (key {h})")).unwrap_or_default(),
+            d.url
+        );
+        v["moved_from_url"] = serde_json::json!(moved);
+        v["notice"] = serde_json::json!(notice);
+    }
+    v
 }
 
 pub async fn list(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
@@ -85,10 +131,15 @@ pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -
             .ok_or_else(|| ApiError::invalid("a custom destination needs a url (rtmp://, rtmps:// or srt://)"))?
             .to_string(),
     };
-    let url = check_url(&platform, &url)?;
     check_key(&d.stream_key)?;
-    let created = st.core.store.create_destination(&name, &platform, &url, &d.stream_key, d.enabled)?;
-    Ok((StatusCode::CREATED, axum::Json(created)))
+    let parts = check_url(&platform, &url, &d.stream_key)?;
+    if let Some(p) = &d.passphrase {
+        check_passphrase(p)?;
+    }
+    let key = parts.key.as_deref().filter(|k| !k.is_empty()).unwrap_or(&d.stream_key);
+    let pass = d.passphrase.as_deref().or(parts.passphrase.as_deref()).unwrap_or("");
+    let created = st.core.store.create_destination_with(&name, &platform, &parts.url, key, pass, d.enabled)?;
+    Ok((StatusCode::CREATED, axum::Json(answer(created, &parts.moved))))
 }
 
 pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p): Json<Patch>) -> Result<impl IntoResponse, ApiError> {
@@ -96,16 +147,33 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p):
     let cur = st.core.store.destination(id)?;
     let platform = p.platform.as_deref().map(check_platform).transpose()?;
     let plat = platform.clone().unwrap_or(cur.platform.clone());
-    let url = match p.url {
-        Some(u) => Some(check_url(&plat, &u)?),
-        None if platform.is_some() => Some(check_url(&plat, &cur.url)?),
-        None => None,
-    };
     if let Some(k) = &p.stream_key {
         check_key(k)?;
     }
-    let c = Change { name: p.name.as_deref().map(check_name).transpose()?, platform, url, stream_key: p.stream_key, enabled: p.enabled };
-    Ok(axum::Json(st.core.store.update_destination(id, c)?))
+    if let Some(pp) = &p.passphrase {
+        check_passphrase(pp)?;
+    }
+    let explicit = p.stream_key.as_deref().unwrap_or("");
+    let parts = match p.url {
+        Some(u) => Some(check_url(&plat, &u, explicit)?),
+        None if platform.is_some() => Some(check_url(&plat, &cur.url, explicit)?),
+        None => None,
+    };
+    let moved = parts.as_ref().map(|s| s.moved.clone()).unwrap_or_default();
+    // A key inside the new URL replaces the stored one (the user pasted a new full URL).
+    let (url, url_key, url_pass) = match parts {
+        Some(s) => (Some(s.url), s.key.filter(|k| !k.is_empty()), s.passphrase),
+        None => (None, None, None),
+    };
+    let c = Change {
+        name: p.name.as_deref().map(check_name).transpose()?,
+        platform,
+        url,
+        stream_key: url_key.or(p.stream_key),
+        passphrase: p.passphrase.or(url_pass),
+        enabled: p.enabled,
+    };
+    Ok(axum::Json(answer(st.core.store.update_destination(id, c)?, &moved)))
 }
 
 pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {

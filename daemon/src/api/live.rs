@@ -40,7 +40,8 @@ pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
     let host = &st.cfg.public_host;
     axum::Json(serde_json::json!({
         "rtmp_url": format!("rtmp://{host}:{}/live", st.cfg.rtmp.port()),
-        "srt_url": st.cfg.srt.map(|a| format!("srt://{host}:{}?streamid={key}", a.port())),
+        "srt_url": st.cfg.srt.map(|a| srt_url(host, a.port(), &key, &st.core.ingest.srt_passphrase())),
+        "srt_passphrase_set": !st.core.ingest.srt_passphrase().is_empty(),
         "key": key,
         "connected": s.connected,
         "proto": s.proto,
@@ -50,6 +51,33 @@ pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
         "audio": s.audio,
         "test_signal": st.core.status().test_signal,
     }))
+}
+
+/// What OBS (or ffmpeg) takes as the SRT server: `srt://HOST:PORT?streamid=KEY`, with
+/// `&passphrase=...` (URL-encoded) when the SRT ingest is encrypted.
+fn srt_url(host: &str, port: u16, key: &str, passphrase: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let mut u = format!("srt://{host}:{port}?streamid={}", enc(key));
+    if !passphrase.is_empty() {
+        u.push_str(&format!("&passphrase={}", enc(passphrase)));
+    }
+    u
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SrtSettings {
+    /// 10 to 79 characters; `null` or `""` turns encryption off.
+    passphrase: Option<String>,
+}
+
+/// `PUT /ingest/srt {"passphrase"}`: the SRT ingest's passphrase, for the next caller.
+pub async fn set_srt(State(st): State<AppState>, Json(b): Json<SrtSettings>) -> Result<impl IntoResponse, ApiError> {
+    let p = b.passphrase.unwrap_or_default();
+    super::destinations::check_passphrase(&p)?;
+    st.core.store.set_srt_passphrase(Some(&p))?;
+    st.core.ingest.set_srt_passphrase(p.clone());
+    Ok(axum::Json(serde_json::json!({"passphrase_set": !p.is_empty()})))
 }
 
 pub async fn rotate_key(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {

@@ -120,6 +120,11 @@ pub async fn import_key(State(st): State<AppState>, Path(p): Path<String>, body:
     };
     let (url, key) = st.core.platforms.stream_key(k).await?;
     let url = url.or_else(|| crate::platforms::presets::default_url(k.name()).map(str::to_string)).unwrap_or_default();
+    // The platform's ingest address goes through the same split as a pasted URL: no secret stays in it.
+    let url = match crate::fanout::url_secrets::split(&url, &key) {
+        Ok(parts) => parts.url,
+        Err(e) => return Err(ApiError::invalid(format!("{} gave an ingest address the box cannot use: {e}", k.label()))),
+    };
     let store = &st.core.store;
     let d = match body.and_then(|b| b.destination_id) {
         Some(id) => {

@@ -164,6 +164,11 @@ impl Core {
             false => Err(e),
         })?;
         let ingest = Ingest::new(program.clone(), key, itx);
+        ingest.set_srt_passphrase(store.srt_passphrase().unwrap_or_else(|e| {
+            // Fail closed: SRT stays encrypted, with a passphrase nobody has, until a new one is set.
+            tracing::warn!("the SRT ingest passphrase cannot be opened ({e}); set it again (PUT /api/v1/ingest/srt)");
+            crate::store::secret::random_token(24)
+        }));
         let media = settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
         let fanout = Fanout::new(media, program.clone(), otx);
         let (events, _) = broadcast::channel(1024);
@@ -340,8 +345,15 @@ impl Core {
 
     fn start_destination(&self, id: i64) -> Result<(), CoreError> {
         let d = self.store.destination(id)?;
-        let key = self.store.stream_key(id)?;
-        let target = Target::parse(&d.url, &key).map_err(|e| CoreError::Invalid(e.to_string()))?;
+        let secrets = self.store.stream_key(id).and_then(|k| Ok((k, self.store.destination_passphrase(id)?)));
+        let (key, passphrase) = match secrets {
+            Ok(s) => s,
+            Err(StoreError::Secret(_)) => {
+                return Err(CoreError::Conflict("needs_key", format!("{}: its stored stream key cannot be opened; enter it again", d.name)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let target = Target::parse(&d.url, &key).map_err(|e| CoreError::Invalid(e.to_string()))?.with_passphrase(&passphrase);
         self.fanout.start(id, target);
         Ok(())
     }

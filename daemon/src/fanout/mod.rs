@@ -3,9 +3,11 @@
 //! the next keyframe.
 pub mod backoff;
 pub mod chunker;
+pub mod redact;
 pub mod rtmp_out;
 pub mod srt_out;
 pub mod target;
+pub mod url_secrets;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -267,6 +269,8 @@ async fn run(
     events: mpsc::UnboundedSender<OutEvent>,
 ) {
     let mut backoff = Backoff::default();
+    // Everything below that came from the destination goes through here first.
+    let redact = redact::Redactor::new([target.key.as_str(), target.passphrase.as_str()]);
     let mut was_live = false;
     let mut failures = 0u32;
     loop {
@@ -289,7 +293,7 @@ async fn run(
         }
         let err = match result {
             Ok(()) => "program ended".to_string(),
-            Err(e) => e.to_string(),
+            Err(e) => redact.redact(&e.to_string()),
         };
         tracing::warn!(destination = id, "output: {err}");
         if went_live {

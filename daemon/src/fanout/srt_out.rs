@@ -12,17 +12,27 @@ use super::target::Target;
 use super::{Feed, Gate, OutError};
 use crate::media::flv;
 
-fn build(uri: &str) -> Result<(gst::Pipeline, gst_app::AppSrc), OutError> {
-    let desc = format!(
-        "appsrc name=src is-live=true format=bytes caps=video/x-flv max-bytes=8000000 block=false \
-         ! flvdemux name=d \
-         d.video ! queue ! h264parse ! mpegtsmux name=m alignment=7 ! srtsink name=out uri=\"{uri}\" latency=120 wait-for-connection=false \
-         d.audio ! queue ! aacparse ! m."
-    );
-    let p = gst::parse::launch(&desc)
+/// The pipeline's shape is fixed text; what comes from the user (the URI, the stream id, the
+/// passphrase) is set on `srtsink` as properties, so no URL can add or rewire elements.
+const PIPELINE: &str = "appsrc name=src is-live=true format=bytes caps=video/x-flv max-bytes=8000000 block=false \
+     ! flvdemux name=d \
+     d.video ! queue ! h264parse ! mpegtsmux name=m alignment=7 ! srtsink name=out latency=120 wait-for-connection=false \
+     d.audio ! queue ! aacparse ! m.";
+
+fn build(t: &Target) -> Result<(gst::Pipeline, gst_app::AppSrc), OutError> {
+    let p = gst::parse::launch(PIPELINE)
         .map_err(|e| OutError::Other(e.to_string()))?
         .downcast::<gst::Pipeline>()
         .map_err(|_| OutError::Other("not a pipeline".into()))?;
+    let out = p.by_name("out").ok_or_else(|| OutError::Other("no srtsink".into()))?;
+    // The URI first: srtsink reads its query into the same settings the properties below set.
+    out.set_property("uri", t.srt_uri());
+    if !t.key.is_empty() {
+        out.set_property("streamid", &t.key);
+    }
+    if !t.passphrase.is_empty() {
+        out.set_property("passphrase", &t.passphrase);
+    }
     let src = p
         .by_name("src")
         .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
@@ -34,7 +44,7 @@ fn bus_error(p: &gst::Pipeline) -> Option<String> {
     let bus = p.bus()?;
     while let Some(m) = bus.pop() {
         if let gst::MessageView::Error(e) = m.view() {
-            // srtsink errors name the URI, which carries the stream key: keep only the message.
+            // Only the message: the debug text names the element and the URI. (`run` redacts it.)
             return Some(e.error().message().split("srt://").next().unwrap_or("").trim().to_string());
         }
     }
@@ -42,7 +52,7 @@ fn bus_error(p: &gst::Pipeline) -> Option<String> {
 }
 
 pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Result<(), OutError> {
-    let (p, src) = build(&t.srt_uri())?;
+    let (p, src) = build(t)?;
     struct Stop(gst::Pipeline);
     impl Drop for Stop {
         fn drop(&mut self) {
@@ -91,5 +101,30 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 Ok(None) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Launch syntax in every user-given part (host refused by the parser; query, stream id and
+    /// passphrase as values) builds the same seven elements, and the values arrive unchanged.
+    #[test]
+    fn launch_syntax_in_the_url_builds_no_element() {
+        gst::init().unwrap();
+        let evil = "x\" ! filesink location=/tmp/onair-evil name=\"y";
+        assert!(Target::parse(&format!("srt://a\"!filesink\"location=/tmp/e:9000"), "").is_err());
+        let url = format!("srt://127.0.0.1:9000?latency=200&x={}", url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>());
+        let t = Target::parse(&url, "sk\"!fakesink!'k").unwrap().with_passphrase("pass\"!identity!'0123");
+        let (p, _) = build(&t).unwrap();
+        let names: Vec<String> = p.iterate_recurse().into_iter().flatten().map(|e| e.factory().map(|f| f.name().to_string()).unwrap_or_default()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["aacparse", "appsrc", "flvdemux", "h264parse", "mpegtsmux", "queue", "queue", "srtsink"], "{names:?}");
+        let out = p.by_name("out").unwrap();
+        assert_eq!(out.property::<Option<String>>("streamid").as_deref(), Some("sk\"!fakesink!'k"));
+        let uri = out.property::<Option<String>>("uri").unwrap_or_default();
+        assert!(!uri.contains("streamid") && !uri.contains("passphrase"), "{uri}");
     }
 }

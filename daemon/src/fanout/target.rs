@@ -16,6 +16,8 @@ pub struct Target {
     /// RTMP application path (everything after the host), e.g. `app` or `live2`.
     pub app: String,
     pub key: String,
+    /// SRT only: the encryption passphrase (from the destination's sealed secrets).
+    pub passphrase: String,
     /// The URL as the user gave it (no key), for tcUrl and SRT.
     pub base: String,
 }
@@ -37,6 +39,29 @@ pub enum TargetError {
     NoHost,
     #[error("an RTMP URL needs an application path, e.g. rtmp://host/app")]
     NoApp,
+    #[error("the host must be a name or an IP address")]
+    BadHost,
+}
+
+/// A DNS name (letters, digits, `-`, `_`, `.`) or an IP literal: nothing else can be a host we
+/// connect to, and nothing else reaches a GStreamer element or a log line as one.
+fn host_of(u: &url::Url) -> Result<String, TargetError> {
+    match u.host() {
+        None => Err(TargetError::NoHost),
+        Some(url::Host::Ipv4(a)) => Ok(a.to_string()),
+        Some(url::Host::Ipv6(a)) => Ok(a.to_string()),
+        Some(url::Host::Domain(d)) if d.is_empty() => Err(TargetError::NoHost),
+        Some(url::Host::Domain(d)) => {
+            if let Some(inner) = d.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+                return inner.parse::<std::net::Ipv6Addr>().map(|a| a.to_string()).map_err(|_| TargetError::BadHost);
+            }
+            if d.len() <= 253 && d.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+                Ok(d.to_string())
+            } else {
+                Err(TargetError::BadHost)
+            }
+        }
+    }
 }
 
 impl Target {
@@ -48,7 +73,7 @@ impl Target {
             "srt" => Scheme::Srt,
             s => return Err(TargetError::Scheme(s.into())),
         };
-        let host = u.host_str().filter(|h| !h.is_empty()).ok_or(TargetError::NoHost)?.to_string();
+        let host = host_of(&u)?;
         let port = u.port().unwrap_or(match scheme {
             Scheme::Rtmp => 1935,
             Scheme::Rtmps => 443,
@@ -58,16 +83,28 @@ impl Target {
         if scheme != Scheme::Srt && app.is_empty() {
             return Err(TargetError::NoApp);
         }
-        Ok(Target { scheme, host, port, app, key: key.to_string(), base: raw.trim().trim_end_matches('/').to_string() })
+        Ok(Target { scheme, host, port, app, key: key.to_string(), passphrase: String::new(), base: raw.trim().trim_end_matches('/').to_string() })
     }
 
-    /// The SRT URI with the key as `streamid` (unless the URL already carries one).
+    pub fn with_passphrase(mut self, p: &str) -> Self {
+        self.passphrase = p.to_string();
+        self
+    }
+
+    /// The SRT URI for `srtsink`, without secrets: the stream key (`streamid`) and the passphrase
+    /// are set as the element's own properties, so no error message that names the URI carries
+    /// them. A `streamid` or `passphrase` left in an old URL is dropped here.
     pub fn srt_uri(&self) -> String {
         let mut u = url::Url::parse(&self.base).expect("parsed before");
-        if !self.key.is_empty() && !u.query_pairs().any(|(k, _)| k == "streamid") {
-            u.query_pairs_mut().append_pair("streamid", &self.key);
+        let keep: Vec<(String, String)> =
+            u.query_pairs().filter(|(k, _)| k != "streamid" && k != "passphrase").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
+        u.set_query(None);
+        if !keep.is_empty() {
+            u.query_pairs_mut().extend_pairs(&keep);
         }
-        if !u.query_pairs().any(|(k, _)| k == "mode") {
+        if !keep.iter().any(|(k, _)| k == "mode") {
             u.query_pairs_mut().append_pair("mode", "caller");
         }
         u.to_string()
@@ -85,8 +122,13 @@ mod tests {
         let t = Target::parse("rtmp://a.rtmp.youtube.com/live2", "k").unwrap();
         assert_eq!((t.port, t.app.as_str()), (1935, "live2"));
         assert!(!format!("{t:?}").contains('k') || !format!("{t:?}").contains("\"k\""));
-        let t = Target::parse("srt://127.0.0.1:9999", "abc").unwrap();
-        assert!(t.srt_uri().contains("streamid=abc") && t.srt_uri().contains("mode=caller"));
+        let t = Target::parse("srt://127.0.0.1:9999?latency=200&streamid=old&passphrase=oldpassphrase", "abc").unwrap();
+        assert_eq!(t.srt_uri(), "srt://127.0.0.1:9999?latency=200&mode=caller", "no secret in the URI");
+        let t = Target::parse("rtmp://[::1]:1936/app", "").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 1936));
+        for bad in ["srt://x\"!filesink\"location=/tmp/evil:9000", "srt://a'b!c:9000", "rtmp://h%20x/app"] {
+            assert!(Target::parse(bad, "").is_err(), "{bad}");
+        }
         assert_eq!(Target::parse("http://x/app", "").unwrap_err(), TargetError::Scheme("http".into()));
         assert_eq!(Target::parse("rtmp://host", "").unwrap_err(), TargetError::NoApp);
         assert!(Target::parse("not a url", "").is_err());

@@ -1,6 +1,5 @@
 //! STUN/TURN servers for guests outside the LAN: given to the guest's browser (join page) and to
 //! the box's `webrtcbin`s. On a LAN none are needed (host candidates only), so none is the default.
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::store::Store;
@@ -81,10 +80,7 @@ impl IceConfig {
 
     pub fn load(store: &Store) -> IceConfig {
         let s = |k: &str| store.setting(k).ok().flatten().filter(|v| !v.is_empty());
-        let turn_password = s("ice_turn_password")
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .and_then(|sealed| store.secrets.open(&sealed).ok())
-            .and_then(|p| String::from_utf8(p).ok());
+        let turn_password = store.sealed_setting("ice_turn_password").ok().flatten();
         IceConfig { stun_url: s("ice_stun_url"), turn_url: s("ice_turn_url"), turn_username: s("ice_turn_username"), turn_password }
     }
 
@@ -92,8 +88,7 @@ impl IceConfig {
         store.set_setting("ice_stun_url", self.stun_url.as_deref().unwrap_or(""))?;
         store.set_setting("ice_turn_url", self.turn_url.as_deref().unwrap_or(""))?;
         store.set_setting("ice_turn_username", self.turn_username.as_deref().unwrap_or(""))?;
-        let sealed = self.turn_password.as_deref().filter(|p| !p.is_empty()).map(|p| base64::engine::general_purpose::STANDARD.encode(store.secrets.seal(p.as_bytes())));
-        store.set_setting("ice_turn_password", sealed.as_deref().unwrap_or(""))
+        store.set_sealed_setting("ice_turn_password", self.turn_password.as_deref())
     }
 }
 

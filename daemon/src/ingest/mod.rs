@@ -83,6 +83,8 @@ struct Publisher {
 pub struct Ingest {
     program: Arc<Program>,
     key: RwLock<String>,
+    /// The SRT listener's passphrase (empty: SRT ingest unencrypted).
+    srt_passphrase: RwLock<String>,
     state: Mutex<(Option<Publisher>, u64, Stats)>,
     events: mpsc::UnboundedSender<IngestEvent>,
 }
@@ -98,7 +100,7 @@ pub struct PublishGuard {
 
 impl Ingest {
     pub fn new(program: Arc<Program>, key: String, events: mpsc::UnboundedSender<IngestEvent>) -> Arc<Self> {
-        Arc::new(Ingest { program, key: RwLock::new(key), state: Mutex::new((None, 0, Stats::default())), events })
+        Arc::new(Ingest { program, key: RwLock::new(key), srt_passphrase: RwLock::default(), state: Mutex::new((None, 0, Stats::default())), events })
     }
 
     pub fn key(&self) -> String {
@@ -107,6 +109,15 @@ impl Ingest {
 
     pub fn set_key(&self, k: String) {
         *self.key.write().unwrap() = k;
+    }
+
+    pub fn srt_passphrase(&self) -> String {
+        self.srt_passphrase.read().unwrap().clone()
+    }
+
+    /// Takes effect for the next SRT caller (one that is connected keeps its session).
+    pub fn set_srt_passphrase(&self, p: String) {
+        *self.srt_passphrase.write().unwrap() = p;
     }
 
     pub fn key_matches(&self, candidate: &str) -> bool {

@@ -1,6 +1,7 @@
 //! SRT ingest (listener, MPEG-TS): `srt://HOST:9000?streamid=<key>`. GStreamer's `srtsrc` receives and
 //! checks the stream id; `tsdemux` + parsers + `flvmux` turn the feed into the same FLV tags the
-//! RTMP ingest produces. One pipeline per caller; a new one listens when it ends.
+//! RTMP ingest produces. One pipeline per caller; a new one listens when it ends. With a passphrase
+//! set (`PUT /api/v1/ingest/srt`), only callers that encrypt with it get in.
 //!
 //! While nobody calls, a plain UDP socket holds the port: libsrt's listener wakes about a hundred
 //! times a second even when idle (~1 % of a core here, more on a Pi). The first packet of a caller's
@@ -16,17 +17,24 @@ use gstreamer_app as gst_app;
 use super::{Ingest, Proto};
 use crate::media::flv;
 
-fn pipeline(addr: SocketAddr) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), String> {
-    let desc = format!(
-        "srtsrc name=src uri=\"srt://{}:{}?mode=listener\" latency=120 authentication=true ! queue ! tsdemux name=demux \
-         demux. ! queue ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux. \
-         demux. ! queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! mux. \
-         flvmux name=mux streamable=true latency=200000000 ! appsink name=sink sync=false max-buffers=256",
-        addr.ip(),
-        addr.port()
-    );
-    let p = gst::parse::launch(&desc).map_err(|e| e.to_string())?.downcast::<gst::Pipeline>().map_err(|_| "not a pipeline")?;
+/// Fixed text; the listening address and the passphrase are set on `srtsrc` as properties.
+const PIPELINE: &str = "srtsrc name=src latency=120 authentication=true ! queue ! tsdemux name=demux \
+     demux. ! queue ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux. \
+     demux. ! queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! mux. \
+     flvmux name=mux streamable=true latency=200000000 ! appsink name=sink sync=false max-buffers=256";
+
+fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), String> {
+    let p = gst::parse::launch(PIPELINE).map_err(|e| e.to_string())?.downcast::<gst::Pipeline>().map_err(|_| "not a pipeline")?;
     let src = p.by_name("src").ok_or("no srtsrc")?;
+    let host = match addr.ip() {
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+        a => a.to_string(),
+    };
+    src.set_property("uri", format!("srt://{host}:{}?mode=listener", addr.port()));
+    if !passphrase.is_empty() {
+        // libsrt enforces encryption by default: a caller without it, or with another one, is refused.
+        src.set_property("passphrase", passphrase);
+    }
     let sink = p.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or("no appsink")?;
     Ok((p, src, sink))
 }
@@ -69,7 +77,7 @@ pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
 
 /// Listens for one caller and runs until it leaves. Blocking (GStreamer bus loop).
 fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
-    let (p, src, sink) = pipeline(addr)?;
+    let (p, src, sink) = pipeline(addr, &ingest.srt_passphrase())?;
     let guard = Arc::new(std::sync::Mutex::new(None));
     {
         let ingest = ingest.clone();

@@ -6,7 +6,6 @@ mod compat;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify, RwLock};
@@ -99,14 +98,7 @@ impl Obs {
     pub fn connection(&self) -> Option<Connection> {
         let host = self.store.setting("obs_host").ok().flatten()?;
         let port = self.store.setting("obs_port").ok().flatten()?.parse().ok()?;
-        let password = self
-            .store
-            .setting("obs_password")
-            .ok()
-            .flatten()
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .and_then(|sealed| self.store.secrets.open(&sealed).ok())
-            .and_then(|p| String::from_utf8(p).ok());
+        let password = self.store.sealed_setting("obs_password").ok().flatten();
         Some(Connection { host, port, password })
     }
 
@@ -114,8 +106,7 @@ impl Obs {
     pub fn configure(&self, c: Connection) -> Result<(), crate::store::StoreError> {
         self.store.set_setting("obs_host", &c.host)?;
         self.store.set_setting("obs_port", &c.port.to_string())?;
-        let sealed = c.password.filter(|p| !p.is_empty()).map(|p| base64::engine::general_purpose::STANDARD.encode(self.store.secrets.seal(p.as_bytes())));
-        self.store.set_setting("obs_password", sealed.as_deref().unwrap_or(""))?;
+        self.store.set_sealed_setting("obs_password", c.password.as_deref())?;
         self.changed.notify_one();
         Ok(())
     }

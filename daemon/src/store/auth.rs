@@ -13,6 +13,10 @@ use super::{now, Result, Store, StoreError};
 
 pub const SESSION_TTL_S: i64 = 30 * 24 * 3600;
 
+/// The labels of the keyed hashes (see `secret::subkey`).
+const SESSION: &str = "onair.session";
+const API_TOKEN: &str = "onair.api-token";
+
 /// Login sessions last 30 days unless `ONAIR_SESSION_TTL_S` says otherwise (short-lived kiosks, tests).
 pub fn session_ttl() -> i64 {
     std::env::var("ONAIR_SESSION_TTL_S").ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(SESSION_TTL_S)
@@ -27,6 +31,9 @@ pub(super) struct Memo {
     sessions: Mutex<HashMap<String, i64>>,
     unsaved: Mutex<Vec<SessionWrite>>,
     token_used: Mutex<HashMap<String, i64>>,
+    /// Tokens of schema 5 seen in use: their digest under `secret.key` itself → the new one, for
+    /// the flush to rewrite (once per token).
+    token_upgrade: Mutex<HashMap<String, String>>,
 }
 
 #[derive(Clone)]
@@ -43,7 +50,7 @@ impl Memo {
     pub(super) fn load(conn: &Connection) -> Result<Memo> {
         let mut st = conn.prepare("SELECT id_hash, expires_at FROM sessions WHERE expires_at > ?1")?;
         let sessions = st.query_map([now()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?.collect::<rusqlite::Result<HashMap<_, _>>>()?;
-        Ok(Memo { sessions: Mutex::new(sessions), unsaved: Mutex::default(), token_used: Mutex::default() })
+        Ok(Memo { sessions: Mutex::new(sessions), unsaved: Mutex::default(), token_used: Mutex::default(), token_upgrade: Mutex::default() })
     }
 }
 
@@ -115,14 +122,14 @@ impl Store {
     pub fn create_session(&self) -> Result<String> {
         let token = random_token(32);
         let t = now();
-        let hash = self.secrets.keyed_hash(&token);
+        let hash = self.secrets.mac(SESSION, &token);
         lock(&self.memo.sessions).insert(hash.clone(), t + session_ttl());
         self.write_through(SessionWrite::Insert { hash, created_at: t, expires_at: t + session_ttl() });
         Ok(token)
     }
 
     pub fn session_valid(&self, token: &str) -> Result<bool> {
-        let hash = self.secrets.keyed_hash(token);
+        let hash = self.secrets.mac(SESSION, token);
         let mut m = lock(&self.memo.sessions);
         match m.get(&hash) {
             Some(exp) if *exp > now() => Ok(true),
@@ -135,7 +142,7 @@ impl Store {
     }
 
     pub fn delete_session(&self, token: &str) -> Result<()> {
-        let hash = self.secrets.keyed_hash(token);
+        let hash = self.secrets.mac(SESSION, token);
         lock(&self.memo.sessions).remove(&hash);
         self.write_through(SessionWrite::Delete { hash });
         Ok(())
@@ -143,7 +150,7 @@ impl Store {
 
     /// Ends every session but `keep` (a password change).
     pub fn delete_other_sessions(&self, keep: Option<&str>) -> Result<()> {
-        let keep = keep.map(|k| self.secrets.keyed_hash(k));
+        let keep = keep.map(|k| self.secrets.mac(SESSION, k));
         let gone: Vec<String> = {
             let mut m = lock(&self.memo.sessions);
             let gone = m.keys().filter(|h| Some(*h) != keep.as_ref()).cloned().collect::<Vec<_>>();
@@ -196,6 +203,16 @@ impl Store {
                 }
             }
         }
+        // After the touch above, which still names a token by the digest it had when used.
+        let upgrades: Vec<(String, String)> = lock(&self.memo.token_upgrade).iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+        for (old, new) in upgrades {
+            self.db().execute("UPDATE api_tokens SET token_hash = ?2, digest_v = 2 WHERE token_hash = ?1 AND digest_v = 1", params![old, new])?;
+            lock(&self.memo.token_upgrade).remove(&old);
+            let mut used = lock(&self.memo.token_used);
+            if let Some(t) = used.remove(&old) {
+                used.insert(new, t);
+            }
+        }
         Ok(())
     }
 
@@ -205,8 +222,8 @@ impl Store {
         let id = {
             let db = self.db();
             db.execute(
-                "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?1, ?2, ?3)",
-                params![name, self.secrets.keyed_hash(&token), t],
+                "INSERT INTO api_tokens (name, token_hash, created_at, digest_v) VALUES (?1, ?2, ?3, 2)",
+                params![name, self.secrets.mac(API_TOKEN, &token), t],
             )?;
             db.last_insert_rowid()
         };
@@ -214,13 +231,28 @@ impl Store {
     }
 
     /// Reads only: the use is noted in memory and written by [`Store::flush_pending`].
+    ///
+    /// Tokens made before schema 6 carry a digest under `secret.key` itself (`digest_v` 1): they
+    /// keep working (scripts and stream decks hold them), and the flush after their first use
+    /// re-digests them under the subkey, so the old derivation fades out with the tokens' use.
     pub fn api_token_valid(&self, token: &str) -> Result<bool> {
-        let hash = self.secrets.keyed_hash(token);
-        let found = self.db().prepare_cached("SELECT 1 FROM api_tokens WHERE token_hash = ?1")?.query_row([&hash], |_| Ok(())).optional()?.is_some();
-        if found {
-            lock(&self.memo.token_used).insert(hash, now());
-        }
-        Ok(found)
+        let v2 = self.secrets.mac(API_TOKEN, token);
+        let legacy = self.secrets.legacy_mac(token);
+        let found: Option<i64> = self
+            .db()
+            .prepare_cached("SELECT digest_v FROM api_tokens WHERE (token_hash = ?1 AND digest_v = 2) OR (token_hash = ?2 AND digest_v = 1)")?
+            .query_row([&v2, &legacy], |r| r.get(0))
+            .optional()?;
+        let hash = match found {
+            None => return Ok(false),
+            Some(1) => {
+                lock(&self.memo.token_upgrade).insert(legacy.clone(), v2);
+                legacy
+            }
+            Some(_) => v2,
+        };
+        lock(&self.memo.token_used).insert(hash, now());
+        Ok(true)
     }
 
     pub fn list_api_tokens(&self) -> Result<Vec<ApiToken>> {
@@ -305,5 +337,24 @@ mod tests {
         drop(s);
         let s = Store::open(dir.path()).unwrap();
         assert!(s.session_valid(&during).unwrap() && s.session_valid(&kept).unwrap() && !s.session_valid(&other).unwrap());
+    }
+
+    /// A token digested the old way (schema 5) still works, and its first use moves it to the
+    /// new digest; a forged one matches neither.
+    #[test]
+    fn old_tokens_work_and_are_upgraded_on_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let old = "onair_made_by_schema_5";
+        s.db().execute("INSERT INTO api_tokens (name, token_hash, created_at, digest_v) VALUES ('old', ?1, 0, 1)", [s.secrets.legacy_mac(old)]).unwrap();
+        // A v1 row's digest is not accepted as a v2 one, nor the reverse.
+        assert!(!s.api_token_valid("onair_other").unwrap());
+        assert!(s.api_token_valid(old).unwrap());
+        s.flush_pending(false).unwrap();
+        let (hash, v): (String, i64) = s.db().query_row("SELECT token_hash, digest_v FROM api_tokens WHERE name = 'old'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((hash, v), (s.secrets.mac(API_TOKEN, old), 2));
+        assert!(s.api_token_valid(old).unwrap(), "still valid after the upgrade");
+        s.db().execute("UPDATE api_tokens SET digest_v = 1 WHERE name = 'old'", []).unwrap();
+        assert!(!s.api_token_valid(old).unwrap(), "a new digest marked old matches nothing");
     }
 }

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{now, Result, Store, StoreError};
+use super::{now, Place, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Destination {
@@ -14,6 +14,11 @@ pub struct Destination {
     pub enabled: bool,
     pub stream_key_set: bool,
     pub stream_key_hint: Option<String>,
+    /// SRT: an encryption passphrase is stored (write-only, like the key).
+    pub passphrase_set: bool,
+    /// A stored secret of this destination cannot be opened (copied from another row, damaged):
+    /// the user has to enter its stream key (and passphrase) again.
+    pub needs_key: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -24,6 +29,8 @@ pub struct Change {
     pub platform: Option<String>,
     pub url: Option<String>,
     pub stream_key: Option<String>,
+    /// `Some("")` removes it.
+    pub passphrase: Option<String>,
     pub enabled: Option<bool>,
 }
 
@@ -37,30 +44,45 @@ pub fn hint(key: &str) -> Option<String> {
     Some(if n <= 8 { "…".to_string() } else { format!("…{tail}") })
 }
 
-const COLS: &str = "id, name, platform, url, enabled, stream_key_enc IS NOT NULL, stream_key_hint, created_at, updated_at";
+const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc";
 
-fn row(r: &Row) -> rusqlite::Result<Destination> {
-    Ok(Destination {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        platform: r.get(2)?,
-        url: r.get(3)?,
-        enabled: r.get(4)?,
-        stream_key_set: r.get(5)?,
-        stream_key_hint: r.get(6)?,
-        created_at: r.get(7)?,
-        updated_at: r.get(8)?,
-    })
+fn key_at(id: i64) -> Place {
+    Place::new("destinations", "stream_key_enc", id)
+}
+
+fn passphrase_at(id: i64) -> Place {
+    Place::new("destinations", "passphrase_enc", id)
 }
 
 impl Store {
+    fn row(&self, r: &Row) -> rusqlite::Result<Destination> {
+        let id: i64 = r.get(0)?;
+        let key: Option<Vec<u8>> = r.get(5)?;
+        let pass: Option<Vec<u8>> = r.get(9)?;
+        let key_ok = key.as_ref().map(|k| self.secrets.open(&key_at(id), k).is_ok());
+        let pass_ok = pass.as_ref().map(|p| self.secrets.open(&passphrase_at(id), p).is_ok());
+        Ok(Destination {
+            id,
+            name: r.get(1)?,
+            platform: r.get(2)?,
+            url: r.get(3)?,
+            enabled: r.get(4)?,
+            stream_key_set: key_ok == Some(true),
+            stream_key_hint: if key_ok == Some(true) { r.get(6)? } else { None },
+            passphrase_set: pass_ok == Some(true),
+            needs_key: key_ok == Some(false) || pass_ok == Some(false),
+            created_at: r.get(7)?,
+            updated_at: r.get(8)?,
+        })
+    }
+
     pub fn list_destinations(&self) -> Result<Vec<Destination>> {
         if let Some(v) = &*self.dests.lock().unwrap() {
             return Ok(v.clone());
         }
         let db = self.db();
         let mut st = db.prepare_cached(&format!("SELECT {COLS} FROM destinations ORDER BY id"))?;
-        let v = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let v = st.query_map([], |r| self.row(r))?.collect::<rusqlite::Result<Vec<_>>>()?;
         // Filled under the connection's lock, so a write (which clears it under the same lock)
         // cannot slip in between the read and the fill.
         *self.dests.lock().unwrap() = Some(v.clone());
@@ -74,32 +96,54 @@ impl Store {
 
     pub fn destination(&self, id: i64) -> Result<Destination> {
         self.db()
-            .query_row(&format!("SELECT {COLS} FROM destinations WHERE id = ?1"), [id], row)
+            .query_row(&format!("SELECT {COLS} FROM destinations WHERE id = ?1"), [id], |r| self.row(r))
             .optional()?
             .ok_or(StoreError::NotFound)
     }
 
     pub fn create_destination(&self, name: &str, platform: &str, url: &str, key: &str, enabled: bool) -> Result<Destination> {
-        let (enc, h) = self.seal_key(key);
+        self.create_destination_with(name, platform, url, key, "", enabled)
+    }
+
+    /// `url` must hold no secret (see `fanout::url_secrets`); `key` and `passphrase` are sealed,
+    /// bound to the new row.
+    pub fn create_destination_with(&self, name: &str, platform: &str, url: &str, key: &str, passphrase: &str, enabled: bool) -> Result<Destination> {
         let t = now();
         let id = {
             let db = self.db();
-            db.execute(
-                "INSERT INTO destinations (name, platform, url, stream_key_enc, stream_key_hint, enabled, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![name, platform, url, enc, h, enabled, t],
+            let tx = db.unchecked_transaction()?;
+            tx.execute(
+                "INSERT INTO destinations (name, platform, url, enabled, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![name, platform, url, enabled, t],
             )?;
+            let id = tx.last_insert_rowid();
+            self.write_key(&tx, id, key)?;
+            self.write_passphrase(&tx, id, passphrase)?;
+            tx.commit()?;
             self.changed_destinations();
-            db.last_insert_rowid()
+            id
         };
         self.destination(id)
+    }
+
+    fn write_key(&self, db: &rusqlite::Connection, id: i64, key: &str) -> Result<()> {
+        let enc = (!key.is_empty()).then(|| self.secrets.seal(&key_at(id), key.as_bytes()));
+        db.execute("UPDATE destinations SET stream_key_enc = ?2, stream_key_hint = ?3 WHERE id = ?1", params![id, enc, hint(key)])?;
+        Ok(())
+    }
+
+    fn write_passphrase(&self, db: &rusqlite::Connection, id: i64, p: &str) -> Result<()> {
+        let enc = (!p.is_empty()).then(|| self.secrets.seal(&passphrase_at(id), p.as_bytes()));
+        db.execute("UPDATE destinations SET passphrase_enc = ?2 WHERE id = ?1", params![id, enc])?;
+        Ok(())
     }
 
     pub fn update_destination(&self, id: i64, c: Change) -> Result<Destination> {
         let cur = self.destination(id)?;
         {
             let db = self.db();
-            db.execute(
+            let tx = db.unchecked_transaction()?;
+            tx.execute(
                 "UPDATE destinations SET name = ?2, platform = ?3, url = ?4, enabled = ?5, updated_at = ?6 WHERE id = ?1",
                 params![
                     id,
@@ -111,12 +155,12 @@ impl Store {
                 ],
             )?;
             if let Some(k) = c.stream_key {
-                let (enc, h) = self.seal_key(&k);
-                db.execute(
-                    "UPDATE destinations SET stream_key_enc = ?2, stream_key_hint = ?3 WHERE id = ?1",
-                    params![id, enc, h],
-                )?;
+                self.write_key(&tx, id, &k)?;
             }
+            if let Some(p) = c.passphrase {
+                self.write_passphrase(&tx, id, &p)?;
+            }
+            tx.commit()?;
             self.changed_destinations();
         }
         self.destination(id)
@@ -132,21 +176,26 @@ impl Store {
         }
     }
 
+    fn sealed_column(&self, id: i64, col: &str) -> Result<Option<Vec<u8>>> {
+        self.db()
+            .query_row(&format!("SELECT {col} FROM destinations WHERE id = ?1"), [id], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound)
+    }
+
     /// The clear stream key, for the output that sends to it. Never for an API response.
     pub fn stream_key(&self, id: i64) -> Result<String> {
-        let enc: Option<Vec<u8>> =
-            self.db().query_row("SELECT stream_key_enc FROM destinations WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or(StoreError::NotFound)?;
-        match enc {
+        match self.sealed_column(id, "stream_key_enc")? {
             None => Ok(String::new()),
-            Some(e) => String::from_utf8(self.secrets.open(&e)?).map_err(|_| StoreError::Secret("stream key is not UTF-8".into())),
+            Some(e) => self.secrets.open_string(&key_at(id), &e),
         }
     }
 
-    fn seal_key(&self, key: &str) -> (Option<Vec<u8>>, Option<String>) {
-        if key.is_empty() {
-            (None, None)
-        } else {
-            (Some(self.secrets.seal(key.as_bytes())), hint(key))
+    /// The clear SRT passphrase (empty: none), for the output. Never for an API response.
+    pub fn destination_passphrase(&self, id: i64) -> Result<String> {
+        match self.sealed_column(id, "passphrase_enc")? {
+            None => Ok(String::new()),
+            Some(e) => self.secrets.open_string(&passphrase_at(id), &e),
         }
     }
 }
@@ -170,6 +219,32 @@ mod tests {
         drop(s);
         let db = std::fs::read(dir.path().join("onair.db")).unwrap();
         assert!(!db.windows(6).any(|w| w == b"SECRET"));
+    }
+
+    /// A sealed blob copied onto another row (or into another column) does not open there: the
+    /// destination says it needs its key again, and nothing panics.
+    #[test]
+    fn a_blob_moved_to_another_row_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let a = s.create_destination_with("A", "custom", "srt://h:1", "sk_row_a_0001", "passphrase-a-0001", true).unwrap();
+        let b = s.create_destination("B", "custom", "rtmp://h/app", "sk_row_b_0002", true).unwrap();
+        assert!(a.passphrase_set && !a.needs_key && b.stream_key_set && !b.passphrase_set);
+        assert_eq!(s.destination_passphrase(a.id).unwrap(), "passphrase-a-0001");
+        s.db().execute("UPDATE destinations SET stream_key_enc = (SELECT stream_key_enc FROM destinations WHERE id = ?1) WHERE id = ?2", [a.id, b.id]).unwrap();
+        s.changed_destinations();
+        assert!(matches!(s.stream_key(b.id), Err(StoreError::Secret(_))));
+        let b2 = s.destination(b.id).unwrap();
+        assert!(b2.needs_key && !b2.stream_key_set && b2.stream_key_hint.is_none(), "{b2:?}");
+        assert!(s.list_destinations().unwrap().iter().any(|d| d.id == b.id && d.needs_key));
+        assert_eq!(s.stream_key(a.id).unwrap(), "sk_row_a_0001", "the original still opens");
+        // Into the other column of the same row.
+        s.db().execute("UPDATE destinations SET passphrase_enc = stream_key_enc WHERE id = ?1", [a.id]).unwrap();
+        assert!(s.destination_passphrase(a.id).is_err());
+        assert!(s.destination(a.id).unwrap().needs_key);
+        // Entering the key again heals it.
+        let b3 = s.update_destination(b.id, Change { stream_key: Some("sk_row_b_0003".into()), ..Default::default() }).unwrap();
+        assert!(b3.stream_key_set && !b3.needs_key);
     }
 
     #[test]

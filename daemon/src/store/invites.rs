@@ -59,15 +59,18 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Invite> {
 
 const COLS: &str = "id, name, created_at, expires_at, max_uses, uses, revoked, audio, video, screen";
 
+/// The label of the invite signature's key (see `secret::subkey`).
+const INVITE: &str = "onair.invite";
+
 impl Store {
     pub fn create_invite(&self, name: &str, expires_in_s: i64, max_uses: i64, p: Permissions) -> Result<(Invite, String)> {
         let id = random_token(9);
         let t = now();
         self.db().execute(
-            "INSERT INTO invites (id, name, created_at, expires_at, max_uses, audio, video, screen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO invites (id, name, created_at, expires_at, max_uses, audio, video, screen, mac_v) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 2)",
             params![id, name, t, t + expires_in_s, max_uses, p.audio, p.video, p.screen],
         )?;
-        let token = format!("{id}.{}", self.secrets.keyed_hash(&format!("invite:{id}")));
+        let token = format!("{id}.{}", self.secrets.mac(INVITE, &id));
         Ok((self.invite(&id)?.expect("just inserted"), token))
     }
 
@@ -89,7 +92,13 @@ impl Store {
     /// Checks a token; with `consume`, counts a use (a guest joining).
     pub fn check_invite(&self, token: &str, consume: bool) -> Result<std::result::Result<Invite, InviteRefusal>> {
         let Some((id, mac)) = token.split_once('.') else { return Ok(Err(InviteRefusal::Forged)) };
-        let want = self.secrets.keyed_hash(&format!("invite:{id}"));
+        let mac_v: Option<i64> = self.db().query_row("SELECT mac_v FROM invites WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        // Links sent before schema 6 were signed under `secret.key` itself; they stay valid.
+        let want = match mac_v {
+            None => return Ok(Err(InviteRefusal::Forged)),
+            Some(1) => self.secrets.legacy_mac(&format!("invite:{id}")),
+            Some(_) => self.secrets.mac(INVITE, id),
+        };
         if want.len() != mac.len() || !bool::from(want.as_bytes().ct_eq(mac.as_bytes())) {
             return Ok(Err(InviteRefusal::Forged));
         }
@@ -131,5 +140,11 @@ mod tests {
         assert_eq!(s.check_invite(&tok2, false).unwrap(), Err(InviteRefusal::Revoked));
         let (_, tok3) = s.create_invite("Late", -1, 5, p).unwrap();
         assert_eq!(s.check_invite(&tok3, false).unwrap(), Err(InviteRefusal::Expired));
+        // A link signed the old way works only for an invite made the old way.
+        let (inv4, _) = s.create_invite("Old", 3600, 5, p).unwrap();
+        let old = format!("{}.{}", inv4.id, s.secrets.legacy_mac(&format!("invite:{}", inv4.id)));
+        assert_eq!(s.check_invite(&old, false).unwrap(), Err(InviteRefusal::Forged));
+        s.db().execute("UPDATE invites SET mac_v = 1 WHERE id = ?1", [&inv4.id]).unwrap();
+        assert!(s.check_invite(&old, false).unwrap().is_ok());
     }
 }

@@ -11,6 +11,7 @@ pub mod profiles;
 pub mod recovery;
 pub mod secret;
 pub mod shows;
+mod upgrade;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use recovery::Recovery;
-pub use secret::SecretBox;
+pub use secret::{Place, SecretBox};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -83,7 +84,18 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (show_id, destination_id));
      CREATE TABLE show_samples (show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE, t_s INTEGER NOT NULL,
         ingest_kbps INTEGER NOT NULL, out_kbps INTEGER NOT NULL, viewers INTEGER, PRIMARY KEY (show_id, t_s));",
+    // 6: secrets bound to their place and sealed under an HKDF subkey (see `upgrade::secrets_v6`, run
+    // right after): SRT passphrases of destinations; which derivation made each API token's and
+    // invite's digest (1: HMAC under secret.key itself, 2: under its own subkey). Login sessions
+    // end: a browser logs in again, and the old derivation need not live on for their 30 days.
+    "ALTER TABLE destinations ADD COLUMN passphrase_enc BLOB;
+     ALTER TABLE api_tokens ADD COLUMN digest_v INTEGER NOT NULL DEFAULT 1;
+     ALTER TABLE invites ADD COLUMN mac_v INTEGER NOT NULL DEFAULT 1;
+     DELETE FROM sessions;",
 ];
+
+/// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.
+const CODE: &[(usize, fn(&rusqlite::Transaction, &SecretBox) -> Result<()>)] = &[(6, upgrade::secrets_v6)];
 
 #[derive(Clone)]
 pub struct Store {
@@ -110,7 +122,7 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
-        let conn = recovery::open_checked(&data_dir.join("onair.db"), false).map_err(|e| match e {
+        let conn = recovery::open_checked(&data_dir.join("onair.db"), false, &secrets).map_err(|e| match e {
             recovery::OpenError::Corrupt(m) => StoreError::Secret(format!("the database is damaged: {m}")),
             recovery::OpenError::Other(e) => e,
         })?;
@@ -123,7 +135,7 @@ impl Store {
     pub fn open_recovering(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
-        let (conn, rec) = recovery::open_recovering(data_dir)?;
+        let (conn, rec) = recovery::open_recovering(data_dir, &secrets)?;
         let dir = rec.as_ref().is_none_or(|r| r.outcome != "memory").then(|| data_dir.to_path_buf());
         Self::with(conn, secrets, dir, rec)
     }
@@ -227,28 +239,66 @@ impl Store {
         Ok(())
     }
 
-    /// The ingest key, created on first use.
+    /// A setting kept sealed (base64), bound to its name. `None` when unset or empty.
+    pub fn sealed_setting(&self, key: &str) -> Result<Option<String>> {
+        match self.setting(key)? {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) => self.secrets.open_text(&Place::setting(key), &v).map(Some),
+        }
+    }
+
+    /// Seals and stores a setting; `None` or empty clears it.
+    pub fn set_sealed_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        let v = value.filter(|v| !v.is_empty()).map(|v| self.secrets.seal_text(&Place::setting(key), v));
+        self.set_setting(key, v.as_deref().unwrap_or(""))
+    }
+
+    /// The ingest key (sealed at rest), created on first use. One that cannot be opened (a
+    /// damaged value, another secret.key) is replaced, with a warning: the box must still start.
     pub fn ingest_key(&self) -> Result<String> {
-        if let Some(k) = self.setting("ingest_key")? {
-            return Ok(k);
+        match self.sealed_setting("ingest_key") {
+            Ok(Some(k)) => return Ok(k),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("the stored ingest key cannot be opened ({e}); making a new one"),
         }
         self.rotate_ingest_key()
     }
 
     pub fn rotate_ingest_key(&self) -> Result<String> {
         let k = format!("live_{}", secret::random_token(18));
-        self.set_setting("ingest_key", &k)?;
+        self.set_sealed_setting("ingest_key", Some(&k))?;
         Ok(k)
+    }
+
+    /// The SRT ingest's passphrase (sealed at rest); empty when SRT ingest is unencrypted.
+    pub fn srt_passphrase(&self) -> Result<String> {
+        Ok(self.sealed_setting("srt_passphrase")?.unwrap_or_default())
+    }
+
+    pub fn set_srt_passphrase(&self, p: Option<&str>) -> Result<()> {
+        self.set_sealed_setting("srt_passphrase", p)
     }
 }
 
-pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+pub(crate) fn migrate(conn: &mut Connection, secrets: &SecretBox) -> Result<()> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let mut resealed = false;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(have as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some((_, code)) = CODE.iter().find(|(v, _)| *v == i + 1) {
+            code(&tx, secrets)?;
+            resealed = have > 0;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
+    }
+    if resealed {
+        // What the old values were may still sit in free pages and in the WAL's old frames: the
+        // file is rebuilt and the WAL emptied. Small (the box's database is a few hundred KiB).
+        conn.execute_batch("VACUUM")?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(())
 }

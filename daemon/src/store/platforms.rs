@@ -2,7 +2,7 @@
 //! secret like stream keys. Nothing here is ever returned or logged in clear.
 use rusqlite::{params, OptionalExtension};
 
-use super::{Result, Store};
+use super::{Place, Result, Store};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tokens {
@@ -25,12 +25,12 @@ pub struct Account {
 }
 
 impl Store {
-    fn seal_opt(&self, v: Option<&str>) -> Option<Vec<u8>> {
-        v.filter(|s| !s.is_empty()).map(|s| self.secrets.seal(s.as_bytes()))
+    fn seal_opt(&self, platform: &str, col: &str, v: Option<&str>) -> Option<Vec<u8>> {
+        v.filter(|s| !s.is_empty()).map(|s| self.secrets.seal(&Place::new("platform_accounts", col, platform), s.as_bytes()))
     }
 
-    fn open_opt(&self, v: Option<Vec<u8>>) -> Option<String> {
-        v.and_then(|b| self.secrets.open(&b).ok()).and_then(|b| String::from_utf8(b).ok())
+    fn open_opt(&self, platform: &str, col: &str, v: Option<Vec<u8>>) -> Option<String> {
+        v.and_then(|b| self.secrets.open_string(&Place::new("platform_accounts", col, platform), &b).ok())
     }
 
     pub fn platform_account(&self, platform: &str) -> Result<Account> {
@@ -47,8 +47,10 @@ impl Store {
         let Some((client_id, secret, channel, access, refresh, expires_at, account_id, account_name, needs_relink)) = row else {
             return Ok(Account::default());
         };
-        let tokens = self.open_opt(access).map(|access| Tokens { access, refresh: self.open_opt(refresh), expires_at });
-        Ok(Account { client_id, client_secret: self.open_opt(secret), channel, tokens, account_id, account_name, needs_relink })
+        let tokens = self
+            .open_opt(platform, "access_enc", access)
+            .map(|access| Tokens { access, refresh: self.open_opt(platform, "refresh_enc", refresh), expires_at });
+        Ok(Account { client_id, client_secret: self.open_opt(platform, "client_secret_enc", secret), channel, tokens, account_id, account_name, needs_relink })
     }
 
     /// The user's own app for this platform. `client_secret: None` keeps the stored one.
@@ -60,7 +62,7 @@ impl Store {
             params![platform, client_id, channel],
         )?;
         if let Some(s) = client_secret {
-            db.execute("UPDATE platform_accounts SET client_secret_enc = ?2 WHERE platform = ?1", params![platform, self.seal_opt(Some(s))])?;
+            db.execute("UPDATE platform_accounts SET client_secret_enc = ?2 WHERE platform = ?1", params![platform, self.seal_opt(platform, "client_secret_enc", Some(s))])?;
         }
         Ok(())
     }
@@ -74,7 +76,12 @@ impl Store {
         db.execute(
             "UPDATE platform_accounts SET access_enc = ?2, refresh_enc = COALESCE(?3, refresh_enc), expires_at = ?4, needs_relink = 0
              WHERE platform = ?1",
-            params![platform, self.seal_opt(Some(&t.access)), self.seal_opt(t.refresh.as_deref()), t.expires_at],
+            params![
+                platform,
+                self.seal_opt(platform, "access_enc", Some(&t.access)),
+                self.seal_opt(platform, "refresh_enc", t.refresh.as_deref()),
+                t.expires_at
+            ],
         )?;
         if let Some((id, name)) = account {
             db.execute("UPDATE platform_accounts SET account_id = ?2, account_name = ?3 WHERE platform = ?1", params![platform, id, name])?;

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::backup::{self, sync_dir};
-use super::{migrate, StoreError};
+use super::{migrate, SecretBox, StoreError};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recovery {
@@ -51,12 +51,15 @@ pub(super) fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Deleted and overwritten content is zeroed, not left in free space: an old stream key or
+    // a value sealed the old way does not linger in the file after it was replaced.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 
 /// Opens, checks and migrates `path`. `expect_data`: backups exist, so an empty or missing file
 /// is damage, not a first boot.
-pub(super) fn open_checked(path: &Path, expect_data: bool) -> Result<Connection, OpenError> {
+pub(super) fn open_checked(path: &Path, expect_data: bool, secrets: &SecretBox) -> Result<Connection, OpenError> {
     match std::fs::metadata(path) {
         Ok(m) if m.len() < 512 && expect_data => return Err(OpenError::Corrupt(format!("the database file is cut short ({} bytes)", m.len()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && expect_data => return Err(OpenError::Corrupt("the database file is missing".into())),
@@ -72,17 +75,17 @@ pub(super) fn open_checked(path: &Path, expect_data: bool) -> Result<Connection,
     if problems != ["ok"] {
         return Err(OpenError::Corrupt(format!("quick_check: {}", problems.join("; "))));
     }
-    migrate(&mut conn).map_err(|e| match e {
+    migrate(&mut conn, secrets).map_err(|e| match e {
         StoreError::Db(d) => OpenError::from(d),
         e => OpenError::Other(e),
     })?;
     Ok(conn)
 }
 
-pub(super) fn open_in_memory() -> Result<Connection, StoreError> {
+pub(super) fn open_in_memory(secrets: &SecretBox) -> Result<Connection, StoreError> {
     let mut conn = Connection::open_in_memory()?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate(&mut conn)?;
+    migrate(&mut conn, secrets)?;
     Ok(conn)
 }
 
@@ -144,15 +147,15 @@ fn remove_db(db: &Path) {
 
 /// Never fails for a reason inside the database; the error left is an in-memory SQLite that
 /// cannot start, which does not happen short of running out of memory.
-pub(super) fn open_recovering(data_dir: &Path) -> Result<(Connection, Option<Recovery>), StoreError> {
+pub(super) fn open_recovering(data_dir: &Path, secrets: &SecretBox) -> Result<(Connection, Option<Recovery>), StoreError> {
     let db = data_dir.join("onair.db");
     let backups = backup::list(data_dir);
     let memory = |reason: String, moved_to: Option<String>| -> Result<(Connection, Option<Recovery>), StoreError> {
         tracing::error!("{reason}: running on an in-memory database; changes are lost at the next restart");
         let r = Recovery { at: rfc3339(std::time::SystemTime::now()), reason, outcome: "memory", moved_to, restored_from: None, backup_at: None };
-        Ok((open_in_memory()?, Some(r)))
+        Ok((open_in_memory(secrets)?, Some(r)))
     };
-    let reason = match open_checked(&db, !backups.is_empty()) {
+    let reason = match open_checked(&db, !backups.is_empty(), secrets) {
         Ok(c) => return Ok((c, None)),
         Err(OpenError::Other(e)) => return memory(format!("cannot open {}: {e}", db.display()), None),
         Err(OpenError::Corrupt(reason)) => reason,
@@ -173,7 +176,7 @@ pub(super) fn open_recovering(data_dir: &Path) -> Result<(Connection, Option<Rec
             remove_db(&db);
             continue;
         }
-        match open_checked(&db, true) {
+        match open_checked(&db, true, secrets) {
             Ok(c) => {
                 rec.outcome = "restored";
                 rec.restored_from = Some(relative(data_dir, b));
@@ -187,7 +190,7 @@ pub(super) fn open_recovering(data_dir: &Path) -> Result<(Connection, Option<Rec
             }
         }
     }
-    match open_checked(&db, false) {
+    match open_checked(&db, false, secrets) {
         Ok(c) => {
             tracing::warn!("no usable backup: starting with a fresh database");
             Ok((c, Some(rec)))
