@@ -201,6 +201,17 @@ impl Daemon {
         self.login();
     }
 
+    /// kill -9, let `f` change the data dir (put a fixture in place, edit the database), start again.
+    pub fn restart_with(&mut self, f: impl FnOnce(&Path)) {
+        if let Some(mut c) = self.child.take() {
+            kill(&mut c, SIGKILL);
+            let _ = c.wait();
+        }
+        f(&self.data_dir());
+        self.spawn();
+        self.login();
+    }
+
     /// SIGTERM and wait for the exit status.
     pub fn terminate(&mut self) -> ExitStatus {
         let mut c = self.child.take().expect("running");

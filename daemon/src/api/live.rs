@@ -54,12 +54,12 @@ pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
 }
 
 /// What OBS (or ffmpeg) takes as the SRT server: `srt://HOST:PORT?streamid=KEY`, with
-/// `&passphrase=...` (URL-encoded) when the SRT ingest is encrypted.
+/// `&passphrase=...` when the SRT ingest is encrypted (the key is base64url, the passphrase
+/// takes only unreserved characters: neither needs escaping, which encoders decode differently).
 fn srt_url(host: &str, port: u16, key: &str, passphrase: &str) -> String {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let mut u = format!("srt://{host}:{port}?streamid={}", enc(key));
+    let mut u = format!("srt://{host}:{port}?streamid={key}");
     if !passphrase.is_empty() {
-        u.push_str(&format!("&passphrase={}", enc(passphrase)));
+        u.push_str(&format!("&passphrase={passphrase}"));
     }
     u
 }
@@ -67,7 +67,7 @@ fn srt_url(host: &str, port: u16, key: &str, passphrase: &str) -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SrtSettings {
-    /// 10 to 79 characters; `null` or `""` turns encryption off.
+    /// 10 to 79 letters, digits, `-._~`; `null` or `""` turns encryption off.
     passphrase: Option<String>,
 }
 
@@ -75,6 +75,11 @@ pub struct SrtSettings {
 pub async fn set_srt(State(st): State<AppState>, Json(b): Json<SrtSettings>) -> Result<impl IntoResponse, ApiError> {
     let p = b.passphrase.unwrap_or_default();
     super::destinations::check_passphrase(&p)?;
+    // It travels inside `srt_url`, and encoders differ on decoding URL escapes there (ffmpeg 5
+    // passes `%20` through as is): only characters that need none.
+    if !p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')) {
+        return Err(ApiError::invalid("the SRT ingest passphrase takes letters, digits and - . _ ~ (10 to 79)"));
+    }
     st.core.store.set_srt_passphrase(Some(&p))?;
     st.core.ingest.set_srt_passphrase(p.clone());
     Ok(axum::Json(serde_json::json!({"passphrase_set": !p.is_empty()})))

@@ -224,6 +224,8 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
     wait_for(&mut rd, &mut wr, &mut s, &mut inbound, |e| match e {
         Ev::PublishRequestAccepted => Some(Ok(())),
+        // An `_error` answer to `publish` (the session knows no transaction for it).
+        Ev::UnknownTransactionResultReceived { additional_values, .. } => error_status(additional_values).map(Err),
         Ev::UnhandleableOnStatusCode { code } if code.contains("Publish") || code.contains("Rejected") || code.contains("Failed") => {
             Some(Err(code.clone()))
         }
@@ -355,6 +357,21 @@ async fn send<W: AsyncWrite + Unpin>(w: &mut W, out: &mut Vec<u8>, sent: &std::s
     sent.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
+}
+
+/// `code: description` of an error status object (`{level: "error" | "_error", code, description}`).
+/// Remote text: `fanout::run` redacts it before anyone sees it.
+fn error_status(values: &[rml_rtmp::rml_amf0::Amf0Value]) -> Option<String> {
+    use rml_rtmp::rml_amf0::Amf0Value;
+    values.iter().find_map(|v| {
+        let Amf0Value::Object(o) = v else { return None };
+        let text = |k: &str| match o.get(k) {
+            Some(Amf0Value::Utf8String(s)) => s.chars().take(300).collect::<String>(),
+            _ => String::new(),
+        };
+        let level = text("level");
+        (level == "error" || level == "_error").then(|| format!("{}: {}", text("code"), text("description")).trim_matches([' ', ':']).to_string())
+    })
 }
 
 /// The message stream the session publishes on: that of the `publish` command it wrote.
