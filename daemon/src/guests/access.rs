@@ -1,7 +1,7 @@
 //! Who may watch a guest: view tokens, and how many viewers the box takes.
 //!
-//! A view token is an HMAC with the box secret over a domain label, the box's view generation and
-//! what it opens: one guest session (`/guest/{id}/view`, WHEP on that id) or the whole box (the
+//! A view token is an HMAC under the box secret's view-token subkey over the box's view
+//! generation and what it opens: one guest session (`/guest/{id}/view`, WHEP on that id) or the whole box (the
 //! OBS grid, and with it every guest). Nothing is stored per token; a new generation voids every
 //! token handed out. Tokens are compared in constant time.
 use std::collections::HashMap;
@@ -24,10 +24,10 @@ pub const TOTAL: usize = 32;
 
 const GENERATION: &str = "guest_view_generation";
 
-/// The one place view tokens are derived (the domain label keeps them apart from every other use
-/// of the box secret).
+/// The one place view tokens are derived: an HMAC under the box secret's own subkey for them
+/// (`secret::subkey`, label `onair.guest-view`), apart from every other use of the secret.
 fn derive(secrets: &SecretBox, what: &str) -> String {
-    secrets.keyed_hash(&format!("onair guest-view-token v1\n{what}"))
+    secrets.mac("onair.guest-view", &format!("v1\n{what}"))
 }
 
 fn same(a: &str, b: &str) -> bool {
