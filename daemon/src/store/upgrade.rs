@@ -130,7 +130,6 @@ fn move_url_secrets(tx: &Transaction, s: &SecretBox) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::super::Store;
-    use super::*;
 
     fn fixture() -> (tempfile::TempDir, serde_json::Value) {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/schema5");
