@@ -91,7 +91,7 @@ fn device_id(st: &AppState, headers: &HeaderMap) -> Option<String> {
 }
 
 fn device_sig(st: &AppState, id: &str) -> String {
-    st.core.store.secrets.keyed_hash(&format!("onair-device:{id}"))
+    st.core.store.secrets.mac("onair.device", id)
 }
 
 /// Session cookie first (clients that read only the first `Set-Cookie` get the session), then the
