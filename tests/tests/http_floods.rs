@@ -95,7 +95,8 @@ fn slowloris_connections_do_not_take_the_box() {
     raise_nofile();
     let d = Daemon::start();
     let pid = d.pid();
-    let cap = logged_cap(&d, "connections") + logged_cap(&d, "refusals");
+    // Connections, refusals being answered, and ones told to close that have not yet.
+    let cap = logged_cap(&d, "connections") + logged_cap(&d, "refusals") + onair::api::limits::MAX_CLOSING;
     std::thread::sleep(Duration::from_millis(500));
     let (fds, tasks) = (open_files(pid), threads(pid));
     let probe = HealthProbe::start(d.url("/api/v1/health"));
@@ -208,6 +209,8 @@ fn a_thousand_long_polls_are_capped_and_health_answers() {
     let mut d = Daemon::start();
     let pid = d.pid();
     let k = grid_token(&mut d);
+    let per_ip = logged_cap(&d, "per_ip") as u32;
+    assert!(per_ip as usize <= logged_cap(&d, "long_polls"), "the first address's long-polls all get in");
     std::thread::sleep(Duration::from_millis(500));
     let (fds, tasks) = (open_files(pid), threads(pid));
     let probe = HealthProbe::start(d.url("/api/v1/health"));
@@ -215,9 +218,9 @@ fn a_thousand_long_polls_are_capped_and_health_answers() {
     let req = format!("GET /guests/grid/list?known={k} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let answers = rt.block_on(async move {
-        // 200 from one address (its connections, all waiting, reach the per-address cap), then
-        // 800 from 16 others (the box-wide long-poll cap). An empty grid never changes: each
-        // long-poll that gets in waits its full 20 s.
+        // 200 from one address: the first `per_ip` get in and wait, which fills its cap, so the
+        // rest are refused; then 800 from 16 others, over the box-wide long-poll cap. An empty
+        // grid never changes: each long-poll that gets in waits its full 20 s.
         let mut tasks = vec![];
         for i in 0..1000u32 {
             let src = if i < 200 { [127, 0, 0, 2] } else { [127, 0, 3, 1 + (i % 16) as u8] };
@@ -230,8 +233,8 @@ fn a_thousand_long_polls_are_capped_and_health_answers() {
                 let _ = tokio::time::timeout(Duration::from_secs(40), s.read_to_end(&mut got)).await;
                 Some(String::from_utf8_lossy(&got).to_string())
             }));
-            if i == 199 {
-                // Let the first address's long-polls get in before the rest arrive.
+            if i + 1 == per_ip || i == 199 {
+                // Let those get in before the next ones arrive.
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
