@@ -28,6 +28,33 @@ impl Flood {
     }
 }
 
+/// Samples a process's peak RSS until stopped: a server that dies keeps its last figure.
+struct RssWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    t: std::thread::JoinHandle<f64>,
+}
+
+impl RssWatch {
+    fn start(pid: u32) -> RssWatch {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let st = stop.clone();
+        let t = std::thread::spawn(move || {
+            let mut peak: f64 = 0.0;
+            while !st.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(peak_rss_mb(pid));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak.max(peak_rss_mb(pid))
+        });
+        RssWatch { stop, t }
+    }
+
+    fn peak(self) -> f64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.t.join().unwrap_or(0.0)
+    }
+}
+
 struct Row {
     rss_mb: f64,
     alive: bool,
@@ -66,6 +93,7 @@ fn onaird(flood: Flood, clip: &Path, pushed: u64) -> Row {
     let mut sink = Nginx::start();
     let mut d = Daemon::start();
     let pid = d.pid();
+    let rss = RssWatch::start(pid);
     let id = d.add_destination("sink", &sink.url(), "sk_bench_floods_0001");
     let trickle = (flood == Flood::Trickle).then(|| Trickle::start(d.rtmp, 40, 10, Duration::from_secs(5)));
     if let Some(t) = &trickle {
@@ -81,8 +109,8 @@ fn onaird(flood: Flood, clip: &Path, pushed: u64) -> Row {
     ff.wait(Duration::from_secs(120));
     let _ = f.join();
     drop(trickle);
-    let rss_mb = peak_rss_mb(pid);
     let alive = alive(pid);
+    let rss_mb = rss.peak();
     sink.stop();
     Row { rss_mb, alive, delivered: frames_of(&sink.recordings()) as f64 / pushed as f64, publish_ms }
 }
@@ -90,6 +118,7 @@ fn onaird(flood: Flood, clip: &Path, pushed: u64) -> Row {
 fn nginx(flood: Flood, clip: &Path, pushed: u64) -> Row {
     let mut n = Nginx::start();
     let pid = n.pid();
+    let rss = RssWatch::start(pid);
     let trickle = (flood == Flood::Trickle).then(|| Trickle::start(n.port, 40, 10, Duration::from_secs(5)));
     if let Some(t) = &trickle {
         wait_until(Duration::from_secs(10), || t.handshaken.load(std::sync::atomic::Ordering::Relaxed) >= 32);
@@ -103,8 +132,8 @@ fn nginx(flood: Flood, clip: &Path, pushed: u64) -> Row {
     ff.wait(Duration::from_secs(120));
     let _ = f.join();
     drop(trickle);
-    let rss_mb = peak_rss_mb(pid);
     let alive = alive(pid);
+    let rss_mb = rss.peak();
     n.stop();
     Row { rss_mb, alive, delivered: frames_of(&n.recordings()) as f64 / pushed as f64, publish_ms }
 }
