@@ -289,6 +289,11 @@ impl HwBridge {
                 p => format!("http://{}.local:{p}", self.hostname),
             }),
             setup_code: (!has_admin).then(|| self.setup_code_line()).flatten(),
+            recovery: s.recovery.as_ref().map(|r| match r.outcome {
+                "restored" => format!("DATA RESTORED: backup of {}", r.backup_at.as_deref().and_then(|t| t.get(..16)).unwrap_or("?").replace('T', " ")),
+                "memory" => "DATA NOT SAVED: the database cannot be written".to_string(),
+                _ => "DATA LOST: no backup, started fresh".to_string(),
+            }),
             alert: self.alert.lock().unwrap().clone(),
             alerts: self.alerts.lock().unwrap().clone(),
         }

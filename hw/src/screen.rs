@@ -64,6 +64,10 @@ pub struct ScreenState {
     /// the box's own panel; the dashboard's mirror never gets the code.
     #[serde(default)]
     pub setup_code: Option<String>,
+    /// The database was damaged at start-up: what the box did about it ("restored from backup"),
+    /// shown on the status page until the next clean start.
+    #[serde(default)]
+    pub recovery: Option<String>,
     /// An unacknowledged alert takes the screen over.
     pub alert: Option<String>,
     pub alerts: Vec<String>,
@@ -182,6 +186,16 @@ where
                 }
             }
             let mut y = banner_h + 3;
+            if let Some(r) = &s.recovery {
+                let rows = if s.live { 1 } else { 2 };
+                let lines = wrap(r, chars);
+                Rectangle::new(Point::new(0, y - 1), Size::new(w as u32, (rows * f.line + 2) as u32)).into_styled(PrimitiveStyle::with_fill(C::warn())).draw(d)?;
+                let on = MonoTextStyle::new(f.body, C::on_fill());
+                for (i, line) in lines.iter().take(rows as usize).enumerate() {
+                    Text::with_text_style(line, Point::new(2, y + i as i32 * f.line), on, top).draw(d)?;
+                }
+                y += rows * f.line + 4;
+            }
             let info = if s.live {
                 format!("{}  {}", clock(s.duration_s), s.viewers.map(|v| format!("{v} viewers")).unwrap_or_default())
             } else if s.ingest {
@@ -321,6 +335,7 @@ mod tests {
             load: 0.8,
             setup: None,
             setup_code: None,
+            recovery: None,
             alert: None,
             alerts: vec!["YouTube reconnecting".into()],
         }
@@ -342,6 +357,11 @@ mod tests {
                 ("alerts", Page::Alerts, fixed()),
                 ("alert-takeover", Page::Status, alerting.clone()),
                 ("off-air", Page::Status, ScreenState { hostname: "onair.local".into(), ..Default::default() }),
+                (
+                    "recovery",
+                    Page::Status,
+                    ScreenState { hostname: "onair.local".into(), ip: "192.168.1.20".into(), recovery: Some("DATA RESTORED from the 21:00 backup".into()), ..Default::default() },
+                ),
                 (
                     "first-boot",
                     Page::Status,
@@ -383,6 +403,13 @@ mod tests {
         let mut off = fixed();
         off.live = false;
         assert_ne!(a, render_png(ScreenKind::Lcd240x240, Page::Status, &off));
+        let mut recovered = off.clone();
+        recovered.recovery = Some("DATA RESTORED from the 21:00 backup".into());
+        for kind in [ScreenKind::Oled128x64, ScreenKind::Lcd240x240] {
+            let mut plain = off.clone();
+            plain.live = false;
+            assert_ne!(render_png(kind, Page::Status, &plain), render_png(kind, Page::Status, &recovered), "{kind:?}");
+        }
         assert_eq!(Page::Alerts.next(), Page::Status);
     }
 }

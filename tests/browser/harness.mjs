@@ -32,8 +32,7 @@ async function waitPort(port, ms = 20000) {
   throw new Error(`port ${port} never opened`);
 }
 
-export async function startDaemon({ password, args = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "onair-web-"));
+export async function startDaemon({ password, args = [], dir = mkdtempSync(join(tmpdir(), "onair-web-")) } = {}) {
   const [http, rtmp] = [await freePort(), await freePort()];
   const env = { ...process.env, RUST_LOG: process.env.ONAIR_RUST_LOG ?? "info", NO_COLOR: "1" };
   if (password) env.ONAIR_ADMIN_PASSWORD = password;

@@ -19,6 +19,11 @@ const catalogue = {
     "guests.viewCopied": "View link copied (it lets anyone with it watch this guest)",
     "guests.gridCopied": "Grid link copied (it lets anyone with it watch every guest)",
     "guests.viewHint": "View links carry a token: only who has one can watch.",
+    "data.restored": "The box's database was damaged and has been restored from the backup of {when}: changes made after it are gone",
+    "data.fresh": "The box's database was damaged and there was no backup: the box started empty, set it up again",
+    "data.memory": "The box's database cannot be written: changes last only until the next restart",
+    "data.kept": "The damaged files are kept in {dir} on the data partition.",
+    "data.diskFull": "The data disk is full: changes are not saved until space is freed (the show, login and API tokens keep working).",
   },
   "pt-BR": {
     "auth.welcome": "Bem-vindo. Escolha a senha de administrador desta caixa.",
@@ -38,6 +43,11 @@ const catalogue = {
     "guests.viewCopied": "Link de exibição copiado (quem o tiver pode assistir a este convidado)",
     "guests.gridCopied": "Link da grade copiado (quem o tiver pode assistir a todos os convidados)",
     "guests.viewHint": "Os links de exibição levam um token: só quem tem um pode assistir.",
+    "data.restored": "O banco de dados da caixa estava danificado e foi restaurado do backup de {when}: as mudanças feitas depois dele se perderam",
+    "data.fresh": "O banco de dados da caixa estava danificado e não havia backup: a caixa começou vazia, configure-a de novo",
+    "data.memory": "O banco de dados da caixa não pode ser gravado: as mudanças duram só até o próximo reinício",
+    "data.kept": "Os arquivos danificados estão guardados em {dir} na partição de dados.",
+    "data.diskFull": "O disco de dados está cheio: as mudanças não são salvas até liberar espaço (a transmissão, o login e os tokens de API continuam funcionando).",
   },
 } as const;
 

@@ -10,21 +10,24 @@ import { historyHtml, initHistory, loadHistory } from "./history";
 import { initTalkback, talkbackHtml } from "./talkback";
 import { alertSettingsHtml, initManage, manageHtml, setDestinations } from "./manage";
 import { connectFeed, type FeedState } from "./events";
+import { dataBanner, type Recovery } from "./storage";
 import { bytes, duration, headline, kbps, maskKey, pushSample, stateLabel, type DestState } from "./format";
 
 const app = document.getElementById("app")!;
 
 async function boot() {
-  const s = await api<{ setup_required: boolean; authenticated: boolean }>("GET", "/session");
-  if (s.setup_required) return passwordPage(true);
-  if (!s.authenticated) return passwordPage(false);
+  const s = await api<{ setup_required: boolean; authenticated: boolean; recovery?: Recovery | null; disk_full?: boolean }>("GET", "/session");
+  const banner = dataBanner(s.recovery, !!s.disk_full);
+  if (s.setup_required) return passwordPage(true, banner);
+  if (!s.authenticated) return passwordPage(false, banner);
   dashboard();
 }
 
-function passwordPage(setup: boolean) {
+function passwordPage(setup: boolean, banner: string | null = null) {
   app.innerHTML = `
     <form class="auth card" data-testid="auth-form">
       <h1>on<span>air</span></h1>
+      ${banner ? `<p class="data-banner" data-testid="data-banner" role="alert">${esc(banner)}</p>` : ""}
       <p>${esc(setup ? t("auth.welcome") : t("auth.loginPrompt"))}</p>
       <input type="password" name="password" data-testid="password" placeholder="${esc(t("auth.password"))}" autocomplete="${setup ? "new-password" : "current-password"}" required minlength="${setup ? 8 : 1}" autofocus />
       ${setup ? `<input name="code" data-testid="setup-code" placeholder="${esc(t("auth.setupCode"))}" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20" />
@@ -96,6 +99,7 @@ function dashboard() {
       <div class="feed-state" data-testid="feed-state"></div>
       <button class="ghost" data-act="logout">Log out</button>
     </header>
+    <div class="data-banner" data-testid="data-banner" role="alert" hidden></div>
     <section class="controls">
       <button class="golive" data-act="go" data-testid="go-live">Go Live</button>
       <button class="pause" data-act="pause" data-testid="pause">Pause</button>
@@ -388,6 +392,10 @@ function render(s: any) {
   (app.querySelector("[data-act=stop]") as HTMLButtonElement).disabled = !s.live;
   (pause as HTMLButtonElement).disabled = !s.live;
   (app.querySelector("[data-act=testsig]") as HTMLInputElement).checked = !!s.test_signal;
+  const banner = app.querySelector<HTMLElement>("[data-testid=data-banner]")!;
+  const said = dataBanner(s.recovery, !!s.disk_full);
+  banner.hidden = !said;
+  banner.textContent = said ?? "";
   const i = s.ingest ?? {};
   const st = app.querySelector(".ingest-state")!;
   const on = i.connected || i.proto === "test-signal";

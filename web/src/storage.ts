@@ -1,0 +1,28 @@
+// What the box says about its own data: a database damaged at start-up (`recovery` in /status and
+// /session) and a full data disk (`disk_full`). One line for the banner, or null when all is well.
+import { t } from "./i18n";
+
+export interface Recovery {
+  outcome: "restored" | "fresh" | "memory";
+  reason: string;
+  moved_to: string | null;
+  restored_from: string | null;
+  backup_at: string | null;
+}
+
+export function dataBanner(recovery: Recovery | null | undefined, diskFull: boolean, lang?: "en" | "pt-BR"): string | null {
+  const parts: string[] = [];
+  if (recovery) {
+    const when = recovery.backup_at ? new Date(recovery.backup_at).toLocaleString() : "?";
+    const what =
+      recovery.outcome === "restored"
+        ? t("data.restored", lang).replace("{when}", when)
+        : recovery.outcome === "memory"
+          ? t("data.memory", lang)
+          : t("data.fresh", lang);
+    const kept = recovery.moved_to ? " " + t("data.kept", lang).replace("{dir}", recovery.moved_to) : "";
+    parts.push(`${what} (${recovery.reason}).${kept}`);
+  }
+  if (diskFull) parts.push(t("data.diskFull", lang));
+  return parts.length ? parts.join(" ") : null;
+}
