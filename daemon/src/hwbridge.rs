@@ -291,7 +291,7 @@ impl HwBridge {
             setup_code: (!has_admin).then(|| self.setup_code_line()).flatten(),
             recovery: s.recovery.as_ref().map(|r| match r.outcome {
                 "restored" => format!("DATA RESTORED: backup of {}", r.backup_at.as_deref().and_then(|t| t.get(..16)).unwrap_or("?").replace('T', " ")),
-                "memory" => "DATA NOT SAVED: the database cannot be written".to_string(),
+                "memory" | "read_only" => "DATA NOT SAVED: the card refuses writes".to_string(),
                 _ => "DATA LOST: no backup, started fresh".to_string(),
             }),
             alert: self.alert.lock().unwrap().clone(),

@@ -118,10 +118,14 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
         let what = match (r.outcome, &r.restored_from) {
             ("restored", Some(b)) => format!("restored from the backup {b} of {}", r.backup_at.as_deref().unwrap_or("unknown time")),
             ("memory", _) => "running on a database in memory: changes are lost at the next restart".to_string(),
+            ("read_only", _) => "serving it read-only: changes are refused until the card takes writes again and the box restarts".to_string(),
             _ => "no usable backup: started with a fresh database (set the box up again)".to_string(),
         };
         let kept = r.moved_to.as_deref().map(|m| format!("; the damaged files are kept in {m}")).unwrap_or_default();
-        core.emit_event(onair::core::Event::Alert { level: "error", message: format!("the database was damaged ({}): {what}{kept}", r.reason) });
+        core.emit_event(onair::core::Event::Alert { level: "error", message: match r.outcome {
+            "read_only" | "memory" if r.moved_to.is_none() => format!("the database cannot be written ({}): {what}", r.reason),
+            _ => format!("the database was damaged ({}): {what}{kept}", r.reason),
+        } });
     }
     if !core.store.has_admin()? {
         // Proof of presence for the first set-up: this code is on the status screen and here in the

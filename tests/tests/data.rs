@@ -295,3 +295,34 @@ fn authentication_writes_nothing() {
     let stored = onair::store::Store::open(&data).unwrap().list_api_tokens().unwrap();
     assert!(stored[0].last_used_at.is_some(), "last_used_at never reached the disk");
 }
+
+#[test]
+fn on_a_read_only_data_partition_the_box_starts_and_serves_what_it_has() {
+    let mut d = Daemon::prepare(&[], &[]);
+    let image = d.dir.path().join("data.img");
+    let Some(fs) = LoopFs::mount(&image, &d.data_dir(), "24M") else {
+        eprintln!("skip - read-only data partition: no loop devices on this machine (losetup -f fails)");
+        return;
+    };
+    d.launch();
+    let token = d.post("/api/v1/tokens", json!({"name": "ci"}))["token"].as_str().unwrap().to_string();
+    d.add_destination("Committed before", "rtmp://127.0.0.1:1/app", KEY);
+    assert!(d.terminate().success());
+    // What the kernel does to a card after I/O errors.
+    assert!(Command::new("mount").args(["-o", "remount,ro"]).arg(&fs.mnt).status().unwrap().success());
+    d.launch();
+    let (code, dests) = bearer(&d, &token, "/api/v1/destinations");
+    assert_eq!(code, 200);
+    assert!(names(&dests).contains(&"Committed before".to_string()));
+    let rec = d.get("/api/v1/session")["recovery"].clone();
+    assert_eq!(rec["outcome"], "read_only", "{rec}");
+    assert!(wait_until(Duration::from_secs(15), || bearer(&d, &token, "/api/v1/status").1["disk_full"] == true), "disk_full never said");
+    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "During", "platform": "custom", "url": "rtmp://127.0.0.1:1/app", "stream_key": "k", "enabled": true})));
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (503, Some("disk_full")), "{}", r.text);
+    assert!(alerts_text(&d, &token).contains("cannot be written"), "{}", alerts_text(&d, &token));
+    d.kill();
+    assert!(Command::new("mount").args(["-o", "remount,rw"]).arg(&fs.mnt).status().unwrap().success());
+    d.launch();
+    assert_eq!(d.get("/api/v1/session")["recovery"], Value::Null);
+    assert!(names(&d.get("/api/v1/destinations")).contains(&"Committed before".to_string()));
+}

@@ -3,7 +3,7 @@
 import { t } from "./i18n";
 
 export interface Recovery {
-  outcome: "restored" | "fresh" | "memory";
+  outcome: "restored" | "fresh" | "read_only" | "memory";
   reason: string;
   moved_to: string | null;
   restored_from: string | null;
@@ -19,7 +19,9 @@ export function dataBanner(recovery: Recovery | null | undefined, diskFull: bool
         ? t("data.restored", lang).replace("{when}", when)
         : recovery.outcome === "memory"
           ? t("data.memory", lang)
-          : t("data.fresh", lang);
+          : recovery.outcome === "read_only"
+            ? t("data.readOnly", lang)
+            : t("data.fresh", lang);
     const kept = recovery.moved_to ? " " + t("data.kept", lang).replace("{dir}", recovery.moved_to) : "";
     parts.push(`${what} (${recovery.reason}).${kept}`);
   }

@@ -16,14 +16,27 @@ pub enum LockError {
 
 /// Dropping it (or the process ending, however it ends) releases the lock.
 pub struct DataDirLock {
-    _file: File,
+    _file: Option<File>,
 }
 
 impl DataDirLock {
     pub fn acquire(data_dir: &Path) -> Result<Self, LockError> {
         let io = |err| LockError::Io { dir: data_dir.display().to_string(), err };
         std::fs::create_dir_all(data_dir).map_err(io)?;
-        let mut f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(data_dir.join("onaird.lock")).map_err(io)?;
+        let path = data_dir.join("onaird.lock");
+        let mut f = match std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&path) {
+            Ok(f) => f,
+            // A card the kernel remounted read-only after I/O errors: flock works on a file opened
+            // for reading, and the box must still start (it serves what it has, read-only).
+            Err(e) if e.raw_os_error() == Some(libc::EROFS) => match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(_) => {
+                    tracing::warn!("the data dir {} is read-only and has no lock file: running without the one-daemon lock", data_dir.display());
+                    return Ok(DataDirLock { _file: None });
+                }
+            },
+            Err(e) => return Err(io(e)),
+        };
         // SAFETY: flock on a descriptor we own; no memory is involved.
         if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             let err = std::io::Error::last_os_error();
@@ -37,7 +50,7 @@ impl DataDirLock {
         }
         // The pid is only for the message above; failing to write it (a full disk) changes nothing.
         let _ = f.set_len(0).and_then(|_| f.rewind()).and_then(|_| writeln!(f, "{}", std::process::id()));
-        Ok(DataDirLock { _file: f })
+        Ok(DataDirLock { _file: Some(f) })
     }
 }
 

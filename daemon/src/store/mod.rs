@@ -52,7 +52,7 @@ impl StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Each entry runs once, in order, inside a transaction; `user_version` records how far we got.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: settings, admin, sessions, tokens, destinations, profiles
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE admin (id INTEGER PRIMARY KEY CHECK (id = 1), password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -136,7 +136,7 @@ impl Store {
         std::fs::create_dir_all(data_dir)?;
         let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
         let (conn, rec) = recovery::open_recovering(data_dir, &secrets)?;
-        let dir = rec.as_ref().is_none_or(|r| r.outcome != "memory").then(|| data_dir.to_path_buf());
+        let dir = rec.as_ref().is_none_or(|r| !matches!(r.outcome, "memory" | "read_only")).then(|| data_dir.to_path_buf());
         Self::with(conn, secrets, dir, rec)
     }
 

@@ -18,8 +18,9 @@ pub struct Recovery {
     pub at: String,
     /// What was wrong with `onair.db`.
     pub reason: String,
-    /// `restored` (from a backup), `fresh` (no usable backup: an empty database) or `memory`
-    /// (nothing could be written: changes last until the next restart).
+    /// `restored` (from a backup), `fresh` (no usable backup: an empty database), `read_only` (the
+    /// card refuses writes: the database as it was, changes refused) or `memory` (nothing could be
+    /// opened: an empty database whose changes last until the next restart).
     pub outcome: &'static str,
     /// Where the damaged files were put, relative to the data dir.
     pub moved_to: Option<String>,
@@ -79,6 +80,23 @@ pub(super) fn open_checked(path: &Path, expect_data: bool, secrets: &SecretBox) 
         StoreError::Db(d) => OpenError::from(d),
         e => OpenError::Other(e),
     })?;
+    Ok(conn)
+}
+
+/// The database as it is on a card that refuses writes (`immutable`: no lock, no `-shm`; commits
+/// still in the WAL are not seen, and are not lost either).
+fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
+    use rusqlite::OpenFlags;
+    let p = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+    let conn = Connection::open_with_flags(format!("file:{p}?immutable=1"), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let ok: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(OpenError::Corrupt(ok));
+    }
+    let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if have as usize != super::MIGRATIONS.len() {
+        return Err(OpenError::Other(StoreError::Secret(format!("a read-only database at version {have} cannot be migrated"))));
+    }
     Ok(conn)
 }
 
@@ -157,7 +175,16 @@ pub(super) fn open_recovering(data_dir: &Path, secrets: &SecretBox) -> Result<(C
     };
     let reason = match open_checked(&db, !backups.is_empty(), secrets) {
         Ok(c) => return Ok((c, None)),
-        Err(OpenError::Other(e)) => return memory(format!("cannot open {}: {e}", db.display()), None),
+        Err(OpenError::Other(e)) => {
+            let reason = format!("cannot open {} for writing: {e}", db.display());
+            return match open_read_only(&db) {
+                Ok(c) => {
+                    tracing::error!("{reason}: serving the database read-only; changes are refused until the card takes writes and the box restarts");
+                    Ok((c, Some(Recovery { at: rfc3339(std::time::SystemTime::now()), reason, outcome: "read_only", moved_to: None, restored_from: None, backup_at: None })))
+                }
+                Err(_) => memory(reason, None),
+            };
+        }
         Err(OpenError::Corrupt(reason)) => reason,
     };
     tracing::error!(%reason, "the database is damaged");
