@@ -158,15 +158,18 @@ impl LoopFs {
 
     /// Writes until the file system has no block left (as root, the reserved blocks too).
     fn fill(&self) {
-        for (i, bs) in ["1M", "4k", "1k"].iter().enumerate() {
-            let _ = Command::new("dd").args(["if=/dev/zero", &format!("bs={bs}")]).arg(format!("of={}", self.mnt.join(format!("fill{i}")).display())).output();
+        let n = std::fs::read_dir(&self.mnt).unwrap().count();
+        for bs in ["1M", "4k", "1k"] {
+            let _ = Command::new("dd").args(["if=/dev/zero", &format!("bs={bs}")]).arg(format!("of={}", self.mnt.join(format!("fill-{n}-{bs}")).display())).output();
         }
         let _ = Command::new("sync").status();
     }
 
     fn free_space(&self) {
-        for i in 0..3 {
-            let _ = std::fs::remove_file(self.mnt.join(format!("fill{i}")));
+        for e in std::fs::read_dir(&self.mnt).unwrap().flatten() {
+            if e.file_name().to_string_lossy().starts_with("fill-") {
+                let _ = std::fs::remove_file(e.path());
+            }
         }
         let _ = Command::new("sync").status();
     }
@@ -227,6 +230,9 @@ fn with_the_data_partition_full_login_and_tokens_work_and_nothing_committed_is_l
     assert_eq!(code, 200);
     let after_restart = after_restart.unwrap();
     assert_eq!(d.get("/api/v1/session")["recovery"], Value::Null, "a full disk is not a damaged database");
+    // The clean stop gave back what the WAL held: fill that too.
+    fs.fill();
+    assert!(wait_until(Duration::from_secs(20), || bearer(&d, &token, "/api/v1/status").1["disk_full"] == true), "disk_full after the restart");
 
     fs.free_space();
     assert!(
