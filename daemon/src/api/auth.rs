@@ -32,7 +32,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Tls {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == name && !v.is_empty()).then(|| v.to_string())
@@ -40,7 +40,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A browser sends the `__Host-` cookie only over HTTPS; either name holds a session token.
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_value(headers: &HeaderMap) -> Option<String> {
     cookie(headers, SECURE_COOKIE).or_else(|| cookie(headers, COOKIE))
 }
 

@@ -1,5 +1,5 @@
 //! HTTP API under `/api/v1` (see SPEC.md), the event feed, and the dashboard's static files.
-mod auth;
+pub mod auth;
 mod destinations;
 pub mod error;
 mod guests;

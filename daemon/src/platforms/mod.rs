@@ -8,7 +8,7 @@ mod facebook;
 pub mod http;
 pub mod presets;
 mod oauth;
-mod twitch;
+pub mod twitch;
 mod youtube;
 
 use std::collections::HashSet;
