@@ -2,7 +2,7 @@
 //! uses, changed at any point, and however TCP splits its output, our demuxer reads back exactly
 //! the messages that went in.
 use bytes::Bytes;
-use onair::ingest::chunks::{Demuxer, Message};
+use onair::protocols::rtmp::chunks::{Demuxer, Message, MAX_CONTROL};
 use proptest::prelude::*;
 use rml_rtmp::chunk_io::ChunkSerializer;
 use rml_rtmp::messages::MessagePayload;
@@ -36,7 +36,11 @@ fn sent() -> impl Strategy<Value = Sent> {
         any::<bool>(),
         proptest::option::weighted(0.15, chunk_size()),
     )
-        .prop_map(|(type_id, stream_id, ts_step, len, uncompressed, droppable, new_chunk_size)| Sent { type_id, stream_id, ts_step, len, uncompressed, droppable, new_chunk_size })
+        // Anything but audio and video is capped at MAX_CONTROL by design (refused at its header).
+        .prop_map(|(type_id, stream_id, ts_step, len, uncompressed, droppable, new_chunk_size)| {
+            let len = if matches!(type_id, 8 | 9) { len } else { len.min(MAX_CONTROL) };
+            Sent { type_id, stream_id, ts_step, len, uncompressed, droppable, new_chunk_size }
+        })
 }
 
 /// The wire bytes and the messages they carry.

@@ -19,7 +19,7 @@ use super::slots::{Slot, Slots};
 use super::{Ingest, Proto, PublishGuard};
 use crate::media::Frame;
 use crate::protocols::rtmp::amf_guard;
-use crate::protocols::rtmp::chunks::{Demuxer, DEFAULT_BUDGET};
+use crate::protocols::rtmp::chunks::{Demuxer, Message, DEFAULT_BUDGET};
 
 const APP: &str = "live";
 /// From accept (or from an unpublish) to an accepted publish: OBS and ffmpeg need well under a
@@ -135,6 +135,16 @@ fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionRe
         .map_err(|e| RtmpError::Protocol(format!("{e:?}")))
 }
 
+/// One non-media message into `rml_rtmp`'s session: the AMF guard first (nesting that would overflow
+/// the decoder's stack, short commands), then the crate's own chunking (its session reads chunks).
+/// Sans-IO, so the fuzz target (fuzz/fuzz_targets/rtmp_ingest.rs) runs exactly this.
+pub fn session_input(rechunk: &mut ChunkSerializer, session: &mut ServerSession, m: Message) -> Result<Vec<ServerSessionResult>, RtmpError> {
+    amf_guard::check(m.type_id, &m.payload).map_err(|e| RtmpError::Protocol(e.to_string()))?;
+    let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload };
+    let bytes = rechunk.serialize(&p, false, false).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?.bytes;
+    feed(session, &bytes)
+}
+
 async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot: &Slot) -> Result<(), RtmpError> {
     let mut door = Door { deadline: Instant::now() + PUBLISH_DEADLINE, slot };
     let leftover = door.bound(handshake(&mut sock)).await?;
@@ -168,11 +178,7 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot
                 5 if m.payload.len() >= 4 => acks.window = u32::from_be_bytes([m.payload[0], m.payload[1], m.payload[2], m.payload[3]]) as u64,
                 3 | 5 => {}
                 _ => {
-                    // Before any AMF decoder: nesting that would overflow its stack, short commands.
-                    amf_guard::check(m.type_id, &m.payload).map_err(|e| RtmpError::Protocol(e.to_string()))?;
-                    let p = MessagePayload { timestamp: RtmpTimestamp::new(m.timestamp), type_id: m.type_id, message_stream_id: m.stream_id, data: m.payload };
-                    let bytes = rechunk.serialize(&p, false, false).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?.bytes;
-                    let r = feed(&mut session, &bytes)?;
+                    let r = session_input(&mut rechunk, &mut session, m)?;
                     let (out, close) = settle(&mut session, r, &ingest, &peer_s, &mut guard)?;
                     door.send(&mut sock, &out, publishing).await?;
                     if let Some(why) = close {
