@@ -8,7 +8,8 @@ export RUSTC_BOOTSTRAP=1
 FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-stable}
 FUZZ_BUILD_FLAGS=(-O --sanitizer address --codegen-units 16)
 FUZZ_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
-FUZZ_BIN_DIR=fuzz/target/$FUZZ_TRIPLE/release
+# FUZZ_BIN_DIR and FUZZ_NO_BUILD=1 run binaries built before (e.g. a copy while the tree rebuilds).
+FUZZ_BIN_DIR=${FUZZ_BIN_DIR:-fuzz/target/$FUZZ_TRIPLE/release}
 # Every target, in the order the table prints them.
 FUZZ_TARGETS=(rtmp_ingest amf0 flv avc_aac sdp irc destination_url invite_token cookie)
 # libFuzzer options for every run: leaks are not bugs here (GStreamer's init keeps its registry),
@@ -16,5 +17,6 @@ FUZZ_TARGETS=(rtmp_ingest amf0 flv avc_aac sdp irc destination_url invite_token 
 FUZZ_RUN_FLAGS=(-detect_leaks=0 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 
 fuzz_build() {
+  [ -z "${FUZZ_NO_BUILD:-}" ] || return 0
   (cd fuzz && cargo "+$FUZZ_TOOLCHAIN" fuzz build "${FUZZ_BUILD_FLAGS[@]}" "$@")
 }
