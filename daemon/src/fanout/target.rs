@@ -66,7 +66,11 @@ fn host_of(u: &url::Url) -> Result<String, TargetError> {
 
 impl Target {
     pub fn parse(raw: &str, key: &str) -> Result<Target, TargetError> {
-        let u = url::Url::parse(raw.trim()).map_err(|e| TargetError::Url(e.to_string()))?;
+        // `base` (tcUrl, the SRT URI) is what gets parsed, so it names the same place: the URL
+        // parser drops trailing control characters, which a trailing '/' had hidden (found by
+        // fuzz/fuzz_targets/destination_url.rs).
+        let base = raw.trim().trim_end_matches(|c: char| c == '/' || c.is_ascii_control() || c.is_whitespace());
+        let u = url::Url::parse(base).map_err(|e| TargetError::Url(e.to_string()))?;
         let scheme = match u.scheme() {
             "rtmp" => Scheme::Rtmp,
             "rtmps" => Scheme::Rtmps,
@@ -83,7 +87,7 @@ impl Target {
         if scheme != Scheme::Srt && app.is_empty() {
             return Err(TargetError::NoApp);
         }
-        Ok(Target { scheme, host, port, app, key: key.to_string(), passphrase: String::new(), base: raw.trim().trim_end_matches('/').to_string() })
+        Ok(Target { scheme, host, port, app, key: key.to_string(), passphrase: String::new(), base: base.to_string() })
     }
 
     pub fn with_passphrase(mut self, p: &str) -> Self {
@@ -114,6 +118,16 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Inputs the destination_url fuzz target found: `base` named another app than the target.
+    #[test]
+    fn base_names_the_same_place_as_the_target() {
+        for raw in ["RTMP://LIWIV://LIWIVC\x05\0\0\0\0\0\0\0C\x05\0\0\0\0\0\0\0/", "srt://,2rrt://:/\x01\0/", "rtmp://h/app\0/\0/"] {
+            let Ok(t) = Target::parse(raw, "k") else { continue };
+            let again = Target::parse(&t.base, "k").unwrap();
+            assert_eq!((again.scheme, &again.host, again.port, &again.app), (t.scheme, &t.host, t.port, &t.app), "{raw:?}");
+        }
+    }
 
     #[test]
     fn parses_platform_urls() {
