@@ -100,6 +100,11 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     // Held until the process ends: a second onaird on this data dir stops here with the reason.
     let _lock = onair::store::lock::DataDirLock::acquire(&cfg.data_dir)?;
     let store = Store::open_recovering(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
+    match store.retire_old_backups() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("{n} backup(s) from before the secrets were re-sealed replaced by a current one"),
+        Err(e) => tracing::warn!("old backups not replaced: {e}"),
+    }
     if let Ok(pw) = std::env::var("ONAIR_ADMIN_PASSWORD") {
         if !pw.is_empty() && !store.has_admin()? {
             store.set_admin_password(&pw)?;
