@@ -29,6 +29,8 @@ pub enum AmfGuardError {
     Amf3,
     #[error("a command needs a name, a transaction id and an object")]
     ShortCommand,
+    #[error("@setDataFrame needs a name and a value")]
+    ShortDataFrame,
     #[error("message type {0} (shared object) is not accepted")]
     SharedObject(u8),
 }
@@ -38,10 +40,21 @@ pub fn check(type_id: u8, payload: &[u8]) -> Result<(), AmfGuardError> {
     match type_id {
         20 => command(payload),
         17 => command(payload.strip_prefix(&[0]).unwrap_or(payload)),
-        15 | 18 => scan(payload).map(|_| ()),
+        15 | 18 => data(payload),
         16 | 19 => Err(AmfGuardError::SharedObject(type_id)),
         _ => Ok(()),
     }
+}
+
+/// `rml_rtmp` indexes past a `@setDataFrame` that is not followed by a name and a value (an
+/// unchecked `data[0]`, then `data.remove(1)`): such a message is refused here.
+fn data(p: &[u8]) -> Result<(), AmfGuardError> {
+    const SET_DATA_FRAME: &[u8] = b"\x02\x00\x0d@setDataFrame";
+    let top = scan(p)?;
+    if p.starts_with(SET_DATA_FRAME) && top.count < 3 {
+        return Err(AmfGuardError::ShortDataFrame);
+    }
+    Ok(())
 }
 
 fn command(p: &[u8]) -> Result<(), AmfGuardError> {
@@ -264,6 +277,20 @@ mod tests {
             };
             assert!(mp.to_rtmp_message().is_ok());
         }
+    }
+
+    /// rml_rtmp's server session reads `data[0]` and `data.remove(1)` after `@setDataFrame`
+    /// without checking that they are there (a panic before any key check).
+    #[test]
+    fn refuses_a_set_data_frame_without_name_and_value() {
+        let sdf = V::Utf8String("@setDataFrame".into());
+        let name = V::Utf8String("onMetaData".into());
+        assert_eq!(check(18, &amf(&[sdf.clone()])), Err(AmfGuardError::ShortDataFrame));
+        assert_eq!(check(18, &amf(&[sdf.clone(), name.clone()])), Err(AmfGuardError::ShortDataFrame));
+        assert_eq!(check(15, &amf(&[sdf.clone(), name.clone()])), Err(AmfGuardError::ShortDataFrame));
+        assert_eq!(check(18, &amf(&[sdf, name.clone(), V::Null])), Ok(()));
+        // Other data messages are not the decoder's business past their scan.
+        assert_eq!(check(18, &amf(&[name])), Ok(()));
     }
 
     #[test]
