@@ -146,8 +146,14 @@ pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
     let store = st.core.store.clone();
     let pw = p.password;
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || store.check_admin_password(&pw)).await.map_err(|_| internal("login"))??;
-    drop(permit);
+    // The permit goes with the hash: a client that leaves mid-hash does not free a place while
+    // argon2 still runs.
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        store.check_admin_password(&pw)
+    })
+    .await
+    .map_err(|_| internal("login"))??;
     if !ok {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_password", "wrong password"));
     }
@@ -202,8 +208,12 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
         Err(r) => return Ok(refused(r)),
     };
     let store = st.core.store.clone();
-    let created = tokio::task::spawn_blocking(move || store.set_admin_password(&p.password)).await.map_err(|_| internal("setup"))??;
-    drop(permit);
+    let created = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        store.set_admin_password(&p.password)
+    })
+    .await
+    .map_err(|_| internal("setup"))??;
     if !created {
         return Err(already_set_up());
     }
@@ -249,6 +259,7 @@ pub async fn change_password(State(st): State<AppState>, ConnectInfo(peer): Conn
     let store = st.core.store.clone();
     let keep = if bearer(&headers).is_some() { None } else { cookie_value(&headers) };
     let changed = tokio::task::spawn_blocking(move || -> crate::store::Result<bool> {
+        let _permit = permit;
         if !store.check_admin_password(&p.current)? {
             return Ok(false);
         }
@@ -257,7 +268,6 @@ pub async fn change_password(State(st): State<AppState>, ConnectInfo(peer): Conn
     })
     .await
     .map_err(|_| internal("password change"))??;
-    drop(permit);
     if !changed {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "bad_password", "the current password is wrong"));
     }

@@ -102,12 +102,19 @@ impl LoginGuard {
         if let Ok(p) = self.hashes.clone().try_acquire_owned() {
             return Ok(p);
         }
+        // Counted out on drop: a request whose client goes away mid-wait must not keep its place.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let waiting = Waiting(&self.waiting);
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(Refusal::Busy);
         }
         let r = tokio::time::timeout(HASH_WAIT, self.hashes.clone().acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        drop(waiting);
         match r {
             Ok(Ok(p)) => Ok(p),
             _ => Err(Refusal::Busy),
@@ -188,5 +195,19 @@ mod tests {
         assert_eq!(g.waiting.load(Ordering::Acquire), 0);
         drop(held);
         assert!(g.hash_permit().await.is_ok());
+    }
+
+    /// A request dropped while it waits (its client went away) gives its place back.
+    #[tokio::test]
+    async fn a_waiter_that_goes_away_leaves_no_place_behind() {
+        let g = LoginGuard::default();
+        let held: Vec<_> = futures_util::future::join_all((0..HASHES).map(|_| g.hash_permit())).await;
+        for _ in 0..MAX_WAITING + 2 {
+            let gone = tokio::time::timeout(std::time::Duration::from_millis(20), g.hash_permit()).await;
+            assert!(gone.is_err(), "still waiting when its client left");
+        }
+        assert_eq!(g.waiting.load(Ordering::Acquire), 0);
+        drop(held);
+        assert!(g.hash_permit().await.is_ok(), "not refused as busy by waiters that left");
     }
 }
