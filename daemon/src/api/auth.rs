@@ -1,6 +1,6 @@
 //! Login (HttpOnly session cookie), first-run set-up, password change, API tokens, and the guard for
 //! everything else.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
@@ -185,13 +185,21 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
     if st.core.store.has_admin()? {
         return Err(already_set_up());
     }
-    if let Err(r) = st.login_limit.attempt(peer.ip(), None) {
-        return Ok(refused(r));
-    }
     if p.password.chars().count() < 8 {
         return Err(ApiError::invalid("the password needs at least 8 characters"));
     }
-    let Some(presence) = st.core.setup.check(p.code.as_deref()) else {
+    let guess = p.code.as_deref().is_some_and(|c| !c.trim().is_empty());
+    // A code is a guess: counted per network only. The box-wide budget is left out, so strangers
+    // elsewhere cannot use it up and lock the owner out of a fresh box (40 bits of code under a
+    // per-network limit stay out of reach). A press is not a guess, and only counts from the LAN:
+    // an internet client (a forwarded port) must not win the 30 s after the owner's press.
+    if guess {
+        if let Err(r) = st.login_limit.attempt_network(peer.ip()) {
+            return Ok(refused(r));
+        }
+    }
+    let presence = st.core.setup.check(p.code.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
+    let Some(presence) = presence else {
         let why = if p.code.as_deref().is_some_and(|c| !c.trim().is_empty()) { "wrong set-up code" } else { "set-up needs the code" };
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -222,12 +230,24 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
     logged_in(&st, tls, None)
 }
 
-pub async fn session(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+/// Loopback, private IPv4, link-local and unique-local IPv6: the box's own network.
+pub fn on_lan(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => on_lan(IpAddr::V4(v4)),
+            None => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80,
+        },
+    }
+}
+
+pub async fn session(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
     let setup_required = !st.core.store.has_admin()?;
     Ok(axum::Json(serde_json::json!({
         "setup_required": setup_required,
-        // A Go Live press opened set-up: the page may send it without the code now.
-        "setup_press": setup_required && st.core.setup.press_open(),
+        // A Go Live press opened set-up: the page may send it without the code now (told only on
+        // the LAN, where a press counts).
+        "setup_press": setup_required && on_lan(peer.ip()) && st.core.setup.press_open(),
         "authenticated": authenticated(&st, &headers),
         // Readable before login: after a recovery with no backup the owner must set the box up
         // again and should know why.
@@ -296,4 +316,19 @@ pub async fn list_tokens(State(st): State<AppState>) -> Result<impl IntoResponse
 pub async fn delete_token(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     st.core.store.delete_api_token(super::parse_id(&id)?)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod lan_tests {
+    use super::on_lan;
+
+    #[test]
+    fn the_box_s_own_network_only() {
+        for a in ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.20", "169.254.1.1", "::1", "fd00::1", "fe80::1", "::ffff:192.168.0.2"] {
+            assert!(on_lan(a.parse().unwrap()), "{a}");
+        }
+        for a in ["8.8.8.8", "100.64.0.1", "2001:db8::1", "2a00::1", "::ffff:1.1.1.1"] {
+            assert!(!on_lan(a.parse().unwrap()), "{a}");
+        }
+    }
 }

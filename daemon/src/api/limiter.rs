@@ -34,6 +34,9 @@ const GLOBAL_PER_MIN: u32 = 30;
 pub const HASHES: usize = 2;
 pub const HASH_WAIT: Duration = Duration::from_secs(3);
 pub const MAX_WAITING: usize = 8;
+/// The shared key of networks that arrive while the table is full (an unspecified address: no
+/// client has it).
+const OVERFLOW: IpAddr = IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
 pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Networks remembered at most; past that (after a prune) unknown networks share the global budget.
 const MAX_KEYS: usize = 10_000;
@@ -88,13 +91,19 @@ impl LoginGuard {
         if let Some(d) = device {
             return self.by_device.check_key(&d.to_string()).map_err(wait);
         }
+        self.attempt_network(peer)?;
+        self.global.check().map_err(wait)
+    }
+
+    /// Counts one try against `peer`'s network alone. While [`MAX_KEYS`] networks are remembered
+    /// and none can be pruned, every network shares one budget: filling the table buys an attacker
+    /// no unlimited tries (before, the per-network check was skipped then).
+    pub fn attempt_network(&self, peer: IpAddr) -> Result<(), Refusal> {
         if self.by_net.len() >= MAX_KEYS {
             self.prune();
         }
-        if self.by_net.len() < MAX_KEYS {
-            self.by_net.check_key(&net_key(peer)).map_err(wait)?;
-        }
-        self.global.check().map_err(wait)
+        let key = if self.by_net.len() < MAX_KEYS { net_key(peer) } else { OVERFLOW };
+        self.by_net.check_key(&key).map_err(wait)
     }
 
     /// A permit to run one hash; dropped when the hash is done.
@@ -209,5 +218,15 @@ mod tests {
         assert_eq!(g.waiting.load(Ordering::Acquire), 0);
         drop(held);
         assert!(g.hash_permit().await.is_ok(), "not refused as busy by waiters that left");
+    }
+
+    #[test]
+    fn a_full_table_shares_one_budget_instead_of_none() {
+        let g = LoginGuard::default();
+        for i in 0..MAX_KEYS as u32 {
+            let _ = g.attempt_network(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)));
+        }
+        let fresh = (0..50u32).filter(|i| g.attempt_network(ip(&format!("2001:db8:ff:{i:x}::1"))).is_ok()).count();
+        assert_eq!(fresh, PER_KEY_BURST as usize, "new networks past the table's size are still limited");
     }
 }
