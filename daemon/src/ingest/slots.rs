@@ -79,13 +79,17 @@ impl Slots {
     }
 }
 
-/// Removes the oldest connection that has not published (from `key` only, if given) and tells it.
+/// Removes the oldest connection that has not published (from `key` only, if given; otherwise from
+/// the address holding the most such connections) and tells it. Taking from the busiest address
+/// first means a stranger churning connections from a few addresses evicts their own before the
+/// encoder that is just now connecting.
 fn evict_oldest(conns: &mut Vec<Conn>, key: Option<IpAddr>) -> Option<()> {
+    let unpublished = |k: IpAddr| conns.iter().filter(|c| !c.published && c.key == k).count();
     let (i, _) = conns
         .iter()
         .enumerate()
         .filter(|(_, c)| !c.published && key.is_none_or(|k| c.key == k))
-        .min_by_key(|(_, c)| c.since)?;
+        .min_by_key(|(_, c)| (std::cmp::Reverse(if key.is_some() { 0 } else { unpublished(c.key) }), c.since))?;
     let c = conns.swap_remove(i);
     // A stored permit: the connection sees it at its next wait even if it is busy right now.
     c.evict.notify_one();
@@ -144,6 +148,23 @@ mod tests {
             h.set_published(true);
         }
         assert_eq!(s.admit(ip("10.2.0.1")).err(), Some(Full::Global));
+    }
+
+    #[tokio::test]
+    async fn the_busiest_address_makes_room_first() {
+        let s = Arc::new(Slots::default());
+        // The encoder connected first and has not published yet; eight addresses fill the rest.
+        let obs = s.admit(ip("192.168.1.50")).unwrap();
+        let mut flood = vec![];
+        for i in 0..MAX_CONNS - 1 {
+            flood.push(s.admit(ip(&format!("203.0.113.{}", i / PER_IP + 1))).unwrap());
+        }
+        for _ in 0..20 {
+            flood.remove(0);
+            flood.push(s.admit(ip("203.0.113.200")).unwrap());
+        }
+        let _more: Vec<_> = (0..PER_IP).map(|_| s.admit(ip("198.51.100.9")).unwrap()).collect();
+        assert!(tokio::time::timeout(Duration::from_millis(50), obs.evicted()).await.is_err(), "the lone encoder stays while others hold many");
     }
 
     #[tokio::test]
