@@ -156,14 +156,6 @@ impl Drop for NginxHttp {
     }
 }
 
-fn raise_nofile() {
-    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
-        r.rlim_cur = r.rlim_max.min(65536);
-        libc::setrlimit(libc::RLIMIT_NOFILE, &r);
-    }
-}
 
 fn row(what: &str, who: &str, f: &Figures) {
     println!("{what:<22} {who:<7} {:>9.1} {:>8}/{:<5} {:>10.1} {:>10}", f.p95_ms, f.failed, f.asked, f.peak_rss_mb, f.peak_fds);

@@ -603,3 +603,13 @@ pub fn probe(file: &Path) -> Probe {
 pub fn frames_in(file: &Path) -> u64 {
     probe(file).vframes
 }
+
+/// Flood clients need a socket each, and the daemon its own: more than the usual 1024.
+pub fn raise_nofile() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
+        r.rlim_cur = r.rlim_max.min(65536);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+    }
+}
