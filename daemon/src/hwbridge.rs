@@ -224,9 +224,14 @@ impl HwBridge {
     pub async fn on_press(&self, b: Button, p: Press) -> String {
         let live = self.core.is_live();
         // A box not set up yet: Go Live is the presence button (as a Hue bridge's link button).
-        let approves = b == Button::GoLive && matches!(p, Press::Short | Press::Double) && self.core.setup.press();
+        // It approves the one request the screen shows; with none, it does nothing else either.
+        let setup = if b == Button::GoLive && matches!(p, Press::Short | Press::Double) { self.core.setup.press() } else { crate::setup::Pressed::NotPending };
         let r = match (b, p) {
-            _ if approves => Ok(format!("set-up approved for {} s: finish it on the dashboard", crate::setup::PRESS_WINDOW.as_secs())),
+            _ if setup == crate::setup::Pressed::NoRequest => Ok("set-up: start it on the dashboard first, then press Go Live".to_string()),
+            _ if matches!(setup, crate::setup::Pressed::Approved(_)) => {
+                let crate::setup::Pressed::Approved(label) = &setup else { unreachable!() };
+                Ok(format!("set-up {label} approved for {} s: finish it on the dashboard", crate::setup::PRESS_WINDOW.as_secs()))
+            }
             (Button::GoLive, Press::Short | Press::Double) if !live => self.core.execute(Command::GoLive).await.map(|_| "going live".to_string()),
             (Button::GoLive, Press::Long) if live => self.core.execute(Command::StopLive).await.map(|_| "stopped".to_string()),
             (Button::GoLive, _) if live => Ok("hold Go Live for 1.5 s to stop".to_string()),
@@ -301,7 +306,12 @@ impl HwBridge {
 
     fn setup_code_line(&self) -> Option<String> {
         let code = self.core.setup.display_code()?;
-        Some(if self.core.setup.press_open() { "Go Live pressed: go on".to_string() } else { format!("code {code}") })
+        let g = &self.core.setup;
+        Some(match (g.approved_label(), g.waiting_label()) {
+            (Some(l), _) => format!("{l} approved: go on"),
+            (None, Some(l)) => format!("code {code} / Go Live: {l}"),
+            (None, None) => format!("code {code}"),
+        })
     }
 
     /// Recomputes what the screen shows; the tally follows and the physical panel gets the page.
@@ -375,16 +385,21 @@ mod tests {
         let masked = ScreenState { setup_code: Some(MIRROR_CODE.into()), ..st.clone() };
         assert_eq!(mirror, screen::render_png(hw.kind, Page::Status, &masked));
         assert_ne!(mirror, screen::render_png(hw.kind, Page::Status, &st));
-        // Go Live is the presence button: set-up opens for the window, without the code.
-        assert_eq!(core.setup.check(None), None);
+        // Go Live is the presence button: with no browser asking, it approves nothing (and does
+        // not go live); with one, the screen shows its label and a press approves that request.
         let msg = hw.on_press(Button::GoLive, Press::Short).await;
-        assert!(msg.starts_with("set-up approved"), "{msg}");
-        assert!(core.setup.press_open());
-        assert_eq!(core.setup.check(None), Some(crate::setup::Presence::Press));
-        assert_eq!(hw.screen_state().setup_code.as_deref(), Some("Go Live pressed: go on"));
+        assert!(msg.starts_with("set-up: start it"), "{msg}");
+        let (id, label) = core.setup.request().unwrap();
+        assert_eq!(core.setup.check(None, Some(&id)), None);
+        assert!(hw.screen_state().setup_code.unwrap().ends_with(&format!("Go Live: {label}")));
+        let msg = hw.on_press(Button::GoLive, Press::Short).await;
+        assert!(msg.starts_with(&format!("set-up {label} approved")), "{msg}");
+        assert!(core.setup.press_open(&id));
+        assert_eq!(core.setup.check(None, Some(&id)), Some(crate::setup::Presence::Press));
+        assert_eq!(hw.screen_state().setup_code, Some(format!("{label} approved: go on")));
         // Once set up, Go Live is Go Live again.
         core.setup.disarm();
         let msg = hw.on_press(Button::GoLive, Press::Short).await;
-        assert!(!msg.starts_with("set-up approved"), "{msg}");
+        assert!(!msg.starts_with("set-up"), "{msg}");
     }
 }

@@ -187,7 +187,7 @@ fn classify(text: &str, o: &mut Outcomes) {
     let code = v["error"]["code"].as_str().unwrap_or_else(|| panic!("not the SPEC shape: {body}"));
     assert!(v["error"]["message"].is_string(), "{body}");
     match (status, code) {
-        (429, "too_many_connections") => o.per_client += 1,
+        (429, "too_many_connections" | "too_many_requests") => o.per_client += 1,
         (503, "long_polls_full") => o.long_polls_full += 1,
         (503, "connections_full" | "requests_full") => o.full += 1,
         _ => panic!("unexpected answer {status} {body}"),
@@ -209,8 +209,8 @@ fn a_thousand_long_polls_are_capped_and_health_answers() {
     let req = format!("GET /guests/grid/list?known={k} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let answers = rt.block_on(async move {
-        // 200 from one address: the first `per_ip` get in and wait, which fills its cap, so the
-        // rest are refused; then 800 from 16 others, over the box-wide long-poll cap. An empty
+        // 200 from one address: the first `requests_per_ip` get in and wait, which fills its
+        // share, so the rest are refused (429: requests, then connections); then 800 from 16 others, over the box-wide long-poll cap. An empty
         // grid never changes: each long-poll that gets in waits its full 20 s.
         let mut tasks = vec![];
         for i in 0..1000u32 {
@@ -246,4 +246,111 @@ fn a_thousand_long_polls_are_capped_and_health_answers() {
     assert!(o.per_client > 0, "no 429 for the address over its cap: {o:?}");
     assert!(o.long_polls_full > 0, "no 503 over the long-poll cap: {o:?}");
     back_to_baseline(&d, fds, tasks);
+}
+
+/// How a trickled request ended: the status the box answered with, and when.
+async fn trickle_login(src: [u8; 4], port: u16) -> (u16, String, Duration) {
+    let t0 = Instant::now();
+    let mut s = match connect_from(src, port).await {
+        Ok(s) => s,
+        Err(e) => return (0, format!("connect: {e}"), t0.elapsed()),
+    };
+    let head = "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"password\": \"";
+    if s.write_all(head.as_bytes()).await.is_err() {
+        return (0, "write".into(), t0.elapsed());
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while t0.elapsed() < Duration::from_secs(60) {
+        tokio::select! {
+            r = s.read(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    got.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&got).to_string();
+                    if let Some(body_at) = text.find("\r\n\r\n") {
+                        let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+                        let body = &text[body_at + 4..];
+                        if body.contains('}') {
+                            return (status, body.to_string(), t0.elapsed());
+                        }
+                    }
+                }
+            },
+            // One byte a second: the stall timer alone never fires on this.
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                if s.write_all(b"a").await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    (0, String::from_utf8_lossy(&got).to_string(), t0.elapsed())
+}
+
+#[test]
+fn trickled_bodies_are_cut_and_one_address_holds_only_its_share() {
+    raise_nofile();
+    let d = Daemon::start();
+    let per_ip = logged_cap(&d, "requests_per_ip");
+    let requests = logged_cap(&d, "requests");
+    let addresses = 3usize;
+    assert!(addresses * per_ip < requests, "the test keeps under the box-wide cap: {per_ip} × {addresses} vs {requests}");
+    let probe = HealthProbe::start(d.url("/api/v1/health"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let port = d.http;
+    let extra = 6;
+    let ends = rt.block_on(async move {
+        let mut tasks = vec![];
+        for a in 0..addresses {
+            for _ in 0..per_ip + extra {
+                tasks.push(tokio::spawn(trickle_login([127, 0, 2, 1 + a as u8], port)));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        let mut ends = vec![];
+        for t in tasks {
+            ends.push(t.await.unwrap());
+        }
+        ends
+    });
+    probe.finish();
+    // Over the address's share: refused as requests or, once its connections are all busy, as
+    // connections (on plain HTTP/1.1 both caps are the same number).
+    let over: Vec<_> = ends.iter().filter(|(s, b, _)| *s == 429 && (b.contains("too_many_requests") || b.contains("too_many_connections"))).collect();
+    let cut: Vec<_> = ends.iter().filter(|(s, b, _)| *s == 408 && b.contains("slow_body")).collect();
+    let slowest_cut = cut.iter().map(|(_, _, t)| *t).max().unwrap_or_default();
+    eprintln!("{} trickled logins: {} over the address's share (429), {} cut as too slow (408), the last after {slowest_cut:?}", ends.len(), over.len(), cut.len());
+    assert_eq!(over.len(), addresses * extra, "{ends:?}");
+    assert_eq!(cut.len(), addresses * per_ip, "{ends:?}");
+    // Cut after the 5 s grace, long before the 4000 bytes would have come (over an hour).
+    assert!(cut.iter().all(|(_, _, t)| *t >= Duration::from_secs(5) && *t < Duration::from_secs(40)), "{cut:?}");
+    // And the owner logs in afterwards as ever.
+    let r = ureq::post(&d.url("/api/v1/login")).send_json(serde_json::json!({"password": PASSWORD})).unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn cleartext_http2_is_not_spoken() {
+    let d = Daemon::start();
+    let mut t = std::net::TcpStream::connect(("127.0.0.1", d.http)).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    use std::io::{Read, Write};
+    // The HTTP/2 connection preface with prior knowledge, then an empty SETTINGS frame.
+    t.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00").unwrap();
+    let mut buf = [0u8; 256];
+    let mut got = vec![];
+    while let Ok(n) = t.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    // A server speaking h2c answers with its own SETTINGS frame (type 4 at byte 3); this one
+    // answers as HTTP/1 (a 4xx) or closes.
+    let h2_settings = got.len() >= 9 && got[3] == 4;
+    assert!(!h2_settings, "the box spoke HTTP/2 over cleartext: {got:?}");
+    assert!(got.is_empty() || got.starts_with(b"HTTP/1.1 4"), "{:?}", String::from_utf8_lossy(&got));
+    // HTTP/1.1 still works on the same port.
+    assert_eq!(ureq::get(&d.url("/api/v1/health")).call().unwrap().status(), 200);
 }

@@ -410,3 +410,29 @@ fn cookies_on_https_are_host_prefixed_and_secure_and_headers_are_set() {
         }
     }
 }
+
+#[test]
+fn a_press_approves_only_the_request_that_asked_for_it() {
+    let d = Daemon::start_fresh(&[]);
+    let base = format!("http://127.0.0.1:{}", d.http);
+    let r = curl(&post(&format!("{base}/api/v1/setup/request"), json!({}), &[]));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (id, label) = (r.body["request"].as_str().unwrap().to_string(), r.body["label"].as_str().unwrap().to_string());
+    assert_eq!(label.len(), 4);
+    assert!(id.len() >= 20, "the request id is a secret: {id}");
+    // Not approved yet: /session says so for this request, set-up without the code is refused
+    // with or without the request's id.
+    let sess = curl(&s(&[&format!("{base}/api/v1/session?request={id}")]));
+    assert_eq!(sess.body["setup_press"], false, "{}", sess.body);
+    for body in [json!({"password": "owner-password-1", "request": id}), json!({"password": "owner-password-1"}), json!({"password": "owner-password-1", "request": "made-up"})] {
+        let r = curl(&post(&format!("{base}/api/v1/setup"), body.clone(), &[]));
+        assert_eq!((r.status, r.code()), (403, "setup_code"), "{body}: {}", r.body);
+    }
+    // A request id that is not even UTF-8 is just not approved.
+    assert_eq!(curl(&s(&[&format!("{base}/api/v1/session?request=%ff%fe")])).status, 200);
+    // The code still works, and after set-up a request is a 409.
+    let code = setup_code(&d);
+    let r = curl(&post(&format!("{base}/api/v1/setup"), json!({"password": "owner-password-1", "code": code}), &[]));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(curl(&post(&format!("{base}/api/v1/setup/request"), json!({}), &[])).status, 409);
+}

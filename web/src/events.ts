@@ -1,6 +1,19 @@
 // The live event feed (GET /api/v1/events) with automatic reconnection.
 
-export type FeedState = "connecting" | "open" | "closed";
+export type FeedState = "connecting" | "open" | "closed" | "signed_out" | "replaced";
+
+/// Close codes the box ends a feed with (daemon/src/api/live.rs): it is not worth reconnecting.
+export const CLOSE_SIGNED_OUT = 4401;
+export const CLOSE_REPLACED = 4409;
+
+/// What a close with `code` means, and whether to try again.
+export function afterClose(code: number): { state: FeedState; retry: boolean } {
+  if (code === CLOSE_SIGNED_OUT) return { state: "signed_out", retry: false };
+  // A newer dashboard took this feed's place: reconnecting would take it back, and the two tabs
+  // would throw each other out for ever.
+  if (code === CLOSE_REPLACED) return { state: "replaced", retry: false };
+  return { state: "closed", retry: true };
+}
 
 export interface Feed {
   close(): void;
@@ -29,9 +42,10 @@ export function connectFeed(onMessage: (m: any) => void, onState: (s: FeedState)
         /* a malformed message is dropped, the feed goes on */
       }
     };
-    ws.onclose = () => {
-      onState("closed");
-      if (!closed) timer = setTimeout(open, backoffMs(attempt++));
+    ws.onclose = (e) => {
+      const after = afterClose(e.code);
+      onState(after.state);
+      if (!closed && after.retry) timer = setTimeout(open, backoffMs(attempt++));
     };
   };
   open();

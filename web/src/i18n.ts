@@ -6,11 +6,13 @@ const catalogue = {
     "auth.loginPrompt": "Log in to the box.",
     "auth.password": "Password",
     "auth.setupCode": "Set-up code (on the box's screen)",
-    "auth.setupHint": "The code is on the box's status screen and in its log. No screen? Leave it empty, press Go Live on the box, then Set password.",
+    "auth.setupHint": "The code is on the box's status screen and in its log. No code at hand? Leave it empty and choose Set password: the box then asks for a Go Live press.",
     "auth.setPassword": "Set password",
     "auth.logIn": "Log in",
-    "auth.pressGoLive": "Press Go Live on the box now: set-up continues by itself.",
+    "auth.pressGoLive": "Press Go Live on the box when its screen shows {label}: set-up continues by itself. Press only if it shows {label}.",
     "auth.pressTimeout": "No Go Live press seen. Enter the code, or try again.",
+    "feed.signedOut": "You were signed out (a logout, a new password or a deleted token). Log in again.",
+    "feed.replaced": "This dashboard is open in too many tabs: a newer one took this tab's live feed. Reload to use this one.",
     "guests.copyView": "Copy view link",
     "guests.copyGrid": "Copy grid link",
     "guests.rotateView": "New view links",
@@ -31,11 +33,13 @@ const catalogue = {
     "auth.loginPrompt": "Entre na caixa.",
     "auth.password": "Senha",
     "auth.setupCode": "Código de configuração (na tela da caixa)",
-    "auth.setupHint": "O código está na tela de status da caixa e no log dela. Sem tela? Deixe em branco, aperte Go Live na caixa e depois Definir senha.",
+    "auth.setupHint": "O código está na tela de status da caixa e no log dela. Sem o código? Deixe em branco e escolha Definir senha: a caixa pede então um toque em Go Live.",
     "auth.setPassword": "Definir senha",
     "auth.logIn": "Entrar",
-    "auth.pressGoLive": "Aperte Go Live na caixa agora: a configuração continua sozinha.",
+    "auth.pressGoLive": "Aperte Go Live na caixa quando a tela mostrar {label}: a configuração continua sozinha. Só aperte se mostrar {label}.",
     "auth.pressTimeout": "Nenhum toque em Go Live visto. Digite o código ou tente de novo.",
+    "feed.signedOut": "Sua sessão terminou (saída, senha nova ou token apagado). Entre de novo.",
+    "feed.replaced": "Este painel está aberto em abas demais: uma mais nova ficou com a transmissão ao vivo desta. Recarregue para usar esta.",
     "guests.copyView": "Copiar link de exibição",
     "guests.copyGrid": "Copiar link da grade",
     "guests.rotateView": "Novos links de exibição",
@@ -69,6 +73,11 @@ const lang = (): Lang =>
 
 export function t(key: Key, l: Lang = lang()): string {
   return catalogue[l][key] ?? catalogue.en[key];
+}
+
+/// `t(key)` with each `{name}` replaced by `vars[name]`.
+export function tf(key: Key, vars: Record<string, string>, l: Lang = lang()): string {
+  return t(key, l).replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 }
 
 export const languages = Object.keys(catalogue) as Lang[];

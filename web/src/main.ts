@@ -3,7 +3,7 @@ import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { api, ApiError } from "./api";
 import { esc, run, toast } from "./ui";
-import { t } from "./i18n";
+import { t, tf } from "./i18n";
 import { gridViewUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "./viewlinks";
 import { initPlatforms, onPlatformEvent, platformsHtml } from "./platforms";
 import { historyHtml, initHistory, loadHistory } from "./history";
@@ -46,24 +46,29 @@ function passwordPage(setup: boolean, banner: string | null = null) {
         return dashboard();
       }
       try {
-        await api("POST", "/setup", { password, code });
+        if (code) {
+          await api("POST", "/setup", { password, code });
+        } else {
+          // No code: ask for a Go Live press. The box's screen shows this request's label; the
+          // press approves this browser's request only.
+          const r = await api<{ request: string; label: string }>("POST", "/setup/request");
+          if (hint) hint.textContent = tf("auth.pressGoLive", { label: r.label });
+          if (!(await pressSeen(r.request))) throw new Error(t("auth.pressTimeout"));
+          await api("POST", "/setup", { password, request: r.request });
+        }
       } catch (err) {
         if (err instanceof ApiError && err.status === 409) return passwordPage(false);
-        if (!(err instanceof ApiError && err.code === "setup_code" && !code)) throw err;
-        // No code: wait for a Go Live press on the box (the page learns of it from /session).
-        if (hint) hint.textContent = t("auth.pressGoLive");
-        if (!(await pressSeen())) throw new Error(t("auth.pressTimeout"));
-        await api("POST", "/setup", { password });
+        throw err;
       }
       dashboard();
     });
   });
 }
 
-async function pressSeen(ms = 60000): Promise<boolean> {
+async function pressSeen(request: string, ms = 120000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const s = await api<{ setup_required: boolean; setup_press: boolean }>("GET", "/session");
+    const s = await api<{ setup_required: boolean; setup_press: boolean }>("GET", `/session?request=${encodeURIComponent(request)}`);
     if (!s.setup_required || s.setup_press) return true;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -322,8 +327,9 @@ async function refresh() {
 function onFeed(s: FeedState) {
   const el = app.querySelector("[data-testid=feed-state]");
   if (!el) return;
+  if (s === "signed_out") return passwordPage(false, t("feed.signedOut"));
   el.className = `feed-state ${s}`;
-  el.textContent = s === "open" ? "" : s === "connecting" ? "Connecting to the box…" : "Disconnected from the box — reconnecting…";
+  el.textContent = s === "open" ? "" : s === "connecting" ? "Connecting to the box…" : s === "replaced" ? t("feed.replaced") : "Disconnected from the box — reconnecting…";
 }
 
 function onEvent(m: any) {

@@ -2,7 +2,7 @@
 //! everything else.
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -170,9 +170,13 @@ pub async fn logout(State(st): State<AppState>, Tls(tls): Tls, headers: HeaderMa
 #[derive(Deserialize)]
 pub struct SetupBody {
     password: String,
-    /// The set-up code from the box's screen or log; may be left out within a Go Live press's window.
+    /// The set-up code from the box's screen or log; may be left out for a request a Go Live
+    /// press approved.
     #[serde(default)]
     code: Option<String>,
+    /// The id from `POST /setup/request`, once a press approved it.
+    #[serde(default)]
+    request: Option<String>,
 }
 
 fn already_set_up() -> ApiError {
@@ -198,13 +202,13 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
             return Ok(refused(r));
         }
     }
-    let presence = st.core.setup.check(p.code.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
+    let presence = st.core.setup.check(p.code.as_deref(), p.request.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
     let Some(presence) = presence else {
         let why = if p.code.as_deref().is_some_and(|c| !c.trim().is_empty()) { "wrong set-up code" } else { "set-up needs the code" };
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "setup_code",
-            format!("{why}: enter the code shown on the box's screen (and printed in its log), or press Go Live on the box"),
+            format!("{why}: enter the code shown on the box's screen (and printed in its log), or ask for a press (POST /api/v1/setup/request) and press Go Live on the box"),
         ));
     };
     let _one = st.core.setup.running.lock().await;
@@ -241,19 +245,44 @@ pub fn on_lan(ip: IpAddr) -> bool {
     }
 }
 
-pub async fn session(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+#[derive(Deserialize)]
+pub struct SessionQuery {
+    /// A set-up request's id (`POST /setup/request`): `setup_press` says whether a press approved it.
+    request: Option<String>,
+}
+
+pub async fn session(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Query(q): Query<SessionQuery>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
     let setup_required = !st.core.store.has_admin()?;
     Ok(axum::Json(serde_json::json!({
         "setup_required": setup_required,
-        // A Go Live press opened set-up: the page may send it without the code now (told only on
-        // the LAN, where a press counts).
-        "setup_press": setup_required && on_lan(peer.ip()) && st.core.setup.press_open(),
+        // A Go Live press approved this browser's set-up request: it may set up without the code
+        // now (told only on the LAN, where a press counts).
+        "setup_press": setup_required && on_lan(peer.ip()) && q.request.as_deref().is_some_and(|id| st.core.setup.press_open(id)),
         "authenticated": authenticated(&st, &headers),
         // Readable before login: after a recovery with no backup the owner must set the box up
         // again and should know why.
         "recovery": st.core.store.recovery(),
         "disk_full": st.core.disk_full(),
     })))
+}
+
+/// `POST /setup/request`: a set-up to approve with a Go Live press. The page shows `label`, the
+/// box's screen shows the label of the request waiting; the press approves that one only.
+pub async fn setup_request(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Result<impl IntoResponse, ApiError> {
+    if st.core.store.has_admin()? {
+        return Err(already_set_up());
+    }
+    // A press counts only from the LAN; asking from elsewhere would only take the screen's place.
+    if !on_lan(peer.ip()) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "setup_code", "a Go Live press approves set-ups from the box's own network only: enter the code"));
+    }
+    // Each request replaces the one on screen: counted per network, as codes are.
+    if let Err(r) = st.login_limit.attempt_network(peer.ip()) {
+        return Ok(refused(r));
+    }
+    let (request, label) = st.core.setup.request().ok_or_else(already_set_up)?;
+    tracing::info!(%label, "set-up request waiting for a Go Live press");
+    Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"request": request, "label": label, "window_s": crate::setup::PRESS_WINDOW.as_secs()}))).into_response())
 }
 
 #[derive(Deserialize)]

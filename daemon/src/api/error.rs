@@ -89,6 +89,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 JsonRejection::MissingJsonContentType(_) => {
                     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json")
                 }
+                _ if slow_body(&r) => ApiError::new(StatusCode::REQUEST_TIMEOUT, "slow_body", "the request body arrived too slowly"),
                 _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
                 }
@@ -96,6 +97,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             }),
         }
     }
+}
+
+/// Whether `e` came from a body too slow for the listener (`listen::SlowBody`).
+fn slow_body(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if e.downcast_ref::<super::listen::SlowBody>().is_some() {
+            return true;
+        }
+        at = e.source();
+    }
+    false
 }
 
 impl From<crate::obs::ObsError> for ApiError {

@@ -25,6 +25,8 @@ pub struct Caps {
     pub per_ip: usize,
     /// Requests being answered at once, box-wide.
     pub requests: usize,
+    /// Requests being answered at once for one address (an HTTP/2 connection carries several).
+    pub requests_per_ip: usize,
     /// Long-polls (WHEP waiting for a guest's media, the grid's list) waiting at once.
     pub long_polls: usize,
     /// `/api/v1/events` WebSockets at once.
@@ -35,8 +37,13 @@ pub struct Caps {
     /// request's headers; also how long an idle keep-alive connection is kept.
     pub header_timeout: Duration,
     /// A request in flight that moves no byte either way for this long is dropped (a client
-    /// that stops reading its answer, or trickles its body).
+    /// that stops reading its answer).
     pub stall_timeout: Duration,
+    /// A request's body may take this long before `body_min_rate` applies.
+    pub body_grace: Duration,
+    /// After `body_grace`, a body must have arrived at this many bytes a second on average, or the
+    /// request ends (413-free: a 408 `slow_body`). A byte every minute kept the stall timer alive.
+    pub body_min_rate: u64,
 }
 
 /// File descriptors kept for everything that is not an HTTP connection: 32 RTMP slots, SRT, each
@@ -56,11 +63,19 @@ impl Caps {
             // most 6 connections to a host, an OBS with a dozen guest sources a few more.
             per_ip: (connections / 4).min(64),
             requests: (connections / 2).min(256),
+            // As many as its connections: over TLS one HTTP/2 connection carries up to 32, and
+            // without this an address could hold the box's every request slot. (Lower would refuse
+            // the browser tests' and OBS's bursts from one address: 30 WHEP offers at once.)
+            requests_per_ip: (connections / 4).min(64),
             long_polls: 64,
             event_feeds: 16,
             refusals: 64,
             header_timeout: Duration::from_secs(10),
             stall_timeout: Duration::from_secs(60),
+            // Bodies are JSON and SDP of a few KiB, or a backup or update file; 8 KiB/s is a
+            // 64 kbit/s uplink, far under any venue's, and costs a flood 8 KiB/s per request held.
+            body_grace: Duration::from_secs(5),
+            body_min_rate: 8 * 1024,
         }
     }
 }
@@ -142,6 +157,11 @@ pub struct ConnState {
 }
 
 impl ConnState {
+    /// The address (or IPv6 /64) this connection counts against.
+    pub fn key(&self) -> IpAddr {
+        self.key
+    }
+
     fn evictable(&self) -> bool {
         self.busy.load(Ordering::Acquire) == 0 && !self.pinned.load(Ordering::Acquire) && !self.evicted.load(Ordering::Acquire)
     }
@@ -195,6 +215,45 @@ impl Conn {
                 return;
             }
             tokio::time::sleep(allowed - quiet).await;
+        }
+    }
+}
+
+/// One event feed's place; `ended` completes when a newer feed took it.
+pub struct FeedSlot {
+    limits: Arc<Limits>,
+    id: u64,
+    end: Arc<Notify>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl FeedSlot {
+    pub async fn ended(&self) {
+        self.end.notified().await
+    }
+}
+
+impl Drop for FeedSlot {
+    fn drop(&mut self) {
+        self.limits.feeds.lock().unwrap().remove(&self.id);
+    }
+}
+
+/// One request's place in the box's and its address's request caps.
+pub struct RequestSlot {
+    limits: Arc<Limits>,
+    key: IpAddr,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for RequestSlot {
+    fn drop(&mut self) {
+        let mut m = self.limits.in_flight.lock().unwrap();
+        if let Some(n) = m.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.key);
+            }
         }
     }
 }
@@ -259,8 +318,12 @@ pub struct Limits {
     epoch: Instant,
     table: Mutex<Table>,
     requests: Arc<Semaphore>,
+    /// Requests in flight per address.
+    in_flight: Mutex<HashMap<IpAddr, usize>>,
     long_polls: Arc<Semaphore>,
     event_feeds: Arc<Semaphore>,
+    /// The open feeds by age, each with the signal that ends it.
+    feeds: Mutex<BTreeMap<u64, Arc<Notify>>>,
     refusals: Arc<Semaphore>,
     /// Signalled when a connection told to close has.
     closed: Notify,
@@ -275,8 +338,10 @@ impl Limits {
             epoch: Instant::now(),
             table: Mutex::default(),
             requests: Arc::new(Semaphore::new(caps.requests)),
+            in_flight: Mutex::default(),
             long_polls: Arc::new(Semaphore::new(caps.long_polls)),
             event_feeds: Arc::new(Semaphore::new(caps.event_feeds)),
+            feeds: Mutex::default(),
             refusals: Arc::new(Semaphore::new(caps.refusals)),
             closed: Notify::new(),
             evicted: AtomicU64::new(0),
@@ -364,9 +429,28 @@ impl Limits {
         while t.evict_oldest(None) {}
     }
 
-    /// A slot for answering one request, or 503.
-    pub fn request(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        self.requests.clone().try_acquire_owned().map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "requests_full", "the box is answering as many requests as it takes"))
+    /// A slot for answering one request from `key` (a [`ConnState::key`]): 429 when that address
+    /// holds `requests_per_ip` already, 503 when the box is full.
+    pub fn request(self: &Arc<Self>, key: IpAddr) -> Result<RequestSlot, ApiError> {
+        let mut m = self.in_flight.lock().unwrap();
+        let n = m.entry(key).or_insert(0);
+        if *n >= self.caps.requests_per_ip {
+            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "this address has too many requests in flight on the box"));
+        }
+        let permit = self.requests.clone().try_acquire_owned();
+        let Ok(permit) = permit else {
+            if *n == 0 {
+                m.remove(&key);
+            }
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "requests_full", "the box is answering as many requests as it takes"));
+        };
+        *n += 1;
+        Ok(RequestSlot { limits: self.clone(), key, _permit: permit })
+    }
+
+    /// Requests in flight from `key` now.
+    pub fn requests_from(&self, key: IpAddr) -> usize {
+        self.in_flight.lock().unwrap().get(&key).copied().unwrap_or(0)
     }
 
     /// A slot for one long-poll, or 503.
@@ -374,9 +458,28 @@ impl Limits {
         self.long_polls.clone().try_acquire_owned().map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "long_polls_full", "too many requests are waiting on the box; try again shortly"))
     }
 
-    /// A slot for one `/api/v1/events` feed, or 503.
-    pub fn event_feed(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        self.event_feeds.clone().try_acquire_owned().map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "event_feeds_full", "too many event feeds are open; close a dashboard tab"))
+    /// A place for one `/api/v1/events` feed. When every place is taken the oldest feed is told to
+    /// end and its place goes to this one (every feed is a signed-in dashboard; the newest is the
+    /// one someone is looking at, and forgotten tabs must not lock the owner out); 503 only if
+    /// none lets go within a second.
+    pub async fn event_feed(self: &Arc<Self>) -> Result<FeedSlot, ApiError> {
+        let permit = match self.event_feeds.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if let Some((_, oldest)) = self.feeds.lock().unwrap().first_key_value() {
+                    oldest.notify_one();
+                }
+                match tokio::time::timeout(Duration::from_secs(1), self.event_feeds.clone().acquire_owned()).await {
+                    Ok(Ok(p)) => p,
+                    _ => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "event_feeds_full", "too many event feeds are open; close a dashboard tab")),
+                }
+            }
+        };
+        let end = Arc::new(Notify::new());
+        let mut f = self.feeds.lock().unwrap();
+        let id = f.last_key_value().map_or(0, |(k, _)| k + 1);
+        f.insert(id, end.clone());
+        Ok(FeedSlot { limits: self.clone(), id, end, _permit: permit })
     }
 
     /// A slot for answering a refused connection, if one is free.
@@ -439,6 +542,49 @@ mod tests {
         assert_eq!(l.admit("10.0.0.3".parse().unwrap()).err(), Some(Refusal::Full));
         drop(_d_busy);
         assert!(l.admit("10.0.0.3".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn one_address_holds_only_its_share_of_the_requests() {
+        let l = Limits::new(Caps { requests: 10, requests_per_ip: 3, ..Caps::default() });
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let held: Vec<_> = (0..3).map(|_| l.request(a).unwrap()).collect();
+        let e = l.request(a).err().unwrap();
+        assert_eq!((e.status, e.code), (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"));
+        // Others are not held back by it.
+        let b: Vec<_> = (0..3).map(|i| l.request(format!("10.0.1.{i}").parse().unwrap()).unwrap()).collect();
+        drop(held);
+        assert_eq!(l.requests_from(a), 0);
+        let again: Vec<_> = (0..3).map(|_| l.request(a).unwrap()).collect();
+        // The box-wide cap: 3 + 3 held, 4 more from elsewhere, then 503.
+        let more: Vec<_> = (0..4).map(|i| l.request(format!("10.0.2.{i}").parse().unwrap()).unwrap()).collect();
+        let e = l.request("10.0.3.1".parse().unwrap()).err().unwrap();
+        assert_eq!((e.status, e.code), (StatusCode::SERVICE_UNAVAILABLE, "requests_full"));
+        // A refusal for a full box gives back the address's count too.
+        assert_eq!(l.requests_from("10.0.3.1".parse().unwrap()), 0);
+        drop((b, again, more));
+    }
+
+    #[tokio::test]
+    async fn a_new_feed_ends_the_oldest_when_all_are_taken() {
+        let l = Limits::new(Caps { event_feeds: 2, ..Caps::default() });
+        let a = l.event_feed().await.unwrap();
+        let b = l.event_feed().await.unwrap();
+        // The oldest (`a`) is told; its task ends and lets go, and the newcomer gets the place.
+        let waiter = tokio::spawn(async move {
+            a.ended().await;
+            drop(a);
+        });
+        let c = l.event_feed().await.expect("the oldest feed made room");
+        waiter.await.unwrap();
+        // A feed that does not let go: 503 after the wait.
+        let e = match l.event_feed().await {
+            Err(e) => e,
+            Ok(_) => panic!("b was told to end but still holds its place"),
+        };
+        assert_eq!(e.code, "event_feeds_full");
+        drop((b, c));
+        assert!(l.event_feed().await.is_ok());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! after the accept (its request is not read or parsed) and is closed; on the HTTPS listener it is
 //! closed before the TLS handshake (answering would cost a handshake).
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use super::limits::{Conn, InFlight, Limits, Refusal, MAX_HEADER_BUF};
+use super::limits::{Conn, InFlight, Limits, Refusal, RequestSlot, MAX_HEADER_BUF};
 
 /// The connection a request came on (a request extension): an event feed pins it.
 #[derive(Clone)]
@@ -113,7 +114,7 @@ async fn http<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: I, peer: S
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         let (app, conn, limits) = (app.clone(), c.clone(), limits.clone());
         async move {
-            let slot = match limits.request() {
+            let slot = match limits.request(conn.state.key()) {
                 Ok(s) => s,
                 Err(e) => return Ok::<Response, Infallible>(e.into_response()),
             };
@@ -123,7 +124,8 @@ async fn http<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: I, peer: S
             if secure {
                 req.extensions_mut().insert(super::https::Secure);
             }
-            let req = req.map(|b| Body::new(Tracked { inner: b, mark: conn.clone() }));
+            let caps = &limits.caps;
+            let req = req.map(|b| Body::new(Paced::new(Tracked { inner: b, mark: conn.clone() }, caps.body_grace, caps.body_min_rate)));
             let resp = match app.oneshot(req).await {
                 Ok(r) => r,
                 Err(e) => match e {},
@@ -132,8 +134,18 @@ async fn http<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: I, peer: S
             Ok(resp.map(|b| Body::new(Tracked { inner: b, mark: (in_flight, slot) })))
         }
     });
+    let caps = &conn.limits().caps;
+    // HTTP/2 only over TLS (browsers speak it only there): cleartext h2c would let one plain
+    // connection carry 32 requests, for no client that needs it. (hyper-util's `http1_only` is
+    // ignored with upgrades, hence hyper's own HTTP/1 server here.)
+    if !secure {
+        let mut b = hyper::server::conn::http1::Builder::new();
+        b.timer(TokioTimer::new()).header_read_timeout(caps.header_timeout).max_buf_size(MAX_HEADER_BUF);
+        let _ = b.serve_connection(TokioIo::new(io), svc).with_upgrades().await;
+        return;
+    }
     let mut b = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    b.http1().timer(TokioTimer::new()).header_read_timeout(conn.limits().caps.header_timeout).max_buf_size(MAX_HEADER_BUF);
+    b.http1().timer(TokioTimer::new()).header_read_timeout(caps.header_timeout).max_buf_size(MAX_HEADER_BUF);
     b.http2().timer(TokioTimer::new()).max_concurrent_streams(32).max_header_list_size(MAX_HEADER_BUF as u32);
     let _ = b.serve_connection_with_upgrades(TokioIo::new(io), svc).await;
 }
@@ -149,7 +161,7 @@ impl Mark for Arc<Conn> {
     }
 }
 
-impl Mark for (InFlight, tokio::sync::OwnedSemaphorePermit) {
+impl Mark for (InFlight, RequestSlot) {
     fn mark(&self) {
         self.0.progress();
     }
@@ -179,5 +191,133 @@ impl<B: hyper::body::Body + Unpin, M: Mark + Unpin> hyper::body::Body for Tracke
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// A request body that must keep up: after `grace`, at least `rate` bytes a second on average since
+/// the request began, or it ends with an error (the handler answers 400 and the request's slots
+/// are freed). The stall timer alone would let a byte a minute hold a slot for ever.
+struct Paced<B> {
+    inner: B,
+    start: tokio::time::Instant,
+    bytes: u64,
+    grace: Duration,
+    rate: u64,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the request body arrived slower than {0} bytes a second")]
+pub struct SlowBody(u64);
+
+impl<B> Paced<B> {
+    fn new(inner: B, grace: Duration, rate: u64) -> Paced<B> {
+        let start = tokio::time::Instant::now();
+        Paced { inner, start, bytes: 0, grace, rate: rate.max(1), timer: Box::pin(tokio::time::sleep_until(start + grace)) }
+    }
+
+    /// When the bytes so far stop being enough.
+    fn deadline(&self) -> tokio::time::Instant {
+        self.start + self.grace + Duration::from_secs_f64(self.bytes as f64 / self.rate as f64)
+    }
+}
+
+impl<B> hyper::body::Body for Paced<B>
+where
+    B: hyper::body::Body + Unpin,
+    B::Data: hyper::body::Buf,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = B::Data;
+    type Error = axum::BoxError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(f))) => {
+                if let Some(d) = f.data_ref() {
+                    self.bytes += hyper::body::Buf::remaining(d) as u64;
+                }
+                Poll::Ready(Some(Ok(f)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => {
+                let due = self.deadline();
+                if tokio::time::Instant::now() >= due {
+                    return Poll::Ready(Some(Err(Box::new(SlowBody(self.rate)))));
+                }
+                self.timer.as_mut().reset(due);
+                // Wakes this body at the deadline; the next poll finds it passed (or more bytes).
+                let _ = self.timer.as_mut().poll(cx);
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body fed by hand: pieces of `n` bytes, each after `every`.
+    struct Trickle {
+        left: Vec<usize>,
+        every: Duration,
+        next: Pin<Box<tokio::time::Sleep>>,
+    }
+
+    fn trickle(pieces: Vec<usize>, every_ms: u64) -> Trickle {
+        let every = Duration::from_millis(every_ms);
+        Trickle { left: pieces.into_iter().rev().collect(), every, next: Box::pin(tokio::time::sleep(every)) }
+    }
+
+    impl hyper::body::Body for Trickle {
+        type Data = bytes::Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<bytes::Bytes>, std::io::Error>>> {
+            if self.left.is_empty() {
+                return Poll::Ready(None);
+            }
+            if self.next.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let every = self.every;
+            self.next.as_mut().reset(tokio::time::Instant::now() + every);
+            let n = self.left.pop().unwrap();
+            Poll::Ready(Some(Ok(Frame::data(bytes::Bytes::from(vec![b'x'; n])))))
+        }
+    }
+
+    async fn collect(b: impl hyper::body::Body<Data = bytes::Bytes, Error = axum::BoxError> + Send + 'static) -> Result<usize, axum::Error> {
+        axum::body::to_bytes(Body::new(b), usize::MAX).await.map(|b| b.len())
+    }
+
+    #[tokio::test]
+    async fn a_trickled_body_ends_once_it_falls_behind() {
+        // A byte every 50 ms against 8 KiB/s after a 300 ms grace.
+        let t0 = std::time::Instant::now();
+        let r = collect(Paced::new(trickle(vec![1; 200], 50), Duration::from_millis(300), 8192)).await;
+        let e = r.expect_err("a slow body fails");
+        assert!(e.to_string().contains("slower than 8192"), "{e}");
+        let took = t0.elapsed();
+        // Not before the grace; long before the trickle would have ended (10 s).
+        assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(8), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_keeps_up_is_whole() {
+        // 64 KiB in 4 KiB pieces every 50 ms: 80 KiB/s, ten times the rate asked.
+        assert_eq!(collect(Paced::new(trickle(vec![4096; 16], 50), Duration::from_millis(300), 8192)).await.unwrap(), 65536);
+        // A pause within the grace, then much at once.
+        assert_eq!(collect(Paced::new(trickle(vec![100_000], 250), Duration::from_millis(300), 8192)).await.unwrap(), 100_000);
     }
 }

@@ -1,6 +1,7 @@
 //! Show control, ingest, status and the event feed.
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
@@ -101,26 +102,58 @@ pub async fn test_signal(State(st): State<AppState>, Json(t): Json<TestSignal>) 
     Ok(axum::Json(serde_json::json!({"enabled": t.enabled})))
 }
 
-pub async fn events(State(st): State<AppState>, conn: Option<axum::Extension<super::listen::ConnHandle>>, ws: WebSocketUpgrade) -> Result<impl IntoResponse, ApiError> {
+pub async fn events(State(st): State<AppState>, conn: Option<axum::Extension<super::listen::ConnHandle>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<impl IntoResponse, ApiError> {
     // A feed holds its connection open for as long as the dashboard is: it has a cap of its own,
     // and its connection stays counted (and is never closed to make room) until it ends.
-    let slot = st.limits.event_feed()?;
+    let slot = st.limits.event_feed().await?;
     let conn = conn.map(|c| c.0 .0);
     if let Some(c) = &conn {
         c.pin();
     }
     Ok(ws.on_upgrade(move |sock| async move {
-        feed(st, sock).await;
+        let why = feed(&st, sock, &headers, &slot).await;
+        tracing::debug!(?why, "event feed ended");
         drop((slot, conn));
     }))
 }
 
-async fn feed(st: AppState, mut sock: WebSocket) {
+/// Why a feed ended.
+#[derive(Debug, PartialEq, Eq)]
+enum FeedEnd {
+    /// The client closed it or went away.
+    Gone,
+    /// Its session or token ended (logout, a password change, the token deleted, expiry).
+    SignedOut,
+    /// A newer feed needed its place.
+    Replaced,
+}
+
+/// Close codes in the range for applications (RFC 6455 §7.4.2): the dashboard tells them apart.
+const CLOSE_SIGNED_OUT: u16 = 4401;
+const CLOSE_REPLACED: u16 = 4409;
+
+async fn close(mut sock: WebSocket, code: u16, reason: &'static str) {
+    let frame = axum::extract::ws::CloseFrame { code, reason: reason.into() };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), sock.send(Message::Close(Some(frame)))).await;
+}
+
+async fn feed(st: &AppState, sock: WebSocket, headers: &HeaderMap, slot: &crate::api::limits::FeedSlot) -> FeedEnd {
+    let mut revoked = st.core.store.revocations();
+    let (why, sock) = stream(st, sock, headers, slot, &mut revoked).await;
+    match (&why, sock) {
+        (FeedEnd::SignedOut, Some(s)) => close(s, CLOSE_SIGNED_OUT, "signed out").await,
+        (FeedEnd::Replaced, Some(s)) => close(s, CLOSE_REPLACED, "a newer dashboard took this feed's place").await,
+        _ => {}
+    }
+    why
+}
+
+async fn stream(st: &AppState, mut sock: WebSocket, headers: &HeaderMap, slot: &crate::api::limits::FeedSlot, revoked: &mut tokio::sync::watch::Receiver<u64>) -> (FeedEnd, Option<WebSocket>) {
     let mut rx = st.core.subscribe();
     // A client starts from the whole picture, then gets changes.
     let hello = serde_json::json!({"type": "status", "status": st.core.status()});
     if sock.send(Message::Text(hello.to_string().into())).await.is_err() {
-        return;
+        return (FeedEnd::Gone, None);
     }
     // Bitrates and counters change every second without an event: send the whole status as often.
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -128,11 +161,22 @@ async fn feed(st: AppState, mut sock: WebSocket) {
     loop {
         tokio::select! {
             _ = tick.tick() => {
+                // Expiry ends a session without a signal: checked every second, in memory for
+                // sessions (one indexed read for an API token).
+                if !super::auth::authenticated(st, headers) {
+                    return (FeedEnd::SignedOut, Some(sock));
+                }
                 let s = serde_json::json!({"type": "status", "status": st.core.status()});
                 if sock.send(Message::Text(s.to_string().into())).await.is_err() {
-                    return;
+                    return (FeedEnd::Gone, None);
                 }
             }
+            _ = revoked.changed() => {
+                if !super::auth::authenticated(st, headers) {
+                    return (FeedEnd::SignedOut, Some(sock));
+                }
+            }
+            _ = slot.ended() => return (FeedEnd::Replaced, Some(sock)),
             e = rx.recv() => match e {
                 Ok(e) => {
                     // `at_ms`: when the feed took the event off the bus (wall clock), so clients can
@@ -144,19 +188,19 @@ async fn feed(st: AppState, mut sock: WebSocket) {
                     }
                     let txt = v.to_string();
                     if sock.send(Message::Text(txt.into())).await.is_err() {
-                        return;
+                        return (FeedEnd::Gone, None);
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     let s = serde_json::json!({"type": "status", "status": st.core.status()});
                     if sock.send(Message::Text(s.to_string().into())).await.is_err() {
-                        return;
+                        return (FeedEnd::Gone, None);
                     }
                 }
-                Err(_) => return,
+                Err(_) => return (FeedEnd::Gone, None),
             },
             m = sock.recv() => match m {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return (FeedEnd::Gone, None),
                 _ => {}
             }
         }

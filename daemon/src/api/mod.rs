@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/setup", post(auth::setup))
+        .route("/setup/request", post(auth::setup_request))
         .route("/session", get(auth::session));
     let guarded = Router::new()
         .route("/password", post(auth::change_password))

@@ -145,6 +145,7 @@ impl Store {
         let hash = self.secrets.mac(SESSION, token);
         lock(&self.memo.sessions).remove(&hash);
         self.write_through(SessionWrite::Delete { hash });
+        self.credential_ended();
         Ok(())
     }
 
@@ -160,6 +161,7 @@ impl Store {
         for hash in gone {
             self.write_through(SessionWrite::Delete { hash });
         }
+        self.credential_ended();
         Ok(())
     }
 
@@ -272,7 +274,10 @@ impl Store {
     pub fn delete_api_token(&self, id: i64) -> Result<()> {
         match self.db().execute("DELETE FROM api_tokens WHERE id = ?1", [id])? {
             0 => Err(StoreError::NotFound),
-            _ => Ok(()),
+            _ => {
+                self.credential_ended();
+                Ok(())
+            }
         }
     }
 }

@@ -110,6 +110,9 @@ pub struct Store {
     memo: Arc<auth::Memo>,
     pending_alerts: Arc<Mutex<Vec<(i64, String, String)>>>,
     recovery: Arc<Option<Recovery>>,
+    /// Bumped when a credential ends (a session logged out or ended by a password change, an API
+    /// token deleted): whatever holds a connection open on one (an event feed) checks it again.
+    revoked: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 pub fn now() -> i64 {
@@ -150,7 +153,17 @@ impl Store {
             memo: Arc::new(memo),
             pending_alerts: Arc::default(),
             recovery: Arc::new(recovery),
+            revoked: Arc::new(tokio::sync::watch::channel(0).0),
         })
+    }
+
+    /// Changes whenever a credential ends (see `revoked`).
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revoked.subscribe()
+    }
+
+    fn credential_ended(&self) {
+        self.revoked.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// What start-up had to do about a damaged database, if anything.
