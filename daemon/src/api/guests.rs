@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::error::{ApiError, Json};
 use super::AppState;
 use crate::core::Event;
-use crate::guests::{sdp, sfu::Media, sfu::SfuError, GuestEvent};
+use crate::guests::{access::Viewer, sdp, sfu::Media, sfu::SfuError, GuestEvent};
 use crate::store::invites::{InviteRefusal, Permissions};
 
 #[derive(Deserialize)]
@@ -216,10 +216,11 @@ pub async fn guest_stats(State(st): State<AppState>, Path((token, id)): Path<(St
     if let Some(e) = changed {
         st.core.emit_event(Event::Guest(e));
     }
-    // Each other participant with its view token: a guest may watch the others while it is on.
+    // Each other participant with a view token bound to this guest's session: a guest may watch
+    // the others while it is on, and not after.
     let mut others = vec![];
     for o in st.core.guests.list().into_iter().filter(|o| o.id != id && o.state == "live") {
-        let k = st.core.guests.guest_view_token(&st.core.store, &o.id)?;
+        let k = st.core.guests.peer_view_token(&st.core.store, &id, &o.id)?;
         others.push(serde_json::json!({"id": o.id, "name": o.name, "host": o.host, "k": k}));
     }
     Ok(axum::Json(serde_json::json!({"quality": level, "others": others})))
@@ -239,7 +240,7 @@ const WHEP_WAIT: Duration = Duration::from_secs(10);
 
 /// WHEP: a viewer (an OBS Browser Source on the LAN) plays one guest.
 pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    check_view(&st, &q.k, Some(&id))?;
+    let by = st.core.guests.viewer(&st.core.store, q.k.as_deref(), Some(&id))?.ok_or_else(view_refused)?;
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
@@ -258,6 +259,13 @@ pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): 
     }
     let viewer = crate::store::secret::random_token(8);
     let answer = g.media.add_viewer(&viewer, offer).await.map_err(sfu_error)?;
+    // A guest watching another: the viewer ends when the watching guest leaves (or has meanwhile).
+    if let Viewer::Guest(by) = by {
+        if !st.core.guests.note_watching(&by, &id, &viewer) {
+            g.media.remove_viewer(&viewer);
+            return Err(view_refused());
+        }
+    }
     let k = q.k.unwrap_or_default();
     Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}?k={k}"), answer))
 }

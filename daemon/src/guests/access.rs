@@ -4,6 +4,11 @@
 //! generation and what it opens: one guest session (`/guest/{id}/view`, WHEP on that id) or the whole box (the
 //! OBS grid, and with it every guest). Nothing is stored per token; a new generation voids every
 //! token handed out. Tokens are compared in constant time.
+//!
+//! The tokens a guest is given to watch the others (guests see each other) are bound to that
+//! guest's own session: `{viewer id}.{HMAC over the generation, the viewer and the target}`. They
+//! open the target only while the viewing guest is in the call, so a guest who was removed, or
+//! whose invite was revoked, cannot go on watching the others with the tokens it collected.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -61,6 +66,17 @@ impl Drop for Seat {
     }
 }
 
+/// Who a view token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewer {
+    /// The box's token (the grid, OBS).
+    Box,
+    /// The guest's own view link (the owner's dashboard, an OBS source).
+    Owner,
+    /// Another guest in the call, by id.
+    Guest(String),
+}
+
 /// Offers being answered, per guest id.
 pub type Pending = Mutex<HashMap<String, usize>>;
 
@@ -92,6 +108,15 @@ impl Guests {
         Ok(derive(&store.secrets, &format!("guest\n{}\n{id}", self.generation(store)?)))
     }
 
+    /// The token guest `viewer` is given to watch guest `target` (see the module's comment).
+    pub fn peer_view_token(&self, store: &Store, viewer: &str, target: &str) -> Result<String, StoreError> {
+        Ok(format!("{viewer}.{}", self.peer_mac(store, viewer, target)?))
+    }
+
+    fn peer_mac(&self, store: &Store, viewer: &str, target: &str) -> Result<String, StoreError> {
+        Ok(derive(&store.secrets, &format!("peer\n{}\n{viewer}\n{target}", self.generation(store)?)))
+    }
+
     /// Voids every view token handed out (sessions already playing go on).
     pub fn rotate_view_tokens(&self, store: &Store) -> Result<(), StoreError> {
         let v = random_token(12);
@@ -100,16 +125,50 @@ impl Guests {
         Ok(())
     }
 
-    /// Whether `k` opens guest `id` (its own token or the box's), or with `id` `None` the grid
-    /// (the box's token only).
+    /// Whether `k` opens guest `id` (its own token, the box's, or the token another guest who is
+    /// still in the call was given for it), or with `id` `None` the grid (the box's token only).
     pub fn may_view(&self, store: &Store, k: Option<&str>, id: Option<&str>) -> Result<bool, StoreError> {
-        let Some(k) = k else { return Ok(false) };
-        let box_ok = same(k, &self.box_view_token(store)?);
-        let guest_ok = match id {
-            Some(id) => same(k, &self.guest_view_token(store, id)?),
-            None => false,
-        };
-        Ok(box_ok | guest_ok)
+        Ok(self.viewer(store, k, id)?.is_some())
+    }
+
+    /// Who `k` speaks for when it opens guest `id` (or, with `None`, the grid); `None`: it does not.
+    pub fn viewer(&self, store: &Store, k: Option<&str>, id: Option<&str>) -> Result<Option<Viewer>, StoreError> {
+        let Some(k) = k else { return Ok(None) };
+        if same(k, &self.box_view_token(store)?) {
+            return Ok(Some(Viewer::Box));
+        }
+        let Some(id) = id else { return Ok(None) };
+        if same(k, &self.guest_view_token(store, id)?) {
+            return Ok(Some(Viewer::Owner));
+        }
+        if let Some((by, mac)) = k.split_once('.') {
+            if by != id && same(mac, &self.peer_mac(store, by, id)?) && self.map.lock().unwrap().contains_key(by) {
+                return Ok(Some(Viewer::Guest(by.to_string())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Notes that guest `by` watches another guest, `target`, as WHEP viewer `viewer`, so that
+    /// viewer ends when `by` leaves. False if `by` has already gone (the caller ends the viewer).
+    pub fn note_watching(&self, by: &str, target: &str, viewer: &str) -> bool {
+        let map = self.map.lock().unwrap();
+        let Some(g) = map.get(by) else { return false };
+        let mut w = g.watching.lock().unwrap();
+        // Viewers ended meanwhile (hung up, reaped, the target gone) are forgotten.
+        w.retain(|(t, v)| map.get(t).is_some_and(|t| t.media.has_viewer(v)));
+        w.push((target.to_string(), viewer.to_string()));
+        true
+    }
+
+    /// Ends the viewers the removed guest `g` had opened on the others.
+    pub(super) fn end_watching(&self, g: &super::Guest) {
+        let w = std::mem::take(&mut *g.watching.lock().unwrap());
+        for (target, viewer) in w {
+            if let Some(t) = self.get(&target) {
+                t.media.remove_viewer(&viewer);
+            }
+        }
     }
 
     /// A place for one more viewer of guest `id`, if both caps allow it. Counts the viewers the
@@ -159,6 +218,42 @@ mod tests {
         assert!(!g.may_view(&s, Some(&b), None).unwrap());
         assert!(!g.may_view(&s, Some(&a), Some("alice")).unwrap());
         assert_ne!(g.box_view_token(&s).unwrap(), b);
+    }
+
+    #[test]
+    fn a_guests_tokens_for_the_others_hold_only_while_it_is_in_the_call() {
+        gstreamer::init().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let g = Guests::new();
+        let join = |name: &str| {
+            let m = super::super::sfu::Media::new(super::super::ice::IceConfig::default()).unwrap();
+            g.add(name, "inv", m).info.lock().unwrap().id.clone()
+        };
+        let (a, b, c) = (join("A"), join("B"), join("C"));
+        let ka = g.peer_view_token(&s, &a, &c).unwrap();
+        let kb = g.peer_view_token(&s, &b, &c).unwrap();
+        assert_eq!(g.viewer(&s, Some(&ka), Some(&c)).unwrap(), Some(Viewer::Guest(a.clone())));
+        assert_eq!(g.viewer(&s, Some(&kb), Some(&c)).unwrap(), Some(Viewer::Guest(b.clone())));
+        assert!(!g.may_view(&s, Some(&ka), Some(&b)).unwrap(), "A's token for C does not open B");
+        assert!(!g.may_view(&s, Some(&ka), None).unwrap(), "nor the grid");
+        let mac = ka.split_once('.').unwrap().1;
+        assert!(!g.may_view(&s, Some(&format!("{b}.{mac}")), Some(&c)).unwrap(), "A's token is not B's");
+        assert!(!g.may_view(&s, Some(mac), Some(&c)).unwrap(), "nor anyone's without the viewer");
+        assert!(!g.may_view(&s, Some(&g.peer_view_token(&s, &c, &c).unwrap()), Some(&c)).unwrap());
+        // A leaves (removed by the host, its invite revoked, its media gone): its tokens die with it.
+        g.remove(&a).unwrap();
+        assert!(!g.may_view(&s, Some(&ka), Some(&c)).unwrap(), "a removed guest's token opens nothing");
+        assert!(g.may_view(&s, Some(&kb), Some(&c)).unwrap(), "the others' go on");
+        let owner = g.guest_view_token(&s, &c).unwrap();
+        assert_eq!(g.viewer(&s, Some(&owner), Some(&c)).unwrap(), Some(Viewer::Owner));
+        assert_eq!(g.viewer(&s, Some(&g.box_view_token(&s).unwrap()), Some(&c)).unwrap(), Some(Viewer::Box));
+        // A new generation voids them too.
+        g.rotate_view_tokens(&s).unwrap();
+        assert!(!g.may_view(&s, Some(&kb), Some(&c)).unwrap());
+        for id in [b, c] {
+            g.remove(&id);
+        }
     }
 
     #[test]

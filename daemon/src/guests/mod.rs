@@ -68,6 +68,8 @@ pub struct Guest {
     prev: Mutex<(Instant, u64, u64, u64)>,
     adapt: Mutex<quality::Adapt>,
     browser_rtt: Mutex<Option<(Instant, f64)>>,
+    /// The WHEP viewers this guest opened on the others, as (their id, viewer): ended with it.
+    watching: Mutex<Vec<(String, String)>>,
 }
 
 #[derive(Default)]
@@ -116,6 +118,7 @@ impl Guests {
             prev: Mutex::new((Instant::now(), 0, 0, 0)),
             adapt: Mutex::default(),
             browser_rtt: Mutex::default(),
+            watching: Mutex::default(),
         });
         // Before the bump below: a track that flowed before this is seen by whoever it wakes.
         let _ = g.media.changes.set(self.changes.clone());
@@ -153,6 +156,7 @@ impl Guests {
         let g = self.map.lock().unwrap().remove(id);
         if let Some(g) = &g {
             g.media.close();
+            self.end_watching(g);
             self.changed();
         }
         g

@@ -436,6 +436,10 @@ impl Media {
         }
     }
 
+    pub fn has_viewer(&self, viewer: &str) -> bool {
+        self.viewers.lock().unwrap().contains_key(viewer)
+    }
+
     /// Removes the viewers not heard from for `quiet`; returns how many.
     pub fn reap_viewers(&self, quiet: Duration) -> usize {
         let gone: Vec<String> = self.viewers.lock().unwrap().iter().filter(|(_, v)| v.heard.lock().unwrap().elapsed() > quiet).map(|(k, _)| k.clone()).collect();
