@@ -13,3 +13,7 @@ pub mod platforms;
 pub mod protocols;
 pub mod setup;
 pub mod store;
+
+/// The GStreamer bindings the daemon is built with, for the e2e harness's own WebRTC peer (a guest
+/// publishing over WHIP) without a second copy in the lock file.
+pub use {gstreamer, gstreamer_sdp, gstreamer_webrtc};

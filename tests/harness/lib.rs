@@ -2,6 +2,7 @@
 //! OBS, ffprobe to check what arrived). Every process is a child that is killed on drop.
 pub mod fake_platforms;
 pub mod floods;
+pub mod whip;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};

@@ -198,3 +198,53 @@ fn revoking_an_invite_ends_its_guests_sessions() {
     assert!(d.log_text().contains("invite revoked: guest session ended"));
     assert_eq!(d.request("DELETE", &format!("/api/v1/guests/invites/{}", inv["id"].as_str().unwrap()), None).status, 204, "revoking again is harmless");
 }
+
+#[test]
+fn a_guests_tokens_for_the_others_end_with_its_session() {
+    let mut d = Daemon::start();
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Panel", "max_uses": 5}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    // The guest the others watch: a real WebRTC peer, so its media flows and it is live.
+    let cam = onair_e2e::whip::WhipGuest::join(&d.url(""), &token, "Cam");
+    let guest = |d: &mut Daemon, id: &str| d.get("/api/v1/guests").as_array().unwrap().iter().find(|g| g["id"] == id).cloned();
+    assert!(onair_e2e::wait_until(Duration::from_secs(20), || guest(&mut d, &cam.id).is_some_and(|g| g["state"] == "live")), "the publisher went live: {:?}", guest(&mut d, &cam.id));
+    // The viewing guests (their own media never connects; they are sessions all the same).
+    let ana = publish(&d, &token, "Ana");
+    let bia = publish(&d, &token, "Bia");
+    let token_for = |who: &str| {
+        let (s, text) = anon(&d, "POST", &format!("/whip/{token}/{who}/stats"), Some("{}"), Some("application/json"));
+        assert_eq!(s, 200, "{text}");
+        let a: Value = serde_json::from_str(&text).unwrap();
+        a["others"].as_array().unwrap().iter().find(|o| o["id"] == cam.id.as_str()).unwrap_or_else(|| panic!("{who} is told of Cam: {a}"))["k"].as_str().unwrap().to_string()
+    };
+    let (ka, kb) = (token_for(&ana), token_for(&bia));
+    assert_ne!(ka, kb, "each guest's token is its own");
+    let v = offer("recvonly");
+    let sdp = Some("application/sdp");
+    let whep = |d: &Daemon, k: &str| {
+        let (s, text) = anon(d, "POST", &format!("/whep/guests/{}?k={k}", cam.id), Some(&v), sdp);
+        (s, if s == 201 { String::new() } else { code(&text) })
+    };
+    // While both are in the call, each one's token plays Cam (and opens its view page).
+    let t0 = Instant::now();
+    assert_eq!(whep(&d, &ka).0, 201);
+    assert_eq!(whep(&d, &kb).0, 201);
+    assert_eq!(anon(&d, "GET", &format!("/guest/{}/view?k={ka}", cam.id), None, None).0, 200);
+    assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 2)), "{:?}", guest(&mut d, &cam.id));
+    // Ana's token opens Cam only, and only for Ana: with Bia's id on it, it is nobody's.
+    let mac = ka.split_once('.').expect("the viewer's id in the token").1;
+    assert_eq!(whep(&d, &format!("{bia}.{mac}")), (401, "unauthorized".to_string()), "Ana's token used as Bia's");
+    assert_eq!(anon(&d, "GET", &format!("/guest/{bia}/view?k={ka}"), None, None).0, 401, "Ana's token for Cam does not open Bia");
+    assert_eq!(anon(&d, "GET", &format!("/guests/grid/view?k={ka}"), None, None).0, 401, "nor the grid");
+    // The host removes Ana: what she collected opens nothing, and what she watched ends.
+    assert_eq!(d.request("DELETE", &format!("/api/v1/guests/{ana}"), None).status, 204);
+    assert_eq!(whep(&d, &ka), (401, "unauthorized".to_string()), "a removed guest's token");
+    assert_eq!(anon(&d, "GET", &format!("/guest/{}/view?k={ka}", cam.id), None, None).0, 401);
+    assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 1)), "Ana's viewer ended with her: {:?}", guest(&mut d, &cam.id));
+    assert!(t0.elapsed() < Duration::from_secs(12), "checked before silent viewers are reaped (15 s): {:?}", t0.elapsed());
+    // Bia is still in the call: hers goes on; the owner's link for Cam is untouched.
+    assert_eq!(whep(&d, &kb).0, 201);
+    let links = d.get("/api/v1/guests/view-links");
+    let owner = links["guests"].as_array().unwrap().iter().find(|g| g["id"] == cam.id.as_str()).unwrap()["token"].as_str().unwrap().to_string();
+    assert_eq!(whep(&d, &owner).0, 201);
+}
