@@ -181,11 +181,22 @@ fn stun_and_turn_servers_reach_the_guest_page_and_the_password_stays_in() {
     assert_eq!(r.body["turn_password_set"], true);
     assert!(!r.text.contains("turn-secret-42"));
     let inv = d.request("POST", "/api/v1/guests/invites", Some(serde_json::json!({"name": "Far away", "expires_in_s": 3600, "max_uses": 1})));
-    let page = ureq::get(&d.url(&format!("/join/{}", inv.body["token"].as_str().unwrap()))).call().unwrap().into_string().unwrap();
+    let join = d.url(&format!("/join/{}", inv.body["token"].as_str().unwrap()));
+    let res = ureq::get(&join).call().unwrap();
+    let csp = res.header("content-security-policy").unwrap_or_default().to_string();
+    let page = res.into_string().unwrap();
     assert!(page.contains(r#"{"urls":"stun:stun.example.org:3478"}"#), "{page}");
     // The guest's browser needs the TURN credential; only a page behind a valid invite carries it.
     assert!(page.contains("turn-secret-42"));
-    assert!(!page.contains("/*ICE_SERVERS*/"));
+    assert!(!page.contains(r#"{"iceServers": []"#), "the data block is filled in");
+    // The servers are data, not script: the page's policy is the template's, whatever they are
+    // (one inline module allowed by hash), so a value that broke out could not run.
+    assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+    let r = d.request("PUT", "/api/v1/guests/ice", Some(serde_json::json!({"stun_url": "stun:other.example.org:3478", "turn_url": "turn:turn.example.org:3478?transport=udp", "turn_username": "guest", "turn_password": "turn-secret-42"})));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let res = ureq::get(&join).call().unwrap();
+    assert_eq!(res.header("content-security-policy").unwrap_or_default(), csp, "a fixed policy per page");
+    assert!(res.into_string().unwrap().contains("stun:other.example.org"));
     // Sealed at rest.
     let db = std::fs::read(d.data_dir().join("onair.db")).unwrap_or_default();
     let wal = std::fs::read(d.data_dir().join("onair.db-wal")).unwrap_or_default();

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::{ApiError, Json};
+use super::headers::{escape_html, script_data, Page};
 use super::AppState;
 use crate::core::Event;
 use crate::guests::{access::Viewer, sdp, sfu::Media, sfu::SfuError, GuestEvent};
@@ -276,15 +277,18 @@ pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(S
     if g.media.remove_viewer(&viewer) { Ok(StatusCode::OK) } else { Err(ApiError::not_found()) }
 }
 
-const JOIN: &str = include_str!("../../../web/guest/join.html");
-const VIEW: &str = include_str!("../../../web/guest/view.html");
-const GRID: &str = include_str!("../../../web/guest/grid.html");
+static JOIN: Page = Page::new(include_str!("../../../web/guest/join.html"));
+static VIEW: Page = Page::new(include_str!("../../../web/guest/view.html"));
+static GRID: Page = Page::new(include_str!("../../../web/guest/grid.html"));
+/// The join page's data block as the template has it; filled in per invite.
+const JOIN_CONFIG: &str = r#"{"iceServers": [], "permissions": {"audio": true, "video": true, "screen": false}}"#;
 
 fn refused_page(status: StatusCode, why: &str) -> Response {
     refusal_page(status, "This invite can't be used", why)
 }
 
 fn refusal_page(status: StatusCode, title: &str, why: &str) -> Response {
+    let (title, why) = (escape_html(title), escape_html(why));
     let html = format!(
         "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
          <body style='font-family:system-ui;background:#0d1117;color:#e6edf3;display:grid;place-items:center;height:90vh'>\
@@ -293,15 +297,16 @@ fn refusal_page(status: StatusCode, title: &str, why: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
+/// The join page with the box's ICE servers (STUN/TURN for guests outside the LAN) and what the
+/// invite allows in its data block; its script is the template's.
+fn join_html(ice: serde_json::Value, perms: &Permissions) -> String {
+    let config = serde_json::json!({"iceServers": ice, "permissions": perms}).to_string();
+    JOIN.template().replacen(JOIN_CONFIG, &script_data(&config), 1)
+}
+
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
     match st.core.store.check_invite(&token, false) {
-        Ok(Ok(inv)) => {
-            // The page's ICE servers (STUN/TURN for guests outside the LAN) and what the invite
-            // allows, inlined as JSON.
-            let ice = crate::guests::ice::IceConfig::load(&st.core.store).browser().to_string().replace("</", "<\\/");
-            let perms = serde_json::to_string(&inv.permissions).unwrap_or_default();
-            Html(JOIN.replace("/*ICE_SERVERS*/[]", &ice).replace(r#"/*PERMISSIONS*/{ "audio": true, "video": true, "screen": false }"#, &perms)).into_response()
-        }
+        Ok(Ok(inv)) => JOIN.respond(StatusCode::OK, join_html(crate::guests::ice::IceConfig::load(&st.core.store).browser(), &inv.permissions)),
         Ok(Err(r)) => {
             let s = if r == InviteRefusal::Forged { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
             refused_page(s, &r.to_string())
@@ -311,20 +316,20 @@ pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) ->
 }
 
 /// A view page answers only with its token; without, a short refusal (an OBS source shows it).
-fn view_or_refusal(st: &AppState, k: &Option<String>, id: Option<&str>, page: &'static str) -> Response {
+fn view_or_refusal(st: &AppState, k: &Option<String>, id: Option<&str>, page: &'static Page) -> Response {
     match check_view(st, k, id) {
-        Ok(()) => Html(page).into_response(),
+        Ok(()) => page.respond(StatusCode::OK, page.template()),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => refusal_page(e.status, "This view link can't be used", &e.message),
         Err(e) => e.into_response(),
     }
 }
 
 pub async fn view_page(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>) -> Response {
-    view_or_refusal(&st, &q.k, Some(&id), VIEW)
+    view_or_refusal(&st, &q.k, Some(&id), &VIEW)
 }
 
 pub async fn grid_page(State(st): State<AppState>, Query(q): Query<ViewQuery>) -> Response {
-    view_or_refusal(&st, &q.k, None, GRID)
+    view_or_refusal(&st, &q.k, None, &GRID)
 }
 
 /// How long the grid's long-poll waits for its list to change.
@@ -396,4 +401,36 @@ pub async fn talkback(State(st): State<AppState>, headers: HeaderMap) -> Result<
         let _ = st.core.store.revoke_invite(&old);
     }
     Ok(axum::Json(serde_json::json!({"token": token, "whip_url": format!("{}/whip/{token}", base_url(&st, &headers))})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::headers::script_hashes;
+
+    #[test]
+    fn the_join_page_fills_its_data_block_and_keeps_its_script() {
+        assert_eq!(JOIN.template().matches(JOIN_CONFIG).count(), 1, "the template carries the data block the box fills in");
+        let hostile = serde_json::json!([{"urls": "turn:x</script><script>alert(1)</script>", "username": "u<!--", "credential": "&"}]);
+        let html = join_html(hostile, &Permissions { audio: true, video: false, screen: true });
+        assert_eq!(script_hashes(&html), script_hashes(JOIN.template()), "the scripts that run are the template's");
+        let policy = JOIN.policy().to_str().unwrap().to_string();
+        for h in script_hashes(&html) {
+            assert!(policy.contains(&h), "{policy}");
+        }
+        let data = html.split(r#"id="join-config">"#).nth(1).and_then(|s| s.split("</script>").next()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(data).unwrap();
+        assert_eq!(v["iceServers"][0]["urls"], "turn:x</script><script>alert(1)</script>");
+        assert_eq!(v["permissions"], serde_json::json!({"audio": true, "video": false, "screen": true}));
+        assert_eq!(html.matches("<script").count(), JOIN.template().matches("<script").count());
+    }
+
+    #[tokio::test]
+    async fn refusal_pages_escape_what_they_say() {
+        let res = refusal_page(StatusCode::FORBIDDEN, "<b>t</b>", "<script>alert(1)</script>");
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(!body.contains("<script") && !body.contains("<b>"), "{body}");
+        assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && body.contains("&lt;b&gt;t&lt;/b&gt;"), "{body}");
+    }
 }

@@ -184,6 +184,8 @@ pub async fn overlay_feed(State(st): State<AppState>, Query(q): Query<Since>) ->
     Ok(axum::Json(chat_since(&st, &q)?))
 }
 
+static OVERLAY: super::headers::Page = super::headers::Page::new(include_str!("../../../web/overlay/chat.html"));
+
 pub async fn overlay_page() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], include_str!("../../../web/overlay/chat.html"))
+    ([(header::CACHE_CONTROL, "no-store")], OVERLAY.respond(StatusCode::OK, OVERLAY.template()))
 }
