@@ -220,3 +220,62 @@ fn one_destination_starts_and_stops_while_live() {
     let r = d.request("POST", "/api/v1/destinations/999/start", Some(serde_json::json!({})));
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn a_live_edit_moves_only_that_output() {
+    use tungstenite::client::IntoClientRequest;
+    let clip = clip(20, 640, 360, 30);
+    let pushed = frames_in(&clip);
+    let (mut old, mut new, mut other) = (Nginx::start(), Nginx::start(), Nginx::start());
+    let mut d = Daemon::start();
+    let moved = d.add_destination("moved", &old.url(), &key("m"));
+    let kept = d.add_destination("kept", &other.url(), &key("k"));
+    let mut req = format!("ws://127.0.0.1:{}/api/v1/events", d.http).into_client_request().unwrap();
+    req.headers_mut().insert("Cookie", d.cookie().unwrap().parse().unwrap());
+    let (mut ws, _) = tungstenite::connect(req).expect("the event feed");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        while let Ok(m) = ws.read() {
+            if let Ok(t) = m.into_text() {
+                s.lock().unwrap().push(t.to_string());
+            }
+        }
+    });
+    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
+    assert!(d.wait_ingest_connected(), "{}", ff.log_text());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || [moved, kept].iter().all(|id| d.destination_status(*id)["state"] == "live")));
+    std::thread::sleep(Duration::from_secs(4));
+    // While live: the destination's server changes.
+    let r = d.request("PATCH", &format!("/api/v1/destinations/{moved}"), Some(serde_json::json!({"url": new.url()})));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let edited = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(5), || seen.lock().unwrap().iter().any(|m| m.contains("\"destination_updated\"") && m.contains(&format!("\"id\":{moved}")) && m.contains("\"restarted\""))),
+        "no destination_updated event: {:?}",
+        seen.lock().unwrap().iter().filter(|m| !m.contains("\"status\"")).collect::<Vec<_>>()
+    );
+    assert!(wait_until(Duration::from_secs(8), || d.destination_status(moved)["state"] == "live"), "the moved output is live again");
+    eprintln!("moved output live on its new server {:.2} s after the edit", edited.elapsed().as_secs_f64());
+    assert!(ff.wait(Duration::from_secs(60)).expect("ffmpeg finished").success());
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    let ks = d.destination_status(kept);
+    assert_eq!(ks["reconnects"], 0, "the other output was not touched: {ks}");
+    for n in [&mut old, &mut new, &mut other] {
+        n.stop();
+    }
+    // Frames, not durations: the new server's recording keeps the show's timestamps.
+    let frames = |n: &Nginx| n.recordings().iter().map(|r| probe(r).vframes).sum::<u64>();
+    let (f_old, f_new) = (frames(&old) as f64 / pushed as f64, frames(&new) as f64 / pushed as f64);
+    eprintln!("of {pushed} frames the old server got {:.0} %, the new one {:.0} %", f_old * 100.0, f_new * 100.0);
+    // The old server got the start of the show only (about 5 s of 20); the new one the rest,
+    // from a keyframe (the clip has one every 2 s).
+    assert!(f_old > 0.1 && f_old < 0.45, "old server: {f_old}");
+    assert!(f_new > 0.45 && f_new < 0.9, "new server: {f_new}");
+    let o = other.recordings();
+    assert_eq!(o.len(), 1, "the other output kept one session: {o:?}");
+    let p = probe(&o[0]);
+    let diff = (p.vframes as f64 - pushed as f64).abs() / pushed as f64;
+    assert!(diff <= 0.01, "the other output: frames {} vs pushed {pushed}", p.vframes);
+}

@@ -342,6 +342,7 @@ function onEvent(m: any) {
     loadAlerts();
   }
   if (m.type === "ingest_refused") toast(`Refused a publisher: ${m.reason}`, "bad");
+  if (m.type === "destination_updated" && m.output !== "unchanged") toast(tf(`destinations.${m.output as "restarted" | "started" | "stopped"}`, { id: String(m.id) }));
   refresh();
 }
 

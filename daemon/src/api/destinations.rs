@@ -173,7 +173,8 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p):
         passphrase: p.passphrase.or(url_pass),
         enabled: p.enabled,
     };
-    Ok(axum::Json(answer(st.core.store.update_destination(id, c)?, &moved)))
+    st.core.execute(Command::UpdateDestination(id, Box::new(c))).await?;
+    Ok(axum::Json(answer(st.core.store.destination(id)?, &moved)))
 }
 
 pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {

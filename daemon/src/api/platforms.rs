@@ -132,7 +132,8 @@ pub async fn import_key(State(st): State<AppState>, Path(p): Path<String>, body:
             if cur.platform != k.name() {
                 return Err(ApiError::invalid(format!("destination {id} is a {} destination", cur.platform)));
             }
-            store.update_destination(id, Change { stream_key: Some(key), ..Default::default() })?
+            st.core.execute(crate::core::Command::UpdateDestination(id, Box::new(Change { stream_key: Some(key), ..Default::default() }))).await?;
+            store.destination(id)?
         }
         None => {
             let who = st.core.platforms.status(k).account.unwrap_or_default();

@@ -28,6 +28,10 @@ pub enum Command {
     StartDestination(i64),
     StopDestination(i64),
     DestinationRemoved(i64),
+    /// Edit a destination (`PATCH /destinations/{id}`, a platform's stream-key import). While the
+    /// show is live its output follows: restarted with the new address or key, started when
+    /// enabled, stopped when disabled; the others are untouched.
+    UpdateDestination(i64, Box<crate::store::destinations::Change>),
     SetTestSignal(bool),
     RotateIngestKey,
     /// Next program scene in OBS (the OBS bridge carries it out).
@@ -65,6 +69,8 @@ impl From<StoreError> for CoreError {
 pub enum Event {
     Show { live: bool, paused: bool, on_air: &'static str },
     Destination { id: i64, state: OutState, error: Option<String> },
+    /// A destination's settings changed; `output`: what its running output did about it.
+    DestinationUpdated { id: i64, output: &'static str },
     Ingest { connected: bool, proto: Option<Proto>, peer: Option<String> },
     IngestRefused { proto: Proto, peer: String, reason: String },
     Obs(crate::obs::ObsEvent),
@@ -279,6 +285,7 @@ impl Core {
                 self.fanout.stop(id).await;
                 Ok(())
             }
+            Command::UpdateDestination(id, change) => self.update_destination(id, *change).await,
             Command::SetTestSignal(on) => {
                 self.show.lock().unwrap().test_signal = on;
                 if !on {
@@ -340,6 +347,34 @@ impl Core {
             }
         }
         self.emit_show();
+        Ok(())
+    }
+
+    async fn update_destination(&self, id: i64, change: crate::store::destinations::Change) -> Result<(), CoreError> {
+        let (restart, enabling) = (change.touches_output(), change.enabled == Some(true));
+        let d = self.store.update_destination(id, change)?;
+        let running = self.fanout.is_running(id);
+        let output = match (self.is_live(), d.enabled, running) {
+            (true, true, true) if restart => {
+                // Only this output: the ring keeps feeding the others, and the new connection
+                // starts at the latest keyframe like any reconnect.
+                self.fanout.stop(id).await;
+                self.start_destination(id)?;
+                "restarted"
+            }
+            // Only when enabled now: a renamed output the user stopped stays stopped.
+            (true, true, false) if enabling => {
+                self.start_destination(id)?;
+                "started"
+            }
+            (true, false, true) => {
+                self.fanout.stop(id).await;
+                "stopped"
+            }
+            _ => "unchanged",
+        };
+        tracing::info!(id, output, "destination updated");
+        self.emit(Event::DestinationUpdated { id, output });
         Ok(())
     }
 

@@ -23,7 +23,7 @@ pub struct Destination {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default, Clone, PartialEq)]
 pub struct Change {
     pub name: Option<String>,
     pub platform: Option<String>,
@@ -32,6 +32,28 @@ pub struct Change {
     /// `Some("")` removes it.
     pub passphrase: Option<String>,
     pub enabled: Option<bool>,
+}
+
+impl Change {
+    /// Whether a running output must restart to follow it (the name alone does not matter to it).
+    pub fn touches_output(&self) -> bool {
+        self.platform.is_some() || self.url.is_some() || self.stream_key.is_some() || self.passphrase.is_some()
+    }
+}
+
+/// Secrets stay out of logs: the core logs every command.
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Change")
+            .field("name", &self.name)
+            .field("platform", &self.platform)
+            .field("url", &self.url)
+            .field("stream_key", &secret(&self.stream_key))
+            .field("passphrase", &secret(&self.passphrase))
+            .field("enabled", &self.enabled)
+            .finish()
+    }
 }
 
 pub fn hint(key: &str) -> Option<String> {
