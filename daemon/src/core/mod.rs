@@ -1,6 +1,7 @@
 //! The supervisor: owns the show's state and takes every command, whichever input it came from
 //! (HTTP, a button, OBS). Every output (event feed, status, metrics, screen) reads from here.
 pub mod history;
+pub mod machine;
 mod show;
 pub mod storage;
 
@@ -18,6 +19,12 @@ use crate::media::program::{Program, Source};
 use crate::store::{Store, StoreError};
 
 pub use show::ShowStatus;
+
+use machine::{Effect, Machine, OutputView, Refused, Rules};
+
+fn refused(r: Refused) -> CoreError {
+    CoreError::Conflict(r.code(), r.to_string())
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -106,17 +113,6 @@ impl Default for Settings {
     }
 }
 
-/// The confirmed-live watchdog's memory of one destination.
-#[derive(Default)]
-struct Watch {
-    offline_since: Option<Instant>,
-    restarts: u32,
-    gave_up: bool,
-}
-
-/// Restarts of one output per show, at most, when its platform keeps saying "offline".
-const WATCHDOG_RESTARTS: u32 = 3;
-
 struct Running {
     _gen: Generator,
     task: tokio::task::JoinHandle<()>,
@@ -128,12 +124,9 @@ impl Drop for Running {
     }
 }
 
+/// What the core runs for the show; what it has decided lives in `machine`.
 struct Show {
-    live: bool,
-    paused: bool,
     started_at: Option<chrono::DateTime<chrono::Utc>>,
-    started: Option<Instant>,
-    feed_lost_at: Option<Instant>,
     test_signal: bool,
     slate: Option<Running>,
     test: Option<Running>,
@@ -152,7 +145,7 @@ pub struct Core {
     /// First-run set-up's proof of presence (code on the screen and in the log, or a Go Live press).
     pub setup: crate::setup::SetupGate,
     show: Mutex<Show>,
-    watchdog: Mutex<std::collections::HashMap<i64, Watch>>,
+    machine: Mutex<Machine>,
     record: Mutex<Option<history::ShowRec>>,
     watch: Mutex<history::Watchers>,
     storage: Mutex<storage::Watch>,
@@ -187,7 +180,7 @@ impl Core {
         let platforms = crate::platforms::Platforms::start(store.clone(), settings.platforms.clone());
         let core = Arc::new(Core {
             platforms,
-            watchdog: Mutex::default(),
+            machine: Mutex::new(Machine::new(Rules { feed_grace: settings.feed_grace, confirm_live: settings.confirm_live })),
             record: Mutex::default(),
             watch: Mutex::default(),
             storage: Mutex::default(),
@@ -200,11 +193,7 @@ impl Core {
             settings,
             setup: crate::setup::SetupGate::default(),
             show: Mutex::new(Show {
-                live: false,
-                paused: false,
                 started_at: None,
-                started: None,
-                feed_lost_at: None,
                 test_signal: false,
                 slate: None,
                 test: None,
@@ -242,41 +231,32 @@ impl Core {
             Command::GoLive => self.go_live().await,
             Command::StopLive => {
                 let was_live = self.is_live();
-                self.finish_show_record("stopped");
-                self.fanout.stop_all().await;
+                let effects = self.machine.lock().unwrap().stop();
                 // One button ends the whole show: OBS's stream too, after the destinations.
-                if was_live && self.obs.autostart() && self.obs.status().streaming {
+                let obs = was_live && self.obs.autostart() && self.obs.status().streaming;
+                let changed = effects.iter().any(|e| *e == Effect::ShowChanged);
+                self.apply(effects.into_iter().filter(|e| *e != Effect::ShowChanged).collect()).await;
+                if obs {
                     if let Err(e) = self.obs.stream(false).await {
                         self.emit(Event::Alert { level: "warning", message: format!("could not stop OBS's stream: {e}") });
                     }
                 }
-                {
-                    let mut s = self.show.lock().unwrap();
-                    s.live = false;
-                    s.paused = false;
-                    s.started_at = None;
-                    s.started = None;
-                    s.feed_lost_at = None;
+                let more = self.evaluate();
+                self.apply(more).await;
+                if changed {
+                    self.emit_show();
                 }
-                self.evaluate();
-                self.emit_show();
                 Ok(())
             }
             Command::Pause | Command::Resume => {
-                let pause = cmd == Command::Pause;
-                {
-                    let mut s = self.show.lock().unwrap();
-                    if !s.live {
-                        return Err(CoreError::Conflict("not_live", "the show is not live".into()));
-                    }
-                    s.paused = pause;
-                }
-                self.evaluate();
-                self.emit_show();
+                let effects = self.machine.lock().unwrap().pause(cmd == Command::Pause).map_err(refused)?;
+                let more = self.evaluate();
+                self.apply(more).await;
+                self.apply(effects).await;
                 Ok(())
             }
             Command::StartDestination(id) => {
-                if !self.show.lock().unwrap().live {
+                if !self.is_live() {
                     return Err(CoreError::Conflict("not_live", "go live first; destinations start with the show".into()));
                 }
                 self.start_destination(id)
@@ -291,7 +271,8 @@ impl Core {
                 if !on {
                     self.show.lock().unwrap().test = None;
                 }
-                self.evaluate();
+                let effects = self.evaluate();
+                self.apply(effects).await;
                 Ok(())
             }
             Command::NextScene => self.obs.next_scene().await.map(|_| ()).map_err(CoreError::from),
@@ -308,9 +289,14 @@ impl Core {
     }
 
     async fn go_live(&self) -> Result<(), CoreError> {
-        if self.show.lock().unwrap().live {
-            return Err(CoreError::Conflict("already_live", "the show is already live".into()));
-        }
+        self.machine.lock().unwrap().begin_go_live().map_err(refused)?;
+        let r = self.go_live_once_fed().await;
+        // Whatever failed half-way (OBS, the store), the next Go Live may try again.
+        self.machine.lock().unwrap().abandon_go_live();
+        r
+    }
+
+    async fn go_live_once_fed(&self) -> Result<(), CoreError> {
         if self.ingest.publisher_proto().is_none() && self.obs.is_connected() && self.obs.autostart() {
             // One button starts the whole show: OBS streams to the box, then the destinations.
             if !self.obs.status().streaming {
@@ -321,33 +307,45 @@ impl Core {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        if self.ingest.publisher_proto().is_none() {
-            return Err(CoreError::Conflict(
-                "no_feed",
-                "no program feed: point OBS at the ingest URL or enable the test signal".into(),
-            ));
-        }
-        let ids = self.store.live_destination_ids()?;
-        if ids.is_empty() {
-            return Err(CoreError::Conflict("no_destinations", "no enabled destinations".into()));
-        }
-        {
-            let mut s = self.show.lock().unwrap();
-            s.live = true;
-            s.paused = false;
-            s.started_at = Some(chrono::Utc::now());
-            s.started = Some(Instant::now());
-            s.feed_lost_at = None;
-        }
-        self.watchdog.lock().unwrap().clear();
-        self.begin_show_record();
-        for id in ids {
-            if let Err(e) = self.start_destination(id) {
-                self.emit(Event::Alert { level: "error", message: format!("destination {id}: {e}") });
+        let feed = self.ingest.publisher_proto().is_some();
+        let ids = if feed { self.store.live_destination_ids()? } else { vec![] };
+        let effects = self.machine.lock().unwrap().go_live(feed, ids, Instant::now()).map_err(refused)?;
+        self.show.lock().unwrap().started_at = Some(chrono::Utc::now());
+        self.apply(effects).await;
+        Ok(())
+    }
+
+    /// Carries out what the machine decided.
+    async fn apply(&self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::StartOutputs(ids) => {
+                    self.begin_show_record();
+                    for id in ids {
+                        if let Err(e) = self.start_destination(id) {
+                            self.emit(Event::Alert { level: "error", message: format!("destination {id}: {e}") });
+                        }
+                    }
+                }
+                Effect::EndShow(reason) => {
+                    self.finish_show_record(reason);
+                    self.fanout.stop_all().await;
+                    self.show.lock().unwrap().started_at = None;
+                }
+                // `evaluate` carries this out with the generators it needs.
+                Effect::Slate(_) => {}
+                Effect::RestartOutput { id, .. } => {
+                    self.fanout.stop(id).await;
+                    if self.is_live() {
+                        if let Err(e) = self.start_destination(id) {
+                            self.emit(Event::Alert { level: "error", message: format!("destination {id}: restart failed: {e}") });
+                        }
+                    }
+                }
+                Effect::Alert { level, message } => self.emit(Event::Alert { level, message }),
+                Effect::ShowChanged => self.emit_show(),
             }
         }
-        self.emit_show();
-        Ok(())
     }
 
     async fn update_destination(&self, id: i64, change: crate::store::destinations::Change) -> Result<(), CoreError> {
@@ -395,8 +393,8 @@ impl Core {
 
     fn emit_show(&self) {
         let (live, paused) = {
-            let s = self.show.lock().unwrap();
-            (s.live, s.paused)
+            let m = self.machine.lock().unwrap();
+            (m.live(), m.paused())
         };
         let on_air = match self.program.active() {
             Some(Source::Slate) => "slate",
@@ -434,7 +432,8 @@ impl Core {
                         }
                         IngestEvent::Refused { proto, peer, reason } => self.emit(Event::IngestRefused { proto, peer, reason }),
                     }
-                    self.evaluate();
+                    let effects = self.evaluate();
+                    self.apply(effects).await;
                 }
                 Some(e) = orx.recv() => {
                     if matches!(e.state, OutState::Reconnecting | OutState::Failed) {
@@ -472,74 +471,51 @@ impl Core {
                 }
             }
             let before = self.program.active();
-            let ended = self.evaluate();
-            if ended {
-                self.finish_show_record("feed lost");
-                self.fanout.stop_all().await;
-                self.emit(Event::Alert { level: "error", message: "the program feed did not return within the grace period: show ended".into() });
-                self.emit_show();
-            } else if self.program.active() != before {
+            let effects = self.evaluate();
+            let told = effects.contains(&Effect::ShowChanged);
+            self.apply(effects).await;
+            if !told && self.program.active() != before {
                 self.emit_show();
             }
         }
     }
 
-    /// The confirmed-live watchdog: an output the box thinks is live while its linked platform
-    /// keeps reporting the stream offline is restarted (a few times per show, then left with an alert).
+    /// The confirmed-live watchdog (decided in `machine`): what the box and the platforms say of
+    /// each output, once a second.
     async fn confirm_live(&self) {
-        let dests = self.store.list_destinations().unwrap_or_default();
-        let mut restart = Vec::new();
-        {
-            let mut w = self.watchdog.lock().unwrap();
-            w.retain(|id, _| dests.iter().any(|d| d.id == *id));
-            for d in &dests {
-                let e = w.entry(d.id).or_default();
-                let live = self.fanout.stats(d.id).snapshot().state == OutState::Live;
-                if !live || self.platforms.confirmed_live(&d.platform) != Some(false) {
-                    e.offline_since = None;
-                    continue;
-                }
-                let since = *e.offline_since.get_or_insert_with(Instant::now);
-                if since.elapsed() < self.settings.confirm_live {
-                    continue;
-                }
-                if e.restarts < WATCHDOG_RESTARTS {
-                    e.restarts += 1;
-                    e.offline_since = None;
-                    restart.push((d.id, d.name.clone(), d.platform.clone(), e.restarts));
-                } else if !e.gave_up {
-                    e.gave_up = true;
-                    let msg = format!("{}: the box is sending but {} still reports the stream offline after {WATCHDOG_RESTARTS} restarts; check the stream key and the channel", d.name, d.platform);
-                    drop(w);
-                    self.emit(Event::Alert { level: "error", message: msg });
-                    return;
-                }
-            }
-        }
-        for (id, name, platform, n) in restart {
-            let secs = self.settings.confirm_live.as_secs();
-            self.emit(Event::Alert { level: "warning", message: format!("{name}: {platform} reports the stream offline for {secs} s while the box is sending: restarting this output ({n}/{WATCHDOG_RESTARTS})") });
-            self.fanout.stop(id).await;
-            if self.is_live() {
-                if let Err(e) = self.start_destination(id) {
-                    self.emit(Event::Alert { level: "error", message: format!("{name}: restart failed: {e}") });
-                }
-            }
-        }
+        let views: Vec<OutputView> = self
+            .store
+            .list_destinations()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| OutputView {
+                id: d.id,
+                live: self.fanout.stats(d.id).snapshot().state == OutState::Live,
+                platform_offline: self.platforms.confirmed_live(&d.platform) == Some(false),
+                name: d.name,
+                platform: d.platform,
+            })
+            .collect();
+        let effects = self.machine.lock().unwrap().watchdog(&views, Instant::now());
+        self.apply(effects).await;
     }
 
     /// Watchdog restarts of one destination in this show.
     pub fn watchdog_restarts(&self, id: i64) -> u32 {
-        self.watchdog.lock().unwrap().get(&id).map_or(0, |w| w.restarts)
+        self.machine.lock().unwrap().watchdog_restarts(id)
     }
 
-    /// Decides what is on air and which generators run. Returns true when the grace period for a
-    /// lost feed ran out and the show must end.
-    fn evaluate(&self) -> bool {
+    /// Runs the generators the show needs and puts the slate or the feed on air, as the machine
+    /// decides from the feed's freshness; returns the machine's other effects for [`Core::apply`].
+    fn evaluate(&self) -> Vec<Effect> {
         let age = self.ingest.feed_age();
         let proto = self.ingest.publisher_proto();
         let feed_ok = age.is_some_and(|a| a < self.settings.feed_stall);
         let snap = if feed_ok && proto != Some(Proto::TestSignal) { Some(self.ingest.snapshot()) } else { None };
+        let mut effects = self.machine.lock().unwrap().feed(feed_ok, Instant::now());
+        let want_slate = effects.iter().any(|e| *e == Effect::Slate(true));
+        effects.retain(|e| !matches!(e, Effect::Slate(_)));
+        let live = self.is_live();
         let mut s = self.show.lock().unwrap();
         if let Some(snap) = snap {
             let p = &mut s.last_params;
@@ -562,29 +538,6 @@ impl Core {
         } else if !want_test && s.test.is_some() {
             s.test = None;
         }
-        let mut ended = false;
-        let want_slate = if s.live {
-            if feed_ok {
-                s.feed_lost_at = None;
-            } else if s.feed_lost_at.is_none() {
-                s.feed_lost_at = Some(Instant::now());
-                drop(s);
-                self.emit(Event::Alert { level: "warning", message: "program feed lost: outputs carry the slate".into() });
-                s = self.show.lock().unwrap();
-            }
-            if !s.paused && s.feed_lost_at.is_some_and(|t| t.elapsed() > self.settings.feed_grace) {
-                s.live = false;
-                s.started_at = None;
-                s.started = None;
-                s.feed_lost_at = None;
-                ended = true;
-                false
-            } else {
-                s.paused || !feed_ok
-            }
-        } else {
-            false
-        };
         if want_slate {
             if s.slate.as_ref().is_none() {
                 s.slate = self.start_slate(s.last_params.clone());
@@ -593,11 +546,11 @@ impl Core {
         } else {
             self.program.select(Source::Feed);
             // Keep the slate encoding until the feed is actually back on air (or the show is over).
-            if !s.live || self.program.active() != Some(Source::Slate) {
+            if !live || self.program.active() != Some(Source::Slate) {
                 s.slate = None;
             }
         }
-        ended
+        effects
     }
 
     fn start_slate(&self, p: Params) -> Option<Running> {

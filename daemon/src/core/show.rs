@@ -63,18 +63,22 @@ impl Core {
                 }
             })
             .collect();
+        let (live, paused, started, feed_lost_at) = {
+            let m = self.machine.lock().unwrap();
+            (m.live(), m.paused(), m.started(), m.feed_lost_at())
+        };
         let s = self.show.lock().unwrap();
         ShowStatus {
-            live: s.live,
-            paused: s.paused,
+            live,
+            paused,
             on_air: match self.program.active() {
                 Some(Source::Feed) => "feed",
                 Some(Source::Slate) => "slate",
                 None => "none",
             },
             started_at: s.started_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            duration_s: s.started.map(|t| t.elapsed().as_secs()),
-            feed_lost_s: s.feed_lost_at.map(|t| t.elapsed().as_secs()),
+            duration_s: started.map(|t| t.elapsed().as_secs()),
+            feed_lost_s: feed_lost_at.map(|t| t.elapsed().as_secs()),
             test_signal: s.test_signal,
             ingest: self.ingest.snapshot(),
             destinations,
@@ -87,6 +91,6 @@ impl Core {
     }
 
     pub fn is_live(&self) -> bool {
-        self.show.lock().unwrap().live
+        self.machine.lock().unwrap().live()
     }
 }
