@@ -283,7 +283,7 @@ impl HwBridge {
                 let v: Vec<u64> = s.destinations.iter().filter_map(|d| d.viewers).collect();
                 (!v.is_empty()).then(|| v.iter().sum())
             },
-            guests: s.guests.iter().filter_map(|g| g.get("name").and_then(|n| n.as_str()).map(str::to_string)).collect(),
+            guests: s.guests.iter().map(|g| g.name.clone()).collect(),
             hostname: format!("{}.local", self.hostname),
             ip,
             uplink_kbps: s.destinations.iter().map(|d| d.out.kbps).sum(),

@@ -71,6 +71,7 @@ impl From<StoreError> for CoreError {
 }
 
 /// Everything the event feed carries, as `{"type": ..., ...}`.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {

@@ -6,6 +6,7 @@ use crate::fanout::OutSnapshot;
 use crate::ingest::Snapshot;
 use crate::media::program::Source;
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Serialize)]
 pub struct DestinationStatus {
     pub id: i64,
@@ -23,6 +24,7 @@ pub struct DestinationStatus {
     pub watchdog_restarts: u32,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Serialize)]
 pub struct ShowStatus {
     pub live: bool,
@@ -34,8 +36,8 @@ pub struct ShowStatus {
     pub test_signal: bool,
     pub ingest: Snapshot,
     pub destinations: Vec<DestinationStatus>,
-    pub guests: Vec<serde_json::Value>,
-    pub obs: serde_json::Value,
+    pub guests: Vec<crate::guests::GuestInfo>,
+    pub obs: crate::obs::ObsStatus,
     pub platforms: Vec<crate::platforms::PlatformStatus>,
     /// What start-up did about a damaged database (`null` when it opened cleanly).
     pub recovery: Option<crate::store::Recovery>,
@@ -82,8 +84,8 @@ impl Core {
             test_signal: s.test_signal,
             ingest: self.ingest.snapshot(),
             destinations,
-            guests: self.guests.list().into_iter().filter_map(|g| serde_json::to_value(g).ok()).collect(),
-            obs: serde_json::to_value(self.obs.status()).unwrap_or_default(),
+            guests: self.guests.list(),
+            obs: self.obs.status(),
             platforms: self.platforms.list(),
             recovery: self.store.recovery().cloned(),
             disk_full: self.disk_full(),
@@ -92,5 +94,60 @@ impl Core {
 
     pub fn is_live(&self) -> bool {
         self.machine.lock().unwrap().live()
+    }
+}
+
+#[cfg(test)]
+mod ts_bindings {
+    //! The web dashboard's API types (web/src/api/*.ts) are generated from these Rust types, so
+    //! TypeScript checks every field the API sends. This test regenerates them and fails when the
+    //! checked-in files differ; `ONAIR_WRITE_TS=1 cargo test -p onair-daemon --lib ts_bindings`
+    //! writes them (scripts/gen-api-types.sh).
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use ts_rs::{Config, TS};
+
+    fn generate(dir: &Path) -> BTreeMap<String, String> {
+        let cfg = Config::new().with_large_int("number").with_out_dir(dir);
+        super::ShowStatus::export_all(&cfg).unwrap();
+        crate::core::Event::export_all(&cfg).unwrap();
+        crate::store::destinations::Destination::export_all(&cfg).unwrap();
+        let mut out = BTreeMap::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            out.insert(p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn web_api_types_match_the_rust_types() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fresh = generate(tmp.path());
+        let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/src/api");
+        if std::env::var_os("ONAIR_WRITE_TS").is_some() {
+            std::fs::create_dir_all(&web).unwrap();
+            for e in std::fs::read_dir(&web).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "ts") && !fresh.contains_key(&*p.file_name().unwrap().to_string_lossy()) {
+                    std::fs::remove_file(p).unwrap();
+                }
+            }
+            for (name, text) in &fresh {
+                std::fs::write(web.join(name), text).unwrap();
+            }
+        }
+        let mut shipped = BTreeMap::new();
+        for e in std::fs::read_dir(&web).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "ts") {
+                shipped.insert(p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap());
+            }
+        }
+        assert_eq!(shipped.keys().collect::<Vec<_>>(), fresh.keys().collect::<Vec<_>>(), "web/src/api is out of date: run scripts/gen-api-types.sh");
+        for (name, text) in &fresh {
+            assert_eq!(&shipped[name], text, "web/src/api/{name} is out of date: run scripts/gen-api-types.sh");
+        }
     }
 }

@@ -22,6 +22,7 @@ use crate::media::Frame;
 use backoff::Backoff;
 use target::{Scheme, Target};
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutState {
@@ -55,6 +56,7 @@ impl Default for OutInner {
     }
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct OutSnapshot {
     pub state: OutState,

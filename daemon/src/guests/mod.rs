@@ -23,6 +23,7 @@ pub const VIEWER_GONE_AFTER: Duration = Duration::from_secs(15);
 /// How long a new guest's browser takes to find its bandwidth (Chrome starts at 300 kb/s).
 pub const RAMP_UP: Duration = Duration::from_secs(15);
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct GuestInfo {
     pub id: String,
@@ -85,6 +86,7 @@ pub struct Guests {
     pending: access::Pending,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "guest_event", rename_all = "snake_case")]
 pub enum GuestEvent {

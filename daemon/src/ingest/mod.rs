@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, Notify};
 use crate::media::program::{Program, Source};
 use crate::media::{avc, flv, AudioInfo, Frame, Kind, VideoInfo};
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Proto {
@@ -38,6 +39,7 @@ pub enum IngestEvent {
     Refused { proto: Proto, peer: String, reason: String },
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
     pub connected: bool,

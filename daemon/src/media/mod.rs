@@ -44,6 +44,7 @@ impl Frame {
 }
 
 /// What the box knows about a stream's codecs, read from the stream itself.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct VideoInfo {
     pub codec: String,
@@ -53,6 +54,7 @@ pub struct VideoInfo {
     pub kbps: u32,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct AudioInfo {
     pub codec: String,

@@ -14,6 +14,7 @@ use crate::store::Store;
 
 const CALL: Duration = Duration::from_secs(5);
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct ObsStatus {
     pub configured: bool,
@@ -33,6 +34,7 @@ pub struct ObsStatus {
 }
 
 /// What OBS tells the box, for the event feed.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "obs_event", rename_all = "snake_case")]
 pub enum ObsEvent {

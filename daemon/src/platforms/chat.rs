@@ -8,6 +8,7 @@ use serde::Serialize;
 
 const KEEP: usize = 500;
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ChatMessage {
     pub seq: u64,

@@ -119,6 +119,7 @@ pub struct Ctx<'a> {
     token: &'a str,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct PlatformStatus {
     pub platform: &'static str,

@@ -8,6 +8,7 @@ use super::http::{self, error_message, Gate, PlatformError, Result};
 use super::{Kind, Urls};
 use crate::store::platforms::{Account, Tokens};
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DeviceCode {
     #[serde(skip)]

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{now, Place, Result, Store, StoreError};
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Destination {
     pub id: i64,

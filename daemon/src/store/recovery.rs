@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::backup::{self, sync_dir};
 use super::{migrate, SecretBox, StoreError};
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Recovery {
     /// When the box found the damage (RFC 3339).
