@@ -1,14 +1,7 @@
 // The unified chat's pure parts: keeping lines in the platforms' time order.
 
-export interface ChatMessage {
-  seq: number;
-  platform: string;
-  kind: string;
-  author: string;
-  text: string;
-  amount: string | null;
-  at_ms: number;
-}
+import type { ChatMessage } from "./api/ChatMessage";
+export type { ChatMessage };
 
 /** Index at which `m` goes into `list` (sorted by at_ms) so the list stays in time order. */
 export function insertAt(list: { at_ms: number }[], m: { at_ms: number }): number {

@@ -23,7 +23,7 @@ export function backoffMs(attempt: number): number {
   return Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
 }
 
-export function connectFeed(onMessage: (m: any) => void, onState: (s: FeedState) => void, url = feedUrl()): Feed {
+export function connectFeed<M = unknown>(onMessage: (m: M) => void, onState: (s: FeedState) => void, url = feedUrl()): Feed {
   let ws: WebSocket | null = null;
   let attempt = 0;
   let closed = false;

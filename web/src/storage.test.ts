@@ -6,7 +6,7 @@ describe("data banner", () => {
     expect(dataBanner(null, false)).toBeNull();
   });
   it("says what start-up did about a damaged database, and about a full disk", () => {
-    const r = { outcome: "restored" as const, reason: "quick_check: page 3 is never used", moved_to: "corrupt-20261201T220000Z", restored_from: "backups/onair-x.db", backup_at: "2026-12-01T21:00:00Z" };
+    const r = { at: "2026-12-01T22:00:00Z", outcome: "restored" as const, reason: "quick_check: page 3 is never used", moved_to: "corrupt-20261201T220000Z", restored_from: "backups/onair-x.db", backup_at: "2026-12-01T21:00:00Z" };
     const s = dataBanner(r, false, "en")!;
     expect(s).toContain("restored from the backup");
     expect(s).toContain("quick_check: page 3");

@@ -1,14 +1,9 @@
 // What the box says about its own data: a database damaged at start-up (`recovery` in /status and
 // /session) and a full data disk (`disk_full`). One line for the banner, or null when all is well.
+import type { Recovery } from "./api/Recovery";
 import { t } from "./i18n";
 
-export interface Recovery {
-  outcome: "restored" | "fresh" | "read_only" | "memory";
-  reason: string;
-  moved_to: string | null;
-  restored_from: string | null;
-  backup_at: string | null;
-}
+export type { Recovery } from "./api/Recovery";
 
 export function dataBanner(recovery: Recovery | null | undefined, diskFull: boolean, lang?: "en" | "pt-BR"): string | null {
   const parts: string[] = [];

@@ -1,7 +1,10 @@
 // Linked platforms (Twitch, YouTube, Facebook), the title form and the unified chat.
-import { api } from "./api";
-import { eventText, insertAt, marks, type ChatMessage } from "./chat";
-import { esc, run, toast } from "./ui";
+import { api } from "../api";
+import type { PlatformStatus } from "../api/PlatformStatus";
+import type { Dispatcher } from "../dispatch";
+import { eventText, insertAt, marks, type ChatMessage } from "../chat";
+import { esc, run, toast } from "../ui";
+import type { FeedMessage, Panel } from "./panel";
 
 const LABEL: Record<string, string> = { twitch: "Twitch", youtube: "YouTube", facebook: "Facebook", tiktok: "TikTok", instagram: "Instagram" };
 const APP_HELP: Record<string, string> = {
@@ -9,6 +12,9 @@ const APP_HELP: Record<string, string> = {
   youtube: "OAuth client of type “TVs and Limited Input devices” from console.cloud.google.com (YouTube Data API v3 enabled).",
   facebook: "App ID and Client Token (Settings → Advanced) of your app from developers.facebook.com with Login for Devices on.",
 };
+
+/** Per platform: whether a title or chat message went through. */
+type Results = { results: Record<string, { ok: boolean; error?: string }> };
 
 let root: HTMLElement;
 const chatLines: { at_ms: number; el: HTMLElement }[] = [];
@@ -26,24 +32,24 @@ export function platformsHtml(): string {
       </form>
     </section>
     <section class="card chat" data-testid="chat-panel">
-      <h2>Chat <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-pact="overlay-obs" title="Add the chat overlay to the current OBS scene">Add overlay to OBS</button></h2>
+      <h2>Chat <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="Add the chat overlay to the current OBS scene">Add overlay to OBS</button></h2>
       <ol class="chat-list" data-testid="chat-list"></ol>
       <form class="invite" data-testid="chat-form"><input name="text" placeholder="Message to every linked platform" maxlength="200" required /><button class="small">Send</button></form>
     </section>`;
 }
 
-export function initPlatforms(app: HTMLElement) {
+export function initPlatforms(app: HTMLElement, acts: Dispatcher) {
   root = app;
-  app.addEventListener("click", onClick);
+  for (const a of ["link", "unlink", "key", "overlay-obs"]) acts.on(a, onAct);
   app.addEventListener("submit", onSubmit);
   loadPlatforms();
   loadChat();
 }
 
 /** Handles `platform` and `chat` events from the feed; true when it was one of those. */
-export function onPlatformEvent(m: any): boolean {
+export function onPlatformEvent(m: FeedMessage): boolean {
   if (m.type === "chat") {
-    addChat(m as ChatMessage);
+    addChat(m);
     chatSince = Math.max(chatSince, m.seq);
     return true;
   }
@@ -55,7 +61,7 @@ export function onPlatformEvent(m: any): boolean {
 }
 
 async function loadPlatforms() {
-  const list = await api<any[]>("GET", "/platforms").catch(() => []);
+  const list = await api<PlatformStatus[]>("GET", "/platforms").catch(() => []);
   list.forEach(renderPlatform);
 }
 
@@ -83,7 +89,7 @@ function addChat(m: ChatMessage) {
   if (ol.scrollHeight - ol.scrollTop - ol.clientHeight < 80) ol.scrollTop = ol.scrollHeight;
 }
 
-function stateLine(p: any): string {
+function stateLine(p: PlatformStatus): string {
   if (!p.api) return `<span class="dim">${esc(p.note)}</span>`;
   if (p.linking) return `<span class="linking" data-testid="link-code">Open <a href="${esc(p.linking.verification_uri)}" target="_blank" rel="noreferrer">${esc(p.linking.verification_uri)}</a> on your phone and enter <code>${esc(p.linking.user_code)}</code></span>`;
   if (p.needs_relink) return `<span class="bad">${esc(p.error ?? "reconnect account")}</span>`;
@@ -98,7 +104,7 @@ function stateLine(p: any): string {
   return bits.join(" · ");
 }
 
-function renderPlatform(p: any) {
+function renderPlatform(p: PlatformStatus) {
   const list = root.querySelector<HTMLElement>("[data-testid=platform-list]");
   if (!list) return;
   let el = list.querySelector<HTMLElement>(`[data-platform="${p.platform}"]`);
@@ -114,9 +120,9 @@ function renderPlatform(p: any) {
     <div class="platform-head"><span class="mark ${esc(p.platform)}">${esc(marks[p.platform] ?? "•")}</span><b>${esc(LABEL[p.platform] ?? p.platform)}</b>
       <span class="platform-state" data-testid="platform-state">${stateLine(p)}</span></div>
     ${p.api ? `<div class="dest-actions">
-      ${p.configured && !p.linking ? `<button class="small primary" data-pact="link">${p.linked && !p.needs_relink ? "Relink" : p.needs_relink ? "Reconnect account" : "Link account"}</button>` : ""}
-      ${p.linked ? `<button class="ghost small" data-pact="unlink">Unlink</button>` : ""}
-      ${p.linked && p.platform !== "facebook" ? `<button class="small" data-pact="key" title="Make a destination with this account's stream key">Use stream key</button>` : ""}
+      ${p.configured && !p.linking ? `<button class="small primary" data-act="link">${p.linked && !p.needs_relink ? "Relink" : p.needs_relink ? "Reconnect account" : "Link account"}</button>` : ""}
+      ${p.linked ? `<button class="ghost small" data-act="unlink">Unlink</button>` : ""}
+      ${p.linked && p.platform !== "facebook" ? `<button class="small" data-act="key" title="Make a destination with this account's stream key">Use stream key</button>` : ""}
     </div>
     <details><summary>App settings</summary>
       <form class="app-form" data-pform="app">
@@ -130,17 +136,15 @@ function renderPlatform(p: any) {
   el.dataset.live = String(p.live);
 }
 
-function onClick(e: Event) {
-  const b = (e.target as HTMLElement).closest<HTMLElement>("[data-pact]");
-  if (!b) return;
+function onAct(b: HTMLElement) {
   const p = b.closest<HTMLElement>("[data-platform]")?.dataset.platform;
-  const act = b.dataset.pact;
-  if (act === "link") run(() => api("POST", `/platforms/${p}/link`).then((dc) => toast(`Enter ${dc.user_code} at ${dc.verification_uri}`)).then(loadPlatforms));
+  const act = b.dataset.act;
+  if (act === "link") run(() => api<{ user_code: string; verification_uri: string }>("POST", `/platforms/${p}/link`).then((dc) => toast(`Enter ${dc.user_code} at ${dc.verification_uri}`)).then(loadPlatforms));
   if (act === "unlink" && confirm(`Unlink ${LABEL[p!]}?`)) run(() => api("DELETE", `/platforms/${p}`).then(loadPlatforms));
-  if (act === "key") run(() => api("POST", `/platforms/${p}/stream-key`).then((d) => toast(`Destination “${d.name}” made with the account's stream key`)));
+  if (act === "key") run(() => api<{ name: string }>("POST", `/platforms/${p}/stream-key`).then((d) => toast(`Destination “${d.name}” made with the account's stream key`)));
   if (act === "overlay-obs")
     run(() =>
-      api("GET", "/obs/scenes")
+      api<{ current: string }>("GET", "/obs/scenes")
         .then((sc) => api("POST", "/obs/browser-source", { scene: sc.current, name: "onair chat", url: `${location.origin}/overlay/chat`, width: 600, height: 800 }))
         .then(() => toast("Chat overlay added to the current OBS scene")),
     );
@@ -152,15 +156,15 @@ function onSubmit(e: Event) {
   if (form.dataset.pform === "app") {
     e.preventDefault();
     const p = form.closest<HTMLElement>("[data-platform]")!.dataset.platform;
-    const body: any = { client_id: f.get("client_id") ?? "" };
+    const body: Record<string, unknown> = { client_id: f.get("client_id") ?? "" };
     if (f.get("client_secret")) body.client_secret = f.get("client_secret");
     if (f.has("channel")) body.channel = f.get("channel");
     run(() => api("PUT", `/platforms/${p}/app`, body).then(() => toast("Saved")).then(loadPlatforms));
   } else if (form.dataset.testid === "title-form") {
     e.preventDefault();
     run(() =>
-      api("POST", "/platforms/title", { title: f.get("title"), category: f.get("category") || undefined }).then((r) => {
-        const bad = Object.entries<any>(r.results).filter(([, v]) => !v.ok);
+      api<Results>("POST", "/platforms/title", { title: f.get("title"), category: f.get("category") || undefined }).then((r) => {
+        const bad = Object.entries(r.results).filter(([, v]) => !v.ok);
         if (bad.length) toast(bad.map(([k, v]) => `${LABEL[k]}: ${v.error}`).join("; "), "bad");
         else toast("Title set on every linked platform");
       }),
@@ -168,11 +172,17 @@ function onSubmit(e: Event) {
   } else if (form.dataset.testid === "chat-form") {
     e.preventDefault();
     run(() =>
-      api("POST", "/chat", { text: f.get("text") }).then((r) => {
-        const bad = Object.entries<any>(r.results).filter(([, v]) => !v.ok);
+      api<Results>("POST", "/chat", { text: f.get("text") }).then((r) => {
+        const bad = Object.entries(r.results).filter(([, v]) => !v.ok);
         if (bad.length) toast(bad.map(([k, v]) => `${LABEL[k]}: ${v.error}`).join("; "), "bad");
         form.reset();
       }),
     );
   }
 }
+
+export const platformsPanel: Panel = {
+  html: platformsHtml,
+  init: (ctx) => initPlatforms(ctx.root, ctx.acts),
+  onEvent: (m) => void onPlatformEvent(m),
+};

@@ -1,14 +1,15 @@
 // The host's talkback: the dashboard publishes the host's camera and microphone over WHIP, so
 // guests see and hear the host (their page plays every other participant).
-import { api } from "./api";
-import { run, toast } from "./ui";
+import { api } from "../api";
+import type { Dispatcher } from "../dispatch";
+import { run, toast } from "../ui";
 
 let pc: RTCPeerConnection | null = null;
 let resource: string | null = null;
 let stream: MediaStream | null = null;
 
 export function talkbackHtml(): string {
-  return `<div class="talkback"><button class="small" data-tact="talk" data-testid="talkback">Talk to guests</button>
+  return `<div class="talkback"><button class="small" data-act="talk" data-testid="talkback">Talk to guests</button>
     <details><summary>Internet guests (STUN/TURN)</summary>
       <form class="app-form" data-testid="ice-form">
         <input name="stun_url" placeholder="stun:stun.example.org:3478" />
@@ -20,33 +21,29 @@ export function talkbackHtml(): string {
     </details></div>`;
 }
 
-export function initTalkback(app: HTMLElement) {
-  app.addEventListener("click", (e) => {
-    const b = (e.target as HTMLElement).closest<HTMLElement>("[data-tact]");
-    if (!b) return;
-    run(() => (pc ? stop(b) : start(b)));
-  });
+export function initTalkback(app: HTMLElement, acts: Dispatcher) {
+  acts.on("talk", (b) => run(() => (pc ? stop(b) : start(b))));
   app.addEventListener("submit", (e) => {
     const form = e.target as HTMLFormElement;
     if (form.dataset.testid !== "ice-form") return;
     e.preventDefault();
     const f = new FormData(form);
-    const body: any = {};
+    const body: Record<string, unknown> = {};
     for (const k of ["stun_url", "turn_url", "turn_username", "turn_password"]) body[k] = f.get(k) || null;
     run(() => api("PUT", "/guests/ice", body).then(() => toast("Saved: new guests use these servers")));
   });
-  api("GET", "/guests/ice")
+  api<Record<string, string | null> & { turn_password_set?: boolean }>("GET", "/guests/ice")
     .then((c) => {
       const form = app.querySelector<HTMLFormElement>("[data-testid=ice-form]");
       if (!form) return;
-      for (const k of ["stun_url", "turn_url", "turn_username"]) (form.elements.namedItem(k) as HTMLInputElement).value = c[k] ?? "";
+      for (const k of ["stun_url", "turn_url", "turn_username"]) (form.elements.namedItem(k) as HTMLInputElement).value = String(c[k] ?? "");
       if (c.turn_password_set) (form.elements.namedItem("turn_password") as HTMLInputElement).placeholder = "TURN password (set)";
     })
     .catch(() => {});
 }
 
 async function start(b: HTMLElement) {
-  const { token } = await api("POST", "/guests/talkback");
+  const { token } = await api<{ token: string }>("POST", "/guests/talkback");
   stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 360 } }, audio: true });
   pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
   for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: "sendonly", streams: [stream] });

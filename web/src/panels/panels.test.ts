@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { dest, guest, status } from "./fixture";
+import { statsHtml } from "./destinations";
+import { guestRow } from "./guests";
+import { ingestView } from "./ingest";
+import { obsState } from "./obs";
+
+describe("ingest panel", () => {
+  it("shows the feed, its formats and everyone's drops from the pushed status", () => {
+    const v = ingestView(status());
+    expect(v.on).toBe(true);
+    expect(v.state).toBe("Connected (RTMP)");
+    expect(v.info).toContain("h264 1920×1080 · 30.0 fps · 6.0 Mb/s");
+    expect(v.info).toContain("aac 48000 Hz · 2 ch");
+    expect(v.drops).toBe("OBS dropped 5 of 900 frames · outputs dropped 7 frames");
+    expect(v.totalKbps).toBe(6160);
+  });
+  it("says how to point OBS at the box when nothing comes in", () => {
+    const s = status({ obs: { ...status().obs, connected: false } });
+    s.ingest = { ...s.ingest, connected: false, proto: null };
+    const v = ingestView(s);
+    expect(v.on).toBe(false);
+    expect(v.state).toBe("No feed");
+    expect(v.info).toContain("Point OBS at");
+    expect(v.drops).toBe("outputs dropped 7 frames");
+    expect(v.totalKbps).toBe(0);
+  });
+  it("counts the test signal as a feed", () => {
+    const s = status();
+    s.ingest = { ...s.ingest, connected: false, proto: "test-signal" };
+    expect(ingestView(s)).toMatchObject({ on: true, state: "Test signal" });
+  });
+});
+
+describe("destination cards", () => {
+  it("show bitrate, uptime, reconnects and who confirms the state", () => {
+    const h = statsHtml(dest());
+    expect(h).toContain(`<span data-testid="dest-kbps">6.2 Mb/s</span>`);
+    expect(h).toContain("up 01:05");
+    expect(h).toContain("1 reconnect<");
+    expect(h).toContain("1.5 MB");
+    expect(h).toContain("box output only");
+    expect(h).not.toContain("dest-viewers");
+    const p = statsHtml(dest({ reconnects: 2, viewers: 40, confirmed_by: "platform", platform_live: false }));
+    expect(p).toContain("2 reconnects");
+    expect(p).toContain(`<span data-testid="dest-viewers">40 viewers</span>`);
+    expect(p).toContain("⚠ twitch reports offline");
+  });
+});
+
+describe("guests panel", () => {
+  it("renders a guest's row with its stats, escaped", () => {
+    const h = guestRow(guest());
+    expect(h).toContain(`data-testid="guest-row"`);
+    expect(h).toContain("Ana &#60;b&#62;");
+    expect(h).not.toContain("Ana <b>");
+    expect(h).toContain("high · ≤2500 kb/s");
+    expect(h).toContain("12 ms");
+    expect(h).toContain("2 viewing");
+    expect(h).toContain(">Mute<");
+    expect(guestRow(guest({ muted_audio: true }))).toContain(`data-on="1">Unmute<`);
+    expect(guestRow(guest({ rtt_ms: null }))).toContain("RTT n/a");
+    expect(guestRow(guest({ host: true }))).toContain("(you, talkback)");
+  });
+});
+
+describe("OBS panel", () => {
+  it("says what OBS is doing", () => {
+    expect(obsState(status().obs)).toBe("connected · 31.0.0 · streaming");
+    expect(obsState({ ...status().obs, streaming: false, cpu_pct: 4.5 })).toBe("connected · 31.0.0 · not streaming · CPU 4.5%");
+    expect(obsState({ ...status().obs, connected: false, error: "refused" })).toBe("refused");
+    expect(obsState({ ...status().obs, connected: false, configured: false })).toBe("not set up");
+  });
+});
