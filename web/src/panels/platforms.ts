@@ -3,6 +3,7 @@ import { api } from "../api";
 import type { PlatformStatus } from "../api/PlatformStatus";
 import type { Dispatcher } from "../dispatch";
 import { eventText, insertAt, marks, type ChatMessage } from "../chat";
+import { t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import type { FeedMessage, Panel } from "./panel";
 
@@ -23,18 +24,18 @@ let chatSince = 0;
 export function platformsHtml(): string {
   return `
     <section class="card platforms" data-testid="platforms-panel">
-      <h2>Platforms</h2>
+      <h2>${esc(t("platforms.title"))}</h2>
       <div class="platform-list" data-testid="platform-list"></div>
       <form class="title-form" data-testid="title-form">
-        <input name="title" placeholder="Stream title, set everywhere" maxlength="140" required data-testid="title-input" />
-        <input name="category" placeholder="Category / game (Twitch)" maxlength="100" />
-        <button class="small primary">Set on all</button>
+        <input name="title" placeholder="${esc(t("platforms.titlePlaceholder"))}" maxlength="140" required data-testid="title-input" />
+        <input name="category" placeholder="${esc(t("platforms.category"))}" maxlength="100" />
+        <button class="small primary">${esc(t("platforms.setOnAll"))}</button>
       </form>
     </section>
     <section class="card chat" data-testid="chat-panel">
-      <h2>Chat <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="Add the chat overlay to the current OBS scene">Add overlay to OBS</button></h2>
+      <h2>${esc(t("chat.title"))} <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="${esc(t("chat.overlayHint"))}">${esc(t("chat.overlayObs"))}</button></h2>
       <ol class="chat-list" data-testid="chat-list"></ol>
-      <form class="invite" data-testid="chat-form"><input name="text" placeholder="Message to every linked platform" maxlength="200" required /><button class="small">Send</button></form>
+      <form class="invite" data-testid="chat-form"><input name="text" placeholder="${esc(t("chat.placeholder"))}" maxlength="200" required /><button class="small">${esc(t("chat.send"))}</button></form>
     </section>`;
 }
 
@@ -93,7 +94,7 @@ function stateLine(p: PlatformStatus): string {
   if (!p.api) return `<span class="dim">${esc(p.note)}</span>`;
   if (p.linking) return `<span class="linking" data-testid="link-code">Open <a href="${esc(p.linking.verification_uri)}" target="_blank" rel="noreferrer">${esc(p.linking.verification_uri)}</a> on your phone and enter <code>${esc(p.linking.user_code)}</code></span>`;
   if (p.needs_relink) return `<span class="bad">${esc(p.error ?? "reconnect account")}</span>`;
-  if (!p.linked) return `<span class="dim">${p.configured ? "Not linked" : p.chat === "read-only" ? "Chat read-only" : "Not set up"}</span>`;
+  if (!p.linked) return `<span class="dim">${esc(t(p.configured ? "platforms.notLinked" : p.chat === "read-only" ? "platforms.chatReadOnly" : "platforms.notSetUp"))}</span>`;
   const bits = [`Linked as <b>${esc(p.account)}</b>`];
   if (p.live === true) bits.push(`<span class="badge live">LIVE</span> ${p.viewers ?? 0} viewers`);
   else if (p.live === false) bits.push("offline");
@@ -120,17 +121,17 @@ function renderPlatform(p: PlatformStatus) {
     <div class="platform-head"><span class="mark ${esc(p.platform)}">${esc(marks[p.platform] ?? "•")}</span><b>${esc(LABEL[p.platform] ?? p.platform)}</b>
       <span class="platform-state" data-testid="platform-state">${stateLine(p)}</span></div>
     ${p.api ? `<div class="dest-actions">
-      ${p.configured && !p.linking ? `<button class="small primary" data-act="link">${p.linked && !p.needs_relink ? "Relink" : p.needs_relink ? "Reconnect account" : "Link account"}</button>` : ""}
-      ${p.linked ? `<button class="ghost small" data-act="unlink">Unlink</button>` : ""}
-      ${p.linked && p.platform !== "facebook" ? `<button class="small" data-act="key" title="Make a destination with this account's stream key">Use stream key</button>` : ""}
+      ${p.configured && !p.linking ? `<button class="small primary" data-act="link">${esc(t(p.linked && !p.needs_relink ? "platforms.relink" : p.needs_relink ? "platforms.reconnect" : "platforms.link"))}</button>` : ""}
+      ${p.linked ? `<button class="ghost small" data-act="unlink">${esc(t("platforms.unlink"))}</button>` : ""}
+      ${p.linked && p.platform !== "facebook" ? `<button class="small" data-act="key" title="${esc(t("platforms.useKeyHint"))}">${esc(t("platforms.useKey"))}</button>` : ""}
     </div>
-    <details><summary>App settings</summary>
+    <details><summary>${esc(t("platforms.appSettings"))}</summary>
       <form class="app-form" data-pform="app">
         <p class="dim">${esc(help)}</p>
         <input name="client_id" placeholder="${p.platform === "facebook" ? "App ID" : "Client ID"}" autocomplete="off" />
         ${p.platform !== "twitch" ? `<input name="client_secret" type="password" placeholder="${p.platform === "facebook" ? "Client token" : "Client secret"}" autocomplete="off" />` : ""}
         ${p.platform === "twitch" ? `<input name="channel" placeholder="Channel to read chat from (optional)" />` : ""}
-        <button class="small">Save</button>
+        <button class="small">${esc(t("common.save"))}</button>
       </form>
     </details>` : ""}`;
   el.dataset.live = String(p.live);
@@ -139,14 +140,14 @@ function renderPlatform(p: PlatformStatus) {
 function onAct(b: HTMLElement) {
   const p = b.closest<HTMLElement>("[data-platform]")?.dataset.platform;
   const act = b.dataset.act;
-  if (act === "link") run(() => api<{ user_code: string; verification_uri: string }>("POST", `/platforms/${p}/link`).then((dc) => toast(`Enter ${dc.user_code} at ${dc.verification_uri}`)).then(loadPlatforms));
-  if (act === "unlink" && confirm(`Unlink ${LABEL[p!]}?`)) run(() => api("DELETE", `/platforms/${p}`).then(loadPlatforms));
-  if (act === "key") run(() => api<{ name: string }>("POST", `/platforms/${p}/stream-key`).then((d) => toast(`Destination “${d.name}” made with the account's stream key`)));
+  if (act === "link") run(() => api<{ user_code: string; verification_uri: string }>("POST", `/platforms/${p}/link`).then((dc) => toast(tf("platforms.enterCode", { code: dc.user_code, url: dc.verification_uri }))).then(loadPlatforms));
+  if (act === "unlink" && confirm(tf("platforms.unlinkConfirm", { platform: LABEL[p!] ?? p! }))) run(() => api("DELETE", `/platforms/${p}`).then(loadPlatforms));
+  if (act === "key") run(() => api<{ name: string }>("POST", `/platforms/${p}/stream-key`).then((d) => toast(tf("platforms.keyMade", { name: d.name }))));
   if (act === "overlay-obs")
     run(() =>
       api<{ current: string }>("GET", "/obs/scenes")
         .then((sc) => api("POST", "/obs/browser-source", { scene: sc.current, name: "onair chat", url: `${location.origin}/overlay/chat`, width: 600, height: 800 }))
-        .then(() => toast("Chat overlay added to the current OBS scene")),
+        .then(() => toast(t("chat.overlayAdded"))),
     );
 }
 
@@ -159,14 +160,14 @@ function onSubmit(e: Event) {
     const body: Record<string, unknown> = { client_id: f.get("client_id") ?? "" };
     if (f.get("client_secret")) body.client_secret = f.get("client_secret");
     if (f.has("channel")) body.channel = f.get("channel");
-    run(() => api("PUT", `/platforms/${p}/app`, body).then(() => toast("Saved")).then(loadPlatforms));
+    run(() => api("PUT", `/platforms/${p}/app`, body).then(() => toast(t("common.saved"))).then(loadPlatforms));
   } else if (form.dataset.testid === "title-form") {
     e.preventDefault();
     run(() =>
       api<Results>("POST", "/platforms/title", { title: f.get("title"), category: f.get("category") || undefined }).then((r) => {
         const bad = Object.entries(r.results).filter(([, v]) => !v.ok);
         if (bad.length) toast(bad.map(([k, v]) => `${LABEL[k]}: ${v.error}`).join("; "), "bad");
-        else toast("Title set on every linked platform");
+        else toast(t("platforms.titleSet"));
       }),
     );
   } else if (form.dataset.testid === "chat-form") {

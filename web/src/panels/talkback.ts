@@ -2,21 +2,22 @@
 // guests see and hear the host (their page plays every other participant).
 import { api } from "../api";
 import type { Dispatcher } from "../dispatch";
-import { run, toast } from "../ui";
+import { t, tf } from "../i18n";
+import { esc, run, toast } from "../ui";
 
 let pc: RTCPeerConnection | null = null;
 let resource: string | null = null;
 let stream: MediaStream | null = null;
 
 export function talkbackHtml(): string {
-  return `<div class="talkback"><button class="small" data-act="talk" data-testid="talkback">Talk to guests</button>
-    <details><summary>Internet guests (STUN/TURN)</summary>
+  return `<div class="talkback"><button class="small" data-act="talk" data-testid="talkback">${esc(t("talk.start"))}</button>
+    <details><summary>${esc(t("talk.ice"))}</summary>
       <form class="app-form" data-testid="ice-form">
         <input name="stun_url" placeholder="stun:stun.example.org:3478" />
         <input name="turn_url" placeholder="turn:turn.example.org:3478" />
-        <input name="turn_username" placeholder="TURN user" autocomplete="off" />
-        <input name="turn_password" type="password" placeholder="TURN password" autocomplete="off" />
-        <button class="small">Save</button>
+        <input name="turn_username" placeholder="${esc(t("talk.turnUser"))}" autocomplete="off" />
+        <input name="turn_password" type="password" placeholder="${esc(t("talk.turnPassword"))}" autocomplete="off" />
+        <button class="small">${esc(t("common.save"))}</button>
       </form>
     </details></div>`;
 }
@@ -30,14 +31,14 @@ export function initTalkback(app: HTMLElement, acts: Dispatcher) {
     const f = new FormData(form);
     const body: Record<string, unknown> = {};
     for (const k of ["stun_url", "turn_url", "turn_username", "turn_password"]) body[k] = f.get(k) || null;
-    run(() => api("PUT", "/guests/ice", body).then(() => toast("Saved: new guests use these servers")));
+    run(() => api("PUT", "/guests/ice", body).then(() => toast(t("talk.saved"))));
   });
   api<Record<string, string | null> & { turn_password_set?: boolean }>("GET", "/guests/ice")
     .then((c) => {
       const form = app.querySelector<HTMLFormElement>("[data-testid=ice-form]");
       if (!form) return;
       for (const k of ["stun_url", "turn_url", "turn_username"]) (form.elements.namedItem(k) as HTMLInputElement).value = String(c[k] ?? "");
-      if (c.turn_password_set) (form.elements.namedItem("turn_password") as HTMLInputElement).placeholder = "TURN password (set)";
+      if (c.turn_password_set) (form.elements.namedItem("turn_password") as HTMLInputElement).placeholder = t("talk.turnPasswordSet");
     })
     .catch(() => {});
 }
@@ -56,13 +57,13 @@ async function start(b: HTMLElement) {
   const res = await fetch(`/whip/${token}`, { method: "POST", headers: { "Content-Type": "application/sdp", "X-Guest-Name": "Host" }, body: pc.localDescription!.sdp });
   if (!res.ok) {
     await stop(b);
-    throw new Error(`talkback refused (${res.status})`);
+    throw new Error(tf("talk.refused", { status: String(res.status) }));
   }
   resource = res.headers.get("Location");
   await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-  b.textContent = "Stop talking";
+  b.textContent = t("talk.stop");
   b.classList.add("on");
-  toast("Guests now see and hear you");
+  toast(t("talk.on"));
 }
 
 async function stop(b: HTMLElement) {
@@ -72,6 +73,6 @@ async function stop(b: HTMLElement) {
   pc = null;
   stream = null;
   resource = null;
-  b.textContent = "Talk to guests";
+  b.textContent = t("talk.start");
   b.classList.remove("on");
 }
