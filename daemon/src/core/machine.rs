@@ -34,6 +34,8 @@ pub enum Refused {
     NoFeed,
     #[error("no enabled destinations")]
     NoDestinations,
+    #[error("stopped while going live")]
+    Cancelled,
 }
 
 impl Refused {
@@ -44,6 +46,7 @@ impl Refused {
             Refused::NotLive => "not_live",
             Refused::NoFeed => "no_feed",
             Refused::NoDestinations => "no_destinations",
+            Refused::Cancelled => "stopped",
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct Machine {
     paused: bool,
     /// A Go Live is under way (waiting for OBS's stream to reach the ingest).
     starting: bool,
+    /// Bumped by every stop: a Go Live begun before it is void.
+    epoch: u64,
     started: Option<Instant>,
     feed_lost_at: Option<Instant>,
     watch: HashMap<i64, Watch>,
@@ -93,7 +98,7 @@ pub struct Machine {
 
 impl Machine {
     pub fn new(rules: Rules) -> Machine {
-        Machine { rules, live: false, paused: false, starting: false, started: None, feed_lost_at: None, watch: HashMap::new() }
+        Machine { rules, live: false, paused: false, starting: false, epoch: 0, started: None, feed_lost_at: None, watch: HashMap::new() }
     }
 
     pub fn live(&self) -> bool {
@@ -118,7 +123,8 @@ impl Machine {
 
     /// A Go Live begins. Until [`Machine::go_live`] or [`Machine::abandon_go_live`], another is
     /// refused: the core may wait seconds for OBS's stream, and two presses must not both start.
-    pub fn begin_go_live(&mut self) -> Result<(), Refused> {
+    /// Returns the ticket to finish it with; a stop meanwhile voids it.
+    pub fn begin_go_live(&mut self) -> Result<u64, Refused> {
         if self.live {
             return Err(Refused::AlreadyLive);
         }
@@ -126,16 +132,21 @@ impl Machine {
             return Err(Refused::Starting);
         }
         self.starting = true;
-        Ok(())
+        Ok(self.epoch)
     }
 
     /// The Go Live under way gave up before deciding (an error talking to OBS).
-    pub fn abandon_go_live(&mut self) {
-        self.starting = false;
+    pub fn abandon_go_live(&mut self, ticket: u64) {
+        if ticket == self.epoch {
+            self.starting = false;
+        }
     }
 
     /// Ends the Go Live under way: live with `destinations` if there is a feed and any destination.
-    pub fn go_live(&mut self, feed: bool, destinations: Vec<i64>, now: Instant) -> Result<Vec<Effect>, Refused> {
+    pub fn go_live(&mut self, ticket: u64, feed: bool, destinations: Vec<i64>, now: Instant) -> Result<Vec<Effect>, Refused> {
+        if ticket != self.epoch {
+            return Err(Refused::Cancelled);
+        }
         self.starting = false;
         if self.live {
             return Err(Refused::AlreadyLive);
@@ -157,6 +168,8 @@ impl Machine {
     /// Stop: whatever the state, nothing is live afterwards.
     pub fn stop(&mut self) -> Vec<Effect> {
         let was = self.live;
+        self.epoch += 1;
+        self.starting = false;
         self.end();
         if was {
             vec![Effect::EndShow("stopped"), Effect::Slate(false), Effect::ShowChanged]
@@ -254,8 +267,8 @@ mod tests {
     }
 
     fn live(m: &mut Machine, t: Instant) {
-        m.begin_go_live().unwrap();
-        assert_eq!(m.go_live(true, vec![1, 2], t).unwrap(), vec![Effect::StartOutputs(vec![1, 2]), Effect::ShowChanged]);
+        let k = m.begin_go_live().unwrap();
+        assert_eq!(m.go_live(k, true, vec![1, 2], t).unwrap(), vec![Effect::StartOutputs(vec![1, 2]), Effect::ShowChanged]);
     }
 
     /// Steps the feed from `from` for `secs` seconds in 100 ms steps; every effect seen.
@@ -271,10 +284,10 @@ mod tests {
     fn going_live_needs_a_feed_and_a_destination() {
         let mut m = machine();
         let t = Instant::now();
-        m.begin_go_live().unwrap();
-        assert_eq!(m.go_live(false, vec![1], t), Err(Refused::NoFeed));
-        m.begin_go_live().unwrap();
-        assert_eq!(m.go_live(true, vec![], t), Err(Refused::NoDestinations));
+        let k = m.begin_go_live().unwrap();
+        assert_eq!(m.go_live(k, false, vec![1], t), Err(Refused::NoFeed));
+        let k = m.begin_go_live().unwrap();
+        assert_eq!(m.go_live(k, true, vec![], t), Err(Refused::NoDestinations));
         assert!(!m.live());
         live(&mut m, t);
         assert!(m.live());
@@ -287,16 +300,32 @@ mod tests {
         // that wait used to pass the `live` check too and start every output twice.
         let mut m = machine();
         let t = Instant::now();
-        m.begin_go_live().unwrap();
+        let k = m.begin_go_live().unwrap();
         assert_eq!(m.begin_go_live(), Err(Refused::Starting));
         assert_eq!(Refused::Starting.code(), "already_live");
-        m.go_live(true, vec![1], t).unwrap();
+        m.go_live(k, true, vec![1], t).unwrap();
         assert_eq!(m.begin_go_live(), Err(Refused::AlreadyLive));
         // A Go Live that failed half-way lets the next one try.
         let mut m = machine();
-        m.begin_go_live().unwrap();
-        m.abandon_go_live();
+        let k = m.begin_go_live().unwrap();
+        m.abandon_go_live(k);
         assert!(m.begin_go_live().is_ok());
+    }
+
+    #[test]
+    fn a_stop_while_going_live_wins() {
+        // Stop pressed while the Go Live waits for OBS: when the feed then arrives, nothing starts.
+        let mut m = machine();
+        let t = Instant::now();
+        let k = m.begin_go_live().unwrap();
+        m.stop();
+        assert_eq!(m.go_live(k, true, vec![1], t), Err(Refused::Cancelled));
+        assert!(!m.live());
+        // The void Go Live giving up does not undo a newer one.
+        let k2 = m.begin_go_live().unwrap();
+        m.abandon_go_live(k);
+        assert_eq!(m.begin_go_live(), Err(Refused::Starting));
+        assert!(m.go_live(k2, true, vec![1], t).is_ok());
     }
 
     #[test]

@@ -290,14 +290,14 @@ impl Core {
     }
 
     async fn go_live(&self) -> Result<(), CoreError> {
-        self.machine.lock().unwrap().begin_go_live().map_err(refused)?;
-        let r = self.go_live_once_fed().await;
+        let ticket = self.machine.lock().unwrap().begin_go_live().map_err(refused)?;
+        let r = self.go_live_once_fed(ticket).await;
         // Whatever failed half-way (OBS, the store), the next Go Live may try again.
-        self.machine.lock().unwrap().abandon_go_live();
+        self.machine.lock().unwrap().abandon_go_live(ticket);
         r
     }
 
-    async fn go_live_once_fed(&self) -> Result<(), CoreError> {
+    async fn go_live_once_fed(&self, ticket: u64) -> Result<(), CoreError> {
         if self.ingest.publisher_proto().is_none() && self.obs.is_connected() && self.obs.autostart() {
             // One button starts the whole show: OBS streams to the box, then the destinations.
             if !self.obs.status().streaming {
@@ -310,7 +310,7 @@ impl Core {
         }
         let feed = self.ingest.publisher_proto().is_some();
         let ids = if feed { self.store.live_destination_ids()? } else { vec![] };
-        let effects = self.machine.lock().unwrap().go_live(feed, ids, Instant::now()).map_err(refused)?;
+        let effects = self.machine.lock().unwrap().go_live(ticket, feed, ids, Instant::now()).map_err(refused)?;
         self.show.lock().unwrap().started_at = Some(chrono::Utc::now());
         self.apply(effects).await;
         Ok(())
