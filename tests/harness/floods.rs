@@ -347,3 +347,132 @@ impl Drop for HostileDestination {
         }
     }
 }
+
+/// Silent connections, each from an address of 127.0.0.0/8 not used before (127.0.1.1 onwards), `n`
+/// open at a time: each is held until the server closes it (refused or evicted), then after `pause`
+/// the next one opens. A stranger with many networks. Stop it by dropping.
+pub struct Churn {
+    stop: Arc<AtomicBool>,
+    pub opened: Arc<AtomicUsize>,
+    pub closed_by_server: Arc<AtomicUsize>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Churn {
+    pub fn start(port: u16, n: usize, pause: Duration) -> Churn {
+        let stop = Arc::new(AtomicBool::new(false));
+        let opened = Arc::new(AtomicUsize::new(0));
+        let closed = Arc::new(AtomicUsize::new(0));
+        let next = Arc::new(AtomicUsize::new(0));
+        let threads = (0..n)
+            .map(|_| {
+                let (stop, opened, closed, next) = (stop.clone(), opened.clone(), closed.clone(), next.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let k = next.fetch_add(1, Ordering::Relaxed) % (250 * 250);
+                        let from: IpAddr = format!("127.0.{}.{}", 1 + k / 250, 1 + k % 250).parse().unwrap();
+                        let Ok(mut s) = connect_from(Some(from), port) else {
+                            std::thread::sleep(pause);
+                            continue;
+                        };
+                        opened.fetch_add(1, Ordering::Relaxed);
+                        let _ = s.set_read_timeout(Some(Duration::from_millis(50)));
+                        let mut b = [0u8; 512];
+                        while !stop.load(Ordering::Relaxed) {
+                            match s.read(&mut b) {
+                                Ok(0) => {
+                                    closed.fetch_add(1, Ordering::Relaxed);
+                                    break;
+                                }
+                                Err(e) if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::TimedOut => {
+                                    closed.fetch_add(1, Ordering::Relaxed);
+                                    break;
+                                }
+                                _ => {}
+                            }
+                        }
+                        std::thread::sleep(pause);
+                    }
+                })
+            })
+            .collect();
+        Churn { stop, opened, closed_by_server: closed, threads }
+    }
+}
+
+impl Drop for Churn {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A TCP relay to `port` on loopback that delays each direction by `one_way`: a publisher on a slow,
+/// far uplink (its handshake, `connect` and `publish` each take a round trip of `2 * one_way`). It
+/// connects from 127.0.0.1. Stop listening by dropping; relayed connections end with their peers.
+pub struct SlowLink {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SlowLink {
+    pub fn start(port: u16, one_way: Duration) -> SlowLink {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let me = l.local_addr().unwrap().port();
+        l.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                let Ok((client, _)) = l.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = client.set_nonblocking(false);
+                let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
+                for (from, to) in [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())] {
+                    if let (Ok(from), Ok(to)) = (from, to) {
+                        delayed_pump(from, to, one_way);
+                    }
+                }
+            }
+        });
+        SlowLink { port: me, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for SlowLink {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Copies `from` to `to`, each read delivered `delay` after it arrived (reads go on meanwhile, so
+/// the link's throughput is not limited, only its latency).
+fn delayed_pump(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+    let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+    std::thread::spawn(move || {
+        let mut b = vec![0u8; 64 * 1024];
+        while let Ok(n) = from.read(&mut b) {
+            if n == 0 || tx.send((Instant::now() + delay, b[..n].to_vec())).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        for (at, bytes) in rx {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            if to.write_all(&bytes).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}

@@ -99,6 +99,36 @@ fn trickling_sockets_do_not_keep_a_publisher_out() {
     drop(t);
 }
 
+/// The review's attack on the slots: a stranger with a new address for every connection (IPv6 gives
+/// whole /64s for free; here 127.0.x.y) keeps the box full and opens another as soon as one closes,
+/// while the encoder connects over a slow uplink (150 ms each way: about 1.5 s from its TCP connect
+/// to an accepted publish). Evicting the oldest would take the encoder before it publishes; it must
+/// publish, and the churn must have gone on meanwhile.
+#[test]
+fn a_churn_from_many_addresses_does_not_evict_an_encoder_that_is_connecting() {
+    let clip = clip(10, 320, 240, 30);
+    let mut d = Daemon::start();
+    let opened = |c: &Churn| c.opened.load(std::sync::atomic::Ordering::Relaxed);
+    let closed = |c: &Churn| c.closed_by_server.load(std::sync::atomic::Ordering::Relaxed);
+    let churn = Churn::start(d.rtmp, 32, Duration::from_millis(5));
+    assert!(wait_until(Duration::from_secs(10), || opened(&churn) >= 32), "the churn got going");
+    // Past their grace: each of the encoder's connections takes the place of one of these, whose
+    // thread at once opens another from a new address, which takes the next place, and so on.
+    std::thread::sleep(Duration::from_millis(2500));
+    let before = (opened(&churn), closed(&churn));
+    let link = SlowLink::start(d.rtmp, Duration::from_millis(150));
+    let url = d.ingest_url().replace(&format!(":{}/", d.rtmp), &format!(":{}/", link.port));
+    let t0 = Instant::now();
+    let mut ff = Ffmpeg::publish(&clip, &url, "flv");
+    let published = wait_until(Duration::from_secs(15), || d.get("/api/v1/ingest")["connected"] == true);
+    let churned = (opened(&churn) - before.0, closed(&churn) - before.1);
+    eprintln!("published {} ms after starting ffmpeg; meanwhile the churn opened {} and lost {}", t0.elapsed().as_millis(), churned.0, churned.1);
+    assert!(published, "ffmpeg kept out: {}\n{}", ff.log_text(), d.log_text().lines().filter(|l| l.contains("rtmp")).take(40).collect::<Vec<_>>().join("\n"));
+    assert!(churned.0 >= 32 && churned.1 >= 32, "the churn went on while the encoder connected: {churned:?}");
+    assert!(ff.wait(Duration::from_secs(30)).expect("done").success(), "ffmpeg: {}", ff.log_text());
+    drop(churn);
+}
+
 #[test]
 fn a_hostile_destination_fails_alone_and_keeps_retrying() {
     let clip = clip(20, 640, 360, 30);

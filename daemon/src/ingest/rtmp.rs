@@ -153,7 +153,7 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot
     let (mut session, initial) = ServerSession::new(cfg).map_err(|e| RtmpError::Protocol(format!("{e:?}")))?;
     let mut guard: Option<PublishGuard> = None;
     let peer_s = peer.to_string();
-    let (out, close) = settle(&mut session, initial, &ingest, &peer_s, &mut guard)?;
+    let (out, close) = settle(&mut session, initial, &ingest, &peer_s, &mut guard, slot)?;
     door.send(&mut sock, &out, false).await?;
     close.map_or(Ok(()), |why| Err(RtmpError::Refused(why)))?;
     let mut demux = Demuxer::with_budget(PRE_PUBLISH_BUDGET);
@@ -179,7 +179,7 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot
                 3 | 5 => {}
                 _ => {
                     let r = session_input(&mut rechunk, &mut session, m)?;
-                    let (out, close) = settle(&mut session, r, &ingest, &peer_s, &mut guard)?;
+                    let (out, close) = settle(&mut session, r, &ingest, &peer_s, &mut guard, slot)?;
                     door.send(&mut sock, &out, publishing).await?;
                     if let Some(why) = close {
                         let _ = sock.flush().await;
@@ -250,6 +250,7 @@ fn settle(
     ingest: &Arc<Ingest>,
     peer: &str,
     guard: &mut Option<PublishGuard>,
+    slot: &Slot,
 ) -> Result<(Vec<u8>, Option<String>), RtmpError> {
     let mut out = Vec::new();
     let mut close = None;
@@ -257,7 +258,7 @@ fn settle(
     while let Some(r) = queue.pop_front() {
         match r {
             ServerSessionResult::OutboundResponse(p) => out.extend_from_slice(&p.bytes),
-            ServerSessionResult::RaisedEvent(ev) => match on_event(session, ev, ingest, peer, guard)? {
+            ServerSessionResult::RaisedEvent(ev) => match on_event(session, ev, ingest, peer, guard, slot)? {
                 Step::Continue(more) => queue.extend(more),
                 Step::Close(more, why) => {
                     queue.extend(more);
@@ -281,6 +282,7 @@ fn on_event(
     ingest: &Arc<Ingest>,
     peer: &str,
     guard: &mut Option<PublishGuard>,
+    slot: &Slot,
 ) -> Result<Step, RtmpError> {
     let proto = |e| RtmpError::Protocol(format!("{e:?}"));
     use Step::Continue as C;
@@ -292,6 +294,9 @@ fn on_event(
                 tracing::info!(peer, app = %app_name, "rtmp: refused unknown app");
                 return Ok(Step::Close(r, "unknown application".into()));
             }
+            // Handshaken and connected to the right app: an encoder a couple of round trips from
+            // publishing, which a flood of fresh connections may no longer evict (see `slots`).
+            slot.set_connected();
             session.accept_request(request_id).map_err(proto).map(C)
         }
         Ev::PublishStreamRequested { request_id, stream_key, .. } => {
