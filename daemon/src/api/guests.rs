@@ -184,6 +184,7 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
             return Err(sfu_error(e));
         }
     };
+    media.watch_guest();
     // Only a negotiated session uses up the invite.
     st.core.store.check_invite(&token, true)?.map_err(refusal)?;
     let g = st.core.guests.add(&name, &inv.id, media);

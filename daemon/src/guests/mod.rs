@@ -191,7 +191,7 @@ impl Guests {
         let all: Vec<_> = self.map.lock().unwrap().values().cloned().collect();
         let mut events = vec![];
         for g in all {
-            let quiet = g.media.last_media.lock().unwrap().elapsed();
+            let quiet = g.media.quiet();
             let started = !g.media.tracks.lock().unwrap().is_empty();
             if (started && quiet > GONE_AFTER) || (!started && g.since.elapsed() > Duration::from_secs(20)) {
                 let id = g.info.lock().unwrap().id.clone();

@@ -2,7 +2,7 @@
 //! depayloaded (no decoding) into a `tee`; every viewer gets its own `webrtcbin` fed by a payloader
 //! from that tee. Keyframe requests from a viewer travel upstream to the guest as PLI.
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,8 @@ pub struct Media {
     pub tracks: Arc<Mutex<Vec<Track>>>,
     pub counters: Arc<Counters>,
     pub last_media: Arc<Mutex<Instant>>,
+    /// When the guest's browser last sent anything at all (see `watch_guest`).
+    heard: Arc<Mutex<Instant>>,
     pub muted_audio: Arc<AtomicBool>,
     pub muted_video: Arc<AtomicBool>,
     viewers: Mutex<HashMap<String, Viewer>>,
@@ -207,6 +209,38 @@ fn depay_for(kind: &str, encoding: &str) -> Option<(&'static str, Option<&'stati
     })
 }
 
+/// A viewer's elements on their way out (see `Media::remove_elements`).
+struct Branch {
+    /// Tee pads still to be unlinked.
+    left: AtomicUsize,
+    pipeline: gst::glib::WeakRef<gst::Pipeline>,
+    elements: Mutex<Vec<gst::Element>>,
+}
+
+impl Branch {
+    /// Sets the elements to NULL and removes them, on GStreamer's thread pool. The webrtcbin goes
+    /// first: its shutdown frees the queue's thread from a push it holds, which the queue's own
+    /// shutdown would otherwise wait for.
+    fn shut_down(&self) {
+        let els = std::mem::take(&mut *self.elements.lock().unwrap());
+        let Some(pipeline) = self.pipeline.upgrade() else { return };
+        pipeline.call_async(move |pipeline| {
+            for e in &els {
+                for pad in e.sink_pads() {
+                    if pad.pad_template().is_some_and(|t| t.presence() == gst::PadPresence::Request) {
+                        if let Some(peer) = pad.peer() {
+                            let _ = peer.unlink(&pad);
+                        }
+                        e.release_request_pad(&pad);
+                    }
+                }
+                let _ = e.set_state(gst::State::Null);
+                let _ = pipeline.remove(e);
+            }
+        });
+    }
+}
+
 impl Media {
     pub fn new(ice: super::ice::IceConfig) -> Result<Arc<Media>, SfuError> {
         let pipeline = gst::Pipeline::new();
@@ -218,6 +252,7 @@ impl Media {
             tracks: Arc::default(),
             counters: Arc::default(),
             last_media: Arc::new(Mutex::new(Instant::now())),
+            heard: Arc::new(Mutex::new(Instant::now())),
             muted_audio: Arc::default(),
             muted_video: Arc::default(),
             viewers: Mutex::default(),
@@ -301,13 +336,26 @@ impl Media {
         Ok(m)
     }
 
-    /// Adds a viewer fed from the guest's tracks; returns the answer to its offer.
+    /// Marks `heard` whenever the guest's browser sends a packet; call once its transport exists
+    /// (after `answer`).
+    pub fn watch_guest(&self) {
+        watch_peer(&self.publisher, &self.heard);
+    }
+
+    /// How long the guest has been silent: what its browser sends, as it arrives, or what its
+    /// tracks carried, whichever is more recent. The arrival is seen before the box's own pipeline,
+    /// so a stall in there (the box's own doing) cannot make a guest that is still sending look gone.
+    pub fn quiet(&self) -> Duration {
+        self.heard.lock().unwrap().elapsed().min(self.last_media.lock().unwrap().elapsed())
+    }
+
     /// Every track the guest announced is flowing.
     pub fn ready(&self) -> bool {
         let n = self.tracks.lock().unwrap().len();
         n > 0 && n >= self.expected_tracks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Adds a viewer fed from the guest's tracks; returns the answer to its offer.
     pub async fn add_viewer(&self, viewer: &str, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
         if !self.ready() {
             return Err(SfuError::NoMedia);
@@ -401,27 +449,40 @@ impl Media {
         result
     }
 
+    /// Takes a viewer's branch out of the running pipeline. The tee's pads go first, each unlinked
+    /// from an IDLE probe (never while the tee pushes into it): a branch being shut down answers a
+    /// push with FLUSHING (a viewer that never connected always has a buffer held inside its
+    /// webrtcbin, which its shutdown flushes back up), and a tee that gets FLUSHING from any pad
+    /// returns it upstream, which stops the guest's whole stream for good (the guest then counts as
+    /// gone 8 s later). Only once the tee is rid of the branch is it set to NULL and removed, on
+    /// GStreamer's thread pool: the caller (the async tick, an HTTP handler) never waits for it.
     fn remove_elements(&self, els: &[gst::Element]) {
-        for e in els {
-            // Unlink from the tee so it stops pushing into a dying branch.
-            if let Some(sink) = e.static_pad("sink") {
-                if let Some(peer) = sink.peer() {
-                    let _ = peer.unlink(&sink);
-                    if let Some(tee) = peer.parent_element() {
-                        tee.release_request_pad(&peer);
-                    }
+        let feeds: Vec<gst::Pad> = els
+            .iter()
+            .filter_map(|e| e.static_pad("sink")?.peer())
+            .filter(|p| p.parent_element().is_some_and(|t| t.factory().is_some_and(|f| f.name() == "tee")))
+            .collect();
+        let branch = Arc::new(Branch { left: AtomicUsize::new(feeds.len()), pipeline: self.pipeline.downgrade(), elements: Mutex::new(els.to_vec()) });
+        if feeds.is_empty() {
+            branch.shut_down();
+            return;
+        }
+        for pad in feeds {
+            let b = branch.clone();
+            pad.add_probe(gst::PadProbeType::IDLE, move |pad, _| {
+                if let Some(peer) = pad.peer() {
+                    let _ = pad.unlink(&peer);
                 }
-            }
-            for pad in e.sink_pads() {
-                if pad.pad_template().is_some_and(|t| t.presence() == gst::PadPresence::Request) {
-                    if let Some(peer) = pad.peer() {
-                        let _ = peer.unlink(&pad);
-                    }
-                    e.release_request_pad(&pad);
+                // Releasing the pad takes the tee's locks: not from inside its own probe.
+                if let Some(tee) = pad.parent_element() {
+                    let pad = pad.clone();
+                    tee.call_async(move |tee| tee.release_request_pad(&pad));
                 }
-            }
-            let _ = e.set_state(gst::State::Null);
-            let _ = self.pipeline.remove(e);
+                if b.left.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    b.shut_down();
+                }
+                gst::PadProbeReturn::Remove
+            });
         }
     }
 
@@ -488,5 +549,92 @@ impl Media {
 impl Drop for Media {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A player's WHEP offer for audio, whose ICE never connects: its webrtcbin keeps the first
+    /// buffer it is given (no DTLS yet), as the viewers of a WHEP flood do.
+    fn viewer_offer() -> gst_sdp::SDPMessage {
+        let fp: Vec<String> = (0..32).map(|i| format!("{:02X}", (i * 7 + 3) % 256)).collect();
+        let sdp = format!(
+            "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=msid-semantic: WMS\r\n\
+             m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:unit\r\na=ice-pwd:unitpasswordpasswordpass\r\n\
+             a=fingerprint:sha-256 {}\r\na=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n\
+             a=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host\r\n",
+            fp.join(":")
+        );
+        gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes()).unwrap()
+    }
+
+    /// The WHEP flood's end: its viewers, which never connected, are removed while the guest's
+    /// media flows. The guest's stream must go on after every removal.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn removing_viewers_never_stops_the_guests_stream() {
+        gst::init().unwrap();
+        let m = Media::new(Default::default()).unwrap();
+        // The guest's audio, made here: Opus packets of 2.5 ms (400 a second) into the track's tee.
+        let src = gst::ElementFactory::make("audiotestsrc").property("is-live", true).property("samplesperbuffer", 120i32).build().unwrap();
+        let enc = make("opusenc").unwrap();
+        enc.set_property_from_str("frame-size", "2.5");
+        let tee = make("tee").unwrap();
+        tee.set_property("allow-not-linked", true);
+        m.pipeline.add_many([&src, &enc, &tee]).unwrap();
+        gst::Element::link_many([&src, &enc, &tee]).unwrap();
+        let packets = Arc::new(AtomicU64::new(0));
+        let p = packets.clone();
+        tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            p.fetch_add(1, Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        });
+        for e in [&src, &enc, &tee] {
+            e.sync_state_with_parent().unwrap();
+        }
+        m.tracks.lock().unwrap().push(Track { kind: "audio", encoding: "OPUS".into(), tee });
+        m.expected_tracks.store(1, Ordering::Relaxed);
+        for round in 0..6 {
+            for i in 0..4 {
+                m.add_viewer(&format!("v{round}.{i}"), viewer_offer()).await.expect("a viewer");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            for i in 0..4 {
+                assert!(m.remove_viewer(&format!("v{round}.{i}")));
+            }
+            assert_eq!(m.viewer_count(), 0);
+            let before = packets.load(Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let flowed = packets.load(Ordering::Relaxed) - before;
+            assert!(flowed > 50, "the guest's stream stopped after its viewers were removed (round {round}: {flowed} packets in 0.5 s)");
+        }
+        // The branches are gone from the pipeline: the guest's own webrtcbin and track remain.
+        assert!(wait_for(|| m.pipeline.children().len() == 4).await, "{:?}", m.pipeline.children().iter().map(|e| e.name()).collect::<Vec<_>>());
+        m.close();
+    }
+
+    #[test]
+    fn a_guest_heard_at_its_transport_is_not_quiet_though_its_tracks_stalled() {
+        gst::init().unwrap();
+        let m = Media::new(Default::default()).unwrap();
+        let long_ago = Instant::now() - Duration::from_secs(30);
+        *m.last_media.lock().unwrap() = long_ago;
+        assert!(m.quiet() < Duration::from_secs(5), "the browser was heard just now");
+        *m.heard.lock().unwrap() = long_ago;
+        assert!(m.quiet() >= Duration::from_secs(30));
+        *m.last_media.lock().unwrap() = Instant::now();
+        assert!(m.quiet() < Duration::from_secs(5));
+        m.close();
+    }
+
+    async fn wait_for(f: impl Fn() -> bool) -> bool {
+        for _ in 0..100 {
+            if f() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        f()
     }
 }
