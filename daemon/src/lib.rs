@@ -1,5 +1,6 @@
 //! onair daemon: ingest, program bus, fan-out, storage, API.
 pub mod api;
+pub mod backoff;
 pub mod config;
 pub mod core;
 pub mod fanout;

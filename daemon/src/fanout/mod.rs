@@ -1,7 +1,6 @@
 //! Fan-out: one task per destination, each reading the program ring on its own. A destination
 //! that refuses, stalls or drops only affects itself; it reconnects with backoff and rejoins at
 //! the next keyframe.
-pub mod backoff;
 pub mod chunker;
 pub mod redact;
 pub mod rtmp_out;
@@ -19,7 +18,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::media::program::Program;
 use crate::media::Frame;
-use backoff::Backoff;
+use crate::backoff::Backoff;
 use target::{Scheme, Target};
 
 #[cfg_attr(test, derive(ts_rs::TS))]

@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify, RwLock};
 
+use crate::backoff::Backoff;
 use crate::store::Store;
 
 const CALL: Duration = Duration::from_secs(5);
@@ -129,7 +130,7 @@ impl Obs {
     }
 
     async fn run(self: Arc<Self>) {
-        let mut delay = Duration::from_secs(1);
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(10));
         loop {
             let Some(conn) = self.connection() else {
                 self.set(|s| *s = ObsStatus::default());
@@ -140,7 +141,7 @@ impl Obs {
             let connected = tokio::time::timeout(Duration::from_secs(5), obws::Client::connect(&conn.host, conn.port, conn.password.as_deref())).await;
             match connected {
                 Ok(Ok(client)) => {
-                    delay = Duration::from_secs(1);
+                    backoff.reset();
                     let client = Arc::new(client);
                     let err = self.session(client.clone()).await;
                     *self.client.write().await = None;
@@ -164,10 +165,9 @@ impl Obs {
                 }),
             }
             tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
                 _ = self.changed.notified() => {}
             }
-            delay = (delay * 2).min(Duration::from_secs(10));
         }
     }
 

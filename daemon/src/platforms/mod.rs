@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
 
+use crate::backoff::Backoff;
 use crate::store::platforms::Account;
 use crate::store::Store;
 use chat::{now_ms, ChatMessage, Feed};
@@ -645,7 +646,7 @@ impl Platforms {
 
     /// Twitch chat over IRC: the linked account's channel, or the configured one anonymously.
     async fn irc(self: Arc<Self>) {
-        let mut backoff = Duration::from_secs(1);
+        let mut backoff = Backoff::default();
         loop {
             let a = self.account(Kind::Twitch);
             let usable = a.tokens.as_ref().filter(|_| !a.needs_relink);
@@ -668,11 +669,12 @@ impl Platforms {
                 _ = self.irc_wake.notified() => Ok(()),
             };
             if let Err(e) = r {
-                tracing::info!("Twitch chat: {e}; again in {} s", backoff.as_secs());
-                tokio::time::sleep(backoff).await;
-                backoff = if started.elapsed() > Duration::from_secs(60) { Duration::from_secs(1) } else { (backoff * 2).min(Duration::from_secs(30)) };
+                let wait = backoff.next_delay();
+                tracing::info!("Twitch chat: {e}; again in {} s", wait.as_secs());
+                tokio::time::sleep(wait).await;
+                backoff.connection_lasted(started.elapsed());
             } else {
-                backoff = Duration::from_secs(1);
+                backoff.reset();
             }
         }
     }
