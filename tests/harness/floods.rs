@@ -187,14 +187,16 @@ pub fn partial_messages(s: &mut TcpStream, msgs: usize, size: usize, until: Inst
 /// too. Returns the bytes sent in total.
 pub fn partial_flood(port: u16, conns: usize, msgs: usize, size: usize, key: Option<(&str, &str)>, limit: Duration) -> u64 {
     let until = Instant::now() + limit;
-    let key = key.map(|(a, k)| (a.to_string(), k.to_string()));
+    // The publisher publishes before the others connect: they come from the same address, and
+    // one arriving while it is still connecting may take its place (the slots' rules).
+    let mut first = key.map(|(app, k)| publish_by_hand(port, app, k));
     let ts: Vec<JoinHandle<u64>> = (0..conns)
         .map(|i| {
-            let key = key.clone();
+            let mine = if i == 0 { first.take() } else { None };
             std::thread::spawn(move || {
-                let s = match (i, key) {
-                    (0, Some((app, k))) => publish_by_hand(port, &app, &k),
-                    _ => handshaken(port),
+                let s = match mine {
+                    Some(s) => s,
+                    None => handshaken(port),
                 };
                 s.map(|mut s| partial_messages(&mut s, msgs, size, until)).unwrap_or(0)
             })
