@@ -225,7 +225,7 @@ impl HwBridge {
         let live = self.core.is_live();
         // A box not set up yet: Go Live is the presence button (as a Hue bridge's link button).
         // It approves the one request the screen shows; with none, it does nothing else either.
-        let setup = if b == Button::GoLive && matches!(p, Press::Short | Press::Double) { self.core.setup.press() } else { crate::setup::Pressed::NotPending };
+        let setup = if b == Button::GoLive && matches!(p, Press::Short | Press::Double) { self.core.setup().press() } else { crate::setup::Pressed::NotPending };
         let r = match (b, p) {
             _ if setup == crate::setup::Pressed::NoRequest => Ok("set-up: start it on the dashboard first, then press Go Live".to_string()),
             _ if matches!(setup, crate::setup::Pressed::Approved(_)) => {
@@ -267,7 +267,7 @@ impl HwBridge {
                 Some((at, v)) if at.elapsed() < Duration::from_secs(3) => v.clone(),
                 _ => {
                     let sys = onair_hw::sysinfo::read(std::path::Path::new("/"));
-                    let v = (sys.cpu_temp_c, sys.load[0], local_ip().unwrap_or_else(|| "no network".into()), self.core.store.has_admin().unwrap_or(true));
+                    let v = (sys.cpu_temp_c, sys.load[0], local_ip().unwrap_or_else(|| "no network".into()), self.core.store().has_admin().unwrap_or(true));
                     *g = Some((Instant::now(), v.clone()));
                     v
                 }
@@ -305,8 +305,8 @@ impl HwBridge {
     }
 
     fn setup_code_line(&self) -> Option<String> {
-        let code = self.core.setup.display_code()?;
-        let g = &self.core.setup;
+        let code = self.core.setup().display_code()?;
+        let g = self.core.setup();
         Some(match (g.approved_label(), g.waiting_label()) {
             (Some(l), _) => format!("{l} approved: go on"),
             (None, Some(l)) => format!("code {code} / Go Live: {l}"),
@@ -374,7 +374,7 @@ mod tests {
     async fn go_live_on_a_fresh_box_opens_set_up_and_the_mirror_never_shows_the_code() {
         let dir = tempfile::tempdir().unwrap();
         let core = Core::new(crate::store::Store::open(dir.path()).unwrap(), crate::core::Settings::default()).unwrap();
-        let code = core.setup.arm();
+        let code = core.setup().arm();
         let hw = HwBridge::start(core.clone(), "sim", ScreenKind::Oled128x64, vec![], "x264enc".into(), None, None, 8080);
         let st = hw.screen_state();
         let line = st.setup_code.clone().unwrap();
@@ -389,16 +389,16 @@ mod tests {
         // not go live); with one, the screen shows its label and a press approves that request.
         let msg = hw.on_press(Button::GoLive, Press::Short).await;
         assert!(msg.starts_with("set-up: start it"), "{msg}");
-        let (id, label) = core.setup.request().unwrap();
-        assert_eq!(core.setup.check(None, Some(&id)), None);
+        let (id, label) = core.setup().request().unwrap();
+        assert_eq!(core.setup().check(None, Some(&id)), None);
         assert!(hw.screen_state().setup_code.unwrap().ends_with(&format!("Go Live: {label}")));
         let msg = hw.on_press(Button::GoLive, Press::Short).await;
         assert!(msg.starts_with(&format!("set-up {label} approved")), "{msg}");
-        assert!(core.setup.press_open(&id));
-        assert_eq!(core.setup.check(None, Some(&id)), Some(crate::setup::Presence::Press));
+        assert!(core.setup().press_open(&id));
+        assert_eq!(core.setup().check(None, Some(&id)), Some(crate::setup::Presence::Press));
         assert_eq!(hw.screen_state().setup_code, Some(format!("{label} approved: go on")));
         // Once set up, Go Live is Go Live again.
-        core.setup.disarm();
+        core.setup().disarm();
         let msg = hw.on_press(Button::GoLive, Press::Short).await;
         assert!(!msg.starts_with("set-up"), "{msg}");
     }

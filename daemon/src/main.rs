@@ -119,29 +119,16 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     tracing::info!(%encoder, "H.264 encoder for the test signal and slate");
     let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), platforms: cfg.platforms.clone(), data_dir: Some(cfg.data_dir.clone()), confirm_live: Duration::from_secs(cfg.confirm_live_s), ..Settings::default() };
     let core = Core::new(store, settings)?;
-    if let Some(r) = core.store.recovery() {
-        let what = match (r.outcome, &r.restored_from) {
-            ("restored", Some(b)) => format!("restored from the backup {b} of {}", r.backup_at.as_deref().unwrap_or("unknown time")),
-            ("memory", _) => "running on a database in memory: changes are lost at the next restart".to_string(),
-            ("read_only", _) => "serving it read-only: changes are refused until the card takes writes again and the box restarts".to_string(),
-            _ => "no usable backup: started with a fresh database (set the box up again)".to_string(),
-        };
-        let kept = r.moved_to.as_deref().map(|m| format!("; the damaged files are kept in {m}")).unwrap_or_default();
-        core.emit_event(onair::core::Event::Alert { level: "error", message: match r.outcome {
-            "read_only" | "memory" if r.moved_to.is_none() => format!("the database cannot be written ({}): {what}", r.reason),
-            _ => format!("the database was damaged ({}): {what}{kept}", r.reason),
-        } });
-    }
-    if !core.store.has_admin()? {
+    if !core.store().has_admin()? {
         // Proof of presence for the first set-up: this code is on the status screen and here in the
         // log (the journal on a device), never served over the network.
-        let code = core.setup.arm();
+        let code = core.setup().arm();
         tracing::warn!("no admin password yet: set the box up on its dashboard with the set-up code {}-{} (or press Go Live on the box)", &code[..4], &code[4..]);
     }
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
     let rtmp = rtmp.into_std()?;
-    let ingest = core.ingest.clone();
+    let ingest = core.ingest().clone();
     media.spawn(async move {
         match tokio::net::TcpListener::from_std(rtmp) {
             Ok(l) => onair::ingest::rtmp::serve(l, ingest).await,
@@ -149,7 +136,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
         }
     });
     if let Some(srt) = cfg.srt {
-        tokio::spawn(onair::ingest::srt::serve(srt, core.ingest.clone()));
+        tokio::spawn(onair::ingest::srt::serve(srt, core.ingest().clone()));
     }
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;
@@ -212,7 +199,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
     .await;
     let c = core.clone();
     let _ = tokio::task::spawn_blocking(move || {
-        if let Err(e) = c.store.flush_pending(true) {
+        if let Err(e) = c.store().flush_pending(true) {
             tracing::warn!("sessions and alerts held in memory were not saved: {e}");
         }
         c.backup()

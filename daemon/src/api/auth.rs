@@ -50,10 +50,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 pub fn authenticated(st: &AppState, headers: &HeaderMap) -> bool {
     if let Some(t) = bearer(headers) {
-        return st.core.store.api_token_valid(t).unwrap_or(false);
+        return st.core.store().api_token_valid(t).unwrap_or(false);
     }
     if let Some(c) = cookie_value(headers) {
-        return st.core.store.session_valid(&c).unwrap_or(false);
+        return st.core.store().session_valid(&c).unwrap_or(false);
     }
     false
 }
@@ -91,13 +91,13 @@ fn device_id(st: &AppState, headers: &HeaderMap) -> Option<String> {
 }
 
 fn device_sig(st: &AppState, id: &str) -> String {
-    st.core.store.secrets.mac("onair.device", id)
+    st.core.store().secrets.mac("onair.device", id)
 }
 
 /// Session cookie first (clients that read only the first `Set-Cookie` get the session), then the
 /// device cookie (kept if the browser has a valid one).
 fn logged_in(st: &AppState, tls: bool, device: Option<String>) -> Result<Response, ApiError> {
-    let token = st.core.store.create_session()?;
+    let token = st.core.store().create_session()?;
     let id = device.unwrap_or_else(|| crate::store::secret::random_token(16));
     let dev = format!("{id}.{}", device_sig(st, &id));
     let mut r = axum::Json(serde_json::json!({"ok": true})).into_response();
@@ -136,14 +136,14 @@ pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
     if let Err(r) = st.login_limit.attempt(peer.ip(), device.as_deref()) {
         return Ok(refused(r));
     }
-    if !st.core.store.has_admin()? {
+    if !st.core.store().has_admin()? {
         return Err(ApiError::new(StatusCode::CONFLICT, "setup_required", "no admin password yet: POST /api/v1/setup"));
     }
     let permit = match st.login_limit.hash_permit().await {
         Ok(p) => p,
         Err(r) => return Ok(refused(r)),
     };
-    let store = st.core.store.clone();
+    let store = st.core.store().clone();
     let pw = p.password;
     // argon2 is deliberately slow: keep it off the async workers.
     // The permit goes with the hash: a client that leaves mid-hash does not free a place while
@@ -162,7 +162,7 @@ pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
 
 pub async fn logout(State(st): State<AppState>, Tls(tls): Tls, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(c) = cookie_value(&headers) {
-        st.core.store.delete_session(&c)?;
+        st.core.store().delete_session(&c)?;
     }
     Ok(([session_cookie(tls, "", 0)], axum::Json(serde_json::json!({"ok": true}))).into_response())
 }
@@ -186,7 +186,7 @@ fn already_set_up() -> ApiError {
 /// First run: set the admin password when none exists, with proof of presence (the set-up code, or
 /// a Go Live press within the last 30 s). Exactly one set-up wins; the others get 409.
 pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Tls(tls): Tls, Json(p): Json<SetupBody>) -> Result<Response, ApiError> {
-    if st.core.store.has_admin()? {
+    if st.core.store().has_admin()? {
         return Err(already_set_up());
     }
     if p.password.chars().count() < 8 {
@@ -202,7 +202,7 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
             return Ok(refused(r));
         }
     }
-    let presence = st.core.setup.check(p.code.as_deref(), p.request.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
+    let presence = st.core.setup().check(p.code.as_deref(), p.request.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
     let Some(presence) = presence else {
         let why = if p.code.as_deref().is_some_and(|c| !c.trim().is_empty()) { "wrong set-up code" } else { "set-up needs the code" };
         return Err(ApiError::new(
@@ -211,15 +211,15 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
             format!("{why}: enter the code shown on the box's screen (and printed in its log), or ask for a press (POST /api/v1/setup/request) and press Go Live on the box"),
         ));
     };
-    let _one = st.core.setup.running.lock().await;
-    if st.core.store.has_admin()? {
+    let _one = st.core.setup().running.lock().await;
+    if st.core.store().has_admin()? {
         return Err(already_set_up());
     }
     let permit = match st.login_limit.hash_permit().await {
         Ok(p) => p,
         Err(r) => return Ok(refused(r)),
     };
-    let store = st.core.store.clone();
+    let store = st.core.store().clone();
     let created = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         store.set_admin_password(&p.password)
@@ -229,7 +229,7 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
     if !created {
         return Err(already_set_up());
     }
-    st.core.setup.disarm();
+    st.core.setup().disarm();
     tracing::info!(?presence, "admin password set");
     logged_in(&st, tls, None)
 }
@@ -252,16 +252,16 @@ pub struct SessionQuery {
 }
 
 pub async fn session(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Query(q): Query<SessionQuery>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
-    let setup_required = !st.core.store.has_admin()?;
+    let setup_required = !st.core.store().has_admin()?;
     Ok(axum::Json(serde_json::json!({
         "setup_required": setup_required,
         // A Go Live press approved this browser's set-up request: it may set up without the code
         // now (told only on the LAN, where a press counts).
-        "setup_press": setup_required && on_lan(peer.ip()) && q.request.as_deref().is_some_and(|id| st.core.setup.press_open(id)),
+        "setup_press": setup_required && on_lan(peer.ip()) && q.request.as_deref().is_some_and(|id| st.core.setup().press_open(id)),
         "authenticated": authenticated(&st, &headers),
         // Readable before login: after a recovery with no backup the owner must set the box up
         // again and should know why.
-        "recovery": st.core.store.recovery(),
+        "recovery": st.core.store().recovery(),
         "disk_full": st.core.disk_full(),
     })))
 }
@@ -269,7 +269,7 @@ pub async fn session(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<
 /// `POST /setup/request`: a set-up to approve with a Go Live press. The page shows `label`, the
 /// box's screen shows the label of the request waiting; the press approves that one only.
 pub async fn setup_request(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Result<impl IntoResponse, ApiError> {
-    if st.core.store.has_admin()? {
+    if st.core.store().has_admin()? {
         return Err(already_set_up());
     }
     // A press counts only from the LAN; asking from elsewhere would only take the screen's place.
@@ -280,7 +280,7 @@ pub async fn setup_request(State(st): State<AppState>, ConnectInfo(peer): Connec
     if let Err(r) = st.login_limit.attempt_network(peer.ip()) {
         return Ok(refused(r));
     }
-    let (request, label) = st.core.setup.request().ok_or_else(already_set_up)?;
+    let (request, label) = st.core.setup().request().ok_or_else(already_set_up)?;
     tracing::info!(%label, "set-up request waiting for a Go Live press");
     Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"request": request, "label": label, "window_s": crate::setup::PRESS_WINDOW.as_secs()}))).into_response())
 }
@@ -305,7 +305,7 @@ pub async fn change_password(State(st): State<AppState>, ConnectInfo(peer): Conn
         Ok(p) => p,
         Err(r) => return Ok(refused(r)),
     };
-    let store = st.core.store.clone();
+    let store = st.core.store().clone();
     let keep = if bearer(&headers).is_some() { None } else { cookie_value(&headers) };
     let changed = tokio::task::spawn_blocking(move || -> crate::store::Result<bool> {
         let _permit = permit;
@@ -334,16 +334,16 @@ pub async fn create_token(State(st): State<AppState>, Json(t): Json<NewToken>) -
     if name.is_empty() || name.len() > 100 {
         return Err(ApiError::invalid("name must be 1 to 100 characters"));
     }
-    let (tok, secret) = st.core.store.create_api_token(name)?;
+    let (tok, secret) = st.core.store().create_api_token(name)?;
     Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"id": tok.id, "name": tok.name, "created_at": tok.created_at, "token": secret}))))
 }
 
 pub async fn list_tokens(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(st.core.store.list_api_tokens()?))
+    Ok(axum::Json(st.core.store().list_api_tokens()?))
 }
 
 pub async fn delete_token(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    st.core.store.delete_api_token(super::parse_id(&id)?)?;
+    st.core.store().delete_api_token(super::parse_id(&id)?)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

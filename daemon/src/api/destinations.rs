@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, Json};
 use super::{parse_id, AppState};
-use crate::core::Command;
+use crate::core::{Command, NewDestination as Create, Secret};
 use crate::fanout::target::{Scheme, Target};
 use crate::fanout::url_secrets::{split, Split};
 use crate::platforms::presets;
@@ -115,11 +115,11 @@ fn answer(d: Destination, moved: &[&str]) -> serde_json::Value {
 }
 
 pub async fn list(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(st.core.store.list_destinations()?))
+    Ok(axum::Json(st.core.store().list_destinations()?))
 }
 
 pub async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(st.core.store.destination(parse_id(&id)?)?))
+    Ok(axum::Json(st.core.store().destination(parse_id(&id)?)?))
 }
 
 pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -> Result<impl IntoResponse, ApiError> {
@@ -136,15 +136,16 @@ pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -
     if let Some(p) = &d.passphrase {
         check_passphrase(p)?;
     }
-    let key = parts.key.as_deref().filter(|k| !k.is_empty()).unwrap_or(&d.stream_key);
-    let pass = d.passphrase.as_deref().or(parts.passphrase.as_deref()).unwrap_or("");
-    let created = st.core.store.create_destination_with(&name, &platform, &parts.url, key, pass, d.enabled)?;
+    let key = parts.key.clone().filter(|k| !k.is_empty()).unwrap_or(d.stream_key);
+    let pass = d.passphrase.or(parts.passphrase.clone()).unwrap_or_default();
+    let new = Create { name, platform, url: parts.url.clone(), stream_key: Secret(key), passphrase: Secret(pass), enabled: d.enabled };
+    let created = st.core.execute(Command::CreateDestination(Box::new(new))).await?.destination()?;
     Ok((StatusCode::CREATED, axum::Json(answer(created, &parts.moved))))
 }
 
 pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p): Json<Patch>) -> Result<impl IntoResponse, ApiError> {
     let id = parse_id(&id)?;
-    let cur = st.core.store.destination(id)?;
+    let cur = st.core.store().destination(id)?;
     let platform = p.platform.as_deref().map(check_platform).transpose()?;
     let plat = platform.clone().unwrap_or(cur.platform.clone());
     if let Some(k) = &p.stream_key {
@@ -173,28 +174,22 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p):
         passphrase: p.passphrase.or(url_pass),
         enabled: p.enabled,
     };
-    st.core.execute(Command::UpdateDestination(id, Box::new(c))).await?;
-    Ok(axum::Json(answer(st.core.store.destination(id)?, &moved)))
+    let d = st.core.execute(Command::UpdateDestination(id, Box::new(c))).await?.destination()?;
+    Ok(axum::Json(answer(d, &moved)))
 }
 
 pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    st.core.store.destination(id)?;
-    st.core.execute(Command::DestinationRemoved(id)).await?;
-    st.core.store.delete_destination(id)?;
+    st.core.execute(Command::DeleteDestination(parse_id(&id)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn start(State(st): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let id = parse_id(&id)?;
-    st.core.execute(Command::StartDestination(id)).await?;
+    st.core.execute(Command::StartDestination(parse_id(&id)?)).await?;
     Ok(axum::Json(serde_json::json!({"ok": true})))
 }
 
 pub async fn stop(State(st): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let id = parse_id(&id)?;
-    st.core.store.destination(id)?;
-    st.core.execute(Command::StopDestination(id)).await?;
+    st.core.execute(Command::StopDestination(parse_id(&id)?)).await?;
     Ok(axum::Json(serde_json::json!({"ok": true})))
 }
 

@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::core::CoreError;
+use crate::guests::{join::JoinError, sfu::SfuError};
+use crate::store::invites::InviteRefusal;
 use crate::store::StoreError;
 
 /// Seconds a client over a limit is told to wait (`Retry-After`) unless the handler says better.
@@ -67,8 +69,49 @@ impl From<CoreError> for ApiError {
             CoreError::Conflict(code, m) => ApiError::new(StatusCode::CONFLICT, code, m),
             CoreError::NotFound => ApiError::not_found(),
             CoreError::Invalid(m) => ApiError::invalid(m),
+            CoreError::Missing(code, m) => ApiError::new(StatusCode::NOT_FOUND, code, m),
             CoreError::Store(s) => s.into(),
             CoreError::Obs(e) => e.into(),
+            CoreError::Platform(e) => e.into(),
+            CoreError::Link(e) => e.into(),
+            CoreError::Join(e) => e.into(),
+            CoreError::Stopped => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "the box is shutting down"),
+            CoreError::Unexpected(m) => {
+                tracing::error!("core: unexpected reply {m}");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            }
+        }
+    }
+}
+
+impl From<InviteRefusal> for ApiError {
+    fn from(r: InviteRefusal) -> Self {
+        let code = match r {
+            InviteRefusal::Forged => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::FORBIDDEN,
+        };
+        ApiError::new(code, "invite_refused", r.to_string())
+    }
+}
+
+impl From<SfuError> for ApiError {
+    fn from(e: SfuError) -> Self {
+        match e {
+            SfuError::NoMedia => ApiError::new(StatusCode::CONFLICT, "no_media", e.to_string()),
+            SfuError::Negotiation(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "negotiation_failed", e.to_string()),
+            SfuError::Gst(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+        }
+    }
+}
+
+impl From<JoinError> for ApiError {
+    fn from(e: JoinError) -> Self {
+        match e {
+            JoinError::Refused(r) => r.into(),
+            JoinError::Sdp(e) => ApiError::bad_request(e.to_string()),
+            e @ JoinError::NotAllowed(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            JoinError::Media(e) => e.into(),
+            JoinError::Store(e) => e.into(),
         }
     }
 }

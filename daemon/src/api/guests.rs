@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::error::{ApiError, Json};
 use super::headers::{escape_html, script_data, Page};
 use super::AppState;
-use crate::core::Event;
-use crate::guests::{access::Viewer, sdp, sfu::Media, sfu::SfuError, GuestEvent};
+use crate::core::{Command, Join, Secret};
+use crate::guests::{access::Viewer, sdp, sfu::SfuError};
 use crate::store::invites::{InviteRefusal, Permissions};
 
 #[derive(Deserialize)]
@@ -49,25 +49,20 @@ pub async fn create_invite(State(st): State<AppState>, headers: HeaderMap, Json(
     if !(60..=30 * 86_400).contains(&b.expires_in_s) || !(1..=100).contains(&b.max_uses) {
         return Err(ApiError::invalid("expires_in_s must be 60 s to 30 days; max_uses 1 to 100"));
     }
-    let (inv, token) = st.core.store.create_invite(name, b.expires_in_s, b.max_uses, b.permissions)?;
+    let cmd = Command::CreateInvite { name: name.to_string(), expires_in_s: b.expires_in_s, max_uses: b.max_uses, permissions: b.permissions };
+    let (inv, token) = st.core.execute(cmd).await?.invite()?;
     let url = format!("{}/join/{token}", base_url(&st, &headers));
     let expires = chrono::DateTime::from_timestamp(inv.expires_at, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
     Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"id": inv.id, "url": url, "token": token, "expires_at": expires, "name": inv.name}))))
 }
 
 pub async fn list_invites(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(st.core.store.list_invites()?))
+    Ok(axum::Json(st.core.store().list_invites()?))
 }
 
 /// Revoking an invite also ends the sessions it made: their pipelines go, viewers with them.
 pub async fn revoke_invite(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    if !st.core.store.revoke_invite(&id)? {
-        return Err(ApiError::not_found());
-    }
-    for (gid, name) in st.core.guests.remove_by_invite(&id) {
-        tracing::info!(guest = %gid, invite = %id, "invite revoked: guest session ended");
-        st.core.emit_event(Event::Guest(GuestEvent::Left { id: gid, name, reason: "invite revoked".into() }));
-    }
+    st.core.execute(Command::RevokeInvite(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -83,17 +78,17 @@ fn view_refused() -> ApiError {
 
 /// Whether `k` opens guest `id` (or, with `None`, the grid).
 fn check_view(st: &AppState, k: &Option<String>, id: Option<&str>) -> Result<(), ApiError> {
-    if st.core.guests.may_view(&st.core.store, k.as_deref(), id)? { Ok(()) } else { Err(view_refused()) }
+    if st.core.guests().may_view(st.core.store(), k.as_deref(), id)? { Ok(()) } else { Err(view_refused()) }
 }
 
 /// The view links the box gives out (OBS browser sources, the dashboard's copy buttons).
 pub async fn view_links(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
     let base = base_url(&st, &headers);
-    let g = &st.core.guests;
-    let k = g.box_view_token(&st.core.store)?;
+    let g = st.core.guests();
+    let k = g.box_view_token(st.core.store())?;
     let mut guests = vec![];
     for x in g.list() {
-        let gk = g.guest_view_token(&st.core.store, &x.id)?;
+        let gk = g.guest_view_token(st.core.store(), &x.id)?;
         guests.push(serde_json::json!({"id": x.id, "name": x.name, "host": x.host, "token": gk, "url": format!("{base}/guest/{}/view?k={gk}", x.id)}));
     }
     Ok(axum::Json(serde_json::json!({"grid": {"token": k, "url": format!("{base}/guests/grid/view?k={k}")}, "guests": guests})))
@@ -101,12 +96,12 @@ pub async fn view_links(State(st): State<AppState>, headers: HeaderMap) -> Resul
 
 /// New view tokens: every link given out before stops opening (players already playing go on).
 pub async fn rotate_view_links(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
-    st.core.guests.rotate_view_tokens(&st.core.store)?;
+    st.core.execute(Command::RotateViewTokens).await?;
     view_links(State(st), headers).await
 }
 
 pub async fn list(State(st): State<AppState>) -> impl IntoResponse {
-    axum::Json(st.core.guests.list())
+    axum::Json(st.core.guests().list())
 }
 
 #[derive(Deserialize)]
@@ -117,33 +112,20 @@ pub struct Mute {
 }
 
 pub async fn mute(State(st): State<AppState>, Path(id): Path<String>, Json(m): Json<Mute>) -> Result<impl IntoResponse, ApiError> {
-    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
-    g.set_mute(m.audio, m.video);
-    let info = g.info.lock().unwrap().clone();
-    Ok(axum::Json(info))
+    Ok(axum::Json(st.core.execute(Command::MuteGuest { id, audio: m.audio, video: m.video }).await?.guest()?))
 }
 
 pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let g = st.core.guests.remove(&id).ok_or_else(ApiError::not_found)?;
-    let name = g.info.lock().unwrap().name.clone();
-    st.core.emit_event(Event::Guest(GuestEvent::Left { id, name, reason: "removed by the host".into() }));
+    st.core.execute(Command::RemoveGuest { id, reason: "removed by the host" }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn refusal(r: InviteRefusal) -> ApiError {
-    let code = match r {
-        InviteRefusal::Forged => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::FORBIDDEN,
-    };
-    ApiError::new(code, "invite_refused", r.to_string())
+    r.into()
 }
 
 fn sfu_error(e: SfuError) -> ApiError {
-    match e {
-        SfuError::NoMedia => ApiError::new(StatusCode::CONFLICT, "no_media", e.to_string()),
-        SfuError::Negotiation(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "negotiation_failed", e.to_string()),
-        SfuError::Gst(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
-    }
+    e.into()
 }
 
 fn sdp_response(status: StatusCode, location: String, sdp: String) -> Response {
@@ -159,37 +141,12 @@ fn check_sdp_type(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// WHIP (RFC 9725): the guest's offer in, the box's answer out.
 pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let inv = st.core.store.check_invite(&token, false)?.map_err(refusal)?;
+    // A forged or spent invite is told so before its content type is looked at.
+    st.core.store().check_invite(&token, false)?.map_err(refusal)?;
     check_sdp_type(&headers)?;
-    let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
-    let sending: Vec<&str> = offer
-        .medias()
-        .filter(|m| m.port() != 0 && !m.attributes().any(|a| matches!(a.key(), "inactive" | "recvonly")))
-        .filter_map(|m| m.media().filter(|k| matches!(*k, "audio" | "video")))
-        .collect();
-    let p = inv.permissions;
-    if sending.contains(&"audio") && !p.audio {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this invite does not allow a microphone"));
-    }
-    if sending.contains(&"video") && !(p.video || p.screen) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this invite does not allow a camera or a shared screen"));
-    }
-    let media = Media::new(crate::guests::ice::IceConfig::load(&st.core.store)).map_err(sfu_error)?;
-    media.expected_tracks.store(sending.len(), std::sync::atomic::Ordering::Relaxed);
-    let answer = match crate::guests::sfu::answer(&media.publisher, offer).await {
-        Ok(a) => a,
-        Err(e) => {
-            media.close();
-            return Err(sfu_error(e));
-        }
-    };
-    media.watch_guest();
-    // Only a negotiated session uses up the invite.
-    st.core.store.check_invite(&token, true)?.map_err(refusal)?;
-    let g = st.core.guests.add(&name, &inv.id, media);
-    let id = g.info.lock().unwrap().id.clone();
-    tracing::info!(guest = %id, "guest publishing over WHIP");
+    let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let join = Join { token: Secret(token.clone()), name, offer: body.to_vec() };
+    let (id, answer) = st.core.execute(Command::JoinGuest(Box::new(join))).await?.joined()?;
     Ok(sdp_response(StatusCode::CREATED, format!("/whip/{token}/{id}"), answer))
 }
 
@@ -198,12 +155,12 @@ pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers
 fn own_session(st: &AppState, token: &str, id: &str) -> Result<std::sync::Arc<crate::guests::Guest>, ApiError> {
     let (inv_id, _) = token.split_once('.').ok_or_else(ApiError::not_found)?;
     // A revoked invite's page is told so (its session was ended with the revocation).
-    let genuine = match st.core.store.check_invite(token, false)? {
+    let genuine = match st.core.store().check_invite(token, false)? {
         Ok(_) | Err(InviteRefusal::UsedUp) | Err(InviteRefusal::Expired) => true,
         Err(InviteRefusal::Revoked) => return Err(refusal(InviteRefusal::Revoked)),
         Err(InviteRefusal::Forged) => false,
     };
-    let g = st.core.guests.get(id).ok_or_else(ApiError::not_found)?;
+    let g = st.core.guests().get(id).ok_or_else(ApiError::not_found)?;
     if !genuine || g.info.lock().unwrap().invite_id != inv_id {
         return Err(ApiError::not_found());
     }
@@ -213,16 +170,13 @@ fn own_session(st: &AppState, token: &str, id: &str) -> Result<std::sync::Arc<cr
 /// The guest page's report from its own `getStats()` (RTT, bandwidth estimate). The answer says
 /// what to send (adaptive quality) and who else is on (guests see each other).
 pub async fn guest_stats(State(st): State<AppState>, Path((token, id)): Path<(String, String)>, Json(r): Json<crate::guests::BrowserReport>) -> Result<impl IntoResponse, ApiError> {
-    let g = own_session(&st, &token, &id)?;
-    let (level, changed) = g.report(&r);
-    if let Some(e) = changed {
-        st.core.emit_event(Event::Guest(e));
-    }
+    own_session(&st, &token, &id)?;
+    let level = st.core.execute(Command::GuestReport { id: id.clone(), report: r }).await?.quality()?;
     // Each other participant with a view token bound to this guest's session: a guest may watch
     // the others while it is on, and not after.
     let mut others = vec![];
-    for o in st.core.guests.list().into_iter().filter(|o| o.id != id && o.state == "live") {
-        let k = st.core.guests.peer_view_token(&st.core.store, &id, &o.id)?;
+    for o in st.core.guests().list().into_iter().filter(|o| o.id != id && o.state == "live") {
+        let k = st.core.guests().peer_view_token(st.core.store(), &id, &o.id)?;
         others.push(serde_json::json!({"id": o.id, "name": o.name, "host": o.host, "k": k}));
     }
     Ok(axum::Json(serde_json::json!({"quality": level, "others": others})))
@@ -230,10 +184,8 @@ pub async fn guest_stats(State(st): State<AppState>, Path((token, id)): Path<(St
 
 pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
     // Only the holder of the invite that made this session may end it.
-    let g = own_session(&st, &token, &id)?;
-    let name = g.info.lock().unwrap().name.clone();
-    st.core.guests.remove(&id);
-    st.core.emit_event(Event::Guest(GuestEvent::Left { id, name, reason: "left".into() }));
+    own_session(&st, &token, &id)?;
+    st.core.execute(Command::RemoveGuest { id, reason: "left" }).await?;
     Ok(StatusCode::OK)
 }
 
@@ -242,20 +194,20 @@ const WHEP_WAIT: Duration = Duration::from_secs(10);
 
 /// WHEP: a viewer (an OBS Browser Source on the LAN) plays one guest.
 pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let by = st.core.guests.viewer(&st.core.store, q.k.as_deref(), Some(&id))?.ok_or_else(view_refused)?;
+    let by = st.core.guests().viewer(st.core.store(), q.k.as_deref(), Some(&id))?.ok_or_else(view_refused)?;
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    let g = st.core.guests().get(&id).ok_or_else(ApiError::not_found)?;
     // Counted from here (before any waiting or any webrtcbin) until the viewer is in the media's count.
-    let _seat = st.core.guests.admit(&id).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_viewers", e.to_string()))?;
+    let _seat = st.core.guests().admit(&id).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_viewers", e.to_string()))?;
     // A viewer that asks while the guest is still connecting (an OBS source open before the guest
     // joins, or the moment after) is answered as soon as the guest's media flows, not told to come
     // back later: a retry loop would add its own delay to the guest's first frame in OBS.
     if !g.media.ready() {
         let _slot = st.limits.long_poll()?;
         let deadline = tokio::time::Instant::now() + WHEP_WAIT;
-        st.core.guests.wait_until(deadline, || g.media.ready() || st.core.guests.get(&id).is_none()).await;
-        if st.core.guests.get(&id).is_none() {
+        st.core.guests().wait_until(deadline, || g.media.ready() || st.core.guests().get(&id).is_none()).await;
+        if st.core.guests().get(&id).is_none() {
             return Err(ApiError::not_found());
         }
     }
@@ -263,7 +215,7 @@ pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): 
     let answer = g.media.add_viewer(&viewer, offer).await.map_err(sfu_error)?;
     // A guest watching another: the viewer ends when the watching guest leaves (or has meanwhile).
     if let Viewer::Guest(by) = by {
-        if !st.core.guests.note_watching(&by, &id, &viewer) {
+        if !st.core.guests().note_watching(&by, &id, &viewer) {
             g.media.remove_viewer(&viewer);
             return Err(view_refused());
         }
@@ -274,7 +226,7 @@ pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): 
 
 pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {
     check_view(&st, &q.k, Some(&id))?;
-    let g = st.core.guests.get(&id).ok_or_else(ApiError::not_found)?;
+    let g = st.core.guests().get(&id).ok_or_else(ApiError::not_found)?;
     if g.media.remove_viewer(&viewer) { Ok(StatusCode::OK) } else { Err(ApiError::not_found()) }
 }
 
@@ -306,8 +258,8 @@ fn join_html(ice: serde_json::Value, perms: &Permissions) -> String {
 }
 
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
-    match st.core.store.check_invite(&token, false) {
-        Ok(Ok(inv)) => JOIN.respond(StatusCode::OK, join_html(crate::guests::ice::IceConfig::load(&st.core.store).browser(), &inv.permissions)),
+    match st.core.store().check_invite(&token, false) {
+        Ok(Ok(inv)) => JOIN.respond(StatusCode::OK, join_html(crate::guests::ice::IceConfig::load(st.core.store()).browser(), &inv.permissions)),
         Ok(Err(r)) => {
             let s = if r == InviteRefusal::Forged { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
             refused_page(s, &r.to_string())
@@ -352,10 +304,10 @@ pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum
     // "Has media" rather than the once-a-second `live` state: a viewer can start the moment it does.
     let list = || -> Vec<(String, String)> {
         st.core
-            .guests
+            .guests()
             .list()
             .into_iter()
-            .filter(|g| !g.host && st.core.guests.get(&g.id).is_some_and(|x| x.media.ready()))
+            .filter(|g| !g.host && st.core.guests().get(&g.id).is_some_and(|x| x.media.ready()))
             .map(|g| (g.id, g.name))
             .collect()
     };
@@ -365,7 +317,7 @@ pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum
         let _slot = st.limits.long_poll()?;
         let deadline = tokio::time::Instant::now() + GRID_WAIT;
         st.core
-            .guests
+            .guests()
             .wait_until(deadline, || {
                 v = list();
                 shows(&v) != known
@@ -376,7 +328,7 @@ pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum
 }
 
 pub async fn get_ice(State(st): State<AppState>) -> impl IntoResponse {
-    let c = crate::guests::ice::IceConfig::load(&st.core.store);
+    let c = crate::guests::ice::IceConfig::load(st.core.store());
     let mut v = serde_json::to_value(&c).unwrap_or_default();
     v["turn_password_set"] = serde_json::json!(c.turn_password.is_some());
     axum::Json(v)
@@ -387,20 +339,17 @@ pub async fn put_ice(State(st): State<AppState>, Json(mut c): Json<crate::guests
         *f = f.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     }
     if c.turn_url.is_some() && c.turn_password.is_none() {
-        c.turn_password = crate::guests::ice::IceConfig::load(&st.core.store).turn_password;
+        c.turn_password = crate::guests::ice::IceConfig::load(st.core.store()).turn_password;
     }
     c.validate().map_err(ApiError::invalid)?;
-    c.save(&st.core.store)?;
+    st.core.execute(Command::SetIce(Box::new(c))).await?;
     Ok(get_ice(State(st)).await)
 }
 
 /// The host's talkback: an invite the dashboard itself publishes with (camera/mic), so guests see
 /// and hear the host. Not offered to OBS as a guest.
 pub async fn talkback(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
-    let (inv, token) = st.core.store.create_invite("Host", 12 * 3600, 100, Permissions { audio: true, video: true, screen: false })?;
-    if let Some(old) = st.core.guests.talkback_invite.lock().unwrap().replace(inv.id.clone()) {
-        let _ = st.core.store.revoke_invite(&old);
-    }
+    let (_, token) = st.core.execute(Command::Talkback).await?.invite()?;
     Ok(axum::Json(serde_json::json!({"token": token, "whip_url": format!("{}/whip/{token}", base_url(&st, &headers))})))
 }
 

@@ -9,11 +9,11 @@ use super::{parse_id, AppState};
 use crate::core::history::{DEFAULT_FLOOR_KBPS, DEFAULT_LOW_DISK_MB};
 
 pub async fn list(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(st.core.store.list_shows(100)?))
+    Ok(axum::Json(st.core.store().list_shows(100)?))
 }
 
 pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let (show, samples) = st.core.store.show(parse_id(&id)?)?;
+    let (show, samples) = st.core.store().show(parse_id(&id)?)?;
     let mut v = serde_json::to_value(show).unwrap_or_default();
     v["samples"] = serde_json::to_value(samples).unwrap_or_default();
     Ok(axum::Json(v))
@@ -44,11 +44,6 @@ pub async fn put_settings(State(st): State<AppState>, Json(b): Json<SettingsBody
     if b.low_disk_mb.is_some_and(|v| v > 100_000_000) {
         return Err(ApiError::invalid("low_disk_mb is 0 (off) to 100000000"));
     }
-    if let Some(v) = b.bitrate_floor_kbps {
-        st.core.store.set_setting("bitrate_floor_kbps", &v.to_string())?;
-    }
-    if let Some(v) = b.low_disk_mb {
-        st.core.store.set_setting("low_disk_mb", &v.to_string())?;
-    }
+    st.core.execute(crate::core::Command::SetAlertSettings { bitrate_floor_kbps: b.bitrate_floor_kbps, low_disk_mb: b.low_disk_mb }).await?;
     Ok(axum::Json(settings(&st)))
 }

@@ -36,13 +36,13 @@ pub async fn status(State(st): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
-    let s = st.core.ingest.snapshot();
-    let key = st.core.ingest.key();
+    let s = st.core.ingest().snapshot();
+    let key = st.core.ingest().key();
     let host = &st.cfg.public_host;
     axum::Json(serde_json::json!({
         "rtmp_url": format!("rtmp://{host}:{}/live", st.cfg.rtmp.port()),
-        "srt_url": st.cfg.srt.map(|a| srt_url(host, a.port(), &key, &st.core.ingest.srt_passphrase())),
-        "srt_passphrase_set": !st.core.ingest.srt_passphrase().is_empty(),
+        "srt_url": st.cfg.srt.map(|a| srt_url(host, a.port(), &key, &st.core.ingest().srt_passphrase())),
+        "srt_passphrase_set": !st.core.ingest().srt_passphrase().is_empty(),
         "key": key,
         "connected": s.connected,
         "proto": s.proto,
@@ -81,14 +81,14 @@ pub async fn set_srt(State(st): State<AppState>, Json(b): Json<SrtSettings>) -> 
     if !p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')) {
         return Err(ApiError::invalid("the SRT ingest passphrase takes letters, digits and - . _ ~ (10 to 79)"));
     }
-    st.core.store.set_srt_passphrase(Some(&p))?;
-    st.core.ingest.set_srt_passphrase(p.clone());
-    Ok(axum::Json(serde_json::json!({"passphrase_set": !p.is_empty()})))
+    let set = !p.is_empty();
+    st.core.execute(Command::SetSrtPassphrase(crate::core::Secret(p))).await?;
+    Ok(axum::Json(serde_json::json!({"passphrase_set": set})))
 }
 
 pub async fn rotate_key(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     st.core.execute(Command::RotateIngestKey).await?;
-    Ok(axum::Json(serde_json::json!({"key": st.core.ingest.key()})))
+    Ok(axum::Json(serde_json::json!({"key": st.core.ingest().key()})))
 }
 
 #[derive(Deserialize)]
@@ -138,7 +138,7 @@ async fn close(mut sock: WebSocket, code: u16, reason: &'static str) {
 }
 
 async fn feed(st: &AppState, sock: WebSocket, headers: &HeaderMap, slot: &crate::api::limits::FeedSlot) -> FeedEnd {
-    let mut revoked = st.core.store.revocations();
+    let mut revoked = st.core.store().revocations();
     let (why, sock) = stream(st, sock, headers, slot, &mut revoked).await;
     match (&why, sock) {
         (FeedEnd::SignedOut, Some(s)) => close(s, CLOSE_SIGNED_OUT, "signed out").await,
@@ -208,5 +208,5 @@ async fn stream(st: &AppState, mut sock: WebSocket, headers: &HeaderMap, slot: &
 }
 
 pub async fn alerts(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(st.core.store.alerts(200)?))
+    Ok(axum::Json(st.core.store().alerts(200)?))
 }

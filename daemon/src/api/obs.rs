@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, Json};
 use super::AppState;
+use crate::core::Command;
 use crate::obs::Connection;
 
 #[derive(Deserialize)]
@@ -26,15 +27,13 @@ pub async fn set_connection(State(st): State<AppState>, Json(b): Json<ConnBody>)
     if b.port == 0 {
         return Err(ApiError::invalid("port must be 1 to 65535"));
     }
-    if let Some(a) = b.autostart {
-        st.core.store.set_setting("obs_autostart", if a { "true" } else { "false" })?;
-    }
-    st.core.obs.configure(Connection { host: host.into(), port: b.port, password: b.password })?;
-    Ok(axum::Json(serde_json::json!({"host": host, "port": b.port, "password_set": true, "autostart": st.core.obs.autostart()})))
+    let connection = Connection { host: host.into(), port: b.port, password: b.password };
+    st.core.execute(Command::ConnectObs { connection, autostart: b.autostart }).await?;
+    Ok(axum::Json(serde_json::json!({"host": host, "port": b.port, "password_set": true, "autostart": st.core.obs().autostart()})))
 }
 
 pub async fn scenes(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let (current, scenes) = st.core.obs.scenes().await?;
+    let (current, scenes) = st.core.obs().scenes().await?;
     Ok(axum::Json(serde_json::json!({"current": current, "scenes": scenes})))
 }
 
@@ -45,11 +44,7 @@ pub struct SceneBody {
 }
 
 pub async fn set_scene(State(st): State<AppState>, Json(b): Json<SceneBody>) -> Result<impl IntoResponse, ApiError> {
-    let (_, scenes) = st.core.obs.scenes().await?;
-    if !scenes.contains(&b.name) {
-        return Err(ApiError::new(axum::http::StatusCode::NOT_FOUND, "no_such_scene", format!("OBS has no scene {:?}", b.name)));
-    }
-    st.core.obs.set_scene(&b.name).await?;
+    st.core.execute(Command::ObsScene(b.name.clone())).await?;
     Ok(axum::Json(serde_json::json!({"current": b.name})))
 }
 
@@ -60,20 +55,20 @@ pub async fn output(State(st): State<AppState>, Path((what, action)): Path<(Stri
         _ => return Err(ApiError::not_found()),
     };
     match what.as_str() {
-        "stream" => st.core.obs.stream(start).await?,
-        "record" => st.core.obs.record(start).await?,
+        "stream" => st.core.execute(Command::ObsStream(start)).await?,
+        "record" => st.core.execute(Command::ObsRecord(start)).await?,
         _ => return Err(ApiError::not_found()),
-    }
+    };
     Ok(axum::Json(serde_json::json!({"ok": true})))
 }
 
 /// Writes the box's own ingest URL and key into OBS: the user never types the key.
 pub async fn setup_stream(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let obs_host = st.core.obs.connection().map(|c| c.host).unwrap_or_default();
+    let obs_host = st.core.obs().connection().map(|c| c.host).unwrap_or_default();
     // An OBS on this machine reaches the box on loopback; one elsewhere by the box's public name.
     let host = if matches!(obs_host.as_str(), "127.0.0.1" | "localhost" | "::1") { "127.0.0.1".to_string() } else { st.cfg.public_host.clone() };
     let server = format!("rtmp://{host}:{}/live", st.cfg.rtmp.port());
-    st.core.obs.setup_stream(&server, &st.core.ingest.key()).await?;
+    st.core.execute(Command::ObsSetupStream { server: server.clone() }).await?;
     Ok(axum::Json(serde_json::json!({"server": server, "key_set": true})))
 }
 
@@ -102,6 +97,6 @@ pub async fn browser_source(State(st): State<AppState>, Json(b): Json<BrowserSou
     if b.width == 0 || b.height == 0 || b.width > 7680 || b.height > 4320 {
         return Err(ApiError::invalid("width and height must be 1 to 7680×4320"));
     }
-    st.core.obs.browser_source(&b.scene, &b.name, &b.url, b.width, b.height).await?;
+    st.core.execute(Command::ObsBrowserSource { scene: b.scene.clone(), name: b.name.clone(), url: b.url, width: b.width, height: b.height }).await?;
     Ok(axum::Json(serde_json::json!({"scene": b.scene, "name": b.name})))
 }

@@ -9,13 +9,23 @@ use serde_json::json;
 use super::error::{ApiError, Json};
 use super::AppState;
 use crate::platforms::{Kind, LinkError, PlatformError};
-use crate::store::destinations::Change;
+use crate::core::{Command, Secret};
 
 fn kind(p: &str) -> Result<Kind, ApiError> {
     Kind::parse(p).ok_or_else(|| match p {
         "tiktok" | "instagram" => ApiError::invalid(format!("{p} has no public live API: add it as a stream-key destination")),
         _ => ApiError::not_found(),
     })
+}
+
+impl From<LinkError> for ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            e @ LinkError::NoApp(..) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_app", e.to_string()),
+            LinkError::Platform(e) => e.into(),
+            LinkError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<PlatformError> for ApiError {
@@ -29,7 +39,7 @@ impl From<PlatformError> for ApiError {
 }
 
 pub async fn list(State(st): State<AppState>) -> impl IntoResponse {
-    axum::Json(st.core.platforms.list())
+    axum::Json(st.core.platforms().list())
 }
 
 #[derive(Deserialize)]
@@ -53,22 +63,18 @@ pub async fn set_app(State(st): State<AppState>, Path(p): Path<String>, Json(b):
     if !channel.is_empty() && (channel.len() > 64 || !channel.trim_start_matches('#').chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
         return Err(ApiError::invalid("channel is a Twitch login: letters, digits and _"));
     }
-    st.core.platforms.set_app(k, &b.client_id, b.client_secret.as_deref(), &channel)?;
-    Ok(axum::Json(st.core.platforms.status(k)))
+    let cmd = Command::SetPlatformApp { platform: k, client_id: b.client_id, client_secret: b.client_secret.map(Secret), channel };
+    st.core.execute(cmd).await?;
+    Ok(axum::Json(st.core.platforms().status(k)))
 }
 
 pub async fn link(State(st): State<AppState>, Path(p): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let k = kind(&p)?;
-    match st.core.platforms.link(k).await {
-        Ok(dc) => Ok(axum::Json(dc)),
-        Err(e @ LinkError::NoApp(..)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_app", e.to_string())),
-        Err(LinkError::Platform(e)) => Err(e.into()),
-        Err(LinkError::Store(e)) => Err(e.into()),
-    }
+    Ok(axum::Json(st.core.execute(Command::LinkPlatform(k)).await?.device_code()?))
 }
 
 pub async fn unlink(State(st): State<AppState>, Path(p): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    st.core.platforms.unlink(kind(&p)?)?;
+    st.core.execute(Command::UnlinkPlatform(kind(&p)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -96,10 +102,8 @@ pub async fn set_title(State(st): State<AppState>, Json(b): Json<TitleBody>) -> 
     if title.is_empty() || title.chars().count() > 140 {
         return Err(ApiError::invalid("title must be 1 to 140 characters"));
     }
-    if st.core.platforms.linked().is_empty() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "not_linked", "no platform account is linked"));
-    }
-    Ok(axum::Json(results(st.core.platforms.set_title(title, b.category.as_deref().map(str::trim)).await)))
+    let cmd = Command::SetTitle { title: title.to_string(), category: b.category.map(|c| c.trim().to_string()) };
+    Ok(axum::Json(results(st.core.execute(cmd).await?.results()?)))
 }
 
 #[derive(Deserialize)]
@@ -118,28 +122,8 @@ pub async fn import_key(State(st): State<AppState>, Path(p): Path<String>, body:
     } else {
         Some(serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?)
     };
-    let (url, key) = st.core.platforms.stream_key(k).await?;
-    let url = url.or_else(|| crate::platforms::presets::default_url(k.name()).map(str::to_string)).unwrap_or_default();
-    // The platform's ingest address goes through the same split as a pasted URL: no secret stays in it.
-    let url = match crate::fanout::url_secrets::split(&url, &key) {
-        Ok(parts) => parts.url,
-        Err(e) => return Err(ApiError::invalid(format!("{} gave an ingest address the box cannot use: {e}", k.label()))),
-    };
-    let store = &st.core.store;
-    let d = match body.and_then(|b| b.destination_id) {
-        Some(id) => {
-            let cur = store.destination(id)?;
-            if cur.platform != k.name() {
-                return Err(ApiError::invalid(format!("destination {id} is a {} destination", cur.platform)));
-            }
-            st.core.execute(crate::core::Command::UpdateDestination(id, Box::new(Change { stream_key: Some(key), ..Default::default() }))).await?;
-            store.destination(id)?
-        }
-        None => {
-            let who = st.core.platforms.status(k).account.unwrap_or_default();
-            store.create_destination(&format!("{} {who}", k.label()).trim().to_string(), k.name(), &url, &key, true)?
-        }
-    };
+    let into = body.and_then(|b| b.destination_id);
+    let d = st.core.execute(Command::ImportStreamKey { platform: k, into }).await?.destination()?;
     Ok((StatusCode::OK, axum::Json(d)))
 }
 
@@ -154,7 +138,7 @@ fn chat_since(st: &AppState, q: &Since) -> Result<serde_json::Value, ApiError> {
         None | Some("") => 0,
         Some(s) => s.parse().map_err(|_| ApiError::bad_request("since is the `last` number of a previous answer"))?,
     };
-    let (messages, last) = st.core.platforms.chat.since(since);
+    let (messages, last) = st.core.platforms().chat.since(since);
     Ok(json!({ "messages": messages, "last": last }))
 }
 
@@ -173,10 +157,7 @@ pub async fn send_chat(State(st): State<AppState>, Json(b): Json<SendBody>) -> R
     if text.is_empty() || text.chars().count() > 200 {
         return Err(ApiError::invalid("a chat message is 1 to 200 characters"));
     }
-    if st.core.platforms.linked().is_empty() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "not_linked", "no platform account is linked: chat is read-only"));
-    }
-    Ok(axum::Json(results(st.core.platforms.send_chat(text).await)))
+    Ok(axum::Json(results(st.core.execute(Command::SendChat(text.to_string())).await?.results()?)))
 }
 
 /// The overlay's feed: public on the LAN like the guest view pages (OBS's browser source has no

@@ -12,7 +12,7 @@ use super::AppState;
 pub const MAX_IMAGE: usize = 8 << 20;
 
 fn path(st: &AppState) -> Result<std::path::PathBuf, ApiError> {
-    st.core.settings.slate_image.clone().ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no_data_dir", "slate images are not enabled"))
+    st.core.settings().slate_image.clone().ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no_data_dir", "slate images are not enabled"))
 }
 
 /// Decodes the file once: only a picture GStreamer can read becomes the slate.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::{Core, Event};
+use super::{Event, State};
 use crate::fanout::OutState;
 use crate::store::shows::{Sample, ShowDest};
 
@@ -43,7 +43,7 @@ pub(super) struct Watchers {
     disk_alerted: bool,
 }
 
-impl Core {
+impl State {
     pub fn setting_u64(&self, key: &str, default: u64) -> u64 {
         self.store.setting(key).ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(default)
     }

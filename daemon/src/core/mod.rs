@@ -1,5 +1,12 @@
-//! The supervisor: owns the show's state and takes every command, whichever input it came from
-//! (HTTP, a button, OBS). Every output (event feed, status, metrics, screen) reads from here.
+//! The supervisor: owns the box's state (the show, destinations, guests, OBS, platform accounts)
+//! and takes every command, whichever input it came from (HTTP, a button, OBS, a schedule), on one
+//! channel (`actor`). What to do is decided in `machine` (sans-IO, time passed in); this file
+//! carries the decisions out. Every output (event feed, status, metrics, screen) reads from here.
+//! Nothing outside the core changes its state but through a `Command`.
+mod actor;
+pub mod command;
+mod requests;
+pub mod event;
 pub mod history;
 pub mod machine;
 mod show;
@@ -8,7 +15,6 @@ pub mod storage;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::fanout::target::Target;
@@ -18,75 +24,15 @@ use crate::media::generator::{Generator, Look, Params};
 use crate::media::program::{Program, Source};
 use crate::store::{Store, StoreError};
 
+pub use actor::Core;
+pub use command::{Command, CoreError, Join, NewDestination, Reply, Secret};
+pub use event::Event;
 pub use show::ShowStatus;
 
 use machine::{Effect, Machine, OutputView, Refused, Rules};
 
 fn refused(r: Refused) -> CoreError {
     CoreError::Conflict(r.code(), r.to_string())
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    GoLive,
-    StopLive,
-    Pause,
-    Resume,
-    StartDestination(i64),
-    StopDestination(i64),
-    DestinationRemoved(i64),
-    /// Edit a destination (`PATCH /destinations/{id}`, a platform's stream-key import). While the
-    /// show is live its output follows: restarted with the new address or key, started when
-    /// enabled, stopped when disabled; the others are untouched.
-    UpdateDestination(i64, Box<crate::store::destinations::Change>),
-    SetTestSignal(bool),
-    RotateIngestKey,
-    /// Next program scene in OBS (the OBS bridge carries it out).
-    NextScene,
-    /// Mute every guest's audio (the guests capability carries it out).
-    MuteAllGuests,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CoreError {
-    #[error("{1}")]
-    Conflict(&'static str, String),
-    #[error("not found")]
-    NotFound,
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Store(StoreError),
-    #[error(transparent)]
-    Obs(#[from] crate::obs::ObsError),
-}
-
-impl From<StoreError> for CoreError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => CoreError::NotFound,
-            e => CoreError::Store(e),
-        }
-    }
-}
-
-/// Everything the event feed carries, as `{"type": ..., ...}`.
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    Show { live: bool, paused: bool, on_air: &'static str },
-    Destination { id: i64, state: OutState, error: Option<String> },
-    /// A destination's settings changed; `output`: what its running output did about it.
-    DestinationUpdated { id: i64, output: &'static str },
-    Ingest { connected: bool, proto: Option<Proto>, peer: Option<String> },
-    IngestRefused { proto: Proto, peer: String, reason: String },
-    Obs(crate::obs::ObsEvent),
-    Guest(crate::guests::GuestEvent),
-    Alert { level: &'static str, message: String },
-    Reply { command: String },
-    Chat(crate::platforms::chat::ChatMessage),
-    Platform(crate::platforms::PlatformStatus),
 }
 
 #[derive(Debug, Clone)]
@@ -134,17 +80,18 @@ struct Show {
     last_params: Params,
 }
 
-pub struct Core {
-    pub store: Store,
-    pub obs: Arc<crate::obs::Obs>,
-    pub guests: Arc<crate::guests::Guests>,
-    pub program: Arc<Program>,
-    pub ingest: Arc<Ingest>,
-    pub fanout: Fanout,
-    pub platforms: Arc<crate::platforms::Platforms>,
-    pub settings: Settings,
+/// What the core owns; only the core's own code (this folder) touches it.
+struct State {
+    store: Store,
+    obs: Arc<crate::obs::Obs>,
+    guests: Arc<crate::guests::Guests>,
+    program: Arc<Program>,
+    ingest: Arc<Ingest>,
+    fanout: Fanout,
+    platforms: Arc<crate::platforms::Platforms>,
+    settings: Settings,
     /// First-run set-up's proof of presence (code on the screen and in the log, or a Go Live press).
-    pub setup: crate::setup::SetupGate,
+    setup: crate::setup::SetupGate,
     show: Mutex<Show>,
     machine: Mutex<Machine>,
     record: Mutex<Option<history::ShowRec>>,
@@ -153,8 +100,8 @@ pub struct Core {
     events: broadcast::Sender<Event>,
 }
 
-impl Core {
-    pub fn new(store: Store, settings: Settings) -> Result<Arc<Self>, StoreError> {
+impl State {
+    fn new(store: Store, settings: Settings) -> Result<Arc<Self>, StoreError> {
         let program = Arc::new(Program::new());
         let (itx, irx) = mpsc::unbounded_channel();
         let (otx, orx) = mpsc::unbounded_channel();
@@ -179,7 +126,7 @@ impl Core {
         }
         let obs = crate::obs::Obs::start(store.clone());
         let platforms = crate::platforms::Platforms::start(store.clone(), settings.platforms.clone());
-        let core = Arc::new(Core {
+        let core = Arc::new(State {
             platforms,
             machine: Mutex::new(Machine::new(Rules { feed_grace: settings.feed_grace, confirm_live: settings.confirm_live })),
             record: Mutex::default(),
@@ -202,18 +149,27 @@ impl Core {
             }),
             events,
         });
+        core.announce_recovery();
         tokio::spawn(core.clone().pump(irx, orx));
         tokio::spawn(core.clone().ticker());
         Ok(core)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.events.subscribe()
-    }
-
-    /// For inputs that report something the core did not cause (a guest removed by the host).
-    pub fn emit_event(&self, e: Event) {
-        self.emit(e);
+    /// What start-up did about a damaged database, in the alert log and on the dashboard.
+    fn announce_recovery(&self) {
+        let Some(r) = self.store.recovery() else { return };
+        let what = match (r.outcome, &r.restored_from) {
+            ("restored", Some(b)) => format!("restored from the backup {b} of {}", r.backup_at.as_deref().unwrap_or("unknown time")),
+            ("memory", _) => "running on a database in memory: changes are lost at the next restart".to_string(),
+            ("read_only", _) => "serving it read-only: changes are refused until the card takes writes again and the box restarts".to_string(),
+            _ => "no usable backup: started with a fresh database (set the box up again)".to_string(),
+        };
+        let kept = r.moved_to.as_deref().map(|m| format!("; the damaged files are kept in {m}")).unwrap_or_default();
+        let message = match r.outcome {
+            "read_only" | "memory" if r.moved_to.is_none() => format!("the database cannot be written ({}): {what}", r.reason),
+            _ => format!("the database was damaged ({}): {what}{kept}", r.reason),
+        };
+        self.emit(Event::Alert { level: "error", message });
     }
 
     fn emit(&self, e: Event) {
@@ -225,76 +181,50 @@ impl Core {
         let _ = self.events.send(e);
     }
 
-    /// The one way in for every input.
-    pub async fn execute(&self, cmd: Command) -> Result<(), CoreError> {
-        tracing::info!(?cmd, "command");
-        match cmd {
-            Command::GoLive => self.go_live().await,
-            Command::StopLive => {
-                let was_live = self.is_live();
-                let effects = self.machine.lock().unwrap().stop();
-                // One button ends the whole show: OBS's stream too, after the destinations.
-                let obs = was_live && self.obs.autostart() && self.obs.status().streaming;
-                let changed = effects.iter().any(|e| *e == Effect::ShowChanged);
-                self.apply(effects.into_iter().filter(|e| *e != Effect::ShowChanged).collect()).await;
-                if obs {
-                    if let Err(e) = self.obs.stream(false).await {
-                        self.emit(Event::Alert { level: "warning", message: format!("could not stop OBS's stream: {e}") });
-                    }
-                }
-                let more = self.evaluate();
-                self.apply(more).await;
-                if changed {
-                    self.emit_show();
-                }
-                Ok(())
-            }
-            Command::Pause | Command::Resume => {
-                let effects = self.machine.lock().unwrap().pause(cmd == Command::Pause).map_err(refused)?;
-                let more = self.evaluate();
-                self.apply(more).await;
-                self.apply(effects).await;
-                Ok(())
-            }
-            Command::StartDestination(id) => {
-                if !self.is_live() {
-                    return Err(CoreError::Conflict("not_live", "go live first; destinations start with the show".into()));
-                }
-                self.start_destination(id)
-            }
-            Command::StopDestination(id) | Command::DestinationRemoved(id) => {
-                self.fanout.stop(id).await;
-                Ok(())
-            }
-            Command::UpdateDestination(id, change) => self.update_destination(id, *change).await,
-            Command::SetTestSignal(on) => {
-                self.show.lock().unwrap().test_signal = on;
-                if !on {
-                    self.show.lock().unwrap().test = None;
-                }
-                let effects = self.evaluate();
-                self.apply(effects).await;
-                Ok(())
-            }
-            Command::NextScene => self.obs.next_scene().await.map(|_| ()).map_err(CoreError::from),
-            Command::MuteAllGuests => match self.guests.mute_all() {
-                0 => Err(CoreError::Conflict("no_guests", "there are no guests to mute".into())),
-                _ => Ok(()),
-            },
-            Command::RotateIngestKey => {
-                let k = self.store.rotate_ingest_key()?;
-                self.ingest.set_key(k);
-                Ok(())
+    async fn stop_live(&self) -> Result<Reply, CoreError> {
+        let was_live = self.is_live();
+        let effects = self.machine.lock().unwrap().stop();
+        // One button ends the whole show: OBS's stream too, after the destinations.
+        let obs = was_live && self.obs.autostart() && self.obs.status().streaming;
+        let changed = effects.iter().any(|e| *e == Effect::ShowChanged);
+        self.apply(effects.into_iter().filter(|e| *e != Effect::ShowChanged).collect()).await;
+        if obs {
+            if let Err(e) = self.obs.stream(false).await {
+                self.emit(Event::Alert { level: "warning", message: format!("could not stop OBS's stream: {e}") });
             }
         }
+        let more = self.evaluate();
+        self.apply(more).await;
+        if changed {
+            self.emit_show();
+        }
+        Ok(Reply::Done)
     }
 
-    async fn go_live(&self) -> Result<(), CoreError> {
+    async fn pause(&self, pause: bool) -> Result<Reply, CoreError> {
+        let effects = self.machine.lock().unwrap().pause(pause).map_err(refused)?;
+        let more = self.evaluate();
+        self.apply(more).await;
+        self.apply(effects).await;
+        Ok(Reply::Done)
+    }
+
+    async fn set_test_signal(&self, on: bool) -> Result<Reply, CoreError> {
+        self.show.lock().unwrap().test_signal = on;
+        if !on {
+            self.show.lock().unwrap().test = None;
+        }
+        let effects = self.evaluate();
+        self.apply(effects).await;
+        Ok(Reply::Done)
+    }
+
+    async fn go_live(&self) -> Result<Reply, CoreError> {
         let ticket = self.machine.lock().unwrap().begin_go_live().map_err(refused)?;
         let r = self.go_live_once_fed(ticket).await;
         // Whatever failed half-way (OBS, the store), the next Go Live may try again.
         self.machine.lock().unwrap().abandon_go_live(ticket);
-        r
+        r.map(|_| Reply::Done)
     }
 
     async fn go_live_once_fed(&self, ticket: u64) -> Result<(), CoreError> {
@@ -347,34 +277,6 @@ impl Core {
                 Effect::ShowChanged => self.emit_show(),
             }
         }
-    }
-
-    async fn update_destination(&self, id: i64, change: crate::store::destinations::Change) -> Result<(), CoreError> {
-        let (restart, enabling) = (change.touches_output(), change.enabled == Some(true));
-        let d = self.store.update_destination(id, change)?;
-        let running = self.fanout.is_running(id);
-        let output = match (self.is_live(), d.enabled, running) {
-            (true, true, true) if restart => {
-                // Only this output: the ring keeps feeding the others, and the new connection
-                // starts at the latest keyframe like any reconnect.
-                self.fanout.stop(id).await;
-                self.start_destination(id)?;
-                "restarted"
-            }
-            // Only when enabled now: a renamed output the user stopped stays stopped.
-            (true, true, false) if enabling => {
-                self.start_destination(id)?;
-                "started"
-            }
-            (true, false, true) => {
-                self.fanout.stop(id).await;
-                "stopped"
-            }
-            _ => "unchanged",
-        };
-        tracing::info!(id, output, "destination updated");
-        self.emit(Event::DestinationUpdated { id, output });
-        Ok(())
     }
 
     fn start_destination(&self, id: i64) -> Result<(), CoreError> {

@@ -1,7 +1,7 @@
 //! Read side of the supervisor: the status document that the API, metrics and screen share.
 use serde::Serialize;
 
-use super::Core;
+use super::State;
 use crate::fanout::OutSnapshot;
 use crate::ingest::Snapshot;
 use crate::media::program::Source;
@@ -45,7 +45,7 @@ pub struct ShowStatus {
     pub disk_full: bool,
 }
 
-impl Core {
+impl State {
     pub fn status(&self) -> ShowStatus {
         let dests = self.store.list_destinations().unwrap_or_default();
         let destinations = dests

@@ -4,7 +4,7 @@
 //! every `ONAIR_BACKUP_EVERY_S` (an hour by default).
 use std::time::{Duration, Instant};
 
-use super::{Core, Event};
+use super::{Event, State};
 use crate::store::{auth::touch_every, backup, health};
 
 const CHECK_EVERY: Duration = Duration::from_secs(5);
@@ -23,7 +23,7 @@ pub(super) struct Watch {
     full: bool,
 }
 
-impl Core {
+impl State {
     /// Whether the data disk is full or refuses writes (as of the last check, every 5 s).
     pub fn disk_full(&self) -> bool {
         self.storage.lock().unwrap().full

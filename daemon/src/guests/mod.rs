@@ -2,6 +2,7 @@
 //! Browser Source), with the box as an SFU that forwards media without decoding it.
 pub mod access;
 pub mod ice;
+pub mod join;
 pub mod quality;
 pub mod sdp;
 pub mod sfu;

@@ -59,7 +59,7 @@ pub enum ObsError {
     Obs(String),
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct Connection {
     pub host: String,
     pub port: u16,
@@ -79,6 +79,13 @@ async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -
         Err(_) => Err(ObsError::Timeout(CALL.as_secs())),
         Ok(Err(e)) => Err(ObsError::Obs(e.to_string())),
         Ok(Ok(v)) => Ok(v),
+    }
+}
+
+/// The password stays out of the log (the core logs every command).
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("host", &self.host).field("port", &self.port).field("password", &self.password.as_ref().map(|_| "<redacted>")).finish()
     }
 }
 

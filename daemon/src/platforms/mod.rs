@@ -7,7 +7,7 @@ pub mod chat;
 mod facebook;
 pub mod http;
 pub mod presets;
-mod oauth;
+pub mod oauth;
 pub mod twitch;
 mod youtube;
 

@@ -1,0 +1,216 @@
+//! What an input may ask of the core, what it answers, and why it refuses. Every input (HTTP,
+//! a button, OBS and platform events, the schedulers) speaks these words; `api/error.rs` maps the
+//! refusals to HTTP.
+use crate::guests::{join::JoinError, quality, BrowserReport, GuestInfo};
+use crate::obs::Connection;
+use crate::platforms::{oauth::DeviceCode, Kind, LinkError, PlatformError};
+use crate::store::destinations::{Change, Destination};
+use crate::store::invites::{Invite, Permissions};
+use crate::store::profiles::Profile;
+use crate::store::StoreError;
+
+/// A secret a command carries (a passphrase, a password): kept out of the log, which records
+/// every command.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "<redacted>" })
+    }
+}
+
+/// A destination to create, as checked by the API (the URL already split from its secrets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDestination {
+    pub name: String,
+    pub platform: String,
+    pub url: String,
+    pub stream_key: Secret,
+    pub passphrase: Secret,
+    pub enabled: bool,
+}
+
+/// A guest asking to join with an invite (WHIP): the offer is checked and answered by `guests`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub token: Secret,
+    /// The name the guest typed, if any (the invite's otherwise).
+    pub name: Option<String>,
+    pub offer: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    GoLive,
+    StopLive,
+    Pause,
+    Resume,
+    StartDestination(i64),
+    StopDestination(i64),
+    CreateDestination(Box<NewDestination>),
+    /// Edit a destination (`PATCH /destinations/{id}`, a platform's stream-key import). While the
+    /// show is live its output follows: restarted with the new address or key, started when
+    /// enabled, stopped when disabled; the others are untouched.
+    UpdateDestination(i64, Box<Change>),
+    /// Stops its output, then forgets it (and its place in profiles).
+    DeleteDestination(i64),
+    /// The linked account's stream key onto destination `into`, or onto a new destination.
+    ImportStreamKey { platform: Kind, into: Option<i64> },
+    SetTestSignal(bool),
+    RotateIngestKey,
+    /// `""` turns SRT ingest encryption off.
+    SetSrtPassphrase(Secret),
+    SaveProfile { id: Option<i64>, name: Option<String>, destination_ids: Option<Vec<i64>> },
+    DeleteProfile(i64),
+    /// `None`: no profile, every enabled destination goes live.
+    ActivateProfile(Option<i64>),
+    /// The alert thresholds (`None` leaves one as it is).
+    SetAlertSettings { bitrate_floor_kbps: Option<u64>, low_disk_mb: Option<u64> },
+    SetIce(Box<crate::guests::ice::IceConfig>),
+    CreateInvite { name: String, expires_in_s: i64, max_uses: i64, permissions: Permissions },
+    /// Also ends the sessions the invite made.
+    RevokeInvite(String),
+    /// A new invite for the host's own camera (the dashboard's talkback); the previous one goes.
+    Talkback,
+    RotateViewTokens,
+    /// A guest joins: the invite is checked, the offer answered, the invite used up.
+    JoinGuest(Box<Join>),
+    /// The guest's own page reports what its browser measures; the answer is what to send.
+    GuestReport { id: String, report: BrowserReport },
+    MuteGuest { id: String, audio: Option<bool>, video: Option<bool> },
+    /// `reason` is what the dashboard says ("removed by the host", "left").
+    RemoveGuest { id: String, reason: &'static str },
+    /// Mute every guest's audio (the guests capability carries it out).
+    MuteAllGuests,
+    ConnectObs { connection: Connection, autostart: Option<bool> },
+    ObsStream(bool),
+    ObsRecord(bool),
+    ObsScene(String),
+    /// Next program scene in OBS (the OBS bridge carries it out).
+    NextScene,
+    /// Writes the box's ingest (this server and the box's key) into OBS's stream settings.
+    ObsSetupStream { server: String },
+    ObsBrowserSource { scene: String, name: String, url: String, width: u32, height: u32 },
+    SetPlatformApp { platform: Kind, client_id: String, client_secret: Option<Secret>, channel: String },
+    LinkPlatform(Kind),
+    UnlinkPlatform(Kind),
+    SetTitle { title: String, category: Option<String> },
+    SendChat(String),
+}
+
+impl Command {
+    /// Commands that wait on something outside the box (OBS, a platform, a destination closing
+    /// its stream, a browser's offer): the actor runs them on their own task so the next command
+    /// is not held up behind them.
+    pub fn waits_outside(&self) -> bool {
+        use Command::*;
+        matches!(
+            self,
+            GoLive
+                | StopLive
+                | StopDestination(_)
+                | UpdateDestination(..)
+                | DeleteDestination(_)
+                | ImportStreamKey { .. }
+                | JoinGuest(_)
+                | ConnectObs { .. }
+                | ObsStream(_)
+                | ObsRecord(_)
+                | ObsScene(_)
+                | NextScene
+                | ObsSetupStream { .. }
+                | ObsBrowserSource { .. }
+                | LinkPlatform(_)
+                | SetTitle { .. }
+                | SendChat(_)
+        )
+    }
+}
+
+/// What a command answers besides "done".
+#[derive(Debug)]
+pub enum Reply {
+    Done,
+    Destination(Destination),
+    Profile(Profile),
+    Invite { invite: Invite, token: String },
+    Guest(GuestInfo),
+    Joined { id: String, answer: String },
+    Quality(quality::Level),
+    DeviceCode(DeviceCode),
+    /// Per platform: what it answered (title, chat).
+    Results(Vec<(Kind, Result<(), PlatformError>)>),
+}
+
+macro_rules! reply_as {
+    ($name:ident, $variant:ident, $t:ty) => {
+        pub fn $name(self) -> Result<$t, CoreError> {
+            match self {
+                Reply::$variant(v) => Ok(v),
+                r => Err(CoreError::Unexpected(format!("{r:?}"))),
+            }
+        }
+    };
+}
+
+impl Reply {
+    reply_as!(destination, Destination, Destination);
+    reply_as!(profile, Profile, Profile);
+    reply_as!(guest, Guest, GuestInfo);
+    reply_as!(quality, Quality, quality::Level);
+    reply_as!(device_code, DeviceCode, DeviceCode);
+    reply_as!(results, Results, Vec<(Kind, Result<(), PlatformError>)>);
+
+    pub fn invite(self) -> Result<(Invite, String), CoreError> {
+        match self {
+            Reply::Invite { invite, token } => Ok((invite, token)),
+            r => Err(CoreError::Unexpected(format!("{r:?}"))),
+        }
+    }
+
+    pub fn joined(self) -> Result<(String, String), CoreError> {
+        match self {
+            Reply::Joined { id, answer } => Ok((id, answer)),
+            r => Err(CoreError::Unexpected(format!("{r:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error("not found")]
+    NotFound,
+    /// Something the command names does not exist, with its own code (`no_such_scene`).
+    #[error("{1}")]
+    Missing(&'static str, String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Obs(#[from] crate::obs::ObsError),
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(transparent)]
+    Join(#[from] JoinError),
+    /// The core has stopped (the daemon is shutting down).
+    #[error("the box is shutting down")]
+    Stopped,
+    /// A reply of another shape than the command's: a bug, answered as 500.
+    #[error("unexpected reply {0}")]
+    Unexpected(String),
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => CoreError::NotFound,
+            e => CoreError::Store(e),
+        }
+    }
+}

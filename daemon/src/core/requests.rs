@@ -1,0 +1,238 @@
+//! Carrying out one command: the show's own (going live, pausing) are in `mod.rs`, decided by the
+//! machine; the rest (destinations, profiles, guests, OBS, platform accounts) change the store or
+//! a capability here, and announce what changed.
+use super::command::{Command, CoreError, Join, NewDestination, Reply};
+use super::{Event, State};
+use crate::guests::GuestEvent;
+use crate::platforms::{presets, Kind};
+use crate::store::destinations::Change;
+
+impl State {
+    /// The one place every command is carried out (the actor calls it).
+    pub(super) async fn run(&self, cmd: Command) -> Result<Reply, CoreError> {
+        tracing::info!(?cmd, "command");
+        use Command::*;
+        match cmd {
+            GoLive => self.go_live().await,
+            StopLive => self.stop_live().await,
+            Pause => self.pause(true).await,
+            Resume => self.pause(false).await,
+            StartDestination(id) => {
+                self.store.destination(id)?;
+                if !self.is_live() {
+                    return Err(CoreError::Conflict("not_live", "go live first; destinations start with the show".into()));
+                }
+                self.start_destination(id).map(|_| Reply::Done)
+            }
+            StopDestination(id) => {
+                self.store.destination(id)?;
+                self.fanout.stop(id).await;
+                Ok(Reply::Done)
+            }
+            CreateDestination(d) => self.create_destination(*d).map(Reply::Destination),
+            UpdateDestination(id, change) => self.update_destination(id, *change).await,
+            DeleteDestination(id) => {
+                self.store.destination(id)?;
+                self.fanout.stop(id).await;
+                self.store.delete_destination(id)?;
+                Ok(Reply::Done)
+            }
+            ImportStreamKey { platform, into } => self.import_stream_key(platform, into).await,
+            SetTestSignal(on) => self.set_test_signal(on).await,
+            RotateIngestKey => {
+                let k = self.store.rotate_ingest_key()?;
+                self.ingest.set_key(k);
+                Ok(Reply::Done)
+            }
+            SetSrtPassphrase(p) => {
+                self.store.set_srt_passphrase(Some(&p.0))?;
+                self.ingest.set_srt_passphrase(p.0);
+                Ok(Reply::Done)
+            }
+            SaveProfile { id, name, destination_ids } => {
+                for d in destination_ids.iter().flatten() {
+                    if self.store.destination(*d).is_err() {
+                        return Err(CoreError::Invalid(format!("no destination {d}")));
+                    }
+                }
+                self.store.save_profile(id, name.as_deref(), destination_ids.as_deref()).map(Reply::Profile).map_err(profile_conflict)
+            }
+            DeleteProfile(id) => self.store.delete_profile(id).map(|_| Reply::Done).map_err(CoreError::from),
+            ActivateProfile(id) => self.store.activate_profile(id).map(|_| Reply::Done).map_err(CoreError::from),
+            SetAlertSettings { bitrate_floor_kbps, low_disk_mb } => {
+                for (k, v) in [("bitrate_floor_kbps", bitrate_floor_kbps), ("low_disk_mb", low_disk_mb)] {
+                    if let Some(v) = v {
+                        self.store.set_setting(k, &v.to_string())?;
+                    }
+                }
+                Ok(Reply::Done)
+            }
+            SetIce(c) => c.save(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
+            CreateInvite { name, expires_in_s, max_uses, permissions } => {
+                let (invite, token) = self.store.create_invite(&name, expires_in_s, max_uses, permissions)?;
+                Ok(Reply::Invite { invite, token })
+            }
+            RevokeInvite(id) => {
+                if !self.store.revoke_invite(&id)? {
+                    return Err(CoreError::NotFound);
+                }
+                for (gid, name) in self.guests.remove_by_invite(&id) {
+                    tracing::info!(guest = %gid, invite = %id, "invite revoked: guest session ended");
+                    self.emit(Event::Guest(GuestEvent::Left { id: gid, name, reason: "invite revoked".into() }));
+                }
+                Ok(Reply::Done)
+            }
+            Talkback => {
+                let p = crate::store::invites::Permissions { audio: true, video: true, screen: false };
+                let (invite, token) = self.store.create_invite("Host", 12 * 3600, 100, p)?;
+                let old = self.guests.talkback_invite.lock().unwrap().replace(invite.id.clone());
+                if let Some(old) = old {
+                    let _ = self.store.revoke_invite(&old);
+                }
+                Ok(Reply::Invite { invite, token })
+            }
+            RotateViewTokens => self.guests.rotate_view_tokens(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
+            JoinGuest(j) => {
+                let Join { token, name, offer } = *j;
+                let (id, answer) = crate::guests::join::join(&self.store, &self.guests, &token.0, name.as_deref(), &offer).await?;
+                Ok(Reply::Joined { id, answer })
+            }
+            GuestReport { id, report } => {
+                let g = self.guests.get(&id).ok_or(CoreError::NotFound)?;
+                let (level, changed) = g.report(&report);
+                if let Some(e) = changed {
+                    self.emit(Event::Guest(e));
+                }
+                Ok(Reply::Quality(level))
+            }
+            MuteGuest { id, audio, video } => {
+                let g = self.guests.get(&id).ok_or(CoreError::NotFound)?;
+                g.set_mute(audio, video);
+                let info = g.info.lock().unwrap().clone();
+                Ok(Reply::Guest(info))
+            }
+            RemoveGuest { id, reason } => {
+                let g = self.guests.remove(&id).ok_or(CoreError::NotFound)?;
+                let name = g.info.lock().unwrap().name.clone();
+                self.emit(Event::Guest(GuestEvent::Left { id, name, reason: reason.into() }));
+                Ok(Reply::Done)
+            }
+            MuteAllGuests => match self.guests.mute_all() {
+                0 => Err(CoreError::Conflict("no_guests", "there are no guests to mute".into())),
+                _ => Ok(Reply::Done),
+            },
+            ConnectObs { connection, autostart } => {
+                if let Some(a) = autostart {
+                    self.store.set_setting("obs_autostart", if a { "true" } else { "false" })?;
+                }
+                self.obs.configure(connection)?;
+                Ok(Reply::Done)
+            }
+            ObsStream(on) => self.obs.stream(on).await.map(|_| Reply::Done).map_err(CoreError::from),
+            ObsRecord(on) => self.obs.record(on).await.map(|_| Reply::Done).map_err(CoreError::from),
+            ObsScene(name) => {
+                let (_, scenes) = self.obs.scenes().await?;
+                if !scenes.contains(&name) {
+                    return Err(CoreError::Missing("no_such_scene", format!("OBS has no scene {name:?}")));
+                }
+                self.obs.set_scene(&name).await.map(|_| Reply::Done).map_err(CoreError::from)
+            }
+            NextScene => self.obs.next_scene().await.map(|_| Reply::Done).map_err(CoreError::from),
+            ObsSetupStream { server } => self.obs.setup_stream(&server, &self.ingest.key()).await.map(|_| Reply::Done).map_err(CoreError::from),
+            ObsBrowserSource { scene, name, url, width, height } => {
+                self.obs.browser_source(&scene, &name, &url, width, height).await.map(|_| Reply::Done).map_err(CoreError::from)
+            }
+            SetPlatformApp { platform, client_id, client_secret, channel } => {
+                self.platforms.set_app(platform, &client_id, client_secret.as_ref().map(|s| s.0.as_str()), &channel)?;
+                Ok(Reply::Done)
+            }
+            LinkPlatform(k) => Ok(Reply::DeviceCode(self.platforms.link(k).await?)),
+            UnlinkPlatform(k) => self.platforms.unlink(k).map(|_| Reply::Done).map_err(CoreError::from),
+            SetTitle { title, category } => {
+                self.any_linked()?;
+                Ok(Reply::Results(self.platforms.set_title(&title, category.as_deref()).await))
+            }
+            SendChat(text) => {
+                self.any_linked().map_err(|_| CoreError::Conflict("not_linked", "no platform account is linked: chat is read-only".into()))?;
+                Ok(Reply::Results(self.platforms.send_chat(&text).await))
+            }
+        }
+    }
+
+    fn any_linked(&self) -> Result<(), CoreError> {
+        match self.platforms.linked().is_empty() {
+            true => Err(CoreError::Conflict("not_linked", "no platform account is linked".into())),
+            false => Ok(()),
+        }
+    }
+
+    fn create_destination(&self, d: NewDestination) -> Result<crate::store::destinations::Destination, CoreError> {
+        Ok(self.store.create_destination_with(&d.name, &d.platform, &d.url, &d.stream_key.0, &d.passphrase.0, d.enabled)?)
+    }
+
+    /// The linked account's key (and its ingest address) onto a destination of that platform.
+    async fn import_stream_key(&self, k: Kind, into: Option<i64>) -> Result<Reply, CoreError> {
+        if let Some(id) = into {
+            let cur = self.store.destination(id)?;
+            if cur.platform != k.name() {
+                return Err(CoreError::Invalid(format!("destination {id} is a {} destination", cur.platform)));
+            }
+        }
+        let (url, key) = self.platforms.stream_key(k).await?;
+        let url = url.or_else(|| presets::default_url(k.name()).map(str::to_string)).unwrap_or_default();
+        // The platform's ingest address goes through the same split as a pasted URL: no secret stays in it.
+        let url = match crate::fanout::url_secrets::split(&url, &key) {
+            Ok(parts) => parts.url,
+            Err(e) => return Err(CoreError::Invalid(format!("{} gave an ingest address the box cannot use: {e}", k.label()))),
+        };
+        match into {
+            Some(id) => {
+                self.update_destination(id, Change { stream_key: Some(key), ..Default::default() }).await?;
+                Ok(Reply::Destination(self.store.destination(id)?))
+            }
+            None => {
+                let who = self.platforms.status(k).account.unwrap_or_default();
+                let name = format!("{} {who}", k.label()).trim().to_string();
+                Ok(Reply::Destination(self.store.create_destination(&name, k.name(), &url, &key, true)?))
+            }
+        }
+    }
+
+    /// Saves the change; a live output follows it (restarted, started or stopped), the others do not move.
+    async fn update_destination(&self, id: i64, change: Change) -> Result<Reply, CoreError> {
+        let (restart, enabling) = (change.touches_output(), change.enabled == Some(true));
+        let d = self.store.update_destination(id, change)?;
+        let running = self.fanout.is_running(id);
+        let output = match (self.is_live(), d.enabled, running) {
+            (true, true, true) if restart => {
+                // Only this output: the ring keeps feeding the others, and the new connection
+                // starts at the latest keyframe like any reconnect.
+                self.fanout.stop(id).await;
+                self.start_destination(id)?;
+                "restarted"
+            }
+            // Only when enabled now: a renamed output the user stopped stays stopped.
+            (true, true, false) if enabling => {
+                self.start_destination(id)?;
+                "started"
+            }
+            (true, false, true) => {
+                self.fanout.stop(id).await;
+                "stopped"
+            }
+            _ => "unchanged",
+        };
+        tracing::info!(id, output, "destination updated");
+        self.emit(Event::DestinationUpdated { id, output });
+        Ok(Reply::Destination(self.store.destination(id)?))
+    }
+}
+
+fn profile_conflict(e: crate::store::StoreError) -> CoreError {
+    match e {
+        crate::store::StoreError::Db(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            CoreError::Conflict("name_taken", "a profile with that name exists".into())
+        }
+        e => e.into(),
+    }
+}

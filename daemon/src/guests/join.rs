@@ -1,0 +1,62 @@
+//! A guest joining with an invite (WHIP): the invite and what it allows are checked against the
+//! offer, the offer is answered by a new publisher pipeline, and only a negotiated session uses
+//! the invite up. The core runs this for `Command::JoinGuest`; the API only carries the bytes.
+use std::sync::atomic::Ordering;
+
+use super::sfu::{Media, SfuError};
+use super::{ice::IceConfig, sdp, Guests};
+use crate::store::invites::InviteRefusal;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error(transparent)]
+    Refused(#[from] InviteRefusal),
+    #[error(transparent)]
+    Sdp(#[from] sdp::SdpError),
+    /// The offer sends what the invite does not allow ("a microphone", "a camera or a shared screen").
+    #[error("this invite does not allow {0}")]
+    NotAllowed(&'static str),
+    #[error(transparent)]
+    Media(#[from] SfuError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The new guest's id and the box's SDP answer.
+pub async fn join(store: &Store, guests: &Guests, token: &str, name: Option<&str>, offer: &[u8]) -> Result<(String, String), JoinError> {
+    let inv = store.check_invite(token, false)??;
+    let offer = sdp::parse(offer)?;
+    let name = name.map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
+    let sending: Vec<&str> = offer
+        .medias()
+        .filter(|m| m.port() != 0 && !m.attributes().any(|a| matches!(a.key(), "inactive" | "recvonly")))
+        .filter_map(|m| m.media().filter(|k| matches!(*k, "audio" | "video")))
+        .collect();
+    let p = inv.permissions;
+    if sending.contains(&"audio") && !p.audio {
+        return Err(JoinError::NotAllowed("a microphone"));
+    }
+    if sending.contains(&"video") && !(p.video || p.screen) {
+        return Err(JoinError::NotAllowed("a camera or a shared screen"));
+    }
+    let media = Media::new(IceConfig::load(store))?;
+    media.expected_tracks.store(sending.len(), Ordering::Relaxed);
+    let answer = match super::sfu::answer(&media.publisher, offer).await {
+        Ok(a) => a,
+        Err(e) => {
+            media.close();
+            return Err(e.into());
+        }
+    };
+    media.watch_guest();
+    // Only a negotiated session uses up the invite (two guests racing for its last use: one wins).
+    if let Err(e) = store.check_invite(token, true).map_err(JoinError::from).and_then(|r| r.map_err(JoinError::from)) {
+        media.close();
+        return Err(e);
+    }
+    let g = guests.add(&name, &inv.id, media);
+    let id = g.info.lock().unwrap().id.clone();
+    tracing::info!(guest = %id, "guest publishing over WHIP");
+    Ok((id, answer))
+}
