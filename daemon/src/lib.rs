@@ -1,4 +1,9 @@
-//! onair daemon: ingest, program bus, fan-out, storage, API.
+//! onair daemon. Media: `ingest` (RTMP, SRT) puts the feed's frames on the program bus
+//! (`media::program`), each `fanout` output reads it on its own task and sends it on (no re-encode).
+//! Commands: every input (`api` handlers, `hwbridge` buttons) sends a `core::Command` to the core's
+//! actor and gets a reply; the core alone changes `store`, the outputs, `guests`, `obs` and
+//! `platforms`, decides in `core::machine` (sans-IO), and announces `core::Event`s, which the event
+//! feed, the status screen, the tally, `/metrics` and the alert log read with `Core::status()`.
 pub mod api;
 pub mod backoff;
 pub mod config;

@@ -1,4 +1,7 @@
 //! HTTP API under `/api/v1` (see SPEC.md), the event feed, and the dashboard's static files.
+//! Owns the listeners' limits, authentication and the mapping of errors to HTTP. A handler checks
+//! its input, sends a `core::Command` and reads state; it never changes the store, the outputs,
+//! guests, OBS or platforms itself (logins, sessions and API tokens excepted: they are the door's lock).
 pub mod auth;
 mod destinations;
 pub mod error;

@@ -110,3 +110,72 @@ async fn serve(state: Arc<State>, mut rx: mpsc::Receiver<Envelope>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::platforms::Kind;
+    use crate::store::invites::Permissions;
+
+    fn invite(name: &str) -> Command {
+        Command::CreateInvite { name: name.into(), expires_in_s: 600, max_uses: 1, permissions: Permissions { audio: true, video: true, screen: false } }
+    }
+
+    /// A platform that takes the connection and never answers: linking waits on it (up to the
+    /// platform client's own timeout), and the box must go on taking commands meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_command_waiting_on_a_platform_does_not_hold_up_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = hang.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = vec![];
+            while let Ok((s, _)) = hang.accept().await {
+                held.push(s);
+            }
+        });
+        let mut settings = Settings::default();
+        settings.platforms.urls.twitch_auth = format!("http://{addr}");
+        let core = Core::new(Store::open(dir.path()).unwrap(), settings).unwrap();
+        let app = Command::SetPlatformApp { platform: Kind::Twitch, client_id: "abc".into(), client_secret: None, channel: String::new() };
+        core.execute(app).await.unwrap();
+        let link = tokio::spawn({
+            let core = core.clone();
+            async move { core.execute(Command::LinkPlatform(Kind::Twitch)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!link.is_finished(), "the fake platform never answers");
+        let (inv, token) = tokio::time::timeout(Duration::from_secs(2), core.execute(invite("Ana"))).await.expect("held up behind the link").unwrap().invite().unwrap();
+        assert!(token.starts_with(&inv.id), "{token}");
+        assert_eq!(core.store().list_invites().unwrap().len(), 1);
+        assert!(!link.is_finished());
+        link.abort();
+    }
+
+    /// Commands from many inputs at once are each carried out once, and what they change is what
+    /// the reads then show.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commands_each_take_effect_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::new(Store::open(dir.path()).unwrap(), Settings::default()).unwrap();
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let core = core.clone();
+                tokio::spawn(async move { core.execute(invite(&format!("guest {i}"))).await.map(|r| r.invite().map(|(i, _)| i.id)) })
+            })
+            .collect();
+        let mut ids = vec![];
+        for t in tasks {
+            ids.push(t.await.unwrap().unwrap().unwrap());
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 40);
+        assert_eq!(core.store().list_invites().unwrap().len(), 40);
+        // A refusal keeps its structure up to the edge: no such destination is NotFound (404).
+        assert!(matches!(core.execute(Command::StartDestination(999)).await, Err(CoreError::NotFound)));
+        assert!(matches!(core.execute(Command::GoLive).await, Err(CoreError::Conflict("no_feed", _))), "no feed, no Go Live");
+    }
+}

@@ -1,6 +1,7 @@
 //! Fan-out: one task per destination, each reading the program ring on its own. A destination
 //! that refuses, stalls or drops only affects itself; it reconnects with backoff and rejoins at
-//! the next keyframe.
+//! the next keyframe. Owns the outputs' tasks and their counters; reads the program ring, never
+//! the store: the core hands each output its target (address and key) when it starts it.
 pub mod chunker;
 pub mod redact;
 pub mod rtmp_out;

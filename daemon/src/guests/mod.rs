@@ -1,5 +1,7 @@
 //! Remote guests over WebRTC: WHIP in (the guest publishes), WHEP out (viewers such as an OBS
-//! Browser Source), with the box as an SFU that forwards media without decoding it.
+//! Browser Source), with the box as an SFU that forwards media without decoding it. Owns the guest
+//! registry and their pipelines; reads invites and ICE settings from the store, changes them only
+//! when the core asks (`join`, revocations), and never announces events itself: the core does.
 pub mod access;
 pub mod ice;
 pub mod join;

@@ -1,5 +1,6 @@
 //! The program feed coming in: one publisher at a time (RTMP or SRT), checked against the ingest
-//! key, measured from the stream itself, and handed to the program bus.
+//! key, measured from the stream itself, and handed to the program bus. Owns the listeners' slots
+//! and the publisher; tells the core what happened (`IngestEvent`) and never decides the show.
 pub mod rtmp;
 pub mod slots;
 pub mod srt;

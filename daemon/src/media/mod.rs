@@ -1,4 +1,6 @@
 //! Encoded media as it travels through the box: FLV tag bodies, shared by reference, never re-encoded.
+//! Owns the program bus (which source is on air, the ring and GOP cache) and the generators (test
+//! signal, slate); knows nothing of destinations, the store or the API.
 pub mod avc;
 pub mod flv;
 pub mod generator;

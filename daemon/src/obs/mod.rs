@@ -1,6 +1,7 @@
 //! OBS bridge over obs-websocket 5 (`obws`): keeps a connection to the user's OBS, reconnects by
 //! itself, reports OBS's own stats, and carries the OBS commands. Every call has a timeout, so an
-//! OBS that hangs never holds the box up.
+//! OBS that hangs never holds the box up. Owns the connection; its calls come from the core only
+//! (commands and the Go Live autostart), its events go to the core.
 mod compat;
 
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,8 @@
 //! flow. One task per platform polls the platform's own view of the stream (live, viewers,
 //! followers...) and its chat; Twitch chat comes over IRC. Every call goes through `http`, which
 //! times out and honours rate limits, and nothing here is on the media path: a platform that is
-//! down only shows as an error on its card.
+//! down only shows as an error on its card. Owns the accounts' tokens (sealed in the store) and
+//! their pollers; changed only by the core's commands, its events go to the core.
 pub mod chat;
 mod facebook;
 pub mod http;

@@ -1,5 +1,6 @@
 //! SQLite storage (WAL) with versioned migrations. One connection behind a mutex: the box writes
-//! rarely and small, and SQLite serialises writers anyway.
+//! rarely and small, and SQLite serialises writers anyway. Owns the data dir's database, its
+//! backups and the box secret; knows nothing of the show. Writers are the core and the login.
 pub mod auth;
 pub mod backup;
 pub mod destinations;
