@@ -180,7 +180,14 @@ impl Config {
             feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
             encoder: cli.encoder.or(file.encoder),
             public_host,
-            allowed_hosts: cli.allowed_hosts.or(file.allowed_hosts).unwrap_or_default().into_iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect(),
+            allowed_hosts: cli
+                .allowed_hosts
+                .or(file.allowed_hosts)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect(),
         })
     }
 }

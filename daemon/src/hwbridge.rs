@@ -115,10 +115,7 @@ impl HwBridge {
             }
             None => vec![],
         };
-        let buttons = Button::ALL
-            .into_iter()
-            .map(|b| (b, ButtonLogic::new(Timing::default(), held.iter().any(|(x, down)| *x == b && *down), 0)))
-            .collect();
+        let buttons = Button::ALL.into_iter().map(|b| (b, ButtonLogic::new(Timing::default(), held.iter().any(|(x, down)| *x == b && *down), 0))).collect();
         let hostname = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "onair".into());
         let hw = Arc::new(HwBridge {
             backend: backend.into(),
@@ -225,7 +222,8 @@ impl HwBridge {
         let live = self.core.is_live();
         // A box not set up yet: Go Live is the presence button (as a Hue bridge's link button).
         // It approves the one request the screen shows; with none, it does nothing else either.
-        let setup = if b == Button::GoLive && matches!(p, Press::Short | Press::Double) { self.core.setup().press() } else { crate::setup::Pressed::NotPending };
+        let setup =
+            if b == Button::GoLive && matches!(p, Press::Short | Press::Double) { self.core.setup().press() } else { crate::setup::Pressed::NotPending };
         let r = match (b, p) {
             _ if setup == crate::setup::Pressed::NoRequest => Ok("set-up: start it on the dashboard first, then press Go Live".to_string()),
             _ if matches!(setup, crate::setup::Pressed::Approved(_)) => {
@@ -278,7 +276,15 @@ impl HwBridge {
             paused: s.paused,
             duration_s: s.duration_s.unwrap_or(0),
             ingest: s.ingest.connected || s.ingest.proto.is_some(),
-            destinations: s.destinations.iter().filter(|d| d.enabled).map(|d| DestMark { name: d.name.clone(), state: serde_json::to_value(d.out.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default() }).collect(),
+            destinations: s
+                .destinations
+                .iter()
+                .filter(|d| d.enabled)
+                .map(|d| DestMark {
+                    name: d.name.clone(),
+                    state: serde_json::to_value(d.out.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                })
+                .collect(),
             viewers: {
                 let v: Vec<u64> = s.destinations.iter().filter_map(|d| d.viewers).collect();
                 (!v.is_empty()).then(|| v.iter().sum())

@@ -10,9 +10,7 @@ use onair::store::Store;
 
 fn main() -> anyhow::Result<()> {
     // (returns only for errors before the runtime starts)
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
     let mut cfg = Config::resolve(Cli::parse())?;
     // Room for HTTP connections next to RTMP, SRT and GStreamer's sockets (see api::limits).
     let nofile = api::limits::raise_fd_limit();
@@ -96,7 +94,11 @@ fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
     Ok((pins, panel))
 }
 
-async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>)) -> anyhow::Result<()> {
+async fn run(
+    cfg: Config,
+    media: tokio::runtime::Handle,
+    (pins, panel): (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>),
+) -> anyhow::Result<()> {
     // Held until the process ends: a second onaird on this data dir stops here with the reason.
     let _lock = onair::store::lock::DataDirLock::acquire(&cfg.data_dir)?;
     let store = Store::open_recovering(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
@@ -117,13 +119,26 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): (Option<
         tracing::warn!("encoder {w} is not available here; using {encoder}");
     }
     tracing::info!(%encoder, "H.264 encoder for the test signal and slate");
-    let settings = Settings { feed_grace: Duration::from_secs(cfg.feed_grace_s), encoder: encoder.clone(), media: Some(media.clone()), slate_image: Some(cfg.data_dir.join("slate.img")), platforms: cfg.platforms.clone(), data_dir: Some(cfg.data_dir.clone()), confirm_live: Duration::from_secs(cfg.confirm_live_s), ..Settings::default() };
+    let settings = Settings {
+        feed_grace: Duration::from_secs(cfg.feed_grace_s),
+        encoder: encoder.clone(),
+        media: Some(media.clone()),
+        slate_image: Some(cfg.data_dir.join("slate.img")),
+        platforms: cfg.platforms.clone(),
+        data_dir: Some(cfg.data_dir.clone()),
+        confirm_live: Duration::from_secs(cfg.confirm_live_s),
+        ..Settings::default()
+    };
     let core = Core::new(store, settings)?;
     if !core.store().has_admin()? {
         // Proof of presence for the first set-up: this code is on the status screen and here in the
         // log (the journal on a device), never served over the network.
         let code = core.setup().arm();
-        tracing::warn!("no admin password yet: set the box up on its dashboard with the set-up code {}-{} (or press Go Live on the box)", &code[..4], &code[4..]);
+        tracing::warn!(
+            "no admin password yet: set the box up on its dashboard with the set-up code {}-{} (or press Go Live on the box)",
+            &code[..4],
+            &code[4..]
+        );
     }
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;

@@ -101,7 +101,15 @@ proptest! {
 #[test]
 fn byte_by_byte_at_edge_chunk_sizes() {
     let msgs: Vec<Sent> = (0..12)
-        .map(|i| Sent { type_id: [8, 9, 20][i % 3], stream_id: 1, ts_step: if i == 6 { 0x0100_0000 } else { 33 }, len: 1 + i * 301, uncompressed: i % 4 == 0, droppable: i % 5 == 1, new_chunk_size: None })
+        .map(|i| Sent {
+            type_id: [8, 9, 20][i % 3],
+            stream_id: 1,
+            ts_step: if i == 6 { 0x0100_0000 } else { 33 },
+            len: 1 + i * 301,
+            uncompressed: i % 4 == 0,
+            droppable: i % 5 == 1,
+            new_chunk_size: None,
+        })
         .collect();
     for cs in [1, 2, 127, 128, 129, 4096, 65_536, 0xff_ffff] {
         let (wire, want) = serialize(cs, &msgs);

@@ -5,11 +5,11 @@ pub mod config;
 pub mod encoders;
 pub mod panel;
 pub mod pins;
+#[cfg(feature = "rpi")]
+pub mod rpi;
 pub mod screen;
 pub mod sysinfo;
 pub mod tally;
-#[cfg(feature = "rpi")]
-pub mod rpi;
 
 pub use buttons::{Button, ButtonLogic, Press};
 pub use screen::{Page, ScreenKind, ScreenState};

@@ -121,7 +121,15 @@ where
     DC: OutputPin + Send,
     RST: OutputPin + Send,
 {
-    pub fn new<BL: OutputPin>(spi: S, dc: DC, reset: RST, mut backlight: BL, invert: bool, rotation: u16, delay: &mut impl DelayNs) -> Result<Self, PanelError> {
+    pub fn new<BL: OutputPin>(
+        spi: S,
+        dc: DC,
+        reset: RST,
+        mut backlight: BL,
+        invert: bool,
+        rotation: u16,
+        delay: &mut impl DelayNs,
+    ) -> Result<Self, PanelError> {
         // spidev takes at most 4096 bytes per transfer by default.
         let buffer: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
         let rot = match rotation {
@@ -154,9 +162,7 @@ where
 
     fn show(&mut self, page: Page, state: &ScreenState) -> Result<(), PanelError> {
         let _ = screen::draw(&mut self.frame, ScreenKind::Lcd240x240, page, state);
-        self.display
-            .set_pixels(0, 0, 239, 239, self.frame.pixels.iter().copied())
-            .map_err(|e| PanelError(format!("ST7789 write failed: {e:?}")))
+        self.display.set_pixels(0, 0, 239, 239, self.frame.pixels.iter().copied()).map_err(|e| PanelError(format!("ST7789 write failed: {e:?}")))
     }
 }
 
@@ -391,7 +397,11 @@ mod tests {
     impl OutputPin for LcdPin {
         fn set_low(&mut self) -> Result<(), Self::Error> {
             let mut l = self.0.lock().unwrap();
-            if self.1 { l.dc_data = false } else { l.resets += 1 }
+            if self.1 {
+                l.dc_data = false
+            } else {
+                l.resets += 1
+            }
             Ok(())
         }
         fn set_high(&mut self) -> Result<(), Self::Error> {

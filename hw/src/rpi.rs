@@ -48,7 +48,11 @@ impl RpiPins {
         let tally = match cfg.tally {
             Some(p) => {
                 let mut o = gpio.get(p)?.into_output();
-                if cfg.tally_active_low { o.set_high() } else { o.set_low() }
+                if cfg.tally_active_low {
+                    o.set_high()
+                } else {
+                    o.set_low()
+                }
                 Some(o)
             }
             None => None,
@@ -65,7 +69,11 @@ impl Pins for RpiPins {
 
     fn set_tally(&mut self, lit: bool) {
         if let Some(o) = &mut self.tally {
-            if lit != self.active_low { o.set_high() } else { o.set_low() }
+            if lit != self.active_low {
+                o.set_high()
+            } else {
+                o.set_low()
+            }
         }
     }
 }
@@ -95,7 +103,9 @@ pub fn open_panel(cfg: &HwConfig) -> Result<Option<Box<dyn Panel>>, RpiError> {
             let mut delay = rppal::hal::Delay::new();
             let dev = SimpleHalSpiDevice::new(spi);
             let panel: Box<dyn Panel> = match (cfg.reset, cfg.backlight) {
-                (Some(r), Some(b)) => Box::new(St7789Panel::new(dev, dc, gpio.get(r)?.into_output(), keep(gpio.get(b)?.into_output()), cfg.invert, cfg.rotation, &mut delay)?),
+                (Some(r), Some(b)) => {
+                    Box::new(St7789Panel::new(dev, dc, gpio.get(r)?.into_output(), keep(gpio.get(b)?.into_output()), cfg.invert, cfg.rotation, &mut delay)?)
+                }
                 (Some(r), None) => Box::new(St7789Panel::new(dev, dc, gpio.get(r)?.into_output(), NoPin, cfg.invert, cfg.rotation, &mut delay)?),
                 (None, Some(b)) => Box::new(St7789Panel::new(dev, dc, NoPin, keep(gpio.get(b)?.into_output()), cfg.invert, cfg.rotation, &mut delay)?),
                 (None, None) => Box::new(St7789Panel::new(dev, dc, NoPin, NoPin, cfg.invert, cfg.rotation, &mut delay)?),

@@ -86,33 +86,75 @@ pub trait Palette: PixelColor {
 }
 
 impl Palette for Rgb888 {
-    fn bg() -> Self { Rgb888::new(13, 17, 23) }
-    fn fg() -> Self { Rgb888::new(230, 237, 243) }
-    fn dim() -> Self { Rgb888::new(139, 148, 158) }
-    fn live() -> Self { Rgb888::new(229, 52, 43) }
-    fn warn() -> Self { Rgb888::new(240, 180, 41) }
-    fn bad() -> Self { Rgb888::new(255, 95, 86) }
-    fn on_fill() -> Self { Rgb888::new(255, 255, 255) }
+    fn bg() -> Self {
+        Rgb888::new(13, 17, 23)
+    }
+    fn fg() -> Self {
+        Rgb888::new(230, 237, 243)
+    }
+    fn dim() -> Self {
+        Rgb888::new(139, 148, 158)
+    }
+    fn live() -> Self {
+        Rgb888::new(229, 52, 43)
+    }
+    fn warn() -> Self {
+        Rgb888::new(240, 180, 41)
+    }
+    fn bad() -> Self {
+        Rgb888::new(255, 95, 86)
+    }
+    fn on_fill() -> Self {
+        Rgb888::new(255, 255, 255)
+    }
 }
 
 impl Palette for Rgb565 {
-    fn bg() -> Self { Rgb565::from(Rgb888::bg()) }
-    fn fg() -> Self { Rgb565::from(Rgb888::fg()) }
-    fn dim() -> Self { Rgb565::from(Rgb888::dim()) }
-    fn live() -> Self { Rgb565::from(Rgb888::live()) }
-    fn warn() -> Self { Rgb565::from(Rgb888::warn()) }
-    fn bad() -> Self { Rgb565::from(Rgb888::bad()) }
-    fn on_fill() -> Self { Rgb565::from(Rgb888::on_fill()) }
+    fn bg() -> Self {
+        Rgb565::from(Rgb888::bg())
+    }
+    fn fg() -> Self {
+        Rgb565::from(Rgb888::fg())
+    }
+    fn dim() -> Self {
+        Rgb565::from(Rgb888::dim())
+    }
+    fn live() -> Self {
+        Rgb565::from(Rgb888::live())
+    }
+    fn warn() -> Self {
+        Rgb565::from(Rgb888::warn())
+    }
+    fn bad() -> Self {
+        Rgb565::from(Rgb888::bad())
+    }
+    fn on_fill() -> Self {
+        Rgb565::from(Rgb888::on_fill())
+    }
 }
 
 impl Palette for BinaryColor {
-    fn bg() -> Self { BinaryColor::Off }
-    fn fg() -> Self { BinaryColor::On }
-    fn dim() -> Self { BinaryColor::On }
-    fn live() -> Self { BinaryColor::On }
-    fn warn() -> Self { BinaryColor::On }
-    fn bad() -> Self { BinaryColor::On }
-    fn on_fill() -> Self { BinaryColor::Off }
+    fn bg() -> Self {
+        BinaryColor::Off
+    }
+    fn fg() -> Self {
+        BinaryColor::On
+    }
+    fn dim() -> Self {
+        BinaryColor::On
+    }
+    fn live() -> Self {
+        BinaryColor::On
+    }
+    fn warn() -> Self {
+        BinaryColor::On
+    }
+    fn bad() -> Self {
+        BinaryColor::On
+    }
+    fn on_fill() -> Self {
+        BinaryColor::Off
+    }
 }
 
 struct Fonts {
@@ -189,7 +231,9 @@ where
             if let Some(r) = &s.recovery {
                 let rows = if s.live { 1 } else { 2 };
                 let lines = wrap(r, chars);
-                Rectangle::new(Point::new(0, y - 1), Size::new(w as u32, (rows * f.line + 2) as u32)).into_styled(PrimitiveStyle::with_fill(C::warn())).draw(d)?;
+                Rectangle::new(Point::new(0, y - 1), Size::new(w as u32, (rows * f.line + 2) as u32))
+                    .into_styled(PrimitiveStyle::with_fill(C::warn()))
+                    .draw(d)?;
                 let on = MonoTextStyle::new(f.body, C::on_fill());
                 for (i, line) in lines.iter().take(rows as usize).enumerate() {
                     Text::with_text_style(line, Point::new(2, y + i as i32 * f.line), on, top).draw(d)?;
@@ -360,12 +404,22 @@ mod tests {
                 (
                     "recovery",
                     Page::Status,
-                    ScreenState { hostname: "onair.local".into(), ip: "192.168.1.20".into(), recovery: Some("DATA RESTORED from the 21:00 backup".into()), ..Default::default() },
+                    ScreenState {
+                        hostname: "onair.local".into(),
+                        ip: "192.168.1.20".into(),
+                        recovery: Some("DATA RESTORED from the 21:00 backup".into()),
+                        ..Default::default()
+                    },
                 ),
                 (
                     "first-boot",
                     Page::Status,
-                    ScreenState { hostname: "onair.local".into(), ip: "192.168.1.20".into(), setup: Some("http://onair.local:8080".into()), ..Default::default() },
+                    ScreenState {
+                        hostname: "onair.local".into(),
+                        ip: "192.168.1.20".into(),
+                        setup: Some("http://onair.local:8080".into()),
+                        ..Default::default()
+                    },
                 ),
                 (
                     "first-boot-code",

@@ -20,7 +20,8 @@ pub fn read(data_dir: &std::path::Path) -> SysInfo {
         }
     }
     if let Ok(m) = std::fs::read_to_string("/proc/meminfo") {
-        let field = |k: &str| m.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024;
+        let field =
+            |k: &str| m.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) / 1024;
         s.mem_total_mb = field("MemTotal:");
         s.mem_available_mb = field("MemAvailable:");
     }

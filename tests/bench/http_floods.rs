@@ -72,7 +72,13 @@ fn measure(port: u16, pid: u32, path: &str, flood: impl FnOnce() + Send + 'stati
     let asked = times.len() + failed;
     let at = ((asked as f64) * 0.95).ceil() as usize;
     let p95 = if at > times.len() { Duration::from_secs(5) } else { times[at.saturating_sub(1)] };
-    Figures { p95_ms: p95.as_secs_f64() * 1000.0, failed, asked, peak_rss_mb: peak.load(Ordering::SeqCst) as f64 / 1024.0, peak_fds: fds.load(Ordering::SeqCst) }
+    Figures {
+        p95_ms: p95.as_secs_f64() * 1000.0,
+        failed,
+        asked,
+        peak_rss_mb: peak.load(Ordering::SeqCst) as f64 / 1024.0,
+        peak_fds: fds.load(Ordering::SeqCst),
+    }
 }
 
 /// `FLOOD` connections from 20 loopback addresses, each holding `request` (or, for slowloris, the
@@ -155,7 +161,6 @@ impl Drop for NginxHttp {
         let _ = self.child.wait();
     }
 }
-
 
 fn row(what: &str, who: &str, f: &Figures) {
     println!("{what:<22} {who:<7} {:>9.1} {:>8}/{:<5} {:>10.1} {:>10}", f.p95_ms, f.failed, f.asked, f.peak_rss_mb, f.peak_fds);

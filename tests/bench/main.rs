@@ -29,7 +29,8 @@ fn thread_ticks(pid: u32) -> std::collections::BTreeMap<u64, (String, u64)> {
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
         let Some(tid) = t.file_name().to_str().and_then(|s| s.parse::<u64>().ok()) else { continue };
         let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
-        let ns = std::fs::read_to_string(t.path().join("schedstat")).ok().and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok())).unwrap_or(0);
+        let ns =
+            std::fs::read_to_string(t.path().join("schedstat")).ok().and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok())).unwrap_or(0);
         m.insert(tid, (name, ns));
     }
     m
@@ -37,7 +38,8 @@ fn thread_ticks(pid: u32) -> std::collections::BTreeMap<u64, (String, u64)> {
 
 /// (voluntary, involuntary context switches) of all of a process's threads so far.
 fn wakeups(pid: u32) -> (u64, u64) {
-    let field = |s: &str, k: &str| s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let field =
+        |s: &str, k: &str| s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     let (mut vol, mut invol) = (0, 0);
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
         let st = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
@@ -172,10 +174,7 @@ fn run_pair(n: usize, feed: &[onair::media::Frame]) -> (Result, Result) {
     let (orss, nrss) = (peak_rss_mb(opid), peak_rss_mb(npid));
     d.post("/api/v1/live/stop", serde_json::json!({}));
     std::thread::sleep(Duration::from_millis(300));
-    (
-        Result { cpu_s: ocpu, rss_mb: orss, lat_ms: onair_probe.latency() },
-        Result { cpu_s: ncpu, rss_mb: nrss, lat_ms: nginx_probe.latency() },
-    )
+    (Result { cpu_s: ocpu, rss_mb: orss, lat_ms: onair_probe.latency() }, Result { cpu_s: ncpu, rss_mb: nrss, lat_ms: nginx_probe.latency() })
 }
 
 /// CPU an idle daemon spends in `secs` seconds, with and without the SRT listener.
@@ -205,7 +204,10 @@ fn main() {
     let feed = frames(&clip);
     println!("relay benchmark: {secs} s of 1080p30 at 6 Mbit/s, N destinations (N-1 nginx-rtmp + 1 latency probe)");
     println!("onaird and nginx-rtmp relay the same feed at the same time; {reps} runs per N, medians (ratio: median of the runs' ratios)");
-    println!("{:>3} | {:>14} {:>14} {:>7} {:>13} | {:>12} {:>12} | {:>22} {:>22}", "N", "onaird CPU s", "nginx CPU s", "ratio", "ratio range", "onaird RSS", "nginx RSS", "onaird hop p50/p95 ms", "nginx hop p50/p95 ms");
+    println!(
+        "{:>3} | {:>14} {:>14} {:>7} {:>13} | {:>12} {:>12} | {:>22} {:>22}",
+        "N", "onaird CPU s", "nginx CPU s", "ratio", "ratio range", "onaird RSS", "nginx RSS", "onaird hop p50/p95 ms", "nginx hop p50/p95 ms"
+    );
     for n in ns {
         let runs: Vec<(Result, Result)> = (0..reps).map(|_| run_pair(n, &feed)).collect();
         let ratios: Vec<f64> = runs.iter().map(|(o, x)| o.cpu_s / x.cpu_s.max(0.01)).collect();

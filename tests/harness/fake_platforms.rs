@@ -176,10 +176,7 @@ impl FakePlatforms {
         let shared = Shared { state: state.clone(), irc: irc.clone() };
         let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let app = axum::Router::new()
-            .route("/twitch/irc", axum::routing::get(irc_upgrade))
-            .fallback(handle)
-            .with_state(shared);
+        let app = axum::Router::new().route("/twitch/irc", axum::routing::get(irc_upgrade)).fallback(handle).with_state(shared);
         rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
         FakePlatforms { port, state, irc, _rt: rt }
     }
@@ -308,7 +305,10 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 if f.get("client_id").is_none_or(|c| c.is_empty()) {
                     return reply(StatusCode::BAD_REQUEST, json!({"status": 400, "message": "missing client id"}));
                 }
-                reply(StatusCode::OK, json!({"device_code": "tw-device-code-1", "expires_in": 1800, "interval": 1, "user_code": "ABCDEFGH", "verification_uri": "https://www.twitch.tv/activate?public=true&device-code=ABCDEFGH"}))
+                reply(
+                    StatusCode::OK,
+                    json!({"device_code": "tw-device-code-1", "expires_in": 1800, "interval": 1, "user_code": "ABCDEFGH", "verification_uri": "https://www.twitch.tv/activate?public=true&device-code=ABCDEFGH"}),
+                )
             }
             "token" if post => match f.get("grant_type").map(String::as_str) {
                 Some("urn:ietf:params:oauth:grant-type:device_code") => {
@@ -349,12 +349,20 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
             return twitch_401();
         }
         return match (method.as_str(), p) {
-            ("GET", "users") => reply(StatusCode::OK, json!({"data": [{"id": "141981764", "login": "twitchdev", "display_name": "TwitchDev", "type": "", "broadcaster_type": "partner", "description": "", "profile_image_url": "", "offline_image_url": "", "view_count": 0, "created_at": "2016-12-14T20:32:28Z"}]})),
+            ("GET", "users") => reply(
+                StatusCode::OK,
+                json!({"data": [{"id": "141981764", "login": "twitchdev", "display_name": "TwitchDev", "type": "", "broadcaster_type": "partner", "description": "", "profile_image_url": "", "offline_image_url": "", "view_count": 0, "created_at": "2016-12-14T20:32:28Z"}]}),
+            ),
             ("GET", "streams") => {
                 if t.rate_limit > 0 {
                     t.rate_limit -= 1;
                     let reset = now() + t.retry_after;
-                    return (StatusCode::TOO_MANY_REQUESTS, [("ratelimit-limit", "800".to_string()), ("ratelimit-remaining", "0".to_string()), ("ratelimit-reset", reset.to_string())], axum::Json(json!({"error": "Too Many Requests", "status": 429, "message": "Too Many Requests"}))).into_response();
+                    return (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("ratelimit-limit", "800".to_string()), ("ratelimit-remaining", "0".to_string()), ("ratelimit-reset", reset.to_string())],
+                        axum::Json(json!({"error": "Too Many Requests", "status": 429, "message": "Too Many Requests"})),
+                    )
+                        .into_response();
                 }
                 let data = if t.live {
                     json!([{"id": "40952121085", "user_id": "141981764", "user_login": "twitchdev", "user_name": "TwitchDev", "game_id": "509658", "game_name": "Just Chatting", "type": "live", "title": t.titles.last().cloned().unwrap_or("Fake stream".into()), "tags": [], "viewer_count": t.viewers, "started_at": iso(now() - 600) + "Z", "language": "en", "thumbnail_url": "", "tag_ids": [], "is_mature": false}])
@@ -363,16 +371,22 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 };
                 reply(StatusCode::OK, json!({"data": data, "pagination": {}}))
             }
-            ("GET", "channels/followers") => reply(StatusCode::OK, json!({"total": t.followers.len(), "data": t.followers.iter().rev().cloned().collect::<Vec<_>>(), "pagination": {}})),
+            ("GET", "channels/followers") => {
+                reply(StatusCode::OK, json!({"total": t.followers.len(), "data": t.followers.iter().rev().cloned().collect::<Vec<_>>(), "pagination": {}}))
+            }
             ("GET", "subscriptions") => reply(StatusCode::OK, json!({"data": [], "pagination": {}, "total": 7, "points": 7})),
             ("GET", "games") => {
                 let name = f.get("name").cloned().unwrap_or_default();
-                let data = if name == "Just Chatting" { json!([{"id": "509658", "name": "Just Chatting", "box_art_url": "", "igdb_id": ""}]) } else { json!([]) };
+                let data =
+                    if name == "Just Chatting" { json!([{"id": "509658", "name": "Just Chatting", "box_art_url": "", "igdb_id": ""}]) } else { json!([]) };
                 reply(StatusCode::OK, json!({"data": data}))
             }
             ("PATCH", "channels") => {
                 if f.get("broadcaster_id").map(String::as_str) != Some("141981764") {
-                    return reply(StatusCode::BAD_REQUEST, json!({"error": "Bad Request", "status": 400, "message": "Missing required parameter \"broadcaster_id\""}));
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": "Bad Request", "status": 400, "message": "Missing required parameter \"broadcaster_id\""}),
+                    );
                 }
                 let title = json_body["title"].as_str().unwrap_or_default().to_string();
                 let game = json_body["game_id"].as_str().unwrap_or_default();
@@ -391,7 +405,10 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
     if let Some(p) = path.strip_prefix("/google/") {
         let y = &mut st.youtube;
         return match p {
-            "device/code" if post => reply(StatusCode::OK, json!({"device_code": "4/4-GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8", "user_code": "GQVQ-JKEC", "verification_url": "https://www.google.com/device", "expires_in": 1800, "interval": 1})),
+            "device/code" if post => reply(
+                StatusCode::OK,
+                json!({"device_code": "4/4-GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8", "user_code": "GQVQ-JKEC", "verification_url": "https://www.google.com/device", "expires_in": 1800, "interval": 1}),
+            ),
             "token" if post => match f.get("grant_type").map(String::as_str) {
                 Some("urn:ietf:params:oauth:grant-type:device_code") => {
                     y.device_polls += 1;
@@ -400,7 +417,10 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                     }
                     if y.pending_polls > 0 {
                         y.pending_polls -= 1;
-                        return reply(StatusCode::PRECONDITION_REQUIRED, json!({"error": "authorization_pending", "error_description": "Precondition Required"}));
+                        return reply(
+                            StatusCode::PRECONDITION_REQUIRED,
+                            json!({"error": "authorization_pending", "error_description": "Precondition Required"}),
+                        );
                     }
                     let ttl = y.first_ttl;
                     let mut v = y.issue("yt", ttl);
@@ -416,7 +436,10 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                     y.refreshes += 1;
                     // Google keeps the refresh token and issues only a new access token.
                     let v = y.issue("yt", 3599);
-                    reply(StatusCode::OK, json!({"access_token": v["access_token"], "expires_in": 3599, "scope": "https://www.googleapis.com/auth/youtube", "token_type": "Bearer"}))
+                    reply(
+                        StatusCode::OK,
+                        json!({"access_token": v["access_token"], "expires_in": 3599, "scope": "https://www.googleapis.com/auth/youtube", "token_type": "Bearer"}),
+                    )
                 }
                 _ => reply(StatusCode::BAD_REQUEST, json!({"error": "unsupported_grant_type"})),
             },
@@ -430,8 +453,11 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
             return google_401();
         }
         return match (method.as_str(), p) {
-            ("GET", "channels") => reply(StatusCode::OK, json!({"kind": "youtube#channelListResponse", "etag": "x", "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
-                "items": [{"kind": "youtube#channel", "etag": "y", "id": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "snippet": {"title": "Fake Tube", "description": "", "publishedAt": "2020-01-01T00:00:00Z"}}]})),
+            ("GET", "channels") => reply(
+                StatusCode::OK,
+                json!({"kind": "youtube#channelListResponse", "etag": "x", "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
+                "items": [{"kind": "youtube#channel", "etag": "y", "id": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "snippet": {"title": "Fake Tube", "description": "", "publishedAt": "2020-01-01T00:00:00Z"}}]}),
+            ),
             ("GET", "liveBroadcasts") => {
                 if y.rate_limit > 0 {
                     y.rate_limit -= 1;
@@ -442,20 +468,35 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 } else {
                     json!([])
                 };
-                reply(StatusCode::OK, json!({"kind": "youtube#liveBroadcastListResponse", "etag": "l", "pageInfo": {"totalResults": items.as_array().unwrap().len(), "resultsPerPage": 5}, "items": items}))
+                reply(
+                    StatusCode::OK,
+                    json!({"kind": "youtube#liveBroadcastListResponse", "etag": "l", "pageInfo": {"totalResults": items.as_array().unwrap().len(), "resultsPerPage": 5}, "items": items}),
+                )
             }
-            ("GET", "videos") => reply(StatusCode::OK, json!({"kind": "youtube#videoListResponse", "items": [{"kind": "youtube#video", "id": "yt-bcast-1", "liveStreamingDetails": {"actualStartTime": iso(now() - 300) + "Z", "scheduledStartTime": "2026-11-25T16:30:00Z", "concurrentViewers": y.viewers.to_string(), "activeLiveChatId": "yt-chat-1"}}], "pageInfo": {"totalResults": 1, "resultsPerPage": 1}})),
+            ("GET", "videos") => reply(
+                StatusCode::OK,
+                json!({"kind": "youtube#videoListResponse", "items": [{"kind": "youtube#video", "id": "yt-bcast-1", "liveStreamingDetails": {"actualStartTime": iso(now() - 300) + "Z", "scheduledStartTime": "2026-11-25T16:30:00Z", "concurrentViewers": y.viewers.to_string(), "activeLiveChatId": "yt-chat-1"}}], "pageInfo": {"totalResults": 1, "resultsPerPage": 1}}),
+            ),
             ("GET", "liveChat/messages") => {
                 if f.get("liveChatId").map(String::as_str) != Some("yt-chat-1") {
-                    return reply(StatusCode::NOT_FOUND, json!({"error": {"code": 404, "message": "The live chat that you are trying to retrieve cannot be found.", "errors": [{"reason": "liveChatNotFound"}]}}));
+                    return reply(
+                        StatusCode::NOT_FOUND,
+                        json!({"error": {"code": 404, "message": "The live chat that you are trying to retrieve cannot be found.", "errors": [{"reason": "liveChatNotFound"}]}}),
+                    );
                 }
                 let from: usize = f.get("pageToken").and_then(|t| t.strip_prefix('p')).and_then(|n| n.parse().ok()).unwrap_or(0);
                 let items: Vec<Value> = y.chat.iter().skip(from).cloned().collect();
-                reply(StatusCode::OK, json!({"kind": "youtube#liveChatMessageListResponse", "etag": "c", "pollingIntervalMillis": 1000, "nextPageToken": format!("p{}", y.chat.len()), "pageInfo": {"totalResults": items.len(), "resultsPerPage": items.len()}, "items": items}))
+                reply(
+                    StatusCode::OK,
+                    json!({"kind": "youtube#liveChatMessageListResponse", "etag": "c", "pollingIntervalMillis": 1000, "nextPageToken": format!("p{}", y.chat.len()), "pageInfo": {"totalResults": items.len(), "resultsPerPage": items.len()}, "items": items}),
+                )
             }
             ("PUT", "liveBroadcasts") => {
                 if json_body["id"] != "yt-bcast-1" || json_body["snippet"]["scheduledStartTime"].is_null() {
-                    return reply(StatusCode::BAD_REQUEST, json!({"error": {"code": 400, "message": "The scheduledStartTime is required.", "errors": [{"reason": "invalidScheduledStartTime"}]}}));
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": {"code": 400, "message": "The scheduledStartTime is required.", "errors": [{"reason": "invalidScheduledStartTime"}]}}),
+                    );
                 }
                 y.titles.push(json_body["snippet"]["title"].as_str().unwrap_or_default().to_string());
                 reply(StatusCode::OK, json!({"kind": "youtube#liveBroadcast", "id": "yt-bcast-1", "snippet": json_body["snippet"]}))
@@ -468,7 +509,10 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 y.chat.push(item.clone());
                 reply(StatusCode::OK, item)
             }
-            ("GET", "liveStreams") => reply(StatusCode::OK, json!({"kind": "youtube#liveStreamListResponse", "items": [{"kind": "youtube#liveStream", "id": "s1", "cdn": {"ingestionType": "rtmp", "ingestionInfo": {"streamName": "abcd-efgh-ijkl-mnop-qrst", "ingestionAddress": "rtmp://a.rtmp.youtube.com/live2", "backupIngestionAddress": "rtmp://b.rtmp.youtube.com/live2?backup=1", "rtmpsIngestionAddress": "rtmps://a.rtmps.youtube.com/live2"}, "resolution": "variable", "frameRate": "variable"}}]})),
+            ("GET", "liveStreams") => reply(
+                StatusCode::OK,
+                json!({"kind": "youtube#liveStreamListResponse", "items": [{"kind": "youtube#liveStream", "id": "s1", "cdn": {"ingestionType": "rtmp", "ingestionInfo": {"streamName": "abcd-efgh-ijkl-mnop-qrst", "ingestionAddress": "rtmp://a.rtmp.youtube.com/live2", "backupIngestionAddress": "rtmp://b.rtmp.youtube.com/live2?backup=1", "rtmpsIngestionAddress": "rtmps://a.rtmps.youtube.com/live2"}, "resolution": "variable", "frameRate": "variable"}}]}),
+            ),
             _ => reply(StatusCode::NOT_FOUND, json!({"error": {"code": 404, "message": "not found"}})),
         };
     }
@@ -481,13 +525,19 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 if !token.contains('|') {
                     return reply(StatusCode::BAD_REQUEST, json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}));
                 }
-                return reply(StatusCode::OK, json!({"code": "fb-device-code-1", "user_code": "A1NWZ9", "verification_uri": "https://www.facebook.com/device", "expires_in": 420, "interval": 1}));
+                return reply(
+                    StatusCode::OK,
+                    json!({"code": "fb-device-code-1", "user_code": "A1NWZ9", "verification_uri": "https://www.facebook.com/device", "expires_in": 420, "interval": 1}),
+                );
             }
             "device/login_status" if post => {
                 fb.device_polls += 1;
                 if fb.pending_polls > 0 {
                     fb.pending_polls -= 1;
-                    return reply(StatusCode::BAD_REQUEST, json!({"error": {"message": "This request requires the user to take a pending action", "code": 31, "error_subcode": 1349174, "error_user_title": "Device Login Authorization Pending", "error_user_msg": "User has not yet authorized your application. Continue polling.", "type": "OAuthException", "fbtrace_id": "x"}}));
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": {"message": "This request requires the user to take a pending action", "code": 31, "error_subcode": 1349174, "error_user_title": "Device Login Authorization Pending", "error_user_msg": "User has not yet authorized your application. Continue polling.", "type": "OAuthException", "fbtrace_id": "x"}}),
+                    );
                 }
                 let ttl = fb.first_ttl;
                 let v = fb.issue("fb", ttl);
@@ -509,7 +559,9 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 reply(StatusCode::OK, json!({"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}))
             }
             ("GET", "fb-live-1/reactions") => reply(StatusCode::OK, json!({"data": [], "summary": {"total_count": fb.reactions, "viewer_reaction": "NONE"}})),
-            ("GET", "fb-live-1/comments") => reply(StatusCode::OK, json!({"data": fb.chat.iter().rev().cloned().collect::<Vec<_>>(), "paging": {"cursors": {"before": "a", "after": "b"}}})),
+            ("GET", "fb-live-1/comments") => {
+                reply(StatusCode::OK, json!({"data": fb.chat.iter().rev().cloned().collect::<Vec<_>>(), "paging": {"cursors": {"before": "a", "after": "b"}}}))
+            }
             ("POST", "fb-live-1") => {
                 fb.titles.push(f.get("title").cloned().unwrap_or_default());
                 reply(StatusCode::OK, json!({"success": true}))
@@ -518,7 +570,10 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
                 fb.sent.push(f.get("message").cloned().unwrap_or_default());
                 reply(StatusCode::OK, json!({"id": "fb-live-1_999"}))
             }
-            _ => reply(StatusCode::BAD_REQUEST, json!({"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100, "fbtrace_id": "x"}})),
+            _ => reply(
+                StatusCode::BAD_REQUEST,
+                json!({"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100, "fbtrace_id": "x"}}),
+            ),
         };
     }
     // ---- control for tests in other languages ----
@@ -529,7 +584,12 @@ fn route(st: &mut FakeState, sh: &Shared, method: &Method, uri: &Uri, h: &Header
         }
         ("POST", "/_fake/youtube/chat") => {
             let n = st.youtube.chat.len();
-            st.youtube.chat.push(FakePlatforms::youtube_chat_item(&format!("yt-{n}"), json_body["author"].as_str().unwrap_or("viewer"), json_body["text"].as_str().unwrap_or(""), json_body["at_ms"].as_i64().unwrap_or_else(now_ms)));
+            st.youtube.chat.push(FakePlatforms::youtube_chat_item(
+                &format!("yt-{n}"),
+                json_body["author"].as_str().unwrap_or("viewer"),
+                json_body["text"].as_str().unwrap_or(""),
+                json_body["at_ms"].as_i64().unwrap_or_else(now_ms),
+            ));
             StatusCode::NO_CONTENT.into_response()
         }
         ("POST", "/_fake/live") => {

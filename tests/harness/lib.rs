@@ -313,10 +313,7 @@ impl Daemon {
     }
 
     pub fn add_destination(&mut self, name: &str, url: &str, key: &str) -> i64 {
-        let r = self.post(
-            "/api/v1/destinations",
-            serde_json::json!({"name": name, "platform": "custom", "url": url, "stream_key": key, "enabled": true}),
-        );
+        let r = self.post("/api/v1/destinations", serde_json::json!({"name": name, "platform": "custom", "url": url, "stream_key": key, "enabled": true}));
         r["id"].as_i64().unwrap()
     }
 
@@ -511,7 +508,13 @@ impl Ffmpeg {
         let tmp = tempfile::tempdir().unwrap();
         let log = tmp.path().join("ffmpeg.log");
         let f = std::fs::File::create(&log).unwrap();
-        let child = Command::new("ffmpeg").args(["-hide_banner", "-loglevel", "warning", "-nostdin"]).args(args).stdout(Stdio::null()).stderr(f).spawn().expect("ffmpeg");
+        let child = Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "warning", "-nostdin"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .expect("ffmpeg");
         Ffmpeg { child: Some(child), log, _tmp: tmp }
     }
 

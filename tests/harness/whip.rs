@@ -42,11 +42,17 @@ impl WhipGuest {
         w.emit_by_name::<()>("set-local-description", &[&offer, &p]);
         wait(&p);
         let t0 = Instant::now();
-        while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete && t0.elapsed() < Duration::from_secs(3) {
+        while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
+            && t0.elapsed() < Duration::from_secs(3)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         let sdp = w.property::<gst_webrtc::WebRTCSessionDescription>("local-description").sdp().as_text().unwrap();
-        let r = ureq::post(&format!("{base}/whip/{token}")).set("Content-Type", "application/sdp").set("X-Guest-Name", name).timeout(Duration::from_secs(30)).send_string(&sdp);
+        let r = ureq::post(&format!("{base}/whip/{token}"))
+            .set("Content-Type", "application/sdp")
+            .set("X-Guest-Name", name)
+            .timeout(Duration::from_secs(30))
+            .send_string(&sdp);
         let r = match r {
             Ok(r) => r,
             Err(ureq::Error::Status(s, r)) => panic!("WHIP {s}: {}", r.into_string().unwrap_or_default()),

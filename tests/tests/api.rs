@@ -122,12 +122,7 @@ fn https_with_a_certificate_made_on_first_start() {
     assert_eq!(std::fs::metadata(tls.join("key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
     // curl checks the certificate against the one the box made for itself.
     let health = |cert: &std::path::Path| {
-        std::process::Command::new("curl")
-            .args(["-fsS", "--cacert"])
-            .arg(cert)
-            .arg(format!("https://localhost:{port}/api/v1/health"))
-            .output()
-            .unwrap()
+        std::process::Command::new("curl").args(["-fsS", "--cacert"]).arg(cert).arg(format!("https://localhost:{port}/api/v1/health")).output().unwrap()
     };
     let out = health(&tls.join("cert.pem"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -202,7 +197,11 @@ fn stun_and_turn_servers_reach_the_guest_page_and_the_password_stays_in() {
     let wal = std::fs::read(d.data_dir().join("onair.db-wal")).unwrap_or_default();
     assert!(!db.windows(14).chain(wal.windows(14)).any(|w| w == b"turn-secret-42"));
     // Leaving the password out keeps the stored one; bad values are refused.
-    let r = d.request("PUT", "/api/v1/guests/ice", Some(serde_json::json!({"stun_url": "stun:stun.example.org:3478", "turn_url": "turn:turn.example.org:3478", "turn_username": "guest"})));
+    let r = d.request(
+        "PUT",
+        "/api/v1/guests/ice",
+        Some(serde_json::json!({"stun_url": "stun:stun.example.org:3478", "turn_url": "turn:turn.example.org:3478", "turn_username": "guest"})),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(d.get("/api/v1/guests/ice")["turn_password_set"], true);
     for bad in [serde_json::json!({"stun_url": "http://x"}), serde_json::json!({"turn_url": "turn:h:1"}), serde_json::json!({"stun_url": "stun:a b"})] {

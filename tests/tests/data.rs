@@ -88,7 +88,8 @@ fn a_corrupt_or_truncated_database_is_restored_from_the_last_backup() {
         d.add_destination("After the backup", "rtmp://127.0.0.1:1/app", "k2");
         d.kill();
         let newest = backups(&data).into_iter().max().unwrap();
-        let lost_one_exists = names(&serde_json::to_value(onair::store::Store::open(&data).unwrap().list_destinations().unwrap()).unwrap()).contains(&"After the backup".to_string());
+        let lost_one_exists = names(&serde_json::to_value(onair::store::Store::open(&data).unwrap().list_destinations().unwrap()).unwrap())
+            .contains(&"After the backup".to_string());
         assert!(lost_one_exists);
         damage(&data.join("onair.db"), how);
 
@@ -160,7 +161,10 @@ impl LoopFs {
     fn fill(&self) {
         let n = std::fs::read_dir(&self.mnt).unwrap().count();
         for bs in ["1M", "4k", "1k"] {
-            let _ = Command::new("dd").args(["if=/dev/zero", &format!("bs={bs}")]).arg(format!("of={}", self.mnt.join(format!("fill-{n}-{bs}")).display())).output();
+            let _ = Command::new("dd")
+                .args(["if=/dev/zero", &format!("bs={bs}")])
+                .arg(format!("of={}", self.mnt.join(format!("fill-{n}-{bs}")).display()))
+                .output();
         }
         let _ = Command::new("sync").status();
     }
@@ -196,11 +200,7 @@ fn with_the_data_partition_full_login_and_tokens_work_and_nothing_committed_is_l
     assert!(!alerts_text(&d, &token).contains("full"));
 
     fs.fill();
-    assert!(
-        wait_until(Duration::from_secs(20), || alerts_text(&d, &token).contains("data disk is full")),
-        "no disk-full alert: {}",
-        alerts_text(&d, &token)
-    );
+    assert!(wait_until(Duration::from_secs(20), || alerts_text(&d, &token).contains("data disk is full")), "no disk-full alert: {}", alerts_text(&d, &token));
     assert_eq!(bearer(&d, &token, "/api/v1/status").1["disk_full"], true);
     // The token still authenticates, many times over.
     for _ in 0..20 {
@@ -214,7 +214,11 @@ fn with_the_data_partition_full_login_and_tokens_work_and_nothing_committed_is_l
     let during = cookie.expect("a session cookie");
     assert_eq!(with_cookie(&d, &during, "/api/v1/status"), 200);
     // A change either fits in space SQLite already holds or is refused in the SPEC's shape; never a 500.
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "During", "platform": "custom", "url": "rtmp://127.0.0.1:1/app", "stream_key": "k", "enabled": true})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "During", "platform": "custom", "url": "rtmp://127.0.0.1:1/app", "stream_key": "k", "enabled": true})),
+    );
     assert!(r.status == 201 || (r.status == 503 && r.body["error"]["code"] == "disk_full"), "{} {}", r.status, r.text);
     let during_saved = r.status == 201;
 
@@ -235,11 +239,7 @@ fn with_the_data_partition_full_login_and_tokens_work_and_nothing_committed_is_l
     assert!(wait_until(Duration::from_secs(20), || bearer(&d, &token, "/api/v1/status").1["disk_full"] == true), "disk_full after the restart");
 
     fs.free_space();
-    assert!(
-        wait_until(Duration::from_secs(20), || alerts_text(&d, &token).contains("takes writes again")),
-        "no all-clear alert: {}",
-        alerts_text(&d, &token)
-    );
+    assert!(wait_until(Duration::from_secs(20), || alerts_text(&d, &token).contains("takes writes again")), "no all-clear alert: {}", alerts_text(&d, &token));
     assert_eq!(bearer(&d, &token, "/api/v1/status").1["disk_full"], false);
     // Restarted with space: what was committed is there, the session made on the full disk too,
     // and the disk-full alert was kept.
@@ -284,7 +284,10 @@ fn authentication_writes_nothing() {
     // Let the start-up writes (alerts, the first storage check) settle.
     std::thread::sleep(Duration::from_secs(6));
     let files = |data: &Path| -> Vec<(u64, std::time::SystemTime)> {
-        ["onair.db", "onair.db-wal"].iter().map(|f| std::fs::metadata(data.join(f)).map(|m| (m.len(), m.modified().unwrap())).unwrap_or((0, std::time::UNIX_EPOCH))).collect()
+        ["onair.db", "onair.db-wal"]
+            .iter()
+            .map(|f| std::fs::metadata(data.join(f)).map(|m| (m.len(), m.modified().unwrap())).unwrap_or((0, std::time::UNIX_EPOCH)))
+            .collect()
     };
     let before = files(&data);
     let t0 = Instant::now();
@@ -323,7 +326,11 @@ fn on_a_read_only_data_partition_the_box_starts_and_serves_what_it_has() {
     let rec = d.get("/api/v1/session")["recovery"].clone();
     assert_eq!(rec["outcome"], "read_only", "{rec}");
     assert!(wait_until(Duration::from_secs(15), || bearer(&d, &token, "/api/v1/status").1["disk_full"] == true), "disk_full never said");
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "During", "platform": "custom", "url": "rtmp://127.0.0.1:1/app", "stream_key": "k", "enabled": true})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "During", "platform": "custom", "url": "rtmp://127.0.0.1:1/app", "stream_key": "k", "enabled": true})),
+    );
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (503, Some("disk_full")), "{}", r.text);
     assert!(alerts_text(&d, &token).contains("cannot be written"), "{}", alerts_text(&d, &token));
     d.kill();

@@ -69,7 +69,11 @@ fn a_feed_ends_with_its_session_or_token() {
     assert_eq!(close_code(&mut ft, Duration::from_secs(3)), Some(SIGNED_OUT));
 
     // A password change from session b ends every other session's feed; b's goes on.
-    let r = ureq::post(&d.url("/api/v1/password")).set("Cookie", &b).set("X-Requested-With", "onair").send_json(json!({"current": PASSWORD, "new": "another-password-1"})).unwrap();
+    let r = ureq::post(&d.url("/api/v1/password"))
+        .set("Cookie", &b)
+        .set("X-Requested-With", "onair")
+        .send_json(json!({"current": PASSWORD, "new": "another-password-1"}))
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(close_code(&mut fc, Duration::from_secs(3)), Some(SIGNED_OUT));
     assert_eq!(close_code(&mut fb, Duration::from_millis(1500)), None);

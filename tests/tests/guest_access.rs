@@ -24,7 +24,10 @@ fn anon(d: &Daemon, method: &str, path: &str, body: Option<&str>, ctype: Option<
 }
 
 fn code(text: &str) -> String {
-    serde_json::from_str::<Value>(text).ok().and_then(|v| v["error"]["code"].as_str().map(str::to_string)).unwrap_or_else(|| format!("not the error shape: {text}"))
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("not the error shape: {text}"))
 }
 
 /// A browser-like offer: `dir` is "sendonly" (a guest publishing) or "recvonly" (a viewer).
@@ -43,7 +46,11 @@ fn offer(dir: &str) -> String {
 
 /// A WHIP session on `token`; returns the guest id (from the `Location` header).
 fn publish(d: &Daemon, token: &str, name: &str) -> String {
-    let r = ureq::post(&d.url(&format!("/whip/{token}"))).set("Content-Type", "application/sdp").set("X-Guest-Name", name).timeout(Duration::from_secs(30)).send_string(&offer("sendonly"));
+    let r = ureq::post(&d.url(&format!("/whip/{token}")))
+        .set("Content-Type", "application/sdp")
+        .set("X-Guest-Name", name)
+        .timeout(Duration::from_secs(30))
+        .send_string(&offer("sendonly"));
     let r = match r {
         Ok(r) => r,
         Err(ureq::Error::Status(s, r)) => panic!("WHIP {s}: {}", r.into_string().unwrap_or_default()),
@@ -66,7 +73,11 @@ fn guest_views_need_their_token_and_view_links_need_the_owner() {
             assert!(text.contains("data-testid=refusal") && text.contains("not valid"), "{page}: a short refusal page, got {text}");
             assert!(!text.contains("RTCPeerConnection"), "{page}: no player without a token");
         }
-        for (m, path, body) in [("GET", format!("/guests/grid/list{k}"), None), ("POST", format!("/whep/guests/nobody{k}"), Some(v.as_str())), ("DELETE", format!("/whep/guests/nobody/x{k}"), None)] {
+        for (m, path, body) in [
+            ("GET", format!("/guests/grid/list{k}"), None),
+            ("POST", format!("/whep/guests/nobody{k}"), Some(v.as_str())),
+            ("DELETE", format!("/whep/guests/nobody/x{k}"), None),
+        ] {
             let (s, text) = anon(&d, m, &path, body, sdp);
             assert_eq!((s, code(&text)), (401, "unauthorized".to_string()), "{m} {path}: {text}");
         }
@@ -84,7 +95,9 @@ fn guest_views_need_their_token_and_view_links_need_the_owner() {
     let links = d.get("/api/v1/guests/view-links");
     let grid = links["grid"]["token"].as_str().unwrap().to_string();
     assert!(links["grid"]["url"].as_str().unwrap().ends_with(&format!("/guests/grid/view?k={grid}")), "{links}");
-    let gk = |id: &str| links["guests"].as_array().unwrap().iter().find(|g| g["id"] == id).map(|g| g["token"].as_str().unwrap().to_string()).expect("a link per guest");
+    let gk = |id: &str| {
+        links["guests"].as_array().unwrap().iter().find(|g| g["id"] == id).map(|g| g["token"].as_str().unwrap().to_string()).expect("a link per guest")
+    };
     let (ka, kb) = (gk(&ana), gk(&bia));
     let ana_url = links["guests"].as_array().unwrap().iter().find(|g| g["id"] == ana.as_str()).unwrap()["url"].as_str().unwrap().to_string();
     assert!(ana_url.ends_with(&format!("/guest/{ana}/view?k={ka}")), "{ana_url}");
@@ -131,7 +144,13 @@ fn viewers_are_capped_per_guest_and_in_total_before_any_webrtcbin() {
     let token = inv["token"].as_str().unwrap().to_string();
     let ids: Vec<String> = (0..TOTAL / PER_GUEST + 1).map(|i| publish(&d, &token, &format!("G{i}"))).collect();
     let grid = d.get("/api/v1/guests/view-links")["grid"]["token"].as_str().unwrap().to_string();
-    let threads = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap().lines().find_map(|l| l.strip_prefix("Threads:").map(|v| v.trim().parse::<usize>().unwrap())).unwrap();
+    let threads = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:").map(|v| v.trim().parse::<usize>().unwrap()))
+            .unwrap()
+    };
     let before = threads(d.pid());
     let url = d.url("");
     let whep = move |id: String| {
@@ -139,7 +158,10 @@ fn viewers_are_capped_per_guest_and_in_total_before_any_webrtcbin() {
         let k = grid.clone();
         std::thread::spawn(move || {
             let t0 = Instant::now();
-            let r = ureq::post(&format!("{url}/whep/guests/{id}?k={k}")).set("Content-Type", "application/sdp").timeout(Duration::from_secs(30)).send_string(&offer("recvonly"));
+            let r = ureq::post(&format!("{url}/whep/guests/{id}?k={k}"))
+                .set("Content-Type", "application/sdp")
+                .timeout(Duration::from_secs(30))
+                .send_string(&offer("recvonly"));
             let (s, text) = match r {
                 Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
                 Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap_or_default()),
@@ -207,7 +229,11 @@ fn a_guests_tokens_for_the_others_end_with_its_session() {
     // The guest the others watch: a real WebRTC peer, so its media flows and it is live.
     let cam = onair_e2e::whip::WhipGuest::join(&d.url(""), &token, "Cam");
     let guest = |d: &mut Daemon, id: &str| d.get("/api/v1/guests").as_array().unwrap().iter().find(|g| g["id"] == id).cloned();
-    assert!(onair_e2e::wait_until(Duration::from_secs(20), || guest(&mut d, &cam.id).is_some_and(|g| g["state"] == "live")), "the publisher went live: {:?}", guest(&mut d, &cam.id));
+    assert!(
+        onair_e2e::wait_until(Duration::from_secs(20), || guest(&mut d, &cam.id).is_some_and(|g| g["state"] == "live")),
+        "the publisher went live: {:?}",
+        guest(&mut d, &cam.id)
+    );
     // The viewing guests (their own media never connects; they are sessions all the same).
     let ana = publish(&d, &token, "Ana");
     let bia = publish(&d, &token, "Bia");
@@ -215,7 +241,10 @@ fn a_guests_tokens_for_the_others_end_with_its_session() {
         let (s, text) = anon(&d, "POST", &format!("/whip/{token}/{who}/stats"), Some("{}"), Some("application/json"));
         assert_eq!(s, 200, "{text}");
         let a: Value = serde_json::from_str(&text).unwrap();
-        a["others"].as_array().unwrap().iter().find(|o| o["id"] == cam.id.as_str()).unwrap_or_else(|| panic!("{who} is told of Cam: {a}"))["k"].as_str().unwrap().to_string()
+        a["others"].as_array().unwrap().iter().find(|o| o["id"] == cam.id.as_str()).unwrap_or_else(|| panic!("{who} is told of Cam: {a}"))["k"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let (ka, kb) = (token_for(&ana), token_for(&bia));
     assert_ne!(ka, kb, "each guest's token is its own");
@@ -240,7 +269,11 @@ fn a_guests_tokens_for_the_others_end_with_its_session() {
     assert_eq!(d.request("DELETE", &format!("/api/v1/guests/{ana}"), None).status, 204);
     assert_eq!(whep(&d, &ka), (401, "unauthorized".to_string()), "a removed guest's token");
     assert_eq!(anon(&d, "GET", &format!("/guest/{}/view?k={ka}", cam.id), None, None).0, 401);
-    assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 1)), "Ana's viewer ended with her: {:?}", guest(&mut d, &cam.id));
+    assert!(
+        onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 1)),
+        "Ana's viewer ended with her: {:?}",
+        guest(&mut d, &cam.id)
+    );
     assert!(t0.elapsed() < Duration::from_secs(12), "checked before silent viewers are reaped (15 s): {:?}", t0.elapsed());
     // Bia is still in the call: hers goes on; the owner's link for Cam is untouched.
     assert_eq!(whep(&d, &kb).0, 201);

@@ -11,7 +11,6 @@ use onair_e2e::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-
 fn open_files(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
 }
@@ -320,7 +319,12 @@ fn trickled_bodies_are_cut_and_one_address_holds_only_its_share() {
     let over: Vec<_> = ends.iter().filter(|(s, b, _)| *s == 429 && (b.contains("too_many_requests") || b.contains("too_many_connections"))).collect();
     let cut: Vec<_> = ends.iter().filter(|(s, b, _)| *s == 408 && b.contains("slow_body")).collect();
     let slowest_cut = cut.iter().map(|(_, _, t)| *t).max().unwrap_or_default();
-    eprintln!("{} trickled logins: {} over the address's share (429), {} cut as too slow (408), the last after {slowest_cut:?}", ends.len(), over.len(), cut.len());
+    eprintln!(
+        "{} trickled logins: {} over the address's share (429), {} cut as too slow (408), the last after {slowest_cut:?}",
+        ends.len(),
+        over.len(),
+        cut.len()
+    );
     assert_eq!(over.len(), addresses * extra, "{ends:?}");
     assert_eq!(cut.len(), addresses * per_ip, "{ends:?}");
     // Cut after the 5 s grace, long before the 4000 bytes would have come (over an hour).

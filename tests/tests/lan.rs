@@ -113,7 +113,8 @@ fn a_foreign_host_is_misdirected_on_every_route_of_both_listeners() {
         for (method, path, body) in &routes {
             // (No Host at all only on HTTP/1.1: curl's HTTP/2 always sends an authority.)
             let none = if root == &base { "" } else { "evil.example" };
-            for host in ["evil.example", "EVIL.example.:8080", "127.0.0.1.evil.example", "onair.local.evil.example", "[2001:db8::1]:8080", "203.0.113.10", none] {
+            for host in ["evil.example", "EVIL.example.:8080", "127.0.0.1.evil.example", "onair.local.evil.example", "[2001:db8::1]:8080", "203.0.113.10", none]
+            {
                 let mut a = s(&["-X", method, "-H", &format!("Host: {host}"), "-H", "Content-Type: application/json"]);
                 if !body.is_null() {
                     a.extend(s(&["--data", &body.to_string()]));
@@ -199,7 +200,16 @@ fn set_up_needs_the_presence_code_and_exactly_one_of_many_wins() {
     assert_eq!(curl(&s(&[&format!("{base}/api/v1/session")])).body["setup_required"], true);
     // Six set-ups at once, each from its own address (each has the code): exactly one wins.
     let calls: Vec<Call> = (0..6)
-        .map(|i| start(None, &post(&format!("{base}/api/v1/setup"), json!({"password": format!("password-number-{i}"), "code": code.to_lowercase()}), &["--interface", &format!("127.0.0.{}", 10 + i)])))
+        .map(|i| {
+            start(
+                None,
+                &post(
+                    &format!("{base}/api/v1/setup"),
+                    json!({"password": format!("password-number-{i}"), "code": code.to_lowercase()}),
+                    &["--interface", &format!("127.0.0.{}", 10 + i)],
+                ),
+            )
+        })
         .collect();
     let answers: Vec<Answer> = calls.into_iter().map(finish).collect();
     let won: Vec<usize> = answers.iter().enumerate().filter(|(_, a)| a.status == 200).map(|(i, _)| i).collect();
@@ -212,7 +222,8 @@ fn set_up_needs_the_presence_code_and_exactly_one_of_many_wins() {
     assert!(answers[won[0]].cookie("onair_session").is_some());
     // The winner's password is the admin's; no loser replaced it.
     for i in 0..6 {
-        let r = curl(&post(&format!("{base}/api/v1/login"), json!({"password": format!("password-number-{i}")}), &["--interface", &format!("127.0.0.{}", 30 + i)]));
+        let r =
+            curl(&post(&format!("{base}/api/v1/login"), json!({"password": format!("password-number-{i}")}), &["--interface", &format!("127.0.0.{}", 30 + i)]));
         assert_eq!(r.status, if i == won[0] { 200 } else { 401 }, "password {i}: {}", r.body);
     }
     // A second set-up, even with the right code: 409.
@@ -352,7 +363,8 @@ fn behind_a_loopback_proxy_an_attacker_does_not_lock_the_owner_out() {
     // One try from each of 40 loopback addresses (a proxy's pool, or rotation across networks): the
     // global budget (20 at once) holds them.
     let t0 = Instant::now();
-    let (through, limited, _) = burst((0..40).map(|i| start(None, &post(&url, json!({"password": "guess"}), &["--interface", &format!("127.0.1.{}", i + 1)]))).collect());
+    let (through, limited, _) =
+        burst((0..40).map(|i| start(None, &post(&url, json!({"password": "guess"}), &["--interface", &format!("127.0.1.{}", i + 1)]))).collect());
     let quota = 20 + (t0.elapsed().as_secs() / 2) as usize + 1;
     assert!(through <= quota && limited >= 40 - quota, "{through} through, {limited} limited in {:?}", t0.elapsed());
 }
@@ -366,7 +378,8 @@ fn a_password_change_ends_the_other_sessions() {
     let b = login(PASSWORD, "127.0.0.3").cookie("onair_session").unwrap();
     let token = d.post("/api/v1/tokens", json!({"name": "script"}))["token"].as_str().unwrap().to_string();
     let status = |h: &str| curl(&s(&["-H", h, &format!("{base}/api/v1/status")])).status;
-    let change = |current: &str, new: &str| curl(&post(&format!("{base}/api/v1/password"), json!({"current": current, "new": new}), &["-H", &format!("Cookie: {a}")]));
+    let change =
+        |current: &str, new: &str| curl(&post(&format!("{base}/api/v1/password"), json!({"current": current, "new": new}), &["-H", &format!("Cookie: {a}")]));
     let r = change("not-the-password", "brand-new-password");
     assert_eq!((r.status, r.code()), (403, "bad_password"), "{}", r.body);
     assert_eq!(change(PASSWORD, "short").status, 422);
@@ -424,7 +437,11 @@ fn a_press_approves_only_the_request_that_asked_for_it() {
     // with or without the request's id.
     let sess = curl(&s(&[&format!("{base}/api/v1/session?request={id}")]));
     assert_eq!(sess.body["setup_press"], false, "{}", sess.body);
-    for body in [json!({"password": "owner-password-1", "request": id}), json!({"password": "owner-password-1"}), json!({"password": "owner-password-1", "request": "made-up"})] {
+    for body in [
+        json!({"password": "owner-password-1", "request": id}),
+        json!({"password": "owner-password-1"}),
+        json!({"password": "owner-password-1", "request": "made-up"}),
+    ] {
         let r = curl(&post(&format!("{base}/api/v1/setup"), body.clone(), &[]));
         assert_eq!((r.status, r.code()), (403, "setup_code"), "{body}: {}", r.body);
     }

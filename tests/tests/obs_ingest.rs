@@ -23,7 +23,9 @@ fn write(p: &Path, s: &str) {
 fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>) {
     let cfg = home.join(".config/obs-studio");
     let websocket = match ws {
-        Some((port, pw)) => format!("[OBSWebSocket]\nFirstLoad=false\nServerEnabled=true\nServerPort={port}\nAlertsEnabled=false\nAuthRequired=true\nServerPassword={pw}\n"),
+        Some((port, pw)) => {
+            format!("[OBSWebSocket]\nFirstLoad=false\nServerEnabled=true\nServerPort={port}\nAlertsEnabled=false\nAuthRequired=true\nServerPassword={pw}\n")
+        }
         None => "[OBSWebSocket]\nFirstLoad=false\nServerEnabled=false\n".to_string(),
     };
     write(
@@ -65,7 +67,14 @@ fn xvfb() -> (Kill, String) {
             continue;
         }
         let display = format!(":{n}");
-        let x = Kill(Command::new("Xvfb").args([display.as_str(), "-screen", "0", "1280x720x24", "-nolisten", "tcp"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("Xvfb"));
+        let x = Kill(
+            Command::new("Xvfb")
+                .args([display.as_str(), "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb"),
+        );
         std::thread::sleep(Duration::from_millis(800));
         return (x, display);
     }
@@ -103,7 +112,14 @@ fn obs_studio_publishes_to_the_box() {
     let _obs = start_obs(home.path(), &display, &["--startstreaming"]);
     let obs_log = || std::fs::read_to_string(home.path().join("obs.log")).unwrap_or_default();
     assert!(wait_until(Duration::from_secs(60), || d.get("/api/v1/ingest")["connected"] == true), "OBS never published:\n{}", obs_log());
-    assert!(wait_until(Duration::from_secs(15), || { let i = d.get("/api/v1/ingest"); i["video"]["codec"] == "h264" && i["audio"]["codec"] == "aac" && i["video"]["kbps"].as_u64() > Some(0) }), "{}", d.get("/api/v1/ingest"));
+    assert!(
+        wait_until(Duration::from_secs(15), || {
+            let i = d.get("/api/v1/ingest");
+            i["video"]["codec"] == "h264" && i["audio"]["codec"] == "aac" && i["video"]["kbps"].as_u64() > Some(0)
+        }),
+        "{}",
+        d.get("/api/v1/ingest")
+    );
     let ing = d.get("/api/v1/ingest");
     assert_eq!(ing["proto"], "rtmp");
     assert_eq!((ing["video"]["codec"].as_str(), ing["video"]["height"].as_u64()), (Some("h264"), Some(360)), "{ing}");
@@ -128,7 +144,11 @@ fn obs_bridge_drives_a_real_obs() {
     obs_home(home.path(), "rtmp://127.0.0.1:1/nowhere", "not-the-key", Some((port, "obs-secret-pw")));
     // Unreachable first: nothing listens there yet.
     d.request("PUT", "/api/v1/obs/connection", Some(serde_json::json!({"host": "127.0.0.1", "port": port, "password": "obs-secret-pw"})));
-    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/status")["obs"]["error"].as_str().is_some_and(|e| e.contains("not reachable"))), "{}", d.get("/api/v1/status")["obs"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || d.get("/api/v1/status")["obs"]["error"].as_str().is_some_and(|e| e.contains("not reachable"))),
+        "{}",
+        d.get("/api/v1/status")["obs"]
+    );
     let r = d.request("GET", "/api/v1/obs/scenes", None);
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (409, Some("obs_not_connected")));
     let (_x, display) = xvfb();

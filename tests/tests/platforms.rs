@@ -39,7 +39,11 @@ fn link(d: &mut Daemon, p: &str) -> Value {
     assert!(r.body["verification_uri"].as_str().is_some_and(|u| u.starts_with("https://")), "{}", r.text);
     assert!(r.body["expires_in"].as_u64().is_some_and(|e| e > 0));
     assert!(r.body.get("device_code").is_none(), "the device code stays in the box");
-    assert!(wait_until(Duration::from_secs(20), || platform(d, p)["linked"] == true && platform(d, p)["linking"].is_null()), "{p} never linked: {}", platform(d, p));
+    assert!(
+        wait_until(Duration::from_secs(20), || platform(d, p)["linked"] == true && platform(d, p)["linking"].is_null()),
+        "{p} never linked: {}",
+        platform(d, p)
+    );
     platform(d, p)
 }
 
@@ -72,9 +76,8 @@ fn device_flow_links_each_platform_and_tokens_stay_sealed() {
     assert!(wait_until(Duration::from_secs(10), || platform(&mut d, "twitch")["linked"] == true && platform(&mut d, "youtube")["account"] == "Fake Tube"));
 
     // No token or app secret in the database, the log or any API answer.
-    let secrets: Vec<String> = fake.with(|s| {
-        [&s.twitch, &s.youtube, &s.facebook].iter().flat_map(|p| p.access.iter().chain(p.refresh.iter()).cloned()).collect()
-    });
+    let secrets: Vec<String> =
+        fake.with(|s| [&s.twitch, &s.youtube, &s.facebook].iter().flat_map(|p| p.access.iter().chain(p.refresh.iter()).cloned()).collect());
     assert!(secrets.len() >= 6);
     let mut haystack = Vec::new();
     for f in ["onair.db", "onair.db-wal"] {
@@ -187,11 +190,15 @@ fn live_state_viewers_and_events_reach_status() {
     });
     let tw = d.add_destination_platform("Twitch main", "twitch", "sk_tw_0000001");
     let tt = d.add_destination_platform("TikTok", "tiktok", "sk_tt_0000001");
-    assert!(wait_until(Duration::from_secs(10), || {
-        let s = d.get("/api/v1/status");
-        let p = |n: &str| s["platforms"].as_array().unwrap().iter().find(|x| x["platform"] == n).cloned().unwrap();
-        p("twitch")["viewers"] == 42 && p("youtube")["viewers"] == 17 && p("facebook")["viewers"] == 5 && p("twitch")["live"] == true
-    }), "{}", d.get("/api/v1/status")["platforms"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let s = d.get("/api/v1/status");
+            let p = |n: &str| s["platforms"].as_array().unwrap().iter().find(|x| x["platform"] == n).cloned().unwrap();
+            p("twitch")["viewers"] == 42 && p("youtube")["viewers"] == 17 && p("facebook")["viewers"] == 5 && p("twitch")["live"] == true
+        }),
+        "{}",
+        d.get("/api/v1/status")["platforms"]
+    );
     let s = d.get("/api/v1/status");
     let p = |n: &str| s["platforms"].as_array().unwrap().iter().find(|x| x["platform"] == n).cloned().unwrap();
     assert!(p("twitch")["started_at"].as_str().is_some_and(|t| t.ends_with('Z')));
@@ -212,11 +219,15 @@ fn live_state_viewers_and_events_reach_status() {
     });
     std::thread::sleep(Duration::from_secs(3));
     fake.with(|s| s.facebook.reactions = 9);
-    assert!(wait_until(Duration::from_secs(10), || {
-        let c = d.get("/api/v1/chat");
-        let m = c["messages"].as_array().unwrap().clone();
-        m.iter().any(|x| x["kind"] == "follow" && x["author"] == "NewFan") && m.iter().any(|x| x["kind"] == "reactions" && x["platform"] == "facebook")
-    }), "{}", d.get("/api/v1/chat"));
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let c = d.get("/api/v1/chat");
+            let m = c["messages"].as_array().unwrap().clone();
+            m.iter().any(|x| x["kind"] == "follow" && x["author"] == "NewFan") && m.iter().any(|x| x["kind"] == "reactions" && x["platform"] == "facebook")
+        }),
+        "{}",
+        d.get("/api/v1/chat")
+    );
     assert!(!d.get("/api/v1/chat").to_string().contains("Early"));
     // Offline again.
     fake.with(|s| s.twitch.live = false);
@@ -247,7 +258,8 @@ fn chat_from_twitch_and_youtube_merged_in_time_order_and_sent_to_all() {
         s.youtube.chat.push(FakePlatforms::youtube_chat_item("yt-3", "Bob", "third (youtube)", t0 + 3000));
         let mut sc = FakePlatforms::youtube_chat_item("yt-6", "Carol", "", t0 + 6000);
         sc["snippet"]["type"] = json!("superChatEvent");
-        sc["snippet"]["superChatDetails"] = json!({"amountMicros": "5000000", "currency": "USD", "amountDisplayString": "$5.00", "userComment": "sixth (super chat)", "tier": 2});
+        sc["snippet"]["superChatDetails"] =
+            json!({"amountMicros": "5000000", "currency": "USD", "amountDisplayString": "$5.00", "userComment": "sixth (super chat)", "tier": 2});
         s.youtube.chat.push(sc);
     });
     assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/chat")["messages"].as_array().unwrap().len() >= 6), "{}", d.get("/api/v1/chat"));

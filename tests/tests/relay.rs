@@ -164,10 +164,7 @@ fn a_hung_publisher_is_dropped_and_obs_can_publish_again() {
     std::thread::sleep(Duration::from_secs(2));
     hung.freeze(); // the encoder hangs: its connection stays open and sends nothing
     let t0 = Instant::now();
-    assert!(
-        wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == false),
-        "a publisher that sends nothing is dropped"
-    );
+    assert!(wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == false), "a publisher that sends nothing is dropped");
     assert!(t0.elapsed() > Duration::from_secs(8), "not before the 10 s limit ({:?})", t0.elapsed());
     // The slot is free again: a restarted OBS publishes at once instead of "another publisher is live".
     let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
@@ -252,7 +249,11 @@ fn a_live_edit_moves_only_that_output() {
     assert_eq!(r.status, 200, "{}", r.text);
     let edited = Instant::now();
     assert!(
-        wait_until(Duration::from_secs(5), || seen.lock().unwrap().iter().any(|m| m.contains("\"destination_updated\"") && m.contains(&format!("\"id\":{moved}")) && m.contains("\"restarted\""))),
+        wait_until(Duration::from_secs(5), || seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("\"destination_updated\"") && m.contains(&format!("\"id\":{moved}")) && m.contains("\"restarted\""))),
         "no destination_updated event: {:?}",
         seen.lock().unwrap().iter().filter(|m| !m.contains("\"status\"")).collect::<Vec<_>>()
     );

@@ -14,7 +14,23 @@ fn rtmps_destination_with_certificate_check() {
     for args in [
         vec!["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=onair test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")],
         vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &p("key.pem"), "-out", &p("leaf.csr")],
-        vec!["x509", "-req", "-in", &p("leaf.csr"), "-CA", &p("ca.pem"), "-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", &p("leaf.ext"), "-out", &p("cert.pem")],
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            &p("leaf.csr"),
+            "-CA",
+            &p("ca.pem"),
+            "-CAkey",
+            &p("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &p("leaf.ext"),
+            "-out",
+            &p("cert.pem"),
+        ],
     ] {
         let st = Command::new("openssl").args(&args).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
         assert!(st.success(), "openssl {args:?}");
@@ -29,11 +45,15 @@ fn rtmps_destination_with_certificate_check() {
             let _ = self.0.wait();
         }
     }
-    let _socat = Kill(Command::new("socat")
-        .arg(format!("openssl-listen:{tls_port},bind=127.0.0.1,reuseaddr,fork,cert={cert},key={key},verify=0"))
-        .arg(format!("tcp:127.0.0.1:{}", n.port))
-        .stdout(Stdio::null()).stderr(Stdio::null())
-        .spawn().expect("socat"));
+    let _socat = Kill(
+        Command::new("socat")
+            .arg(format!("openssl-listen:{tls_port},bind=127.0.0.1,reuseaddr,fork,cert={cert},key={key},verify=0"))
+            .arg(format!("tcp:127.0.0.1:{}", n.port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat"),
+    );
     assert!(wait_until(Duration::from_secs(5), || std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_ok()));
     let clip = clip(10, 640, 360, 30);
     let mut d = Daemon::start_full(&[], &[("ONAIR_EXTRA_CA_FILE", ca.as_str())]);

@@ -15,7 +15,15 @@ use serde_json::{json, Value};
 /// Every byte that is not a letter or digit as %XX, in upper or lower hex.
 fn pct(s: &str, lower: bool) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else if lower { format!("%{b:02x}") } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else if lower {
+                format!("%{b:02x}")
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -52,7 +60,12 @@ fn refuser(echo: &'static str) -> Refuser {
 
 fn refuse(mut s: TcpStream, at_connect: bool, echo: &str, keys: &Mutex<Vec<String>>) -> std::io::Result<()> {
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let text = format!("stream key {echo} is not valid (as sent: {}, {}, {})", pct(echo, false), pct(echo, true), url::form_urlencoded::byte_serialize(echo.as_bytes()).collect::<String>());
+    let text = format!(
+        "stream key {echo} is not valid (as sent: {}, {}, {})",
+        pct(echo, false),
+        pct(echo, true),
+        url::form_urlencoded::byte_serialize(echo.as_bytes()).collect::<String>()
+    );
     let mut hs = Handshake::new(PeerType::Server);
     let mut buf = vec![0u8; 64 * 1024];
     let rest = loop {
@@ -77,7 +90,11 @@ fn refuse(mut s: TcpStream, at_connect: bool, echo: &str, keys: &Mutex<Vec<Strin
             match r {
                 ServerSessionResult::OutboundResponse(p) => s.write_all(&p.bytes)?,
                 ServerSessionResult::RaisedEvent(SEv::ConnectionRequested { request_id, .. }) => {
-                    let r = if at_connect { session.reject_request(request_id, "NetConnection.Connect.Rejected", &text) } else { session.accept_request(request_id) };
+                    let r = if at_connect {
+                        session.reject_request(request_id, "NetConnection.Connect.Rejected", &text)
+                    } else {
+                        session.accept_request(request_id)
+                    };
                     todo.extend(r.map_err(|e| std::io::Error::other(format!("{e:?}")))?);
                 }
                 ServerSessionResult::RaisedEvent(SEv::PublishStreamRequested { request_id, stream_key, .. }) => {
@@ -136,7 +153,11 @@ fn a_key_pasted_in_a_url_and_echoed_back_appears_nowhere() {
     let mut d = Daemon::start();
     let feed = events(&mut d);
 
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "pasted", "platform": "custom", "url": format!("rtmp://127.0.0.1:{}/app/{KEY}", server.port)})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "pasted", "platform": "custom", "url": format!("rtmp://127.0.0.1:{}/app/{KEY}", server.port)})),
+    );
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["url"], format!("rtmp://127.0.0.1:{}/app", server.port));
     assert_eq!((r.body["stream_key_set"].clone(), r.body["stream_key_hint"].clone()), (json!(true), json!("…0042")));
@@ -156,13 +177,24 @@ fn a_key_pasted_in_a_url_and_echoed_back_appears_nowhere() {
     let srt = r.body["id"].as_i64().unwrap();
     let r = d.request("PATCH", &format!("/api/v1/destinations/{srt}"), Some(json!({"url": "srt://127.0.0.1:2?streamid=sk_srt_Yv5Tm_0045"})));
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!((r.body["url"].clone(), r.body["stream_key_hint"].clone(), r.body["moved_from_url"].clone()), (json!("srt://127.0.0.1:2"), json!("…0045"), json!(["stream_key"])));
+    assert_eq!(
+        (r.body["url"].clone(), r.body["stream_key_hint"].clone(), r.body["moved_from_url"].clone()),
+        (json!("srt://127.0.0.1:2"), json!("…0045"), json!(["stream_key"]))
+    );
     assert_eq!(r.body["passphrase_set"], true, "the passphrase stays");
     // user:password@
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "userinfo", "platform": "custom", "url": "rtmp://someone:sk_user_Yv5Tm_0046@127.0.0.1:1/app", "enabled": false})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "userinfo", "platform": "custom", "url": "rtmp://someone:sk_user_Yv5Tm_0046@127.0.0.1:1/app", "enabled": false})),
+    );
     assert_eq!((r.status, r.body["url"].clone(), r.body["moved_from_url"].clone()), (201, json!("rtmp://127.0.0.1:1/app"), json!(["userinfo"])), "{}", r.text);
     // A streamid in the URL that contradicts the stream key given with it: refused, nothing saved.
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "two", "platform": "custom", "url": "srt://h:1?streamid=sk_two_Yv5Tm_1", "stream_key": "sk_two_Yv5Tm_2"})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "two", "platform": "custom", "url": "srt://h:1?streamid=sk_two_Yv5Tm_1", "stream_key": "sk_two_Yv5Tm_2"})),
+    );
     assert_eq!(r.status, 422, "{}", r.text);
 
     let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
@@ -294,8 +326,26 @@ fn srt_outputs_with_passphrases_and_launch_syntax_in_the_url() {
     let good_out = d.dir.path().join("good.ts");
     let bad_out = d.dir.path().join("bad.ts");
     let evil = d.dir.path().join("evil.ts");
-    let mut good = Ffmpeg::run(&["-y", "-i", &format!("srt://127.0.0.1:{good_port}?mode=listener&passphrase=out-pass-0123456"), "-c", "copy", "-f", "mpegts", good_out.to_str().unwrap()]);
-    let mut bad = Ffmpeg::run(&["-y", "-i", &format!("srt://127.0.0.1:{bad_port}?mode=listener&passphrase=another-pass-0123"), "-c", "copy", "-f", "mpegts", bad_out.to_str().unwrap()]);
+    let mut good = Ffmpeg::run(&[
+        "-y",
+        "-i",
+        &format!("srt://127.0.0.1:{good_port}?mode=listener&passphrase=out-pass-0123456"),
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        good_out.to_str().unwrap(),
+    ]);
+    let mut bad = Ffmpeg::run(&[
+        "-y",
+        "-i",
+        &format!("srt://127.0.0.1:{bad_port}?mode=listener&passphrase=another-pass-0123"),
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        bad_out.to_str().unwrap(),
+    ]);
     // Launch syntax in a query value and in the stream id: values, never elements.
     let launch = format!("a\" ! filesink location={} ! fakesink name=\"b", evil.display());
     let q = url::form_urlencoded::byte_serialize(launch.as_bytes()).collect::<String>();
@@ -307,11 +357,19 @@ fn srt_outputs_with_passphrases_and_launch_syntax_in_the_url() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert!(r.body["passphrase_set"] == true && !r.text.contains("out-pass"), "{}", r.text);
     let good_id = r.body["id"].as_i64().unwrap();
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "bad", "platform": "custom", "url": format!("srt://127.0.0.1:{bad_port}"), "passphrase": "out-pass-0123456"})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "bad", "platform": "custom", "url": format!("srt://127.0.0.1:{bad_port}"), "passphrase": "out-pass-0123456"})),
+    );
     assert_eq!((r.status, r.body["passphrase_set"].clone()), (201, json!(true)), "{}", r.text);
     let bad_id = r.body["id"].as_i64().unwrap();
     // A host with launch syntax is not a host.
-    let r = d.request("POST", "/api/v1/destinations", Some(json!({"name": "x", "platform": "custom", "url": format!("srt://x\"!filesink\"location={}:9000", evil.display())})));
+    let r = d.request(
+        "POST",
+        "/api/v1/destinations",
+        Some(json!({"name": "x", "platform": "custom", "url": format!("srt://x\"!filesink\"location={}:9000", evil.display())})),
+    );
     assert_eq!(r.status, 422, "{}", r.text);
 
     let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");

@@ -30,7 +30,9 @@ fn stalling_destination(l: TcpListener) {
         while let Some(r) = todo.pop_front() {
             match r {
                 ServerSessionResult::OutboundResponse(p) => s.write_all(&p.bytes).unwrap(),
-                ServerSessionResult::RaisedEvent(ServerSessionEvent::ConnectionRequested { request_id, .. }) => todo.extend(sess.accept_request(request_id).unwrap()),
+                ServerSessionResult::RaisedEvent(ServerSessionEvent::ConnectionRequested { request_id, .. }) => {
+                    todo.extend(sess.accept_request(request_id).unwrap())
+                }
                 ServerSessionResult::RaisedEvent(ServerSessionEvent::PublishStreamRequested { request_id, .. }) => {
                     todo.extend(sess.accept_request(request_id).unwrap());
                     publishing = true;

@@ -131,7 +131,13 @@ pub struct Password {
     password: String,
 }
 
-pub async fn login(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Tls(tls): Tls, headers: HeaderMap, Json(p): Json<Password>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Tls(tls): Tls,
+    headers: HeaderMap,
+    Json(p): Json<Password>,
+) -> Result<Response, ApiError> {
     let device = device_id(&st, &headers);
     if let Err(r) = st.login_limit.attempt(peer.ip(), device.as_deref()) {
         return Ok(refused(r));
@@ -185,7 +191,12 @@ fn already_set_up() -> ApiError {
 
 /// First run: set the admin password when none exists, with proof of presence (the set-up code, or
 /// a Go Live press within the last 30 s). Exactly one set-up wins; the others get 409.
-pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Tls(tls): Tls, Json(p): Json<SetupBody>) -> Result<Response, ApiError> {
+pub async fn setup(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Tls(tls): Tls,
+    Json(p): Json<SetupBody>,
+) -> Result<Response, ApiError> {
     if st.core.store().has_admin()? {
         return Err(already_set_up());
     }
@@ -202,7 +213,8 @@ pub async fn setup(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<So
             return Ok(refused(r));
         }
     }
-    let presence = st.core.setup().check(p.code.as_deref(), p.request.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
+    let presence =
+        st.core.setup().check(p.code.as_deref(), p.request.as_deref()).filter(|pr| guess || *pr != crate::setup::Presence::Press || on_lan(peer.ip()));
     let Some(presence) = presence else {
         let why = if p.code.as_deref().is_some_and(|c| !c.trim().is_empty()) { "wrong set-up code" } else { "set-up needs the code" };
         return Err(ApiError::new(
@@ -251,7 +263,12 @@ pub struct SessionQuery {
     request: Option<String>,
 }
 
-pub async fn session(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Query(q): Query<SessionQuery>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+pub async fn session(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<SessionQuery>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
     let setup_required = !st.core.store().has_admin()?;
     Ok(axum::Json(serde_json::json!({
         "setup_required": setup_required,
@@ -282,7 +299,8 @@ pub async fn setup_request(State(st): State<AppState>, ConnectInfo(peer): Connec
     }
     let (request, label) = st.core.setup().request().ok_or_else(already_set_up)?;
     tracing::info!(%label, "set-up request waiting for a Go Live press");
-    Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"request": request, "label": label, "window_s": crate::setup::PRESS_WINDOW.as_secs()}))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(serde_json::json!({"request": request, "label": label, "window_s": crate::setup::PRESS_WINDOW.as_secs()})))
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -293,7 +311,12 @@ pub struct NewPassword {
 
 /// A new admin password; every other session ends (API tokens stay: they are scripts' credentials,
 /// revoked one by one).
-pub async fn change_password(State(st): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(p): Json<NewPassword>) -> Result<Response, ApiError> {
+pub async fn change_password(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(p): Json<NewPassword>,
+) -> Result<Response, ApiError> {
     if p.new.chars().count() < 8 {
         return Err(ApiError::invalid("the new password needs at least 8 characters"));
     }

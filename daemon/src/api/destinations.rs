@@ -127,9 +127,7 @@ pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -
     let platform = check_platform(&d.platform)?;
     let url = match d.url.filter(|u| !u.trim().is_empty()) {
         Some(u) => u,
-        None => presets::default_url(&platform)
-            .ok_or_else(|| ApiError::invalid("a custom destination needs a url (rtmp://, rtmps:// or srt://)"))?
-            .to_string(),
+        None => presets::default_url(&platform).ok_or_else(|| ApiError::invalid("a custom destination needs a url (rtmp://, rtmps:// or srt://)"))?.to_string(),
     };
     check_key(&d.stream_key)?;
     let parts = check_url(&platform, &url, &d.stream_key)?;

@@ -54,7 +54,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found(),
-            e if e.is_disk_full() => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "disk_full", "the data disk is full or read-only: the change was not saved; free some space and try again"),
+            e if e.is_disk_full() => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "disk_full",
+                "the data disk is full or read-only: the change was not saved; free some space and try again",
+            ),
             e => {
                 tracing::error!("store: {e}");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "storage error")

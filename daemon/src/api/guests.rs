@@ -37,7 +37,8 @@ fn perms() -> Permissions {
 
 fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     // The link works from where the host is looking at the dashboard.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string).unwrap_or_else(|| format!("{}:{}", st.cfg.public_host, st.cfg.http.port()));
+    let host =
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string).unwrap_or_else(|| format!("{}:{}", st.cfg.public_host, st.cfg.http.port()));
     format!("http://{host}")
 }
 
@@ -78,7 +79,11 @@ fn view_refused() -> ApiError {
 
 /// Whether `k` opens guest `id` (or, with `None`, the grid).
 fn check_view(st: &AppState, k: &Option<String>, id: Option<&str>) -> Result<(), ApiError> {
-    if st.core.guests().may_view(st.core.store(), k.as_deref(), id)? { Ok(()) } else { Err(view_refused()) }
+    if st.core.guests().may_view(st.core.store(), k.as_deref(), id)? {
+        Ok(())
+    } else {
+        Err(view_refused())
+    }
 }
 
 /// The view links the box gives out (OBS browser sources, the dashboard's copy buttons).
@@ -169,7 +174,11 @@ fn own_session(st: &AppState, token: &str, id: &str) -> Result<std::sync::Arc<cr
 
 /// The guest page's report from its own `getStats()` (RTT, bandwidth estimate). The answer says
 /// what to send (adaptive quality) and who else is on (guests see each other).
-pub async fn guest_stats(State(st): State<AppState>, Path((token, id)): Path<(String, String)>, Json(r): Json<crate::guests::BrowserReport>) -> Result<impl IntoResponse, ApiError> {
+pub async fn guest_stats(
+    State(st): State<AppState>,
+    Path((token, id)): Path<(String, String)>,
+    Json(r): Json<crate::guests::BrowserReport>,
+) -> Result<impl IntoResponse, ApiError> {
     own_session(&st, &token, &id)?;
     let level = st.core.execute(Command::GuestReport { id: id.clone(), report: r }).await?.quality()?;
     // Each other participant with a view token bound to this guest's session: a guest may watch
@@ -193,7 +202,13 @@ pub async fn whip_delete(State(st): State<AppState>, Path((token, id)): Path<(St
 const WHEP_WAIT: Duration = Duration::from_secs(10);
 
 /// WHEP: a viewer (an OBS Browser Source on the LAN) plays one guest.
-pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn whep(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let by = st.core.guests().viewer(st.core.store(), q.k.as_deref(), Some(&id))?.ok_or_else(view_refused)?;
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -227,7 +242,11 @@ pub async fn whep(State(st): State<AppState>, Path(id): Path<String>, Query(q): 
 pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {
     check_view(&st, &q.k, Some(&id))?;
     let g = st.core.guests().get(&id).ok_or_else(ApiError::not_found)?;
-    if g.media.remove_viewer(&viewer) { Ok(StatusCode::OK) } else { Err(ApiError::not_found()) }
+    if g.media.remove_viewer(&viewer) {
+        Ok(StatusCode::OK)
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 static JOIN: Page = Page::new(include_str!("../../../web/guest/join.html"));

@@ -124,7 +124,8 @@ mod tests {
 
     #[test]
     fn hashes_inline_scripts_only() {
-        let page = "<script type=\"module\">alert(1)</script><script src=\"/a.js\"></script><SCRIPT>x</SCRIPT><script type=\"application/json\" id=\"d\">{}</script>";
+        let page =
+            "<script type=\"module\">alert(1)</script><script src=\"/a.js\"></script><SCRIPT>x</SCRIPT><script type=\"application/json\" id=\"d\">{}</script>";
         let h = script_hashes(page);
         assert_eq!(h.len(), 2, "no hash for the external script or the data block");
         let want = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b"alert(1)"));

@@ -64,7 +64,8 @@ pub struct Hosts {
 
 impl Hosts {
     pub fn new(public_host: &str, allowed: &[String]) -> Hosts {
-        let configured: Vec<HostName> = std::iter::once(public_host).chain(allowed.iter().map(String::as_str)).filter_map(|h| split_authority(h).map(|(h, _)| h)).collect();
+        let configured: Vec<HostName> =
+            std::iter::once(public_host).chain(allowed.iter().map(String::as_str)).filter_map(|h| split_authority(h).map(|(h, _)| h)).collect();
         let mut names = vec!["localhost".to_string(), "onair.local".to_string()];
         for h in [hostname(), std::fs::read_to_string("/etc/hostname").ok()].into_iter().flatten() {
             let h = h.trim().trim_end_matches('.').to_ascii_lowercase();

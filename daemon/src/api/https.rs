@@ -28,7 +28,8 @@ pub fn load_or_make(dir: &Path, names: Vec<String>) -> Result<Arc<rustls::Server
         f.write_all(ck.key_pair.serialize_pem().as_bytes())?;
     }
     let certs: Vec<_> = rustls_pemfile::certs(&mut std::io::BufReader::new(std::fs::File::open(&cert)?)).collect::<Result<_, _>>()?;
-    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(std::fs::File::open(&key)?))?.ok_or_else(|| TlsError::Cert("key.pem holds no private key".into()))?;
+    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(std::fs::File::open(&key)?))?
+        .ok_or_else(|| TlsError::Cert("key.pem holds no private key".into()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

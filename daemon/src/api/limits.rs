@@ -397,7 +397,14 @@ impl Limits {
         }
         let id = t.next;
         t.next += 1;
-        let state = Arc::new(ConnState { key, busy: AtomicUsize::new(0), last_progress: AtomicU64::new(self.now_ms()), pinned: AtomicBool::new(false), evicted: AtomicBool::new(false), kill: Notify::new() });
+        let state = Arc::new(ConnState {
+            key,
+            busy: AtomicUsize::new(0),
+            last_progress: AtomicU64::new(self.now_ms()),
+            pinned: AtomicBool::new(false),
+            evicted: AtomicBool::new(false),
+            kill: Notify::new(),
+        });
         t.conns.insert(id, state.clone());
         *t.per_key.entry(key).or_insert(0) += 1;
         Ok(Arc::new(Conn { limits: self.clone(), id, state }))
@@ -455,7 +462,10 @@ impl Limits {
 
     /// A slot for one long-poll, or 503.
     pub fn long_poll(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        self.long_polls.clone().try_acquire_owned().map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "long_polls_full", "too many requests are waiting on the box; try again shortly"))
+        self.long_polls
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "long_polls_full", "too many requests are waiting on the box; try again shortly"))
     }
 
     /// A place for one `/api/v1/events` feed. When every place is taken the oldest feed is told to
@@ -471,7 +481,9 @@ impl Limits {
                 }
                 match tokio::time::timeout(Duration::from_secs(1), self.event_feeds.clone().acquire_owned()).await {
                     Ok(Ok(p)) => p,
-                    _ => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "event_feeds_full", "too many event feeds are open; close a dashboard tab")),
+                    _ => {
+                        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "event_feeds_full", "too many event feeds are open; close a dashboard tab"))
+                    }
                 }
             }
         };

@@ -102,7 +102,12 @@ pub async fn test_signal(State(st): State<AppState>, Json(t): Json<TestSignal>) 
     Ok(axum::Json(serde_json::json!({"enabled": t.enabled})))
 }
 
-pub async fn events(State(st): State<AppState>, conn: Option<axum::Extension<super::listen::ConnHandle>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<impl IntoResponse, ApiError> {
+pub async fn events(
+    State(st): State<AppState>,
+    conn: Option<axum::Extension<super::listen::ConnHandle>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<impl IntoResponse, ApiError> {
     // A feed holds its connection open for as long as the dashboard is: it has a cap of its own,
     // and its connection stays counted (and is never closed to make room) until it ends.
     let slot = st.limits.event_feed().await?;
@@ -148,7 +153,13 @@ async fn feed(st: &AppState, sock: WebSocket, headers: &HeaderMap, slot: &crate:
     why
 }
 
-async fn stream(st: &AppState, mut sock: WebSocket, headers: &HeaderMap, slot: &crate::api::limits::FeedSlot, revoked: &mut tokio::sync::watch::Receiver<u64>) -> (FeedEnd, Option<WebSocket>) {
+async fn stream(
+    st: &AppState,
+    mut sock: WebSocket,
+    headers: &HeaderMap,
+    slot: &crate::api::limits::FeedSlot,
+    revoked: &mut tokio::sync::watch::Receiver<u64>,
+) -> (FeedEnd, Option<WebSocket>) {
     let mut rx = st.core.subscribe();
     // A client starts from the whole picture, then gets changes.
     let hello = serde_json::json!({"type": "status", "status": st.core.status()});

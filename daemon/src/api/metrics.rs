@@ -79,8 +79,18 @@ pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     reg.register("destination_state", "1 for the state each destination is in", state);
     let l = &st.limits;
     gauge(&mut reg, "http_connections", "Open HTTP and HTTPS connections", l.connections() as i64);
-    gauge(&mut reg, "http_connections_evicted", "Idle connections closed to make room for new ones", l.evicted.load(std::sync::atomic::Ordering::Relaxed) as i64);
-    gauge(&mut reg, "http_connections_refused", "Connections refused over the per-address or box-wide cap", l.refused.load(std::sync::atomic::Ordering::Relaxed) as i64);
+    gauge(
+        &mut reg,
+        "http_connections_evicted",
+        "Idle connections closed to make room for new ones",
+        l.evicted.load(std::sync::atomic::Ordering::Relaxed) as i64,
+    );
+    gauge(
+        &mut reg,
+        "http_connections_refused",
+        "Connections refused over the per-address or box-wide cap",
+        l.refused.load(std::sync::atomic::Ordering::Relaxed) as i64,
+    );
     let (cpu, rss) = process();
     gauge(&mut reg, "process_cpu_milliseconds", "CPU time used by onaird", (cpu * 1000.0) as i64);
     gauge(&mut reg, "process_resident_memory_bytes", "Resident memory of onaird", rss);

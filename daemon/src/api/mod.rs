@@ -7,13 +7,13 @@ mod destinations;
 pub mod error;
 mod guests;
 mod headers;
-mod hosts;
 mod history;
-mod hw;
+mod hosts;
 pub mod https;
+mod hw;
+mod limiter;
 pub mod limits;
 pub mod listen;
-mod limiter;
 mod live;
 mod metrics;
 mod obs;
@@ -123,10 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/hw/buttons/{name}/press", post(hw::press))
         .route("/metrics", get(metrics::metrics))
         .route("/events", get(live::events))
-        .route(
-            "/slate",
-            get(slate::get).put(slate::put).delete(slate::delete).layer(DefaultBodyLimit::max(slate::MAX_IMAGE)),
-        )
+        .route("/slate", get(slate::get).put(slate::put).delete(slate::delete).layer(DefaultBodyLimit::max(slate::MAX_IMAGE)))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_auth));
     let api = open.merge(guarded).fallback(|| async { ApiError::not_found() });
     // Guest-facing routes: authorised by the invite token (WHIP) or by a view token (`?k=`: WHEP, view pages, grid).

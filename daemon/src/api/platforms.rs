@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::error::{ApiError, Json};
 use super::AppState;
-use crate::platforms::{Kind, LinkError, PlatformError};
 use crate::core::{Command, Secret};
+use crate::platforms::{Kind, LinkError, PlatformError};
 
 fn kind(p: &str) -> Result<Kind, ApiError> {
     Kind::parse(p).ok_or_else(|| match p {
@@ -89,10 +89,13 @@ pub struct TitleBody {
 fn results(r: Vec<(Kind, Result<(), PlatformError>)>) -> serde_json::Value {
     let mut out = serde_json::Map::new();
     for (k, r) in r {
-        out.insert(k.name().into(), match r {
-            Ok(()) => json!({"ok": true}),
-            Err(e) => json!({"ok": false, "error": e.to_string()}),
-        });
+        out.insert(
+            k.name().into(),
+            match r {
+                Ok(()) => json!({"ok": true}),
+                Err(e) => json!({"ok": false, "error": e.to_string()}),
+            },
+        );
     }
     json!({ "results": out })
 }

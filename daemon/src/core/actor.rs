@@ -147,7 +147,8 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!link.is_finished(), "the fake platform never answers");
-        let (inv, token) = tokio::time::timeout(Duration::from_secs(2), core.execute(invite("Ana"))).await.expect("held up behind the link").unwrap().invite().unwrap();
+        let (inv, token) =
+            tokio::time::timeout(Duration::from_secs(2), core.execute(invite("Ana"))).await.expect("held up behind the link").unwrap().invite().unwrap();
         assert!(token.starts_with(&inv.id), "{token}");
         assert_eq!(core.store().list_invites().unwrap().len(), 1);
         assert!(!link.is_finished());

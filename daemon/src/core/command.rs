@@ -56,19 +56,34 @@ pub enum Command {
     /// Stops its output, then forgets it (and its place in profiles).
     DeleteDestination(i64),
     /// The linked account's stream key onto destination `into`, or onto a new destination.
-    ImportStreamKey { platform: Kind, into: Option<i64> },
+    ImportStreamKey {
+        platform: Kind,
+        into: Option<i64>,
+    },
     SetTestSignal(bool),
     RotateIngestKey,
     /// `""` turns SRT ingest encryption off.
     SetSrtPassphrase(Secret),
-    SaveProfile { id: Option<i64>, name: Option<String>, destination_ids: Option<Vec<i64>> },
+    SaveProfile {
+        id: Option<i64>,
+        name: Option<String>,
+        destination_ids: Option<Vec<i64>>,
+    },
     DeleteProfile(i64),
     /// `None`: no profile, every enabled destination goes live.
     ActivateProfile(Option<i64>),
     /// The alert thresholds (`None` leaves one as it is).
-    SetAlertSettings { bitrate_floor_kbps: Option<u64>, low_disk_mb: Option<u64> },
+    SetAlertSettings {
+        bitrate_floor_kbps: Option<u64>,
+        low_disk_mb: Option<u64>,
+    },
     SetIce(Box<crate::guests::ice::IceConfig>),
-    CreateInvite { name: String, expires_in_s: i64, max_uses: i64, permissions: Permissions },
+    CreateInvite {
+        name: String,
+        expires_in_s: i64,
+        max_uses: i64,
+        permissions: Permissions,
+    },
     /// Also ends the sessions the invite made.
     RevokeInvite(String),
     /// A new invite for the host's own camera (the dashboard's talkback); the previous one goes.
@@ -77,25 +92,54 @@ pub enum Command {
     /// A guest joins: the invite is checked, the offer answered, the invite used up.
     JoinGuest(Box<Join>),
     /// The guest's own page reports what its browser measures; the answer is what to send.
-    GuestReport { id: String, report: BrowserReport },
-    MuteGuest { id: String, audio: Option<bool>, video: Option<bool> },
+    GuestReport {
+        id: String,
+        report: BrowserReport,
+    },
+    MuteGuest {
+        id: String,
+        audio: Option<bool>,
+        video: Option<bool>,
+    },
     /// `reason` is what the dashboard says ("removed by the host", "left").
-    RemoveGuest { id: String, reason: &'static str },
+    RemoveGuest {
+        id: String,
+        reason: &'static str,
+    },
     /// Mute every guest's audio (the guests capability carries it out).
     MuteAllGuests,
-    ConnectObs { connection: Connection, autostart: Option<bool> },
+    ConnectObs {
+        connection: Connection,
+        autostart: Option<bool>,
+    },
     ObsStream(bool),
     ObsRecord(bool),
     ObsScene(String),
     /// Next program scene in OBS (the OBS bridge carries it out).
     NextScene,
     /// Writes the box's ingest (this server and the box's key) into OBS's stream settings.
-    ObsSetupStream { server: String },
-    ObsBrowserSource { scene: String, name: String, url: String, width: u32, height: u32 },
-    SetPlatformApp { platform: Kind, client_id: String, client_secret: Option<Secret>, channel: String },
+    ObsSetupStream {
+        server: String,
+    },
+    ObsBrowserSource {
+        scene: String,
+        name: String,
+        url: String,
+        width: u32,
+        height: u32,
+    },
+    SetPlatformApp {
+        platform: Kind,
+        client_id: String,
+        client_secret: Option<Secret>,
+        channel: String,
+    },
     LinkPlatform(Kind),
     UnlinkPlatform(Kind),
-    SetTitle { title: String, category: Option<String> },
+    SetTitle {
+        title: String,
+        category: Option<String>,
+    },
     SendChat(String),
 }
 
@@ -134,9 +178,15 @@ pub enum Reply {
     Done,
     Destination(Destination),
     Profile(Profile),
-    Invite { invite: Invite, token: String },
+    Invite {
+        invite: Invite,
+        token: String,
+    },
     Guest(GuestInfo),
-    Joined { id: String, answer: String },
+    Joined {
+        id: String,
+        answer: String,
+    },
     Quality(quality::Level),
     DeviceCode(DeviceCode),
     /// Per platform: what it answered (title, chat).

@@ -10,16 +10,40 @@ use crate::ingest::Proto;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Show { live: bool, paused: bool, on_air: &'static str },
-    Destination { id: i64, state: OutState, error: Option<String> },
+    Show {
+        live: bool,
+        paused: bool,
+        on_air: &'static str,
+    },
+    Destination {
+        id: i64,
+        state: OutState,
+        error: Option<String>,
+    },
     /// A destination's settings changed; `output`: what its running output did about it.
-    DestinationUpdated { id: i64, output: &'static str },
-    Ingest { connected: bool, proto: Option<Proto>, peer: Option<String> },
-    IngestRefused { proto: Proto, peer: String, reason: String },
+    DestinationUpdated {
+        id: i64,
+        output: &'static str,
+    },
+    Ingest {
+        connected: bool,
+        proto: Option<Proto>,
+        peer: Option<String>,
+    },
+    IngestRefused {
+        proto: Proto,
+        peer: String,
+        reason: String,
+    },
     Obs(crate::obs::ObsEvent),
     Guest(crate::guests::GuestEvent),
-    Alert { level: &'static str, message: String },
-    Reply { command: String },
+    Alert {
+        level: &'static str,
+        message: String,
+    },
+    Reply {
+        command: String,
+    },
     Chat(crate::platforms::chat::ChatMessage),
     Platform(crate::platforms::PlatformStatus),
 }

@@ -15,8 +15,14 @@ pub enum Effect {
     /// What goes to the outputs: the slate (`true`) or the program feed.
     Slate(bool),
     /// Restart one output (the watchdog's `attempt` of [`WATCHDOG_RESTARTS`]).
-    RestartOutput { id: i64, attempt: u32 },
-    Alert { level: &'static str, message: String },
+    RestartOutput {
+        id: i64,
+        attempt: u32,
+    },
+    Alert {
+        level: &'static str,
+        message: String,
+    },
     /// The show's state changed: tell the feed.
     ShowChanged,
 }
@@ -241,7 +247,10 @@ impl Machine {
                 let secs = self.rules.confirm_live.as_secs();
                 out.push(Effect::Alert {
                     level: "warning",
-                    message: format!("{}: {} reports the stream offline for {secs} s while the box is sending: restarting this output ({}/{WATCHDOG_RESTARTS})", o.name, o.platform, w.restarts),
+                    message: format!(
+                        "{}: {} reports the stream offline for {secs} s while the box is sending: restarting this output ({}/{WATCHDOG_RESTARTS})",
+                        o.name, o.platform, w.restarts
+                    ),
                 });
                 if self.live {
                     out.push(Effect::RestartOutput { id: o.id, attempt: w.restarts });

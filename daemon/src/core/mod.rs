@@ -5,10 +5,10 @@
 //! Nothing outside the core changes its state but through a `Command`.
 mod actor;
 pub mod command;
-mod requests;
 pub mod event;
 pub mod history;
 pub mod machine;
+mod requests;
 mod show;
 pub mod storage;
 
@@ -56,7 +56,16 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { feed_grace: Duration::from_secs(60), feed_stall: Duration::from_millis(1500), encoder: "x264enc".into(), media: None, slate_image: None, platforms: Default::default(), data_dir: None, confirm_live: Duration::from_secs(90) }
+        Settings {
+            feed_grace: Duration::from_secs(60),
+            feed_stall: Duration::from_millis(1500),
+            encoder: "x264enc".into(),
+            media: None,
+            slate_image: None,
+            platforms: Default::default(),
+            data_dir: None,
+            confirm_live: Duration::from_secs(90),
+        }
     }
 }
 
@@ -140,13 +149,7 @@ impl State {
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),
-            show: Mutex::new(Show {
-                started_at: None,
-                test_signal: false,
-                slate: None,
-                test: None,
-                last_params: params,
-            }),
+            show: Mutex::new(Show { started_at: None, test_signal: false, slate: None, test: None, last_params: params }),
             events,
         });
         core.announce_recovery();

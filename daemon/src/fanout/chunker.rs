@@ -43,8 +43,8 @@ impl Chunker {
         for (i, part) in data.chunks(self.chunk_size).enumerate() {
             if i > 0 {
                 out.push(0xc0 | csid); // fmt 3: continues the message
-                // The extended timestamp is repeated on every chunk of the message, as ffmpeg,
-                // OBS and nginx-rtmp write and read it.
+                                       // The extended timestamp is repeated on every chunk of the message, as ffmpeg,
+                                       // OBS and nginx-rtmp write and read it.
                 if extended {
                     out.extend_from_slice(&f.ts.to_be_bytes());
                 }
@@ -73,11 +73,11 @@ mod tests {
         vec![
             frame(Kind::Video, 0, 40),
             frame(Kind::Audio, 0, 7),
-            frame(Kind::Video, 33, 4096),     // exactly one chunk
-            frame(Kind::Video, 66, 4097),     // one byte into a second chunk
+            frame(Kind::Video, 33, 4096), // exactly one chunk
+            frame(Kind::Video, 66, 4097), // one byte into a second chunk
             frame(Kind::Audio, 70, 300),
-            frame(Kind::Video, 100, 25_000),  // a keyframe-sized message
-            frame(Kind::Video, 133, 0),       // empty (end of sequence markers can be tiny)
+            frame(Kind::Video, 100, 25_000), // a keyframe-sized message
+            frame(Kind::Video, 133, 0),      // empty (end of sequence markers can be tiny)
             frame(Kind::Video, 0xff_fffe, 5000),
             frame(Kind::Video, 0xff_ffff, 9000), // extended timestamps from here: after 4.6 hours
             frame(Kind::Audio, 0x1234_5678, 4500),

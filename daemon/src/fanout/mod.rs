@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 
+use crate::backoff::Backoff;
 use crate::media::program::Program;
 use crate::media::Frame;
-use crate::backoff::Backoff;
 use target::{Scheme, Target};
 
 #[cfg_attr(test, derive(ts_rs::TS))]

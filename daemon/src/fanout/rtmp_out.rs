@@ -15,9 +15,9 @@ use tokio::net::TcpStream;
 use super::chunker::Chunker;
 use super::target::{Scheme, Target};
 use super::{Feed, Gate, OutError};
+use crate::media::{Frame, Kind};
 use crate::protocols::rtmp::amf_guard;
 use crate::protocols::rtmp::chunks::Demuxer;
-use crate::media::{Frame, Kind};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STALL: Duration = Duration::from_secs(10);
@@ -195,13 +195,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
 
     let mut cfg = ClientSessionConfig::new();
     cfg.chunk_size = CHUNK_SIZE as u32;
-    cfg.tc_url = Some(format!(
-        "{}://{}:{}/{}",
-        if t.scheme == Scheme::Rtmps { "rtmps" } else { "rtmp" },
-        t.host,
-        t.port,
-        t.app
-    ));
+    cfg.tc_url = Some(format!("{}://{}:{}/{}", if t.scheme == Scheme::Rtmps { "rtmps" } else { "rtmp" }, t.host, t.port, t.app));
     cfg.flash_version = "FMLE/3.0 (compatible; onair)".into();
     let (mut s, init) = ClientSession::new(cfg).map_err(cse)?;
     // What the session writes while setting up, to learn the stream it publishes on.
@@ -213,24 +207,40 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     let r = s.request_connection(t.app.clone()).map_err(cse)?;
     apply(&mut wr, vec![r], sent, Some(&mut tap)).await?;
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
-    wait_for(&mut rd, &mut wr, &mut s, &mut inbound, |e| match e {
-        Ev::ConnectionRequestAccepted => Some(Ok(())),
-        Ev::ConnectionRequestRejected { description } => Some(Err(description.clone())),
-        _ => None,
-    }, sent, &mut tap)
+    wait_for(
+        &mut rd,
+        &mut wr,
+        &mut s,
+        &mut inbound,
+        |e| match e {
+            Ev::ConnectionRequestAccepted => Some(Ok(())),
+            Ev::ConnectionRequestRejected { description } => Some(Err(description.clone())),
+            _ => None,
+        },
+        sent,
+        &mut tap,
+    )
     .await?;
     let r = s.request_publishing(t.key.clone(), PublishRequestType::Live).map_err(cse)?;
     apply(&mut wr, vec![r], sent, Some(&mut tap)).await?;
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
-    wait_for(&mut rd, &mut wr, &mut s, &mut inbound, |e| match e {
-        Ev::PublishRequestAccepted => Some(Ok(())),
-        // An `_error` answer to `publish` (the session knows no transaction for it).
-        Ev::UnknownTransactionResultReceived { additional_values, .. } => error_status(additional_values).map(Err),
-        Ev::UnhandleableOnStatusCode { code } if code.contains("Publish") || code.contains("Rejected") || code.contains("Failed") => {
-            Some(Err(code.clone()))
-        }
-        _ => None,
-    }, sent, &mut tap)
+    wait_for(
+        &mut rd,
+        &mut wr,
+        &mut s,
+        &mut inbound,
+        |e| match e {
+            Ev::PublishRequestAccepted => Some(Ok(())),
+            // An `_error` answer to `publish` (the session knows no transaction for it).
+            Ev::UnknownTransactionResultReceived { additional_values, .. } => error_status(additional_values).map(Err),
+            Ev::UnhandleableOnStatusCode { code } if code.contains("Publish") || code.contains("Rejected") || code.contains("Failed") => {
+                Some(Err(code.clone()))
+            }
+            _ => None,
+        },
+        sent,
+        &mut tap,
+    )
     .await?;
     let stream_id = publish_stream_id(&tap).ok_or_else(|| OutError::Other("rtmp session: no publish command sent".into()))?;
     let chunker = Chunker::new(CHUNK_SIZE, stream_id);
@@ -447,7 +457,9 @@ mod tests {
             while let Some(r) = todo.pop_front() {
                 match r {
                     ServerSessionResult::OutboundResponse(p) => back.extend_from_slice(&p.bytes),
-                    ServerSessionResult::RaisedEvent(ServerSessionEvent::ConnectionRequested { request_id, .. }) => todo.extend(server.accept_request(request_id).unwrap()),
+                    ServerSessionResult::RaisedEvent(ServerSessionEvent::ConnectionRequested { request_id, .. }) => {
+                        todo.extend(server.accept_request(request_id).unwrap())
+                    }
                     ServerSessionResult::RaisedEvent(ServerSessionEvent::PublishStreamRequested { request_id, .. }) => {
                         todo.extend(server.accept_request(request_id).unwrap());
                         published = true;

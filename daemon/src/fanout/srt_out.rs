@@ -33,10 +33,7 @@ fn build(t: &Target) -> Result<(gst::Pipeline, gst_app::AppSrc), OutError> {
     if !t.passphrase.is_empty() {
         out.set_property("passphrase", &t.passphrase);
     }
-    let src = p
-        .by_name("src")
-        .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
-        .ok_or_else(|| OutError::Other("no appsrc".into()))?;
+    let src = p.by_name("src").and_then(|e| e.downcast::<gst_app::AppSrc>().ok()).ok_or_else(|| OutError::Other("no appsrc".into()))?;
     Ok((p, src))
 }
 

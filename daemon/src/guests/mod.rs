@@ -170,9 +170,7 @@ impl Guests {
     /// Ends every session the invite `invite_id` made (it was revoked); returns their ids and names.
     pub fn remove_by_invite(&self, invite_id: &str) -> Vec<(String, String)> {
         let ids: Vec<String> = self.map.lock().unwrap().iter().filter(|(_, g)| g.info.lock().unwrap().invite_id == invite_id).map(|(k, _)| k.clone()).collect();
-        ids.into_iter()
-            .filter_map(|id| self.remove(&id).map(|g| (id, g.info.lock().unwrap().name.clone())))
-            .collect()
+        ids.into_iter().filter_map(|id| self.remove(&id).map(|g| (id, g.info.lock().unwrap().name.clone()))).collect()
     }
 
     pub fn list(&self) -> Vec<GuestInfo> {

@@ -58,7 +58,9 @@ pub fn drop_mdns_candidates(m: &mut gst_sdp::SDPMessage) -> usize {
         let Some(media) = m.media_mut(i) else { continue };
         let mut j = 0;
         while j < media.attributes_len() {
-            let mdns = media.attribute(j).is_some_and(|a| a.key() == "candidate" && a.value().and_then(|v| v.split_whitespace().nth(4)).is_some_and(|addr| addr.to_ascii_lowercase().ends_with(".local")));
+            let mdns = media.attribute(j).is_some_and(|a| {
+                a.key() == "candidate" && a.value().and_then(|v| v.split_whitespace().nth(4)).is_some_and(|addr| addr.to_ascii_lowercase().ends_with(".local"))
+            });
             if mdns {
                 let _ = media.remove_attribute(j);
                 dropped += 1;

@@ -122,7 +122,13 @@ const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide
 fn twcc_ids(offer: &gst_sdp::SDPMessage) -> Vec<Option<String>> {
     offer
         .medias()
-        .map(|m| m.attributes().filter(|a| a.key() == "extmap").filter_map(|a| a.value()).find(|v| v.split_whitespace().nth(1) == Some(TWCC_URI)).map(|v| v.split_whitespace().next().unwrap_or("").to_string()))
+        .map(|m| {
+            m.attributes()
+                .filter(|a| a.key() == "extmap")
+                .filter_map(|a| a.value())
+                .find(|v| v.split_whitespace().nth(1) == Some(TWCC_URI))
+                .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
+        })
         .collect()
 }
 
@@ -185,7 +191,8 @@ pub async fn answer(w: &gst::Element, mut offer: gst_sdp::SDPMessage) -> Result<
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     tracing::debug!(remote_ms, local_ms, gathered_ms = start.elapsed().as_millis(), "webrtc answer");
-    let local = w.property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description").ok_or_else(|| SfuError::Negotiation("no local description".into()))?;
+    let local =
+        w.property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description").ok_or_else(|| SfuError::Negotiation("no local description".into()))?;
     local.sdp().as_text().map_err(|e| SfuError::Negotiation(e.to_string()))
 }
 
@@ -503,7 +510,8 @@ impl Media {
 
     /// Removes the viewers not heard from for `quiet`; returns how many.
     pub fn reap_viewers(&self, quiet: Duration) -> usize {
-        let gone: Vec<String> = self.viewers.lock().unwrap().iter().filter(|(_, v)| v.heard.lock().unwrap().elapsed() > quiet).map(|(k, _)| k.clone()).collect();
+        let gone: Vec<String> =
+            self.viewers.lock().unwrap().iter().filter(|(_, v)| v.heard.lock().unwrap().elapsed() > quiet).map(|(k, _)| k.clone()).collect();
         gone.iter().filter(|id| self.remove_viewer(id)).count()
     }
 

@@ -276,21 +276,13 @@ enum Step {
     Close(Vec<ServerSessionResult>, String),
 }
 
-fn on_event(
-    session: &mut ServerSession,
-    ev: Ev,
-    ingest: &Arc<Ingest>,
-    peer: &str,
-    guard: &mut Option<PublishGuard>,
-    slot: &Slot,
-) -> Result<Step, RtmpError> {
+fn on_event(session: &mut ServerSession, ev: Ev, ingest: &Arc<Ingest>, peer: &str, guard: &mut Option<PublishGuard>, slot: &Slot) -> Result<Step, RtmpError> {
     let proto = |e| RtmpError::Protocol(format!("{e:?}"));
     use Step::Continue as C;
     match ev {
         Ev::ConnectionRequested { request_id, app_name } => {
             if app_name.trim_end_matches('/') != APP {
-                let r = session.reject_request(request_id, "NetConnection.Connect.Rejected", "unknown application; use /live")
-                    .map_err(proto)?;
+                let r = session.reject_request(request_id, "NetConnection.Connect.Rejected", "unknown application; use /live").map_err(proto)?;
                 tracing::info!(peer, app = %app_name, "rtmp: refused unknown app");
                 return Ok(Step::Close(r, "unknown application".into()));
             }
@@ -312,9 +304,7 @@ fn on_event(
                 Err(why) => {
                     // Never log the key the peer tried: it may be a real key mistyped by one character.
                     tracing::warn!(peer, "rtmp: publish refused: {why}");
-                    let r = session
-                        .reject_request(request_id, "NetStream.Publish.BadName", &why.to_string())
-                        .map_err(proto)?;
+                    let r = session.reject_request(request_id, "NetStream.Publish.BadName", &why.to_string()).map_err(proto)?;
                     Ok(Step::Close(r, why.to_string()))
                 }
             }
@@ -336,7 +326,6 @@ fn on_event(
         _ => Ok(C(vec![])),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -47,15 +47,9 @@ pub struct Generator {
 fn encoder_desc(p: &Params) -> String {
     let gop = p.fps * 2;
     match p.encoder.as_str() {
-        "x264enc" => format!(
-            "x264enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={gop} bframes=0",
-            p.kbps
-        ),
+        "x264enc" => format!("x264enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={gop} bframes=0", p.kbps),
         // Hardware encoders take bits per second and their own GOP controls.
-        "v4l2h264enc" => format!(
-            "v4l2h264enc extra-controls=\"controls,video_bitrate={},h264_i_frame_period={gop}\"",
-            p.kbps * 1000
-        ),
+        "v4l2h264enc" => format!("v4l2h264enc extra-controls=\"controls,video_bitrate={},h264_i_frame_period={gop}\"", p.kbps * 1000),
         "nvv4l2h264enc" => format!("nvv4l2h264enc bitrate={} iframeinterval={gop}", p.kbps * 1000),
         "vaapih264enc" => format!("vaapih264enc bitrate={} keyframe-period={gop}", p.kbps),
         other => other.to_string(),
@@ -77,27 +71,17 @@ fn pipeline_desc(look: &Look, p: &Params, has_text: bool) -> String {
             h = p.height,
             fps = p.fps
         ),
-        _ => format!(
-            "videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={w},height={h},framerate={fps}/1 ",
-            w = p.width,
-            h = p.height,
-            fps = p.fps
-        ),
+        _ => {
+            format!("videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={w},height={h},framerate={fps}/1 ", w = p.width, h = p.height, fps = p.fps)
+        }
     };
     let has_text = has_text && !matches!(look, Look::Image(_));
     let text = if has_text {
-        format!(
-            "! textoverlay text=\"{label}\" valignment=center halignment=center font-desc=\"Sans Bold {}\" ",
-            (p.height / 14).max(12)
-        )
+        format!("! textoverlay text=\"{label}\" valignment=center halignment=center font-desc=\"Sans Bold {}\" ", (p.height / 14).max(12))
     } else {
         String::new()
     };
-    let time = if has_text && *look == Look::TestSignal {
-        "! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" "
-    } else {
-        ""
-    };
+    let time = if has_text && *look == Look::TestSignal { "! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" " } else { "" };
     format!(
         "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! h264parse config-interval=-1 \
          ! video/x-h264,stream-format=avc,alignment=au ! queue ! mux. \
@@ -119,10 +103,7 @@ impl Generator {
             .map_err(|e| GenError::Gst(e.to_string()))?
             .downcast::<gst::Pipeline>()
             .map_err(|_| GenError::Gst("not a pipeline".into()))?;
-        let sink = pipeline
-            .by_name("sink")
-            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
-            .ok_or_else(|| GenError::Gst("no appsink".into()))?;
+        let sink = pipeline.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or_else(|| GenError::Gst("no appsink".into()))?;
         let mut reader = flv::Reader::default();
         sink.set_callbacks(
             gst_app::AppSinkCallbacks::builder()

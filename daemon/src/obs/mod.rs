@@ -86,7 +86,11 @@ async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -
 /// The password stays out of the log (the core logs every command).
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("host", &self.host).field("port", &self.port).field("password", &self.password.as_ref().map(|_| "<redacted>")).finish()
+        f.debug_struct("Connection")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
@@ -280,12 +284,20 @@ impl Obs {
 
     pub async fn stream(&self, start: bool) -> Result<(), ObsError> {
         let c = self.client().await?;
-        if start { call(c.streaming().start()).await } else { call(c.streaming().stop()).await }
+        if start {
+            call(c.streaming().start()).await
+        } else {
+            call(c.streaming().stop()).await
+        }
     }
 
     pub async fn record(&self, start: bool) -> Result<(), ObsError> {
         let c = self.client().await?;
-        if start { call(c.recording().start()).await } else { call(c.recording().stop()).await.map(|_| ()) }
+        if start {
+            call(c.recording().start()).await
+        } else {
+            call(c.recording().stop()).await.map(|_| ())
+        }
     }
 
     /// Points OBS's stream output at the box (custom RTMP service).

@@ -25,7 +25,14 @@ pub struct ChatMessage {
 }
 
 impl ChatMessage {
-    pub fn new(platform: &'static str, kind: &'static str, platform_id: impl Into<String>, author: impl Into<String>, text: impl Into<String>, at_ms: i64) -> Self {
+    pub fn new(
+        platform: &'static str,
+        kind: &'static str,
+        platform_id: impl Into<String>,
+        author: impl Into<String>,
+        text: impl Into<String>,
+        at_ms: i64,
+    ) -> Self {
         ChatMessage { seq: 0, platform, kind, platform_id: platform_id.into(), author: author.into(), text: text.into(), amount: None, at_ms }
     }
 }

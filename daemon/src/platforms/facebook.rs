@@ -50,9 +50,10 @@ pub async fn status(c: &Ctx<'_>) -> Result<LiveInfo> {
         info.video_id = lv["id"].as_str().map(str::to_string);
         info.viewers = lv["live_views"].as_u64();
         info.title = lv["title"].as_str().map(str::to_string);
-        info.started_at = lv["creation_time"].as_str().and_then(parse_graph_time_ms).map(|ms| {
-            chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        });
+        info.started_at = lv["creation_time"]
+            .as_str()
+            .and_then(parse_graph_time_ms)
+            .map(|ms| chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         if let Some(id) = &info.video_id {
             let r = call(c, graph(c, reqwest::Method::GET, &format!("{id}/reactions")).query(&[("summary", "total_count"), ("limit", "0")])).await;
             info.reactions = r.ok().and_then(|r| r["summary"]["total_count"].as_u64());
@@ -64,8 +65,12 @@ pub async fn status(c: &Ctx<'_>) -> Result<LiveInfo> {
 pub async fn comments(c: &Ctx<'_>, video: &str) -> Result<Vec<ChatMessage>> {
     let v = call(
         c,
-        graph(c, reqwest::Method::GET, &format!("{video}/comments"))
-            .query(&[("order", "reverse_chronological"), ("live_filter", "no_filter"), ("fields", "id,from{name},message,created_time"), ("limit", "50")]),
+        graph(c, reqwest::Method::GET, &format!("{video}/comments")).query(&[
+            ("order", "reverse_chronological"),
+            ("live_filter", "no_filter"),
+            ("fields", "id,from{name},message,created_time"),
+            ("limit", "50"),
+        ]),
     )
     .await?;
     let mut out: Vec<ChatMessage> = v["data"]
@@ -74,7 +79,14 @@ pub async fn comments(c: &Ctx<'_>, video: &str) -> Result<Vec<ChatMessage>> {
             a.iter()
                 .filter_map(|x| {
                     let at = x["created_time"].as_str().and_then(parse_graph_time_ms).unwrap_or_else(now_ms);
-                    Some(ChatMessage::new("facebook", "message", x["id"].as_str()?, x["from"]["name"].as_str().unwrap_or("someone"), x["message"].as_str()?, at))
+                    Some(ChatMessage::new(
+                        "facebook",
+                        "message",
+                        x["id"].as_str()?,
+                        x["from"]["name"].as_str().unwrap_or("someone"),
+                        x["message"].as_str()?,
+                        at,
+                    ))
                 })
                 .collect()
         })

@@ -77,12 +77,7 @@ fn retry_after(h: &reqwest::header::HeaderMap) -> Duration {
 /// `error.message` or `error_description`, Graph `error.message`).
 pub fn error_message(v: &Value) -> Option<String> {
     let e = &v["error"];
-    e["message"]
-        .as_str()
-        .or(v["message"].as_str())
-        .or(v["error_description"].as_str())
-        .or(e.as_str())
-        .map(str::to_string)
+    e["message"].as_str().or(v["message"].as_str()).or(v["error_description"].as_str()).or(e.as_str()).map(str::to_string)
 }
 
 pub struct Reply {

@@ -7,8 +7,8 @@
 pub mod chat;
 mod facebook;
 pub mod http;
-pub mod presets;
 pub mod oauth;
+pub mod presets;
 pub mod twitch;
 mod youtube;
 
@@ -236,7 +236,13 @@ impl Platforms {
     pub fn list(&self) -> Vec<PlatformStatus> {
         let mut v: Vec<_> = Kind::ALL.into_iter().map(|k| self.status(k)).collect();
         for p in ["tiktok", "instagram"] {
-            v.push(PlatformStatus { platform: p, api: false, chat: "off", note: Some("no public live API: the state shown is the box's own output"), ..Default::default() });
+            v.push(PlatformStatus {
+                platform: p,
+                api: false,
+                chat: "off",
+                note: Some("no public live API: the state shown is the box's own output"),
+                ..Default::default()
+            });
         }
         v
     }
@@ -250,7 +256,11 @@ impl Platforms {
 
     pub fn viewers(&self, platform: &str) -> Option<u64> {
         let s = self.status(Kind::parse(platform)?);
-        if s.linked && s.live == Some(true) { s.viewers } else { None }
+        if s.linked && s.live == Some(true) {
+            s.viewers
+        } else {
+            None
+        }
     }
 
     fn publish(&self, k: Kind, f: impl FnOnce(&mut PlatformStatus)) {
@@ -479,7 +489,13 @@ impl Platforms {
     fn sync_account(&self, k: Kind, a: &Account) {
         let linked = a.tokens.is_some();
         let configured = !a.client_id.is_empty();
-        let chat_mode = if linked && !a.needs_relink { "read-write" } else if k == Kind::Twitch && !a.channel.is_empty() { "read-only" } else { "off" };
+        let chat_mode = if linked && !a.needs_relink {
+            "read-write"
+        } else if k == Kind::Twitch && !a.channel.is_empty() {
+            "read-only"
+        } else {
+            "off"
+        };
         self.publish(k, |s| {
             s.configured = configured;
             s.linked = linked;
@@ -529,7 +545,8 @@ impl Platforms {
             let mut prev = slot.reactions_seen.lock().unwrap();
             if let Some(p) = *prev {
                 if total > p {
-                    let mut m = ChatMessage::new("facebook", "reactions", format!("reactions-{total}"), "viewers", format!("+{} reactions", total - p), now_ms());
+                    let mut m =
+                        ChatMessage::new("facebook", "reactions", format!("reactions-{total}"), "viewers", format!("+{} reactions", total - p), now_ms());
                     m.amount = Some(format!("{total} total"));
                     self.push_chat(m);
                 }

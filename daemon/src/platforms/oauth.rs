@@ -31,7 +31,9 @@ pub enum Poll {
 pub fn scopes(kind: Kind) -> &'static str {
     match kind {
         // Title/category, stream key, followers, subscribers, chat read + send.
-        Kind::Twitch => "channel:manage:broadcast channel:read:stream_key moderator:read:followers channel:read:subscriptions user:read:chat user:write:chat chat:read",
+        Kind::Twitch => {
+            "channel:manage:broadcast channel:read:stream_key moderator:read:followers channel:read:subscriptions user:read:chat user:write:chat chat:read"
+        }
         Kind::Youtube => "https://www.googleapis.com/auth/youtube",
         Kind::Facebook => "public_profile,publish_video",
     }
@@ -55,9 +57,9 @@ pub async fn start(c: &reqwest::Client, gate: &Gate, urls: &Urls, kind: Kind, a:
     let req = match kind {
         Kind::Twitch => c.post(format!("{}/oauth2/device", urls.twitch_auth)).form(&[("client_id", a.client_id.as_str()), ("scopes", scopes(kind))]),
         Kind::Youtube => c.post(format!("{}/device/code", urls.google_auth)).form(&[("client_id", a.client_id.as_str()), ("scope", scopes(kind))]),
-        Kind::Facebook => c
-            .post(format!("{}/v19.0/device/login", urls.facebook_graph))
-            .form(&[("access_token", fb_app_token(a).as_str()), ("scope", scopes(kind))]),
+        Kind::Facebook => {
+            c.post(format!("{}/v19.0/device/login", urls.facebook_graph)).form(&[("access_token", fb_app_token(a).as_str()), ("scope", scopes(kind))])
+        }
     };
     let v = http::call(gate, req).await?;
     let s = |k: &str| v[k].as_str().map(str::to_string);

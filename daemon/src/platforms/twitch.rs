@@ -11,10 +11,7 @@ use super::http::{self, PlatformError, Result};
 use super::{Ctx, LiveInfo};
 
 fn helix(c: &Ctx, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-    c.http
-        .request(method, format!("{}/helix/{path}", c.urls.twitch_api))
-        .bearer_auth(c.token)
-        .header("Client-Id", &c.account.client_id)
+    c.http.request(method, format!("{}/helix/{path}", c.urls.twitch_api)).bearer_auth(c.token).header("Client-Id", &c.account.client_id)
 }
 
 pub async fn me(c: &Ctx<'_>) -> Result<(String, String, String)> {

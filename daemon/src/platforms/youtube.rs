@@ -22,7 +22,12 @@ pub async fn me(c: &Ctx<'_>) -> Result<(String, String, String)> {
 pub async fn status(c: &Ctx<'_>) -> Result<LiveInfo> {
     let v = http::call(
         c.gate,
-        api(c, reqwest::Method::GET, "liveBroadcasts").query(&[("part", "id,snippet,status"), ("broadcastStatus", "active"), ("broadcastType", "all"), ("maxResults", "5")]),
+        api(c, reqwest::Method::GET, "liveBroadcasts").query(&[
+            ("part", "id,snippet,status"),
+            ("broadcastStatus", "active"),
+            ("broadcastType", "all"),
+            ("maxResults", "5"),
+        ]),
     )
     .await?;
     let mut info = LiveInfo::default();
@@ -63,7 +68,9 @@ fn to_chat(i: &Value) -> Option<ChatMessage> {
     let author = i["authorDetails"]["displayName"].as_str().unwrap_or("someone");
     let id = i["id"].as_str().unwrap_or_default();
     match s["type"].as_str()? {
-        "textMessageEvent" => Some(ChatMessage::new("youtube", "message", id, author, s["displayMessage"].as_str().or(s["textMessageDetails"]["messageText"].as_str())?, at)),
+        "textMessageEvent" => {
+            Some(ChatMessage::new("youtube", "message", id, author, s["displayMessage"].as_str().or(s["textMessageDetails"]["messageText"].as_str())?, at))
+        }
         "superChatEvent" => {
             let d = &s["superChatDetails"];
             let mut m = ChatMessage::new("youtube", "super_chat", id, author, d["userComment"].as_str().or(s["displayMessage"].as_str()).unwrap_or(""), at);
@@ -75,7 +82,9 @@ fn to_chat(i: &Value) -> Option<ChatMessage> {
             m.amount = s["superStickerDetails"]["amountDisplayString"].as_str().map(str::to_string);
             Some(m)
         }
-        "newSponsorEvent" | "memberMilestoneChatEvent" => Some(ChatMessage::new("youtube", "subscription", id, author, s["displayMessage"].as_str().unwrap_or("new member"), at)),
+        "newSponsorEvent" | "memberMilestoneChatEvent" => {
+            Some(ChatMessage::new("youtube", "subscription", id, author, s["displayMessage"].as_str().unwrap_or("new member"), at))
+        }
         _ => None,
     }
 }

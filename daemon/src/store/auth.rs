@@ -95,10 +95,7 @@ impl Store {
     /// once exactly one wins, the other never replaces its password.
     pub fn set_admin_password(&self, password: &str) -> Result<bool> {
         let hash = hash_password(password)?;
-        let n = self.db().execute(
-            "INSERT INTO admin (id, password_hash, created_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO NOTHING",
-            params![hash, now()],
-        )?;
+        let n = self.db().execute("INSERT INTO admin (id, password_hash, created_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO NOTHING", params![hash, now()])?;
         Ok(n == 1)
     }
 
@@ -356,7 +353,8 @@ mod tests {
         assert!(!s.api_token_valid("onair_other").unwrap());
         assert!(s.api_token_valid(old).unwrap());
         s.flush_pending(false).unwrap();
-        let (hash, v): (String, i64) = s.db().query_row("SELECT token_hash, digest_v FROM api_tokens WHERE name = 'old'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let (hash, v): (String, i64) =
+            s.db().query_row("SELECT token_hash, digest_v FROM api_tokens WHERE name = 'old'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((hash, v), (s.secrets.mac(API_TOKEN, old), 2));
         assert!(s.api_token_valid(old).unwrap(), "still valid after the upgrade");
         s.db().execute("UPDATE api_tokens SET digest_v = 1 WHERE name = 'old'", []).unwrap();

@@ -118,10 +118,7 @@ impl Store {
     }
 
     pub fn destination(&self, id: i64) -> Result<Destination> {
-        self.db()
-            .query_row(&format!("SELECT {COLS} FROM destinations WHERE id = ?1"), [id], |r| self.row(r))
-            .optional()?
-            .ok_or(StoreError::NotFound)
+        self.db().query_row(&format!("SELECT {COLS} FROM destinations WHERE id = ?1"), [id], |r| self.row(r)).optional()?.ok_or(StoreError::NotFound)
     }
 
     pub fn create_destination(&self, name: &str, platform: &str, url: &str, key: &str, enabled: bool) -> Result<Destination> {
@@ -168,14 +165,7 @@ impl Store {
             let tx = db.unchecked_transaction()?;
             tx.execute(
                 "UPDATE destinations SET name = ?2, platform = ?3, url = ?4, enabled = ?5, updated_at = ?6 WHERE id = ?1",
-                params![
-                    id,
-                    c.name.unwrap_or(cur.name),
-                    c.platform.unwrap_or(cur.platform),
-                    c.url.unwrap_or(cur.url),
-                    c.enabled.unwrap_or(cur.enabled),
-                    now()
-                ],
+                params![id, c.name.unwrap_or(cur.name), c.platform.unwrap_or(cur.platform), c.url.unwrap_or(cur.url), c.enabled.unwrap_or(cur.enabled), now()],
             )?;
             if let Some(k) = c.stream_key {
                 self.write_key(&tx, id, &k)?;
@@ -200,10 +190,7 @@ impl Store {
     }
 
     fn sealed_column(&self, id: i64, col: &str) -> Result<Option<Vec<u8>>> {
-        self.db()
-            .query_row(&format!("SELECT {col} FROM destinations WHERE id = ?1"), [id], |r| r.get(0))
-            .optional()?
-            .ok_or(StoreError::NotFound)
+        self.db().query_row(&format!("SELECT {col} FROM destinations WHERE id = ?1"), [id], |r| r.get(0)).optional()?.ok_or(StoreError::NotFound)
     }
 
     /// The clear stream key, for the output that sends to it. Never for an API response.

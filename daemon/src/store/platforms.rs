@@ -47,9 +47,8 @@ impl Store {
         let Some((client_id, secret, channel, access, refresh, expires_at, account_id, account_name, needs_relink)) = row else {
             return Ok(Account::default());
         };
-        let tokens = self
-            .open_opt(platform, "access_enc", access)
-            .map(|access| Tokens { access, refresh: self.open_opt(platform, "refresh_enc", refresh), expires_at });
+        let tokens =
+            self.open_opt(platform, "access_enc", access).map(|access| Tokens { access, refresh: self.open_opt(platform, "refresh_enc", refresh), expires_at });
         Ok(Account { client_id, client_secret: self.open_opt(platform, "client_secret_enc", secret), channel, tokens, account_id, account_name, needs_relink })
     }
 
@@ -62,17 +61,17 @@ impl Store {
             params![platform, client_id, channel],
         )?;
         if let Some(s) = client_secret {
-            db.execute("UPDATE platform_accounts SET client_secret_enc = ?2 WHERE platform = ?1", params![platform, self.seal_opt(platform, "client_secret_enc", Some(s))])?;
+            db.execute(
+                "UPDATE platform_accounts SET client_secret_enc = ?2 WHERE platform = ?1",
+                params![platform, self.seal_opt(platform, "client_secret_enc", Some(s))],
+            )?;
         }
         Ok(())
     }
 
     pub fn set_platform_tokens(&self, platform: &str, t: &Tokens, account: Option<(&str, &str)>) -> Result<()> {
         let db = self.db();
-        db.execute(
-            "INSERT INTO platform_accounts (platform) VALUES (?1) ON CONFLICT(platform) DO NOTHING",
-            params![platform],
-        )?;
+        db.execute("INSERT INTO platform_accounts (platform) VALUES (?1) ON CONFLICT(platform) DO NOTHING", params![platform])?;
         db.execute(
             "UPDATE platform_accounts SET access_enc = ?2, refresh_enc = COALESCE(?3, refresh_enc), expires_at = ?4, needs_relink = 0
              WHERE platform = ?1",

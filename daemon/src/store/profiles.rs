@@ -26,10 +26,8 @@ impl Store {
 
     pub fn profile(&self, id: i64) -> Result<Profile> {
         let db = self.db();
-        let (name, active): (String, bool) = db
-            .query_row("SELECT name, active FROM profiles WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
+        let (name, active): (String, bool) =
+            db.query_row("SELECT name, active FROM profiles WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?.ok_or(StoreError::NotFound)?;
         let mut st = db.prepare_cached("SELECT destination_id FROM profile_destinations WHERE profile_id = ?1 ORDER BY destination_id")?;
         let destination_ids = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
         Ok(Profile { id, name, active, destination_ids })

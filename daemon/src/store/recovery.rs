@@ -89,7 +89,10 @@ pub(super) fn open_checked(path: &Path, expect_data: bool, secrets: &SecretBox) 
 fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
     use rusqlite::OpenFlags;
     let p = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
-    let conn = Connection::open_with_flags(format!("file:{p}?immutable=1"), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn = Connection::open_with_flags(
+        format!("file:{p}?immutable=1"),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     let ok: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
     if ok != "ok" {
         return Err(OpenError::Corrupt(ok));
@@ -181,7 +184,17 @@ pub(super) fn open_recovering(data_dir: &Path, secrets: &SecretBox) -> Result<(C
             return match open_read_only(&db) {
                 Ok(c) => {
                     tracing::error!("{reason}: serving the database read-only; changes are refused until the card takes writes and the box restarts");
-                    Ok((c, Some(Recovery { at: rfc3339(std::time::SystemTime::now()), reason, outcome: "read_only", moved_to: None, restored_from: None, backup_at: None })))
+                    Ok((
+                        c,
+                        Some(Recovery {
+                            at: rfc3339(std::time::SystemTime::now()),
+                            reason,
+                            outcome: "read_only",
+                            moved_to: None,
+                            restored_from: None,
+                            backup_at: None,
+                        }),
+                    ))
                 }
                 Err(_) => memory(reason, None),
             };

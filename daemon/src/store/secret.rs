@@ -28,9 +28,7 @@ const VERSION: u8 = 2;
 /// cipher and a MAC.
 pub fn subkey(master: &[u8; 32], label: &str) -> [u8; 32] {
     let mut out = [0u8; 32];
-    hkdf::Hkdf::<sha2::Sha256>::new(None, master)
-        .expand(label.as_bytes(), &mut out)
-        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    hkdf::Hkdf::<sha2::Sha256>::new(None, master).expand(label.as_bytes(), &mut out).expect("32 bytes is a valid HKDF-SHA256 output length");
     out
 }
 
@@ -172,9 +170,9 @@ impl SecretBox {
             return Err(StoreError::Secret(format!("{}.{} of {}: not a sealed value", at.table, at.column, at.row)));
         }
         let aad = at.aad();
-        self.cipher
-            .decrypt(XNonce::from_slice(&sealed[1..25]), Payload { msg: &sealed[25..], aad: &aad })
-            .map_err(|_| StoreError::Secret(format!("{}.{} of {} cannot be opened (moved from another row, or another secret.key)", at.table, at.column, at.row)))
+        self.cipher.decrypt(XNonce::from_slice(&sealed[1..25]), Payload { msg: &sealed[25..], aad: &aad }).map_err(|_| {
+            StoreError::Secret(format!("{}.{} of {} cannot be opened (moved from another row, or another secret.key)", at.table, at.column, at.row))
+        })
     }
 
     pub fn open_string(&self, at: &Place, sealed: &[u8]) -> Result<String, StoreError> {

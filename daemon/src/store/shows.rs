@@ -63,7 +63,17 @@ impl Store {
             tx.execute(
                 "INSERT OR REPLACE INTO show_destinations (show_id, destination_id, name, platform, bytes, avg_kbps, reconnects, peak_viewers, live_s)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![show, d.destination_id, d.name, d.platform, d.bytes as i64, d.avg_kbps as i64, d.reconnects as i64, d.peak_viewers.map(|v| v as i64), d.live_s as i64],
+                params![
+                    show,
+                    d.destination_id,
+                    d.name,
+                    d.platform,
+                    d.bytes as i64,
+                    d.avg_kbps as i64,
+                    d.reconnects as i64,
+                    d.peak_viewers.map(|v| v as i64),
+                    d.live_s as i64
+                ],
             )?;
         }
         tx.commit()?;
@@ -117,8 +127,10 @@ impl Store {
     }
 
     pub fn show(&self, id: i64) -> Result<(Show, Vec<Sample>)> {
-        let row: Option<(i64, Option<i64>, Option<String>)> =
-            self.db().query_row("SELECT started_at, ended_at, end_reason FROM shows WHERE id = ?1", params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+        let row: Option<(i64, Option<i64>, Option<String>)> = self
+            .db()
+            .query_row("SELECT started_at, ended_at, end_reason FROM shows WHERE id = ?1", params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
         let (s, e, r) = row.ok_or(super::StoreError::NotFound)?;
         let show = self.show_row(id, s, e, r)?;
         let samples = {
@@ -126,7 +138,12 @@ impl Store {
             let mut st = db.prepare_cached("SELECT t_s, ingest_kbps, out_kbps, viewers FROM show_samples WHERE show_id = ?1 ORDER BY t_s")?;
             let v = st
                 .query_map(params![id], |r| {
-                    Ok(Sample { t_s: r.get(0)?, ingest_kbps: r.get::<_, i64>(1)? as u64, out_kbps: r.get::<_, i64>(2)? as u64, viewers: r.get::<_, Option<i64>>(3)?.map(|v| v as u64) })
+                    Ok(Sample {
+                        t_s: r.get(0)?,
+                        ingest_kbps: r.get::<_, i64>(1)? as u64,
+                        out_kbps: r.get::<_, i64>(2)? as u64,
+                        viewers: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+                    })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             v
@@ -155,7 +172,16 @@ mod tests {
         let s = Store::open(dir.path()).unwrap();
         let id = s.start_show().unwrap();
         s.add_show_sample(id, &Sample { t_s: 5, ingest_kbps: 6000, out_kbps: 12000, viewers: Some(3) }).unwrap();
-        let d = ShowDest { destination_id: 1, name: "A".into(), platform: "twitch".into(), bytes: 1000, avg_kbps: 6000, reconnects: 1, peak_viewers: Some(9), live_s: 5 };
+        let d = ShowDest {
+            destination_id: 1,
+            name: "A".into(),
+            platform: "twitch".into(),
+            bytes: 1000,
+            avg_kbps: 6000,
+            reconnects: 1,
+            peak_viewers: Some(9),
+            live_s: 5,
+        };
         s.end_show(id, "stopped", std::slice::from_ref(&d)).unwrap();
         let (show, samples) = s.show(id).unwrap();
         assert_eq!(show.destinations, vec![d]);

@@ -204,7 +204,9 @@ mod tests {
         drop(s);
         let raw = std::fs::read(dir.path().join("onair.db")).unwrap();
         let wal = std::fs::read(dir.path().join("onair.db-wal")).unwrap_or_default();
-        for clear in ["sk_fixture_in_path_0002", "sk_fixture_srt_0003", "fixture-srt-pass-0004", "sk_fixture_userinfo_0005", made["ingest_key"].as_str().unwrap()] {
+        for clear in
+            ["sk_fixture_in_path_0002", "sk_fixture_srt_0003", "fixture-srt-pass-0004", "sk_fixture_userinfo_0005", made["ingest_key"].as_str().unwrap()]
+        {
             assert!(!contains(&raw, clear) && !contains(&wal, clear), "{clear} left in clear");
         }
         // Opening again changes nothing.

@@ -218,8 +218,8 @@ fn scan(p: &[u8]) -> Result<Top, AmfGuardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rml_rtmp::rml_amf0;
     use rml_amf0::Amf0Value as V;
+    use rml_rtmp::rml_amf0;
 
     fn amf(values: &[V]) -> Vec<u8> {
         rml_amf0::serialize(&values.to_vec()).unwrap()
@@ -258,7 +258,10 @@ mod tests {
         meta.extend_from_slice(&[0, 0, OBJECT_END]);
         assert_eq!(check(18, &meta), Ok(()));
         // Commands with extra arguments, null command objects, nested arrays within the limit.
-        assert_eq!(check(20, &amf(&[V::Utf8String("publish".into()), V::Number(5.0), V::Null, V::Utf8String("key".into()), V::Utf8String("live".into())])), Ok(()));
+        assert_eq!(
+            check(20, &amf(&[V::Utf8String("publish".into()), V::Number(5.0), V::Null, V::Utf8String("key".into()), V::Utf8String("live".into())])),
+            Ok(())
+        );
         assert_eq!(check(20, &nested(MAX_DEPTH)), Ok(()));
         // Media and control messages are not AMF.
         assert_eq!(check(9, &[0x17, 0xff, 0xff]), Ok(()));

@@ -197,7 +197,8 @@ impl Demuxer {
             if b.len() < basic + header + ext_len {
                 return self.wait();
             }
-            let ts = if extended { u32::from_be_bytes([b[basic + header], b[basic + header + 1], b[basic + header + 2], b[basic + header + 3]]) } else { ts_field };
+            let ts =
+                if extended { u32::from_be_bytes([b[basic + header], b[basic + header + 1], b[basic + header + 2], b[basic + header + 3]]) } else { ts_field };
             // What this chunk would make of the stream's state; applied once its payload is here.
             let (mut length, mut type_id, mut stream_id) = (s.length, s.type_id, s.stream_id);
             if fmt <= 1 {
