@@ -13,6 +13,14 @@ cargo build --locked --bins
 set +e
 log=$(mktemp)
 status=0
+# Habits, counted like tests: the code as rustfmt writes it (rustfmt.toml), and no clippy warning.
+lint_failed=0
+cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
+cargo fmt --all --check || lint_failed=$((lint_failed + 1))
+(cd fuzz && cargo fmt --check) || lint_failed=$((lint_failed + 1))
+cargo clippy --locked --workspace --all-targets -- -D warnings || lint_failed=$((lint_failed + 1))
+echo "lint: $((3 - lint_failed)) passed, $lint_failed failed" | tee -a "$log"
+[ "$lint_failed" -eq 0 ] || status=1
 cargo test --locked --workspace --lib --bins --tests --no-fail-fast -- --test-threads="${ONAIR_TEST_THREADS:-2}" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 for suite in tests/suites/*.sh; do

@@ -14,6 +14,9 @@ use serde::Serialize;
 
 use crate::core::{Command, Core, Event};
 
+/// The last page drawn (state and page) and its PNG.
+type Drawn = (Option<(ScreenState, Page)>, Vec<u8>);
+
 pub struct HwBridge {
     pub backend: String,
     pub kind: ScreenKind,
@@ -26,7 +29,7 @@ pub struct HwBridge {
     alert: Mutex<Option<String>>,
     alerts: Mutex<Vec<String>>,
     /// The last page drawn (state and page) and its PNG, made on demand.
-    png: Mutex<(Option<(ScreenState, Page)>, Vec<u8>)>,
+    png: Mutex<Drawn>,
     tally: Mutex<Tally>,
     hostname: String,
     http_port: u16,
@@ -93,6 +96,7 @@ pub struct PressResult {
 }
 
 impl HwBridge {
+    #[allow(clippy::too_many_arguments)] // what main.rs probed, passed once at start
     pub fn start(
         core: Arc<Core>,
         backend: &str,

@@ -94,11 +94,10 @@ fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
     Ok((pins, panel))
 }
 
-async fn run(
-    cfg: Config,
-    media: tokio::runtime::Handle,
-    (pins, panel): (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>),
-) -> anyhow::Result<()> {
+/// The box's real pins and panel, when it has them.
+type Devices = (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>);
+
+async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices) -> anyhow::Result<()> {
     // Held until the process ends: a second onaird on this data dir stops here with the reason.
     let _lock = onair::store::lock::DataDirLock::acquire(&cfg.data_dir)?;
     let store = Store::open_recovering(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;

@@ -12,8 +12,8 @@ pub struct SysInfo {
 }
 
 pub fn read(data_dir: &std::path::Path) -> SysInfo {
-    let mut s = SysInfo::default();
-    s.cpu_temp_c = std::fs::read_to_string("/sys/class/thermal/thermal_zone0/temp").ok().and_then(|t| t.trim().parse::<f64>().ok()).map(|m| m / 1000.0);
+    let cpu_temp_c = std::fs::read_to_string("/sys/class/thermal/thermal_zone0/temp").ok().and_then(|t| t.trim().parse::<f64>().ok()).map(|m| m / 1000.0);
+    let mut s = SysInfo { cpu_temp_c, ..SysInfo::default() };
     if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
         for (i, v) in l.split_whitespace().take(3).enumerate() {
             s.load[i] = v.parse().unwrap_or(0.0);

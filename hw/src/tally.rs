@@ -21,7 +21,7 @@ impl Tally {
         match self {
             Tally::Off => false,
             Tally::On => true,
-            Tally::Blink => (now_ms / 250) % 2 == 0,
+            Tally::Blink => (now_ms / 250).is_multiple_of(2),
         }
     }
 }

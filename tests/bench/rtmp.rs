@@ -143,10 +143,8 @@ pub fn sink(listener: TcpListener, sent: Sent, delays: Arc<Mutex<Vec<Duration>>>
         let mut q: std::collections::VecDeque<_> = std::mem::take(&mut pending).into();
         while let Some(r) = q.pop_front() {
             match r {
-                ServerSessionResult::OutboundResponse(p) => {
-                    if s.write_all(&p.bytes).is_err() {
-                        return;
-                    }
+                ServerSessionResult::OutboundResponse(p) if s.write_all(&p.bytes).is_err() => {
+                    return;
                 }
                 ServerSessionResult::RaisedEvent(e) => match e {
                     ServerSessionEvent::ConnectionRequested { request_id, .. } | ServerSessionEvent::PublishStreamRequested { request_id, .. } => {

@@ -1,5 +1,5 @@
 //! Local stand-ins for Twitch (OAuth device flow, Helix, IRC over WebSocket), Google (device flow)
-//! + YouTube Data API v3, and Facebook (device login + Graph API). The real services are out of
+//! with YouTube Data API v3, and Facebook (device login + Graph API). The real services are out of
 //! reach from here; these follow their documented request and response shapes (field names, paging
 //! objects, error bodies, 429 headers) closely enough that the box cannot tell the difference.
 //!

@@ -26,11 +26,14 @@ fn logged_cap(d: &Daemon, name: &str) -> usize {
     log[at + name.len() + 2..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
 }
 
+/// One probe: its status or error, and the time it took.
+type Probe = (Result<u16, String>, Duration);
+
 /// `/api/v1/health` asked every 100 ms from 127.0.0.1 on a fresh connection, until stopped:
 /// (status or error, time it took) of each.
 struct HealthProbe {
     stop: Arc<AtomicBool>,
-    seen: Arc<Mutex<Vec<(Result<u16, String>, Duration)>>>,
+    seen: Arc<Mutex<Vec<Probe>>>,
     thread: Option<JoinHandle<()>>,
 }
 

@@ -32,9 +32,7 @@ fn relays_one_feed_to_three_destinations_unchanged() {
     for (i, n) in nginx.iter().enumerate() {
         d.add_destination(&format!("nginx {i}"), &n.url(), &keys[i]);
     }
-    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected(), "ingest never connected: {}", ff.log_text());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let mut ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || {
         let s = d.get("/api/v1/status");
         s["destinations"].as_array().unwrap().iter().all(|x| x["state"] == "live")
@@ -85,9 +83,7 @@ fn a_destination_that_drops_reconnects_alone() {
     let mut nginx: Vec<Nginx> = (0..3).map(|_| Nginx::start()).collect();
     let mut d = Daemon::start();
     let ids: Vec<i64> = nginx.iter().enumerate().map(|(i, n)| d.add_destination(&format!("n{i}"), &n.url(), &key("f"))).collect();
-    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let mut ff = d.go_live_with(&clip);
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(5));
     nginx[1].kill();
@@ -126,9 +122,7 @@ fn feed_loss_keeps_every_destination_on_one_session() {
     let mut nginx: Vec<Nginx> = (0..2).map(|_| Nginx::start()).collect();
     let mut d = Daemon::start();
     let ids: Vec<i64> = nginx.iter().enumerate().map(|(i, n)| d.add_destination(&format!("n{i}"), &n.url(), &key("l"))).collect();
-    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let mut ff = d.go_live_with(&clip);
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(4));
     ff.kill(); // OBS crashes
@@ -183,9 +177,7 @@ fn pause_sends_the_slate_and_resume_returns_to_the_feed() {
     let id = d.add_destination("n", &n.url(), &key("p"));
     let r = d.request("POST", "/api/v1/live/pause", Some(serde_json::json!({})));
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (409, Some("not_live")));
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"));
     d.post("/api/v1/live/pause", serde_json::json!({}));
     assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["on_air"] == "slate"));
@@ -204,9 +196,7 @@ fn one_destination_starts_and_stops_while_live() {
     let mut d = Daemon::start();
     let ia = d.add_destination("a", &a.url(), &key("a"));
     let ib = d.add_destination("b", &b.url(), &key("b"));
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(ib)["state"] == "live"));
     d.post(&format!("/api/v1/destinations/{ib}/stop"), serde_json::json!({}));
     assert_eq!(d.destination_status(ib)["state"], "idle");
@@ -239,9 +229,7 @@ fn a_live_edit_moves_only_that_output() {
             }
         }
     });
-    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected(), "{}", ff.log_text());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let mut ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || [moved, kept].iter().all(|id| d.destination_status(*id)["state"] == "live")));
     std::thread::sleep(Duration::from_secs(4));
     // While live: the destination's server changes.

@@ -60,9 +60,7 @@ fn rtmps_destination_with_certificate_check() {
     let good = d.add_destination("tls", &format!("rtmps://localhost:{tls_port}/app"), "sk_rtmps_0001");
     // Same server under a name the certificate does not cover: refused by the certificate check.
     let bad = d.add_destination("wrong name", &format!("rtmps://127.0.0.1:{tls_port}/app"), "sk_rtmps_0002");
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(good)["state"] == "live"), "{}", d.log_text());
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(bad)["last_error"].as_str().is_some_and(|e| e.contains("TLS"))));
     assert_ne!(d.destination_status(bad)["state"], "live");

@@ -197,9 +197,7 @@ fn a_key_pasted_in_a_url_and_echoed_back_appears_nowhere() {
     );
     assert_eq!(r.status, 422, "{}", r.text);
 
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", json!({}));
+    let _ff = d.go_live_with(&clip);
     // The destination refuses at connect, then at publish, then again: failed after three tries.
     assert!(
         wait_until(Duration::from_secs(40), || state(&mut d, id) == "failed" && *server.connections.lock().unwrap() >= 3),
@@ -251,9 +249,7 @@ fn a_sealed_key_copied_to_another_row_needs_entering_again() {
     assert_eq!((got["needs_key"].clone(), got["stream_key_set"].clone(), got["stream_key_hint"].clone()), (json!(true), json!(false), Value::Null), "{got}");
     assert_eq!(d.get(&format!("/api/v1/destinations/{a}"))["needs_key"], false);
     // Go Live starts the healthy one, says why the other did not start, and nothing crashes.
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || state(&mut d, a) == "live"));
     let alerts = d.get("/api/v1/alerts").to_string();
     assert!(alerts.contains("enter it again"), "{alerts}");
@@ -295,7 +291,7 @@ fn srt_ingest_with_a_passphrase() {
     ] {
         let mut ff = Ffmpeg::publish(&clip, &bad, "mpegts");
         let st = ff.wait(Duration::from_secs(20));
-        assert!(st.map_or(true, |s| !s.success()), "refused: {bad}");
+        assert!(st.is_none_or(|s| !s.success()), "refused: {bad}");
         ff.kill();
         assert_eq!(d.get("/api/v1/ingest")["connected"], false, "{bad}");
     }
@@ -372,9 +368,7 @@ fn srt_outputs_with_passphrases_and_launch_syntax_in_the_url() {
     );
     assert_eq!(r.status, 422, "{}", r.text);
 
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || state(&mut d, good_id) == "live"), "{}", d.log_text());
     std::thread::sleep(Duration::from_secs(5));
     let bad_state = d.destination_status(bad_id);

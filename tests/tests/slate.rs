@@ -33,9 +33,7 @@ fn user_slate_image_upload_and_on_air() {
     let mut n = Nginx::start();
     let id = d.add_destination("n", &n.url(), "sk_slate_0001");
     let clip = clip(10, 640, 360, 30);
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"));
     d.post("/api/v1/live/pause", serde_json::json!({}));
     assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["on_air"] == "slate"));

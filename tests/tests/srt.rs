@@ -17,7 +17,7 @@ fn srt_ingest_end_to_end() {
     // Wrong stream id: refused.
     let mut bad = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid=wrong_key&connect_timeout=3000", d.srt), "mpegts");
     let st = bad.wait(Duration::from_secs(15));
-    assert!(st.map_or(true, |s| !s.success()), "a wrong SRT stream id must be refused");
+    assert!(st.is_none_or(|s| !s.success()), "a wrong SRT stream id must be refused");
     bad.kill();
     assert_eq!(d.get("/api/v1/ingest")["connected"], false);
     let key = d.ingest_key();
@@ -55,9 +55,7 @@ fn srt_destination_receives_mpegts() {
     let out = d.dir.path().join("srt_out.ts");
     let mut listener = Ffmpeg::run(&["-y", "-i", &format!("srt://127.0.0.1:{port}?mode=listener"), "-c", "copy", "-f", "mpegts", out.to_str().unwrap()]);
     let id = d.add_destination("srt", &format!("srt://127.0.0.1:{port}"), "");
-    let _ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let _ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"), "{}", d.log_text());
     std::thread::sleep(Duration::from_secs(5));
     d.post("/api/v1/live/stop", serde_json::json!({}));

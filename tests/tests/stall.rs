@@ -61,9 +61,7 @@ fn a_stalled_destination_only_hurts_itself() {
     let mut d = Daemon::start();
     let good = d.add_destination("healthy", &healthy.url(), "sk_stall_good_01");
     let bad = d.add_destination("stalls", &format!("rtmp://127.0.0.1:{port}/app"), "sk_stall_bad_001");
-    let mut ff = Ffmpeg::publish(&clip, &d.ingest_url(), "flv");
-    assert!(d.wait_ingest_connected());
-    d.post("/api/v1/live/start", serde_json::json!({}));
+    let mut ff = d.go_live_with(&clip);
     assert!(wait_until(Duration::from_secs(10), || d.destination_status(bad)["state"] == "live"));
     assert!(ff.wait(Duration::from_secs(60)).unwrap().success());
     // The healthy destination got every frame while the other one was stuck.

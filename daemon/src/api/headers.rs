@@ -34,7 +34,7 @@ pub fn script_hashes(html: &str) -> Vec<String> {
         let Some(end) = lower[body_start..].find("</script") else { break };
         let tag = &lower[open..body_start];
         if !tag.contains(" src=") && !tag.contains("application/json") {
-            let d = sha2::Sha256::digest(html[body_start..body_start + end].as_bytes());
+            let d = sha2::Sha256::digest(&html.as_bytes()[body_start..body_start + end]);
             out.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(d)));
         }
         at = body_start + end;

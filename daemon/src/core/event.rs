@@ -9,6 +9,8 @@ use crate::ingest::Proto;
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Each event is cloned once per subscriber and dropped: boxing the big ones would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     Show {
         live: bool,

@@ -189,7 +189,7 @@ impl State {
         let effects = self.machine.lock().unwrap().stop();
         // One button ends the whole show: OBS's stream too, after the destinations.
         let obs = was_live && self.obs.autostart() && self.obs.status().streaming;
-        let changed = effects.iter().any(|e| *e == Effect::ShowChanged);
+        let changed = effects.contains(&Effect::ShowChanged);
         self.apply(effects.into_iter().filter(|e| *e != Effect::ShowChanged).collect()).await;
         if obs {
             if let Err(e) = self.obs.stream(false).await {
@@ -359,7 +359,7 @@ impl State {
         loop {
             t.tick().await;
             n += 1;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 self.confirm_live().await;
                 self.watch_alerts();
                 self.watch_storage();
@@ -419,7 +419,7 @@ impl State {
         let feed_ok = age.is_some_and(|a| a < self.settings.feed_stall);
         let snap = if feed_ok && proto != Some(Proto::TestSignal) { Some(self.ingest.snapshot()) } else { None };
         let mut effects = self.machine.lock().unwrap().feed(feed_ok, Instant::now());
-        let want_slate = effects.iter().any(|e| *e == Effect::Slate(true));
+        let want_slate = effects.contains(&Effect::Slate(true));
         effects.retain(|e| !matches!(e, Effect::Slate(_)));
         let live = self.is_live();
         let mut s = self.show.lock().unwrap();

@@ -165,11 +165,11 @@ impl Default for Gate {
 impl Gate {
     /// An output that was handed the GOP so far continues from the ring without waiting.
     pub fn started_with_gop(gop: &[Frame]) -> Self {
-        Gate { need_key: gop.first().map_or(true, |f| !f.is_keyframe()) }
+        Gate { need_key: gop.first().is_none_or(|f| !f.is_keyframe()) }
     }
 
-    /// Returns the frame if it should be sent.
-    pub fn pass(&mut self, r: Result<Frame, broadcast::error::RecvError>, stats: &OutputStats) -> Result<Option<Frame>, ()> {
+    /// Returns the frame if it should be sent; `Err(Ended)` once the program bus has closed.
+    pub fn pass(&mut self, r: Result<Frame, broadcast::error::RecvError>, stats: &OutputStats) -> Result<Option<Frame>, Ended> {
         match r {
             Ok(f) => {
                 if self.need_key {
@@ -188,10 +188,14 @@ impl Gate {
                 self.need_key = true;
                 Ok(None)
             }
-            Err(broadcast::error::RecvError::Closed) => Err(()),
+            Err(broadcast::error::RecvError::Closed) => Err(Ended),
         }
     }
 }
+
+/// The program bus has closed: the box is shutting down.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ended;
 
 struct Handle {
     stop: watch::Sender<bool>,

@@ -283,7 +283,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 let mut next = Some(r);
                 while let Some(r) = next.take() {
                     match gate.pass(r, feed.stats) {
-                        Err(()) => return Ok(()),
+                        Err(super::Ended) => return Ok(()),
                         Ok(Some(f)) => {
                             chunker.write(&f, &mut out);
                             batch.add(&f);

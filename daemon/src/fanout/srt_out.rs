@@ -89,7 +89,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 }
             }
             r = rx.recv() => match gate.pass(r, feed.stats) {
-                Err(()) => return Ok(()),
+                Err(super::Ended) => return Ok(()),
                 Ok(Some(f)) => {
                     let b = flv::frame_bytes(&f);
                     feed.stats.bytes_sent.fetch_add(b.len() as u64, Ordering::Relaxed);
@@ -111,7 +111,7 @@ mod tests {
     fn launch_syntax_in_the_url_builds_no_element() {
         gst::init().unwrap();
         let evil = "x\" ! filesink location=/tmp/onair-evil name=\"y";
-        assert!(Target::parse(&format!("srt://a\"!filesink\"location=/tmp/e:9000"), "").is_err());
+        assert!(Target::parse("srt://a\"!filesink\"location=/tmp/e:9000", "").is_err());
         let url = format!("srt://127.0.0.1:9000?latency=200&x={}", url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>());
         let t = Target::parse(&url, "sk\"!fakesink!'k").unwrap().with_passphrase("pass\"!identity!'0123");
         let (p, _) = build(&t).unwrap();

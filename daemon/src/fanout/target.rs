@@ -50,7 +50,7 @@ fn host_of(u: &url::Url) -> Result<String, TargetError> {
         None => Err(TargetError::NoHost),
         Some(url::Host::Ipv4(a)) => Ok(a.to_string()),
         Some(url::Host::Ipv6(a)) => Ok(a.to_string()),
-        Some(url::Host::Domain(d)) if d.is_empty() => Err(TargetError::NoHost),
+        Some(url::Host::Domain("")) => Err(TargetError::NoHost),
         Some(url::Host::Domain(d)) => {
             if let Some(inner) = d.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
                 return inner.parse::<std::net::Ipv6Addr>().map(|a| a.to_string()).map_err(|_| TargetError::BadHost);

@@ -175,7 +175,7 @@ impl Guests {
 
     pub fn list(&self) -> Vec<GuestInfo> {
         let mut v: Vec<GuestInfo> = self.map.lock().unwrap().values().map(|g| g.info.lock().unwrap().clone()).collect();
-        v.sort_by(|a, b| b.connected_s.cmp(&a.connected_s));
+        v.sort_by_key(|g| std::cmp::Reverse(g.connected_s));
         v
     }
 

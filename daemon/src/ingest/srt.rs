@@ -85,7 +85,7 @@ fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
             let peer = args.get(1).and_then(|v| v.get::<gst::glib::Object>().ok()).map(|_| "srt-caller".to_string());
             let sid = args.get(2).and_then(|v| v.get::<Option<String>>().ok()).flatten().unwrap_or_default();
             let key = sid.strip_prefix("#!::r=").map(|s| s.split(',').next().unwrap_or("")).unwrap_or(&sid).to_string();
-            let ok = ingest.key_matches(&key) && ingest.publisher_proto().map_or(true, |p| p == Proto::TestSignal);
+            let ok = ingest.key_matches(&key) && ingest.publisher_proto().is_none_or(|p| p == Proto::TestSignal);
             if !ok {
                 tracing::warn!(peer = peer.as_deref().unwrap_or("?"), "srt: caller refused (wrong key or busy)");
             }

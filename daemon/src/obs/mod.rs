@@ -263,7 +263,7 @@ impl Obs {
         let s = call(c.scenes().list()).await?;
         let mut list: Vec<_> = s.scenes;
         // OBS lists scenes bottom-up; show them as the OBS window does.
-        list.sort_by(|a, b| b.index.cmp(&a.index));
+        list.sort_by_key(|s| std::cmp::Reverse(s.index));
         Ok((s.current_program_scene_name, list.into_iter().map(|x| x.name).collect()))
     }
 
@@ -316,6 +316,6 @@ impl Obs {
     }
 
     pub fn autostart(&self) -> bool {
-        self.store.setting("obs_autostart").ok().flatten().map_or(true, |v| v != "false")
+        self.store.setting("obs_autostart").ok().flatten().is_none_or(|v| v != "false")
     }
 }

@@ -153,6 +153,7 @@ pub struct PlatformStatus {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // as `core::Event`: short-lived, cloned per subscriber
 pub enum PlatformEvent {
     Chat(ChatMessage),
     Status(PlatformStatus),

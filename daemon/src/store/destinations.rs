@@ -210,6 +210,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The destinations Go Live starts: the active profile's enabled ones, or every enabled one.
+    pub fn live_destination_ids(&self) -> Result<Vec<i64>> {
+        let db = self.db();
+        let active: Option<i64> = db.query_row("SELECT id FROM profiles WHERE active = 1", [], |r| r.get(0)).optional()?;
+        let ids = match active {
+            Some(p) => {
+                let mut st = db.prepare_cached(
+                    "SELECT d.id FROM destinations d JOIN profile_destinations pd ON pd.destination_id = d.id
+                     WHERE pd.profile_id = ?1 AND d.enabled = 1 ORDER BY d.id",
+                )?;
+                let v = st.query_map([p], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+                v
+            }
+            None => {
+                let mut st = db.prepare_cached("SELECT id FROM destinations WHERE enabled = 1 ORDER BY id")?;
+                let v = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+                v
+            }
+        };
+        Ok(ids)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,29 +286,5 @@ mod tests {
         assert_eq!(hint(""), None);
         assert_eq!(hint("abcd").as_deref(), Some("…"));
         assert_eq!(hint("abcdefghij").as_deref(), Some("…ghij"));
-    }
-}
-
-impl Store {
-    /// The destinations Go Live starts: the active profile's enabled ones, or every enabled one.
-    pub fn live_destination_ids(&self) -> Result<Vec<i64>> {
-        let db = self.db();
-        let active: Option<i64> = db.query_row("SELECT id FROM profiles WHERE active = 1", [], |r| r.get(0)).optional()?;
-        let ids = match active {
-            Some(p) => {
-                let mut st = db.prepare_cached(
-                    "SELECT d.id FROM destinations d JOIN profile_destinations pd ON pd.destination_id = d.id
-                     WHERE pd.profile_id = ?1 AND d.enabled = 1 ORDER BY d.id",
-                )?;
-                let v = st.query_map([p], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
-                v
-            }
-            None => {
-                let mut st = db.prepare_cached("SELECT id FROM destinations WHERE enabled = 1 ORDER BY id")?;
-                let v = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
-                v
-            }
-        };
-        Ok(ids)
     }
 }

@@ -96,7 +96,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.
-const CODE: &[(usize, fn(&rusqlite::Transaction, &SecretBox) -> Result<()>)] = &[(6, upgrade::secrets_v6)];
+type Upgrade = fn(&rusqlite::Transaction, &SecretBox) -> Result<()>;
+const CODE: &[(usize, Upgrade)] = &[(6, upgrade::secrets_v6)];
 
 #[derive(Clone)]
 pub struct Store {

@@ -288,7 +288,7 @@ mod tests {
     fn refuses_a_set_data_frame_without_name_and_value() {
         let sdf = V::Utf8String("@setDataFrame".into());
         let name = V::Utf8String("onMetaData".into());
-        assert_eq!(check(18, &amf(&[sdf.clone()])), Err(AmfGuardError::ShortDataFrame));
+        assert_eq!(check(18, &amf(std::slice::from_ref(&sdf))), Err(AmfGuardError::ShortDataFrame));
         assert_eq!(check(18, &amf(&[sdf.clone(), name.clone()])), Err(AmfGuardError::ShortDataFrame));
         assert_eq!(check(15, &amf(&[sdf.clone(), name.clone()])), Err(AmfGuardError::ShortDataFrame));
         assert_eq!(check(18, &amf(&[sdf, name.clone(), V::Null])), Ok(()));

@@ -137,6 +137,7 @@ impl Demuxer {
 
     /// The next complete message, if the buffer holds one. Set Chunk Size and Abort are applied
     /// here and not returned.
+    #[allow(clippy::should_implement_trait)] // fallible: not an Iterator
     pub fn next(&mut self) -> Result<Option<Message>, ChunkError> {
         loop {
             let Some(m) = self.next_chunk()? else { return Ok(None) };
