@@ -270,7 +270,11 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
     // Everyone vanishes: nothing of theirs stays in the box (pipelines hold threads and UDP sockets).
     for (const b of browsers) await b.close().catch(() => {});
     await until(async () => (await api("GET", "/api/v1/guests")).json.length === 0, 15000, "all guests removed");
-    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 15000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    // A torn-down pipeline's streaming threads leave some seconds after it (GLib's thread pool keeps
+    // idle threads up to 15 s): measured here, a dtlsenc source thread left 14 s after its guest was
+    // removed, and in 2 runs of 5, with the box before and after the one-core change alike, 28
+    // threads were still there 15 s after the last guest went (none after 30 s).
+    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 30000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
     console.log(`daemon before guests ${JSON.stringify(baseline)}, with three ${JSON.stringify(during)}, after all vanished ${JSON.stringify(after)}`);
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
@@ -392,7 +396,11 @@ test("revoking an invite drops its guest: the page sees its session end, the box
     // Its pipeline went with it: with Eve gone too, the box is back near where it started.
     await br.close();
     await until(async () => (await api("GET", "/api/v1/guests")).json.length === 0, 20000, "Eve gone");
-    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 15000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    // A torn-down pipeline's streaming threads leave some seconds after it (GLib's thread pool keeps
+    // idle threads up to 15 s): measured here, a dtlsenc source thread left 14 s after its guest was
+    // removed, and in 2 runs of 5, with the box before and after the one-core change alike, 28
+    // threads were still there 15 s after the last guest went (none after 30 s).
+    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 30000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
     console.log(`daemon before ${JSON.stringify(baseline)}, after ${JSON.stringify(after)}`);
   } finally {
     await br.close().catch(() => {});
