@@ -366,10 +366,11 @@ impl State {
                 if self.is_live() {
                     self.account_show(Duration::from_secs(1));
                 }
-                self.ingest.sample_rates();
-                self.ingest.kick_stalled(Duration::from_secs(10));
+                let now = Instant::now();
+                self.ingest.sample_rates(now);
+                self.ingest.kick_stalled(Duration::from_secs(10), now);
                 self.fanout.sample_rates();
-                for e in self.guests.tick().await {
+                for e in self.guests.tick(now).await {
                     if let crate::guests::GuestEvent::Left { name, reason, .. } = &e {
                         self.emit(Event::Alert { level: "warning", message: format!("guest {name} left: {reason}") });
                     }
@@ -414,11 +415,12 @@ impl State {
     /// Runs the generators the show needs and puts the slate or the feed on air, as the machine
     /// decides from the feed's freshness; returns the machine's other effects for [`Core::apply`].
     fn evaluate(&self) -> Vec<Effect> {
-        let age = self.ingest.feed_age();
+        let now = Instant::now();
+        let age = self.ingest.feed_age(now);
         let proto = self.ingest.publisher_proto();
         let feed_ok = age.is_some_and(|a| a < self.settings.feed_stall);
         let snap = if feed_ok && proto != Some(Proto::TestSignal) { Some(self.ingest.snapshot()) } else { None };
-        let mut effects = self.machine.lock().unwrap().feed(feed_ok, Instant::now());
+        let mut effects = self.machine.lock().unwrap().feed(feed_ok, now);
         let want_slate = effects.contains(&Effect::Slate(true));
         effects.retain(|e| !matches!(e, Effect::Slate(_)));
         let live = self.is_live();

@@ -188,13 +188,13 @@ impl Guests {
     }
 
     /// Once a second: refresh each guest's figures; drop the ones whose media stopped.
-    pub async fn tick(&self) -> Vec<GuestEvent> {
+    pub async fn tick(&self, now: Instant) -> Vec<GuestEvent> {
         let all: Vec<_> = self.map.lock().unwrap().values().cloned().collect();
         let mut events = vec![];
         for g in all {
-            let quiet = g.media.quiet();
+            let quiet = g.media.quiet(now);
             let started = !g.media.tracks.lock().unwrap().is_empty();
-            if (started && quiet > GONE_AFTER) || (!started && g.since.elapsed() > Duration::from_secs(20)) {
+            if (started && quiet > GONE_AFTER) || (!started && now.saturating_duration_since(g.since) > Duration::from_secs(20)) {
                 let id = g.info.lock().unwrap().id.clone();
                 if let Some(g) = self.remove(&id) {
                     let name = g.info.lock().unwrap().name.clone();
@@ -202,7 +202,7 @@ impl Guests {
                 }
                 continue;
             }
-            let reaped = g.media.reap_viewers(VIEWER_GONE_AFTER);
+            let reaped = g.media.reap_viewers(VIEWER_GONE_AFTER, now);
             if reaped > 0 {
                 tracing::info!(guest = %g.info.lock().unwrap().id, reaped, "viewers gone silent removed");
             }
@@ -210,10 +210,10 @@ impl Guests {
             let c = &g.media.counters;
             let (vb, vf, ab) = (c.video_bytes.load(Ordering::Relaxed), c.video_frames.load(Ordering::Relaxed), c.audio_bytes.load(Ordering::Relaxed));
             let mut p = g.prev.lock().unwrap();
-            let dt = p.0.elapsed().as_secs_f64().max(0.1);
+            let dt = now.saturating_duration_since(p.0).as_secs_f64().max(0.1);
             let kbps = (((vb - p.1) + (ab - p.3)) as f64 * 8.0 / 1000.0 / dt) as u32;
             let fps = ((vf - p.2) as f64 / dt * 10.0).round() / 10.0;
-            *p = (Instant::now(), vb, vf, ab);
+            *p = (now, vb, vf, ab);
             drop(p);
             let size = g.media.video_size();
             let mut i = g.info.lock().unwrap();
@@ -225,14 +225,14 @@ impl Guests {
             i.kbps = kbps;
             i.fps = fps;
             // webrtcbin 1.22 has no RTT for a receive-only peer; the guest's browser measures it.
-            let browser_rtt = g.browser_rtt.lock().unwrap().filter(|(t, _)| t.elapsed() < Duration::from_secs(5)).map(|(_, r)| r);
+            let browser_rtt = g.browser_rtt.lock().unwrap().filter(|(t, _)| now.saturating_duration_since(*t) < Duration::from_secs(5)).map(|(_, r)| r);
             i.rtt_ms = rtt.or(browser_rtt).map(|r| (r * 10.0).round() / 10.0);
             i.jitter_ms = jitter.map(|j| (j * 10.0).round() / 10.0);
             i.loss_pct = loss;
             i.width = size.map(|s| s.0);
             i.height = size.map(|s| s.1);
             i.viewers = g.media.viewer_count();
-            i.connected_s = g.since.elapsed().as_secs();
+            i.connected_s = now.saturating_duration_since(g.since).as_secs();
             i.muted_audio = g.media.muted_audio.load(Ordering::Relaxed);
             i.muted_video = g.media.muted_video.load(Ordering::Relaxed);
         }
@@ -308,5 +308,21 @@ mod tests {
         let t0 = tokio::time::Instant::now();
         assert!(!guests.wait_until(t0 + Duration::from_millis(100), || false).await);
         assert!(t0.elapsed() >= Duration::from_millis(100));
+    }
+
+    /// Reaping decides by the time it is given: a guest that never sent a track is dropped 20 s
+    /// after it joined, not before, stepped in simulated time.
+    #[tokio::test]
+    async fn a_guest_that_never_sends_is_reaped_after_20_s() {
+        gstreamer::init().unwrap();
+        let guests = Guests::new();
+        let g = guests.add("Ana", "inv", Media::new(Default::default()).unwrap());
+        let since = g.since;
+        assert!(guests.tick(since + Duration::from_secs(19)).await.is_empty());
+        assert_eq!(guests.list().len(), 1);
+        assert_eq!(guests.list()[0].connected_s, 19);
+        let left = guests.tick(since + Duration::from_secs(21)).await;
+        assert!(matches!(&left[..], [GuestEvent::Left { reason, .. }] if reason == "media stopped"), "{left:?}");
+        assert!(guests.list().is_empty());
     }
 }

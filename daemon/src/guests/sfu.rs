@@ -352,8 +352,10 @@ impl Media {
     /// How long the guest has been silent: what its browser sends, as it arrives, or what its
     /// tracks carried, whichever is more recent. The arrival is seen before the box's own pipeline,
     /// so a stall in there (the box's own doing) cannot make a guest that is still sending look gone.
-    pub fn quiet(&self) -> Duration {
-        self.heard.lock().unwrap().elapsed().min(self.last_media.lock().unwrap().elapsed())
+    pub fn quiet(&self, now: Instant) -> Duration {
+        let heard = *self.heard.lock().unwrap();
+        let media = *self.last_media.lock().unwrap();
+        now.saturating_duration_since(heard.max(media))
     }
 
     /// Every track the guest announced is flowing.
@@ -509,9 +511,15 @@ impl Media {
     }
 
     /// Removes the viewers not heard from for `quiet`; returns how many.
-    pub fn reap_viewers(&self, quiet: Duration) -> usize {
-        let gone: Vec<String> =
-            self.viewers.lock().unwrap().iter().filter(|(_, v)| v.heard.lock().unwrap().elapsed() > quiet).map(|(k, _)| k.clone()).collect();
+    pub fn reap_viewers(&self, quiet: Duration, now: Instant) -> usize {
+        let gone: Vec<String> = self
+            .viewers
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| now.saturating_duration_since(*v.heard.lock().unwrap()) > quiet)
+            .map(|(k, _)| k.clone())
+            .collect();
         gone.iter().filter(|id| self.remove_viewer(id)).count()
     }
 
@@ -628,11 +636,11 @@ mod tests {
         let m = Media::new(Default::default()).unwrap();
         let long_ago = Instant::now() - Duration::from_secs(30);
         *m.last_media.lock().unwrap() = long_ago;
-        assert!(m.quiet() < Duration::from_secs(5), "the browser was heard just now");
+        assert!(m.quiet(Instant::now()) < Duration::from_secs(5), "the browser was heard just now");
         *m.heard.lock().unwrap() = long_ago;
-        assert!(m.quiet() >= Duration::from_secs(30));
+        assert!(m.quiet(Instant::now()) >= Duration::from_secs(30));
         *m.last_media.lock().unwrap() = Instant::now();
-        assert!(m.quiet() < Duration::from_secs(5));
+        assert!(m.quiet(Instant::now()) < Duration::from_secs(5));
         m.close();
     }
 

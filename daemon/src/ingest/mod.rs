@@ -70,8 +70,8 @@ struct Stats {
 }
 
 /// Time since the publisher's last frame (or since it connected, before its first).
-fn age(since: &Instant, s: &Stats) -> std::time::Duration {
-    s.last_frame.unwrap_or(*since).elapsed()
+fn age(since: &Instant, s: &Stats, now: Instant) -> std::time::Duration {
+    now.saturating_duration_since(s.last_frame.unwrap_or(*since))
 }
 
 struct Publisher {
@@ -160,20 +160,19 @@ impl Ingest {
     }
 
     /// Time since the feed last delivered a frame, if a publisher is connected.
-    pub fn feed_age(&self) -> Option<std::time::Duration> {
+    pub fn feed_age(&self, now: Instant) -> Option<std::time::Duration> {
         let g = self.state.lock().unwrap();
-        g.0.as_ref()?;
-        Some(age(&g.0.as_ref()?.since, &g.2))
+        Some(age(&g.0.as_ref()?.since, &g.2, now))
     }
 
     /// Tells an RTMP publisher that has sent no media for `limit` to hang up (its connection then
     /// ends like any other, and the slate takes over). Called by the core's ticker, so the RTMP
     /// read loop needs no timer of its own. (An SRT caller is dropped by SRT's own idle timeout.)
-    pub fn kick_stalled(&self, limit: std::time::Duration) {
+    pub fn kick_stalled(&self, limit: std::time::Duration, now: Instant) {
         let mut g = self.state.lock().unwrap();
         let (p, _, stats) = &mut *g;
         let Some(p) = p.as_mut() else { return };
-        let age = age(&p.since, stats);
+        let age = age(&p.since, stats, now);
         if age > limit && p.proto == Proto::Rtmp && !p.kicked {
             tracing::warn!(peer = %p.peer, "ingest: no media for {} s, dropping the publisher", age.as_secs());
             p.kicked = true;
@@ -182,10 +181,9 @@ impl Ingest {
     }
 
     /// Recomputes bitrates and frame rate from the byte and frame counters; called once a second.
-    pub fn sample_rates(&self) {
+    pub fn sample_rates(&self, now: Instant) {
         let mut g = self.state.lock().unwrap();
         let s = &mut g.2;
-        let now = Instant::now();
         if let Some(prev) = s.prev_at {
             let dt = now.duration_since(prev).as_secs_f64().max(0.001);
             s.video.kbps = ((s.video_bytes - s.prev_video_bytes) as f64 * 8.0 / 1000.0 / dt).round() as u32;
@@ -312,6 +310,8 @@ impl Drop for PublishGuard {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -334,5 +334,29 @@ mod tests {
             connected += matches!(e, IngestEvent::Connected { .. }) as i32;
         }
         assert_eq!(connected, 2);
+    }
+
+    /// Stall and rate decisions take the time they are asked at: stepped here through 12 s of
+    /// simulated time with no sleeping.
+    #[test]
+    fn stalls_and_rates_follow_the_time_given() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let ing = Ingest::new(Arc::new(Program::new()), "live_k".into(), tx);
+        let g = ing.claim(Proto::Rtmp, "a", Some("live_k")).unwrap();
+        let t0 = Instant::now();
+        ing.sample_rates(t0);
+        g.push(Frame::video(0, bytes::Bytes::from(vec![0x27, 1, 0, 0, 0, 0, 0, 0, 0, 0])));
+        let last = ing.state.lock().unwrap().2.last_frame.unwrap();
+        ing.sample_rates(last + Duration::from_secs(2));
+        // 10 bytes over 2 s: 0.04 kb/s rounds to 0; one frame over 2 s is 0.5 fps.
+        assert_eq!(ing.snapshot().video.fps, 0.5);
+        assert_eq!(ing.feed_age(last + Duration::from_secs(3)), Some(Duration::from_secs(3)));
+        let stalled = g.stalled();
+        ing.kick_stalled(Duration::from_secs(10), last + Duration::from_secs(9));
+        assert!(!ing.state.lock().unwrap().0.as_ref().unwrap().kicked, "9 s without media is not yet a stall");
+        ing.kick_stalled(Duration::from_secs(10), last + Duration::from_secs(11));
+        assert!(ing.state.lock().unwrap().0.as_ref().unwrap().kicked);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async { tokio::time::timeout(Duration::from_secs(1), stalled).await.expect("the publisher is told to hang up") });
     }
 }
