@@ -488,3 +488,30 @@ test("a WHEP flood at one guest: beyond the caps 503, /health answers, threads a
     box.stop();
   }
 });
+
+// A guest's network drops (the page starts over after ICE "failed"): on a one-use invite the page
+// comes back in its own session's place instead of being told the invite is used up.
+test("a guest page that reconnects on a one-use invite takes its own place", { timeout: 120000 }, async () => {
+  const box = await startDaemon({ password: "guest-pass-789" });
+  const api = await apiClient(box, "guest-pass-789");
+  const br = await browser({ fakeMedia: true });
+  try {
+    const inv = await api("POST", "/api/v1/guests/invites", { name: "Dora", max_uses: 1 });
+    const page = await br.newPage();
+    await join(page, inv.json.url.replace(/^http:\/\/[^/]+/, box.url), "Dora");
+    const first = await until(async () => (await api("GET", "/api/v1/guests")).json.find((g) => g.state === "live"), 20000, "Dora live");
+    await page.evaluate(() => window.__reconnect());
+    const second = await until(async () => {
+      const l = (await api("GET", "/api/v1/guests")).json;
+      return l.length === 1 && l[0].id !== first.id && l[0].state === "live" ? l[0] : null;
+    }, 30000, "Dora back in her own place");
+    await page.locator("#state.live").waitFor({ timeout: 20000 });
+    assert.equal(second.name, "Dora");
+    const uses = (await api("GET", "/api/v1/guests/invites")).json.find((i) => i.id === inv.json.id).uses;
+    assert.equal(uses, 1, "the reconnect used no second use of the invite");
+    assert.doesNotMatch(await page.locator("#state").textContent(), /ended/);
+  } finally {
+    await br.close();
+    box.stop();
+  }
+});

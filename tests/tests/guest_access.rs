@@ -281,3 +281,57 @@ fn a_guests_tokens_for_the_others_end_with_its_session() {
     let owner = links["guests"].as_array().unwrap().iter().find(|g| g["id"] == cam.id.as_str()).unwrap()["token"].as_str().unwrap().to_string();
     assert_eq!(whep(&d, &owner).0, 201);
 }
+
+/// A WHIP offer on `token`, as a reconnecting page sends it when `replaces` is given: the status,
+/// and the new session's id (201) or the error code.
+fn rejoin(d: &Daemon, token: &str, replaces: Option<&str>) -> (u16, String) {
+    let mut req = ureq::post(&d.url(&format!("/whip/{token}"))).set("Content-Type", "application/sdp").timeout(Duration::from_secs(30));
+    if let Some(r) = replaces {
+        req = req.set("X-Replaces", r);
+    }
+    match req.send_string(&offer("sendonly")) {
+        Ok(r) => (r.status(), r.header("Location").unwrap().rsplit('/').next().unwrap().to_string()),
+        Err(ureq::Error::Status(s, r)) => (s, code(&r.into_string().unwrap_or_default())),
+        Err(e) => panic!("WHIP: {e}"),
+    }
+}
+
+#[test]
+fn a_reconnecting_guest_page_takes_its_own_place_without_using_the_invite_again() {
+    let mut d = Daemon::start();
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Ana", "max_uses": 1}));
+    let other = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Bia", "max_uses": 1}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    let ana = publish(&d, &token, "Ana");
+    let bia = publish(&d, other["token"].as_str().unwrap(), "Bia");
+    assert_eq!(rejoin(&d, &token, None), (403, "invite_refused".to_string()), "a one-use invite takes one guest");
+    // Ana's network dropped: her page comes back in her session's place.
+    let (s, ana2) = rejoin(&d, &token, Some(&ana));
+    assert_eq!(s, 201, "{ana2}");
+    assert_ne!(ana2, ana);
+    let ids = |d: &mut Daemon| {
+        let mut v = d.get("/api/v1/guests").as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        v.sort();
+        v
+    };
+    let mut want = vec![ana2.clone(), bia.clone()];
+    want.sort();
+    assert_eq!(ids(&mut d), want, "the old session went, the new one took its place");
+    // Not twice, not a made-up session, not another invite's.
+    for r in [ana.as_str(), "made-up", bia.as_str()] {
+        assert_eq!(rejoin(&d, &token, Some(r)), (403, "invite_refused".to_string()), "X-Replaces: {r}");
+    }
+    let uses = d.get("/api/v1/guests/invites").as_array().unwrap().iter().find(|i| i["id"] == inv["id"]).unwrap()["uses"].clone();
+    assert_eq!(uses, 1);
+    // A session dropped because its media stopped (this offer's ICE never connects: 20 s) may come
+    // back too; one the host removed may not.
+    let t0 = Instant::now();
+    while ids(&mut d).contains(&ana2) {
+        assert!(t0.elapsed() < Duration::from_secs(40), "the silent session was never dropped");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (s, ana3) = rejoin(&d, &token, Some(&ana2));
+    assert_eq!(s, 201, "{ana3}");
+    assert_eq!(d.request("DELETE", &format!("/api/v1/guests/{ana3}"), None).status, 204);
+    assert_eq!(rejoin(&d, &token, Some(&ana3)), (403, "invite_refused".to_string()), "removed by the host: no way back");
+}

@@ -146,11 +146,16 @@ fn check_sdp_type(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// WHIP (RFC 9725): the guest's offer in, the box's answer out.
 pub async fn whip(State(st): State<AppState>, Path(token): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    // A forged or spent invite is told so before its content type is looked at.
-    st.core.store().check_invite(&token, false)?.map_err(refusal)?;
+    let replaces = headers.get("x-replaces").and_then(|v| v.to_str().ok()).filter(|s| s.len() <= 64).map(str::to_string);
+    // A forged or spent invite is told so before its content type is looked at (a spent one may
+    // still reconnect one of its own sessions: `guests::join` decides that).
+    match replaces {
+        Some(_) => st.core.store().invite_of(&token)?.map_err(refusal)?,
+        None => st.core.store().check_invite(&token, false)?.map_err(refusal)?,
+    };
     check_sdp_type(&headers)?;
     let name = headers.get("x-guest-name").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let join = Join { token: Secret(token.clone()), name, offer: body.to_vec() };
+    let join = Join { token: Secret(token.clone()), name, offer: body.to_vec(), replaces };
     let (id, answer) = st.core.execute(Command::JoinGuest(Box::new(join))).await?.joined()?;
     Ok(sdp_response(StatusCode::CREATED, format!("/whip/{token}/{id}"), answer))
 }

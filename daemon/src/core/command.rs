@@ -38,6 +38,8 @@ pub struct Join {
     /// The name the guest typed, if any (the invite's otherwise).
     pub name: Option<String>,
     pub offer: Vec<u8>,
+    /// The session the guest's page had before its network dropped (`X-Replaces`).
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone)]

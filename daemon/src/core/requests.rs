@@ -93,8 +93,8 @@ impl State {
             }
             RotateViewTokens => self.guests.rotate_view_tokens(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
             JoinGuest(j) => {
-                let Join { token, name, offer } = *j;
-                let (id, answer) = crate::guests::join::join(&self.store, &self.guests, &token.0, name.as_deref(), &offer).await?;
+                let Join { token, name, offer, replaces } = *j;
+                let (id, answer) = crate::guests::join::join(&self.store, &self.guests, &token.0, name.as_deref(), &offer, replaces.as_deref()).await?;
                 Ok(Reply::Joined { id, answer })
             }
             GuestReport { id, report } => {

@@ -23,9 +23,23 @@ pub enum JoinError {
     Store(#[from] StoreError),
 }
 
-/// The new guest's id and the box's SDP answer.
-pub async fn join(store: &Store, guests: &Guests, token: &str, name: Option<&str>, offer: &[u8]) -> Result<(String, String), JoinError> {
-    let inv = store.check_invite(token, false)??;
+/// The new guest's id and the box's SDP answer. `replaces`: the session a reconnecting page had
+/// (its network dropped); the new one takes its place and no use of the invite is counted, so a
+/// guest on a one-use invite can come back.
+pub async fn join(
+    store: &Store,
+    guests: &Guests,
+    token: &str,
+    name: Option<&str>,
+    offer: &[u8],
+    replaces: Option<&str>,
+) -> Result<(String, String), JoinError> {
+    let invite_id = token.split_once('.').map(|(i, _)| i).unwrap_or_default();
+    let replaces = replaces.filter(|old| guests.may_rejoin(old, invite_id, std::time::Instant::now()));
+    let inv = match replaces {
+        Some(_) => store.invite_of(token)??,
+        None => store.check_invite(token, false)??,
+    };
     let offer = sdp::parse(offer)?;
     let name = name.map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
     let sending: Vec<&str> = offer
@@ -51,11 +65,17 @@ pub async fn join(store: &Store, guests: &Guests, token: &str, name: Option<&str
     };
     media.watch_guest();
     // Only a negotiated session uses up the invite (two guests racing for its last use: one wins).
-    if let Err(e) = store.check_invite(token, true).map_err(JoinError::from).and_then(|r| r.map_err(JoinError::from)) {
-        media.close();
-        return Err(e);
+    if replaces.is_none() {
+        if let Err(e) = store.check_invite(token, true).map_err(JoinError::from).and_then(|r| r.map_err(JoinError::from)) {
+            media.close();
+            return Err(e);
+        }
     }
     let g = guests.add(&name, &inv.id, media);
+    if let Some(old) = replaces {
+        tracing::info!(old, "a guest's page reconnected: its new session replaces the old one");
+        guests.replaced(old);
+    }
     let id = g.info.lock().unwrap().id.clone();
     tracing::info!(guest = %id, "guest publishing over WHIP");
     Ok((id, answer))

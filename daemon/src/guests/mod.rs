@@ -87,7 +87,13 @@ pub struct Guests {
     view_generation: Mutex<Option<String>>,
     /// WHEP offers being answered, per guest (see `access::Guests::admit`).
     pending: access::Pending,
+    /// Sessions dropped because their media stopped, by id: (invite, when). The page of such a
+    /// session may come back within [`REJOIN_WITHIN`] without using up another use of its invite.
+    lapsed: Mutex<HashMap<String, (String, Instant)>>,
 }
+
+/// How long after its media stopped a session's page may reconnect in its place.
+pub const REJOIN_WITHIN: Duration = Duration::from_secs(120);
 
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
@@ -167,6 +173,23 @@ impl Guests {
         g
     }
 
+    /// Whether session `id` of invite `invite_id` may be taken over by a reconnecting page: it is
+    /// still on, or its media stopped less than [`REJOIN_WITHIN`] ago (not removed by the host, not
+    /// left, not revoked).
+    pub fn may_rejoin(&self, id: &str, invite_id: &str, now: Instant) -> bool {
+        if let Some(g) = self.get(id) {
+            return g.info.lock().unwrap().invite_id == invite_id;
+        }
+        self.lapsed.lock().unwrap().get(id).is_some_and(|(inv, at)| inv == invite_id && now.saturating_duration_since(*at) < REJOIN_WITHIN)
+    }
+
+    /// A reconnecting page's new session takes the place of `old`: the old one ends (without a
+    /// "left" event: it is the same guest) and cannot be taken over again.
+    pub fn replaced(&self, old: &str) {
+        self.lapsed.lock().unwrap().remove(old);
+        self.remove(old);
+    }
+
     /// Ends every session the invite `invite_id` made (it was revoked); returns their ids and names.
     pub fn remove_by_invite(&self, invite_id: &str) -> Vec<(String, String)> {
         let ids: Vec<String> = self.map.lock().unwrap().iter().filter(|(_, g)| g.info.lock().unwrap().invite_id == invite_id).map(|(k, _)| k.clone()).collect();
@@ -195,7 +218,14 @@ impl Guests {
             let quiet = g.media.quiet(now);
             let started = !g.media.tracks.lock().unwrap().is_empty();
             if (started && quiet > GONE_AFTER) || (!started && now.saturating_duration_since(g.since) > Duration::from_secs(20)) {
-                let id = g.info.lock().unwrap().id.clone();
+                let (id, invite) = {
+                    let i = g.info.lock().unwrap();
+                    (i.id.clone(), i.invite_id.clone())
+                };
+                let mut lapsed = self.lapsed.lock().unwrap();
+                lapsed.retain(|_, (_, at)| now.saturating_duration_since(*at) < REJOIN_WITHIN);
+                lapsed.insert(id.clone(), (invite, now));
+                drop(lapsed);
                 if let Some(g) = self.remove(&id) {
                     let name = g.info.lock().unwrap().name.clone();
                     events.push(GuestEvent::Left { id, name, reason: "media stopped".into() });

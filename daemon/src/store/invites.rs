@@ -89,8 +89,9 @@ impl Store {
         Ok(self.db().execute("UPDATE invites SET revoked = 1 WHERE id = ?1", [id])? > 0)
     }
 
-    /// Checks a token; with `consume`, counts a use (a guest joining).
-    pub fn check_invite(&self, token: &str, consume: bool) -> Result<std::result::Result<Invite, InviteRefusal>> {
+    /// The invite a genuine token names, as long as it is not revoked: used up or expired, it still
+    /// owns the sessions it made (one of them may reconnect).
+    pub fn invite_of(&self, token: &str) -> Result<std::result::Result<Invite, InviteRefusal>> {
         let Some((id, mac)) = token.split_once('.') else { return Ok(Err(InviteRefusal::Forged)) };
         let mac_v: Option<i64> = self.db().query_row("SELECT mac_v FROM invites WHERE id = ?1", [id], |r| r.get(0)).optional()?;
         // Links sent before schema 6 were signed under `secret.key` itself; they stay valid.
@@ -106,14 +107,25 @@ impl Store {
         if inv.revoked {
             return Ok(Err(InviteRefusal::Revoked));
         }
+        Ok(Ok(inv))
+    }
+
+    /// Checks a token; with `consume`, counts a use (a guest joining).
+    pub fn check_invite(&self, token: &str, consume: bool) -> Result<std::result::Result<Invite, InviteRefusal>> {
+        let inv = match self.invite_of(token)? {
+            Ok(inv) => inv,
+            Err(r) => return Ok(Err(r)),
+        };
+        let id = inv.id.as_str();
         if now() >= inv.expires_at {
             return Ok(Err(InviteRefusal::Expired));
         }
         if inv.uses >= inv.max_uses {
             return Ok(Err(InviteRefusal::UsedUp));
         }
-        if consume {
-            self.db().execute("UPDATE invites SET uses = uses + 1 WHERE id = ?1", [id])?;
+        // Counted in the same statement that checks it: of two guests racing for the last use, one wins.
+        if consume && self.db().execute("UPDATE invites SET uses = uses + 1 WHERE id = ?1 AND uses < max_uses", [id])? == 0 {
+            return Ok(Err(InviteRefusal::UsedUp));
         }
         Ok(Ok(inv))
     }
