@@ -32,7 +32,7 @@ pub struct NewDestination {
 }
 
 /// A guest asking to join with an invite (WHIP): the offer is checked and answered by `guests`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Join {
     pub token: Secret,
     /// The name the guest typed, if any (the invite's otherwise).
@@ -40,6 +40,18 @@ pub struct Join {
     pub offer: Vec<u8>,
     /// The session the guest's page had before its network dropped (`X-Replaces`).
     pub replaces: Option<String>,
+}
+
+/// The log gets the offer's size, not its bytes.
+impl std::fmt::Debug for Join {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Join")
+            .field("token", &self.token)
+            .field("name", &self.name)
+            .field("offer_bytes", &self.offer.len())
+            .field("replaces", &self.replaces)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -263,6 +275,38 @@ impl From<StoreError> for CoreError {
         match e {
             StoreError::NotFound => CoreError::NotFound,
             e => CoreError::Store(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The core logs every command with `{:?}`: no secret a command carries may show there.
+    #[test]
+    fn commands_keep_their_secrets_out_of_the_log() {
+        let s = "s3cret-value-42";
+        let ice = crate::guests::ice::IceConfig { turn_url: Some("turn:x".into()), turn_password: Some(s.into()), ..Default::default() };
+        let commands = [
+            Command::SetIce(Box::new(ice)),
+            Command::SetSrtPassphrase(Secret(s.into())),
+            Command::CreateDestination(Box::new(NewDestination {
+                name: "n".into(),
+                platform: "custom".into(),
+                url: "rtmp://h/app".into(),
+                stream_key: Secret(s.into()),
+                passphrase: Secret(s.into()),
+                enabled: true,
+            })),
+            Command::UpdateDestination(1, Box::new(Change { stream_key: Some(s.into()), passphrase: Some(s.into()), ..Default::default() })),
+            Command::ConnectObs { connection: Connection { host: "h".into(), port: 4455, password: Some(s.into()) }, autostart: None },
+            Command::SetPlatformApp { platform: Kind::Twitch, client_id: "id".into(), client_secret: Some(Secret(s.into())), channel: String::new() },
+            Command::JoinGuest(Box::new(Join { token: Secret(format!("inv.{s}")), name: None, offer: s.as_bytes().to_vec(), replaces: None })),
+        ];
+        for c in commands {
+            let logged = format!("{c:?}");
+            assert!(!logged.contains(s) && !logged.contains("115, 51"), "{logged}");
         }
     }
 }

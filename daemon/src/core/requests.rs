@@ -10,7 +10,11 @@ use crate::store::destinations::Change;
 impl State {
     /// The one place every command is carried out (the actor calls it).
     pub(super) async fn run(&self, cmd: Command) -> Result<Reply, CoreError> {
-        tracing::info!(?cmd, "command");
+        // A guest's page reports once a second: that one only when debugging.
+        match cmd {
+            Command::GuestReport { .. } => tracing::debug!(?cmd, "command"),
+            _ => tracing::info!(?cmd, "command"),
+        }
         use Command::*;
         match cmd {
             GoLive => self.go_live().await,

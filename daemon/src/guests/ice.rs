@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::Store;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IceConfig {
     /// `stun:host[:port]`
@@ -17,6 +17,18 @@ pub struct IceConfig {
     pub turn_username: Option<String>,
     #[serde(default, skip_serializing)]
     pub turn_password: Option<String>,
+}
+
+/// The TURN password stays out of the log (the core logs every command).
+impl std::fmt::Debug for IceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceConfig")
+            .field("stun_url", &self.stun_url)
+            .field("turn_url", &self.turn_url)
+            .field("turn_username", &self.turn_username)
+            .field("turn_password", &self.turn_password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 fn host_port(rest: &str, default_port: u16) -> Option<(String, u16)> {
