@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytes, duration, headline, kbps, maskKey, pushSample } from "./format";
+import { bytes, duration, headline, kbps, maskKey, pushSample, stateLabel } from "./format";
 
 describe("format", () => {
   it("durations", () => {
@@ -17,10 +17,17 @@ describe("format", () => {
   });
   it("headline reflects the worst destination", () => {
     expect(headline(false, false, ["live"]).tone).toBe("off");
-    expect(headline(true, true, ["live"]).text).toContain("PAUSED");
+    expect(headline(true, true, ["live"], "en").text).toContain("PAUSED");
     expect(headline(true, false, ["live", "reconnecting"]).tone).toBe("warn");
-    expect(headline(true, false, ["live", "failed", "reconnecting"]).text).toBe("LIVE — 1 FAILED");
-    expect(headline(true, false, ["live", "live"])).toEqual({ text: "LIVE", tone: "live" });
+    expect(headline(true, false, ["live", "failed", "reconnecting"], "en").text).toBe("LIVE — 1 FAILED");
+    expect(headline(true, false, ["live", "live"], "en")).toEqual({ text: "LIVE", tone: "live" });
+  });
+  it("headline and states speak the reader's language", () => {
+    expect(headline(true, false, ["live", "failed", "failed"], "en").text).toBe("LIVE — 2 FAILED");
+    expect(headline(true, false, ["live", "failed", "failed"], "pt-BR").text).toBe("AO VIVO — 2 COM FALHA");
+    expect(headline(false, false, [], "pt-BR").text).toBe("FORA DO AR");
+    expect(stateLabel("reconnecting", "pt-BR")).toBe("Reconectando");
+    expect(stateLabel("idle", "en")).toBe("Idle");
   });
   it("sparkline series are bounded", () => {
     let s: number[] = [];

@@ -1,4 +1,5 @@
-// Pure formatting and state helpers (unit-tested).
+// Pure formatting and state helpers (unit-tested). Words come from the catalogue (`i18n.ts`).
+import { t, tf, type Lang } from "./i18n";
 
 export type DestState = "idle" | "connecting" | "live" | "reconnecting" | "failed";
 
@@ -29,23 +30,20 @@ export function bytes(b: number | null | undefined): string {
   return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
-export const stateLabel: Record<DestState, string> = {
-  idle: "Idle",
-  connecting: "Connecting",
-  live: "Live",
-  reconnecting: "Reconnecting",
-  failed: "Failed",
-};
+/** A destination's state in the reader's language. */
+export function stateLabel(s: DestState, l?: Lang): string {
+  return t(`state.${s}`, l);
+}
 
 /** The show-level headline: what a streamer needs to read from across the room. */
-export function headline(live: boolean, paused: boolean, states: DestState[]): { text: string; tone: "off" | "live" | "warn" | "bad" } {
-  if (!live) return { text: "OFF AIR", tone: "off" };
-  if (paused) return { text: "PAUSED — BE RIGHT BACK", tone: "warn" };
+export function headline(live: boolean, paused: boolean, states: DestState[], l?: Lang): { text: string; tone: "off" | "live" | "warn" | "bad" } {
+  if (!live) return { text: t("headline.offAir", l), tone: "off" };
+  if (paused) return { text: t("headline.paused", l), tone: "warn" };
   const bad = states.filter((s) => s === "failed").length;
   const shaky = states.filter((s) => s === "reconnecting" || s === "connecting").length;
-  if (bad) return { text: `LIVE — ${bad} FAILED`, tone: "bad" };
-  if (shaky) return { text: `LIVE — ${shaky} RECONNECTING`, tone: "warn" };
-  return { text: "LIVE", tone: "live" };
+  if (bad) return { text: tf("headline.failed", { n: String(bad) }, l), tone: "bad" };
+  if (shaky) return { text: tf("headline.reconnecting", { n: String(shaky) }, l), tone: "warn" };
+  return { text: t("headline.live", l), tone: "live" };
 }
 
 /** Keeps the last `max` samples of a series (for sparklines). */

@@ -74,7 +74,7 @@ export function renderDests(box: HTMLElement, dests: DestinationStatus[]) {
     c.el.querySelector(".platform")!.textContent = d.platform;
     c.el.querySelector("h3")!.textContent = d.name;
     const badge = c.el.querySelector<HTMLElement>(".badge")!;
-    badge.textContent = stateLabel[d.state] ?? d.state;
+    badge.textContent = stateLabel(d.state);
     badge.className = `badge ${d.state}`;
     badge.dataset.state = d.state;
     c.el.querySelector(".dest-stats")!.innerHTML = statsHtml(d);
