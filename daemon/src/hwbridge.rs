@@ -1,5 +1,6 @@
 //! Connects the box's hardware to the core: button presses become the same commands the dashboard
 //! sends; the screen and the tally light are drawn from the same status and events.
+use crate::alert::Level;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -164,7 +165,7 @@ impl HwBridge {
                 _ = self.edge_seen.notified() => {}
                 e = events.recv() => {
                     if let Ok(Event::Alert { message, level }) = &e {
-                        if *level != "info" {
+                        if *level != Level::Info {
                             *self.alert.lock().unwrap() = Some(message.clone());
                             let mut a = self.alerts.lock().unwrap();
                             a.push(message.clone());

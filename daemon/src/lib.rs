@@ -4,6 +4,7 @@
 //! actor and gets a reply; the core alone changes `store`, the outputs, `guests`, `obs` and
 //! `platforms`, decides in `core::machine` (sans-IO), and announces `core::Event`s, which the event
 //! feed, the status screen, the tally, `/metrics` and the alert log read with `Core::status()`.
+pub mod alert;
 pub mod api;
 pub mod backoff;
 pub mod config;

@@ -40,7 +40,7 @@ pub enum Event {
     Obs(crate::obs::ObsEvent),
     Guest(crate::guests::GuestEvent),
     Alert {
-        level: &'static str,
+        level: crate::alert::Level,
         message: String,
     },
     Reply {

@@ -1,5 +1,6 @@
 //! The show recorder (totals per destination and a timeline, written to the store when the show
 //! ends) and the watch alerts that need a clock: the program feed under its bitrate floor, low disk.
+use crate::alert::Level;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -141,7 +142,10 @@ impl State {
                 let since = *w.floor_below_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= FLOOR_GRACE && !w.floor_alerted {
                     w.floor_alerted = true;
-                    alerts.push(("warning", format!("program feed bitrate is {kbps} kb/s, below the floor of {floor} kb/s: check OBS's encoder and upload")));
+                    alerts.push((
+                        Level::Warning,
+                        format!("program feed bitrate is {kbps} kb/s, below the floor of {floor} kb/s: check OBS's encoder and upload"),
+                    ));
                 }
             } else {
                 w.floor_below_since = None;
@@ -154,7 +158,7 @@ impl State {
                     let free = onair_hw::sysinfo::read(dir).disk_free_mb;
                     if free < min && !w.disk_alerted {
                         w.disk_alerted = true;
-                        alerts.push(("warning", format!("low disk: {free} MB free for the box's data (alert below {min} MB)")));
+                        alerts.push((Level::Warning, format!("low disk: {free} MB free for the box's data (alert below {min} MB)")));
                     } else if free >= min {
                         w.disk_alerted = false;
                     }

@@ -2,6 +2,7 @@
 //! program feed is lost, and the confirmed-live watchdog. Time comes in as an argument and what to do
 //! goes out as [`Effect`]s, which the core carries out (the way str0m's `Rtc` takes `handle_input`
 //! with a time and hands back what to send), so every rule here is tested in simulated time.
+use crate::alert::Level;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ pub enum Effect {
         attempt: u32,
     },
     Alert {
-        level: &'static str,
+        level: crate::alert::Level,
         message: String,
     },
     /// The show's state changed: tell the feed.
@@ -210,13 +211,13 @@ impl Machine {
             self.feed_lost_at = None;
         } else if self.feed_lost_at.is_none() {
             self.feed_lost_at = Some(now);
-            out.push(Effect::Alert { level: "warning", message: "program feed lost: outputs carry the slate".into() });
+            out.push(Effect::Alert { level: Level::Warning, message: "program feed lost: outputs carry the slate".into() });
         }
         let over = self.feed_lost_at.is_some_and(|t| now.saturating_duration_since(t) > self.rules.feed_grace);
         if !self.paused && over {
             self.end();
             out.push(Effect::EndShow("feed lost"));
-            out.push(Effect::Alert { level: "error", message: "the program feed did not return within the grace period: show ended".into() });
+            out.push(Effect::Alert { level: Level::Error, message: "the program feed did not return within the grace period: show ended".into() });
             out.push(Effect::Slate(false));
             out.push(Effect::ShowChanged);
             return out;
@@ -246,7 +247,7 @@ impl Machine {
                 w.offline_since = None;
                 let secs = self.rules.confirm_live.as_secs();
                 out.push(Effect::Alert {
-                    level: "warning",
+                    level: Level::Warning,
                     message: format!(
                         "{}: {} reports the stream offline for {secs} s while the box is sending: restarting this output ({}/{WATCHDOG_RESTARTS})",
                         o.name, o.platform, w.restarts
@@ -258,7 +259,7 @@ impl Machine {
             } else if !w.gave_up {
                 w.gave_up = true;
                 out.push(Effect::Alert {
-                    level: "error",
+                    level: Level::Error,
                     message: format!("{}: the box is sending but {} still reports the stream offline after {WATCHDOG_RESTARTS} restarts; check the stream key and the channel", o.name, o.platform),
                 });
             }
@@ -345,7 +346,7 @@ mod tests {
         assert_eq!(m.feed(true, t0), vec![Effect::Slate(false)]);
         let lost = t0 + Duration::from_secs(10);
         let e = m.feed(false, lost);
-        assert!(matches!(&e[0], Effect::Alert { level: "warning", .. }), "{e:?}");
+        assert!(matches!(&e[0], Effect::Alert { level: Level::Warning, .. }), "{e:?}");
         assert_eq!(e.last(), Some(&Effect::Slate(true)));
         // 59.9 s later: still on the slate, still live, one alert only.
         let e = run(&mut m, lost, 59, false);
@@ -417,7 +418,7 @@ mod tests {
             for e in m.watchdog(&[view(1, true, true), view(2, true, false)], t0 + Duration::from_secs(s)) {
                 match e {
                     Effect::RestartOutput { id, attempt } => restarts.push((s, id, attempt)),
-                    Effect::Alert { level: "error", .. } => errors += 1,
+                    Effect::Alert { level: Level::Error, .. } => errors += 1,
                     _ => {}
                 }
             }

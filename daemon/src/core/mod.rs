@@ -12,6 +12,7 @@ mod requests;
 mod show;
 pub mod storage;
 
+use crate::alert::Level;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -172,12 +173,12 @@ impl State {
             "read_only" | "memory" if r.moved_to.is_none() => format!("the database cannot be written ({}): {what}", r.reason),
             _ => format!("the database was damaged ({}): {what}{kept}", r.reason),
         };
-        self.emit(Event::Alert { level: "error", message });
+        self.emit(Event::Alert { level: Level::Error, message });
     }
 
     fn emit(&self, e: Event) {
         if let Event::Alert { level, message } = &e {
-            if let Err(err) = self.store.add_alert(level, message) {
+            if let Err(err) = self.store.add_alert(level.as_str(), message) {
                 tracing::warn!("alert not stored: {err}");
             }
         }
@@ -193,7 +194,7 @@ impl State {
         self.apply(effects.into_iter().filter(|e| *e != Effect::ShowChanged).collect()).await;
         if obs {
             if let Err(e) = self.obs.stream(false).await {
-                self.emit(Event::Alert { level: "warning", message: format!("could not stop OBS's stream: {e}") });
+                self.emit(Event::Alert { level: Level::Warning, message: format!("could not stop OBS's stream: {e}") });
             }
         }
         let more = self.evaluate();
@@ -257,7 +258,7 @@ impl State {
                     self.begin_show_record();
                     for id in ids {
                         if let Err(e) = self.start_destination(id) {
-                            self.emit(Event::Alert { level: "error", message: format!("destination {id}: {e}") });
+                            self.emit(Event::Alert { level: Level::Error, message: format!("destination {id}: {e}") });
                         }
                     }
                 }
@@ -272,7 +273,7 @@ impl State {
                     self.fanout.stop(id).await;
                     if self.is_live() {
                         if let Err(e) = self.start_destination(id) {
-                            self.emit(Event::Alert { level: "error", message: format!("destination {id}: restart failed: {e}") });
+                            self.emit(Event::Alert { level: Level::Error, message: format!("destination {id}: restart failed: {e}") });
                         }
                     }
                 }
@@ -323,7 +324,7 @@ impl State {
                 Ok(e) = obs.recv() => {
                     if let crate::obs::ObsEvent::Disconnected { error } = &e {
                         if self.is_live() {
-                            self.emit(Event::Alert { level: "warning", message: format!("lost the connection to OBS: {}", error.clone().unwrap_or_default()) });
+                            self.emit(Event::Alert { level: Level::Warning, message: format!("lost the connection to OBS: {}", error.clone().unwrap_or_default()) });
                         }
                     }
                     self.emit(Event::Obs(e));
@@ -343,7 +344,7 @@ impl State {
                 }
                 Some(e) = orx.recv() => {
                     if matches!(e.state, OutState::Reconnecting | OutState::Failed) {
-                        self.emit(Event::Alert { level: "warning", message: format!("destination {} is {:?}: {}", e.id, e.state, e.error.clone().unwrap_or_default()).to_lowercase() });
+                        self.emit(Event::Alert { level: Level::Warning, message: format!("destination {} is {:?}: {}", e.id, e.state, e.error.clone().unwrap_or_default()).to_lowercase() });
                     }
                     self.emit(Event::Destination { id: e.id, state: e.state, error: e.error });
                 }
@@ -372,7 +373,7 @@ impl State {
                 self.fanout.sample_rates();
                 for e in self.guests.tick(now).await {
                     if let crate::guests::GuestEvent::Left { name, reason, .. } = &e {
-                        self.emit(Event::Alert { level: "warning", message: format!("guest {name} left: {reason}") });
+                        self.emit(Event::Alert { level: Level::Warning, message: format!("guest {name} left: {reason}") });
                     }
                     self.emit(Event::Guest(e));
                 }
@@ -472,7 +473,7 @@ impl State {
             if look == Look::Slate {
                 return Err(e);
             }
-            self.emit(Event::Alert { level: "warning", message: format!("the slate image cannot be used ({e}); using the built-in slate") });
+            self.emit(Event::Alert { level: Level::Warning, message: format!("the slate image cannot be used ({e}); using the built-in slate") });
             Generator::start(Look::Slate, p, tx)
         });
         match started {
@@ -486,7 +487,7 @@ impl State {
                 Some(Running { _gen: g, task })
             }
             Err(e) => {
-                self.emit(Event::Alert { level: "error", message: format!("cannot start the slate: {e}") });
+                self.emit(Event::Alert { level: Level::Error, message: format!("cannot start the slate: {e}") });
                 None
             }
         }
@@ -508,7 +509,7 @@ impl State {
                 Some(Running { _gen: g, task })
             }
             Err(e) => {
-                self.emit(Event::Alert { level: "error", message: format!("cannot start the test signal: {e}") });
+                self.emit(Event::Alert { level: Level::Error, message: format!("cannot start the test signal: {e}") });
                 None
             }
         }

@@ -2,6 +2,7 @@
 //! (sessions, alerts, the tokens' last use at most once per `touch_every`), a full or read-only
 //! disk raises an alert (and another when it takes writes again), and the database is backed up
 //! every `ONAIR_BACKUP_EVERY_S` (an hour by default).
+use crate::alert::Level;
 use std::time::{Duration, Instant};
 
 use super::{Event, State};
@@ -47,14 +48,14 @@ impl State {
             let full = refused || free == Some(0);
             if full && !w.full {
                 alert = Some((
-                    "error",
+                    Level::Error,
                     match free {
                         Some(0) | None => "the data disk is full: new settings, sessions and alerts are kept in memory and not saved until space is freed; login, API tokens and the show keep working".to_string(),
                         Some(mb) => format!("the data disk refuses writes (read-only or full, {mb} MB free): new settings are not saved; login, API tokens and the show keep working"),
                     },
                 ));
             } else if !full && w.full {
-                alert = Some(("info", "the data disk takes writes again: what was held in memory is saved".to_string()));
+                alert = Some((Level::Info, "the data disk takes writes again: what was held in memory is saved".to_string()));
             }
             w.full = full;
             let every = backup_every();

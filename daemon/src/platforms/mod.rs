@@ -12,6 +12,7 @@ pub mod presets;
 pub mod twitch;
 mod youtube;
 
+use crate::alert::Level;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -157,7 +158,7 @@ pub struct PlatformStatus {
 pub enum PlatformEvent {
     Chat(ChatMessage),
     Status(PlatformStatus),
-    Alert { level: &'static str, message: String },
+    Alert { level: crate::alert::Level, message: String },
 }
 
 struct Slot {
@@ -279,7 +280,7 @@ impl Platforms {
         }
     }
 
-    fn alert(&self, level: &'static str, message: String) {
+    fn alert(&self, level: crate::alert::Level, message: String) {
         let _ = self.events.send(PlatformEvent::Alert { level, message });
     }
 
@@ -352,9 +353,9 @@ impl Platforms {
         match &result {
             Ok(name) => {
                 tracing::info!(platform = k.name(), "account linked");
-                self.alert("info", format!("{} linked as {name}", k.label()));
+                self.alert(Level::Info, format!("{} linked as {name}", k.label()));
             }
-            Err(e) => self.alert("warning", format!("{} link failed: {e}", k.label())),
+            Err(e) => self.alert(Level::Warning, format!("{} link failed: {e}", k.label())),
         }
         self.publish(k, |s| {
             s.linking = None;
@@ -387,7 +388,7 @@ impl Platforms {
 
     fn relink(&self, k: Kind, why: &str) {
         let _ = self.store.set_platform_needs_relink(k.name());
-        self.alert("error", format!("{}: reconnect the account ({why})", k.label()));
+        self.alert(Level::Error, format!("{}: reconnect the account ({why})", k.label()));
         self.publish(k, |s| {
             s.needs_relink = true;
             s.live = None;
