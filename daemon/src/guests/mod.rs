@@ -197,7 +197,10 @@ impl Guests {
     }
 
     pub fn list(&self) -> Vec<GuestInfo> {
-        let mut v: Vec<GuestInfo> = self.map.lock().unwrap().values().map(|g| g.info.lock().unwrap().clone()).collect();
+        // The viewer count as it is now (a viewer that just started playing is counted at once, not
+        // at the next once-a-second refresh of the other figures).
+        let mut v: Vec<GuestInfo> =
+            self.map.lock().unwrap().values().map(|g| GuestInfo { viewers: g.media.viewer_count(), ..g.info.lock().unwrap().clone() }).collect();
         v.sort_by_key(|g| std::cmp::Reverse(g.connected_s));
         v
     }
