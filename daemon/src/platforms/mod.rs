@@ -1,18 +1,22 @@
 //! Platforms: the user's Twitch, YouTube and Facebook accounts, linked through the OAuth device
-//! flow. One task per platform polls the platform's own view of the stream (live, viewers,
-//! followers...) and its chat; Twitch chat comes over IRC. Every call goes through `http`, which
+//! flow (`link.rs`). One task per platform polls the platform's own view of the stream (live,
+//! viewers, followers...) and its chat (`poller.rs`); Twitch chat comes over IRC (`irc.rs`). Each
+//! platform's API is behind the `Platform` trait (`platform.rs`), picked in `Kind::platform` only. Every call goes through `http`, which
 //! times out and honours rate limits, and nothing here is on the media path: a platform that is
 //! down only shows as an error on its card. Owns the accounts' tokens (sealed in the store) and
 //! their pollers; changed only by the core's commands, its events go to the core.
 pub mod chat;
 mod facebook;
 pub mod http;
+pub mod irc;
+mod link;
 pub mod oauth;
+pub mod platform;
+mod poller;
 pub mod presets;
-pub mod twitch;
+mod twitch;
 mod youtube;
 
-use crate::alert::Level;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,13 +24,14 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
 
-use crate::backoff::Backoff;
+use crate::alert::Level;
 use crate::store::platforms::Account;
 use crate::store::Store;
 use chat::{now_ms, ChatMessage, Feed};
 pub use http::PlatformError;
 use http::{Gate, Result};
 pub use oauth::DeviceCode;
+pub use platform::Platform;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,6 +54,15 @@ impl Kind {
 
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The one place that picks a platform's code.
+    pub fn platform(self) -> &'static dyn Platform {
+        match self {
+            Kind::Twitch => &twitch::Twitch,
+            Kind::Youtube => &youtube::Youtube,
+            Kind::Facebook => &facebook::Facebook,
+        }
     }
 
     pub fn label(self) -> &'static str {
@@ -284,108 +298,6 @@ impl Platforms {
         let _ = self.events.send(PlatformEvent::Alert { level, message });
     }
 
-    pub fn set_app(&self, k: Kind, client_id: &str, client_secret: Option<&str>, channel: &str) -> std::result::Result<(), crate::store::StoreError> {
-        self.store.set_platform_app(k.name(), client_id.trim(), client_secret, channel.trim().trim_start_matches('#'))?;
-        self.sync_account(k, &self.account(k));
-        self.slot(k).wake.notify_one();
-        self.irc_wake.notify_one();
-        Ok(())
-    }
-
-    /// Starts the device flow: the code for the user now, the wait for approval in the background.
-    pub async fn link(self: &Arc<Self>, k: Kind) -> std::result::Result<DeviceCode, LinkError> {
-        let a = self.account(k);
-        if a.client_id.is_empty() {
-            return Err(LinkError::NoApp(k.label(), k.name()));
-        }
-        let slot = self.slot(k);
-        let dc = oauth::start(&self.http, &slot.gate, &self.settings.urls, k, &a).await?;
-        self.publish(k, |s| {
-            s.linking = Some(dc.clone());
-            s.error = None;
-        });
-        let me = self.clone();
-        let dc2 = dc.clone();
-        let task = tokio::spawn(async move { me.wait_for_approval(k, a, dc2).await });
-        if let Some(old) = slot.link_task.lock().unwrap().replace(task) {
-            old.abort();
-        }
-        Ok(dc)
-    }
-
-    async fn wait_for_approval(self: Arc<Self>, k: Kind, a: Account, dc: DeviceCode) {
-        let slot = self.slot(k);
-        let deadline = Instant::now() + Duration::from_secs(dc.expires_in);
-        let mut slow = 0;
-        let outcome = loop {
-            tokio::time::sleep(oauth::poll_interval(&dc, slow)).await;
-            if Instant::now() > deadline {
-                break Err("the code expired before it was approved; start again".to_string());
-            }
-            match oauth::poll(&self.http, &slot.gate, &self.settings.urls, k, &a, &dc).await {
-                Ok(oauth::Poll::Pending) => {}
-                Ok(oauth::Poll::SlowDown) => slow += 5,
-                Ok(oauth::Poll::Failed(e)) => break Err(e),
-                Ok(oauth::Poll::Done(t)) => break Ok(t),
-                Err(PlatformError::RateLimited(d)) => tokio::time::sleep(d).await,
-                Err(e) => tracing::warn!(platform = k.name(), "device flow poll: {e}"),
-            }
-        };
-        let result = match outcome {
-            Ok(t) => {
-                let ctx = Ctx { http: &self.http, gate: &slot.gate, urls: &self.settings.urls, account: &a, token: &t.access };
-                match self.me(k, &ctx).await {
-                    Ok((id, name, login)) => {
-                        let saved = self.store.set_platform_tokens(k.name(), &t, Some((&id, &name))).and_then(|_| {
-                            if k == Kind::Twitch && a.channel.is_empty() {
-                                self.store.set_platform_app(k.name(), &a.client_id, None, &login)
-                            } else {
-                                Ok(())
-                            }
-                        });
-                        saved.map(|_| name).map_err(|e| e.to_string())
-                    }
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-            Err(e) => Err(e),
-        };
-        match &result {
-            Ok(name) => {
-                tracing::info!(platform = k.name(), "account linked");
-                self.alert(Level::Info, format!("{} linked as {name}", k.label()));
-            }
-            Err(e) => self.alert(Level::Warning, format!("{} link failed: {e}", k.label())),
-        }
-        self.publish(k, |s| {
-            s.linking = None;
-            s.error = result.err();
-        });
-        *slot.followers_seen.lock().unwrap() = None;
-        slot.wake.notify_one();
-        self.irc_wake.notify_one();
-    }
-
-    pub fn unlink(&self, k: Kind) -> std::result::Result<(), crate::store::StoreError> {
-        self.store.unlink_platform(k.name())?;
-        if let Some(t) = self.slot(k).link_task.lock().unwrap().take() {
-            t.abort();
-        }
-        *self.slot(k).info.lock().unwrap() = LiveInfo::default();
-        self.sync_account(k, &self.account(k));
-        self.slot(k).wake.notify_one();
-        self.irc_wake.notify_one();
-        Ok(())
-    }
-
-    async fn me(&self, k: Kind, c: &Ctx<'_>) -> Result<(String, String, String)> {
-        match k {
-            Kind::Twitch => twitch::me(c).await,
-            Kind::Youtube => youtube::me(c).await,
-            Kind::Facebook => facebook::me(c).await,
-        }
-    }
-
     fn relink(&self, k: Kind, why: &str) {
         let _ = self.store.set_platform_needs_relink(k.name());
         self.alert(Level::Error, format!("{}: reconnect the account ({why})", k.label()));
@@ -420,181 +332,6 @@ impl Platforms {
         }
     }
 
-    async fn run(self: Arc<Self>, k: Kind) {
-        loop {
-            let wait = self.cycle(k).await;
-            let slot = self.slot(k);
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = slot.wake.notified() => {}
-            }
-        }
-    }
-
-    /// One poll of one platform; returns how long to wait before the next.
-    async fn cycle(&self, k: Kind) -> Duration {
-        let poll = self.settings.poll;
-        let a = self.account(k);
-        self.sync_account(k, &a);
-        let linked = a.tokens.is_some();
-        if !linked || a.needs_relink {
-            return Duration::from_secs(3600);
-        }
-        let mut retried = false;
-        loop {
-            let token = match self.token(k, &a, retried).await {
-                Ok(Some(t)) => t,
-                Ok(None) => return Duration::from_secs(3600),
-                Err(e) => return self.failed(k, e),
-            };
-            let slot = self.slot(k);
-            let ctx = Ctx { http: &self.http, gate: &slot.gate, urls: &self.settings.urls, account: &a, token: &token };
-            let r = match k {
-                Kind::Twitch => twitch::status(&ctx).await,
-                Kind::Youtube => youtube::status(&ctx).await,
-                Kind::Facebook => facebook::status(&ctx).await,
-            };
-            match r {
-                // A 401 with a token we thought good: refresh once, then give up on it.
-                Err(PlatformError::Unauthorized(why)) => {
-                    if retried || k == Kind::Facebook {
-                        self.relink(k, &why);
-                        return Duration::from_secs(3600);
-                    }
-                    retried = true;
-                }
-                Err(e) => return self.failed(k, e),
-                Ok(info) => {
-                    self.events_from(k, &info);
-                    let next = self.poll_chat(k, &ctx, &info).await;
-                    self.publish(k, |s| {
-                        s.live = Some(info.live);
-                        s.viewers = info.viewers;
-                        s.started_at = info.started_at.clone();
-                        s.title = info.title.clone();
-                        s.category = info.category.clone();
-                        s.followers = info.followers;
-                        s.subscribers = info.subscribers;
-                        s.reactions = info.reactions;
-                        s.error = None;
-                        s.checked = Some(Instant::now());
-                        s.checked_at = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-                    });
-                    *slot.info.lock().unwrap() = info;
-                    return next.map_or(poll, |n| n.min(poll));
-                }
-            }
-        }
-    }
-
-    /// The account's side of the card (app set, linked, chat mode), straight from the store.
-    fn sync_account(&self, k: Kind, a: &Account) {
-        let linked = a.tokens.is_some();
-        let configured = !a.client_id.is_empty();
-        let chat_mode = if linked && !a.needs_relink {
-            "read-write"
-        } else if k == Kind::Twitch && !a.channel.is_empty() {
-            "read-only"
-        } else {
-            "off"
-        };
-        self.publish(k, |s| {
-            s.configured = configured;
-            s.linked = linked;
-            s.account = a.account_name.clone();
-            s.needs_relink = a.needs_relink;
-            s.chat = chat_mode;
-            if !linked {
-                s.live = None;
-                s.viewers = None;
-                s.started_at = None;
-                s.followers = None;
-                s.subscribers = None;
-                s.reactions = None;
-                s.checked = None;
-                if s.linking.is_none() {
-                    s.error = None;
-                }
-            }
-        });
-    }
-
-    fn failed(&self, k: Kind, e: PlatformError) -> Duration {
-        let wait = match &e {
-            PlatformError::RateLimited(d) => (*d).max(self.settings.poll),
-            _ => self.settings.poll,
-        };
-        tracing::debug!(platform = k.name(), "poll failed: {e}");
-        self.publish(k, |s| s.error = Some(e.to_string()));
-        wait
-    }
-
-    /// New followers and reactions become events (the first poll only sets the baseline).
-    fn events_from(&self, k: Kind, info: &LiveInfo) {
-        let slot = self.slot(k);
-        if k == Kind::Twitch && info.followers.is_some() {
-            let mut seen = slot.followers_seen.lock().unwrap();
-            let first = seen.is_none();
-            let set = seen.get_or_insert_with(HashSet::new);
-            for (id, name, at) in info.recent_followers.iter().rev() {
-                if set.insert(id.clone()) && !first {
-                    let ms = chat::parse_rfc3339_ms(at).unwrap_or_else(now_ms);
-                    self.push_chat(ChatMessage::new("twitch", "follow", format!("follow-{id}"), name.clone(), "followed", ms));
-                }
-            }
-        }
-        if let Some(total) = info.reactions {
-            let mut prev = slot.reactions_seen.lock().unwrap();
-            if let Some(p) = *prev {
-                if total > p {
-                    let mut m =
-                        ChatMessage::new("facebook", "reactions", format!("reactions-{total}"), "viewers", format!("+{} reactions", total - p), now_ms());
-                    m.amount = Some(format!("{total} total"));
-                    self.push_chat(m);
-                }
-            }
-            *prev = Some(total);
-        }
-    }
-
-    /// YouTube and Facebook chat are polled; returns YouTube's requested wait when shorter.
-    async fn poll_chat(&self, k: Kind, ctx: &Ctx<'_>, info: &LiveInfo) -> Option<Duration> {
-        let slot = self.slot(k);
-        match k {
-            Kind::Youtube => {
-                let chat_id = info.chat_id.as_deref()?;
-                if slot.chat_next.lock().unwrap().is_some_and(|t| t > Instant::now()) {
-                    return None;
-                }
-                let page = slot.chat_page.lock().unwrap().clone();
-                match youtube::chat(ctx, chat_id, page.as_deref()).await {
-                    Ok((msgs, next, wait_ms)) => {
-                        for m in msgs {
-                            self.push_chat(m);
-                        }
-                        *slot.chat_page.lock().unwrap() = next;
-                        let wait = Duration::from_millis(wait_ms.max(1000));
-                        *slot.chat_next.lock().unwrap() = Some(Instant::now() + wait);
-                        Some(wait)
-                    }
-                    Err(e) => {
-                        tracing::debug!("YouTube chat: {e}");
-                        None
-                    }
-                }
-            }
-            Kind::Facebook => {
-                let video = info.video_id.as_deref()?;
-                match facebook::comments(ctx, video).await {
-                    Ok(msgs) => msgs.into_iter().for_each(|m| self.push_chat(m)),
-                    Err(e) => tracing::debug!("Facebook comments: {e}"),
-                }
-                None
-            }
-            Kind::Twitch => None,
-        }
-    }
-
     /// Runs `f` against a linked platform with a usable token.
     async fn with_ctx<T>(&self, k: Kind, f: impl AsyncFnOnce(&Ctx<'_>, LiveInfo) -> Result<T>) -> Result<T> {
         let a = self.account(k);
@@ -619,13 +356,7 @@ impl Platforms {
     /// Sets the title (and category where the platform has one) on every linked platform.
     pub async fn set_title(&self, title: &str, category: Option<&str>) -> Vec<(Kind, Result<()>)> {
         let jobs = self.linked().into_iter().map(|k| async move {
-            let r = self
-                .with_ctx(k, async |c: &Ctx<'_>, info: LiveInfo| match k {
-                    Kind::Twitch => twitch::set_title(c, title, category).await,
-                    Kind::Youtube => youtube::set_title(c, &info, title).await,
-                    Kind::Facebook => facebook::set_title(c, &info, title).await,
-                })
-                .await;
+            let r = self.with_ctx(k, async |c: &Ctx<'_>, info: LiveInfo| k.platform().set_title(c, &info, title, category).await).await;
             if r.is_ok() {
                 self.publish(k, |s| s.title = Some(title.to_string()));
             }
@@ -637,17 +368,10 @@ impl Platforms {
     /// Sends one chat message to every linked platform that takes one.
     pub async fn send_chat(&self, text: &str) -> Vec<(Kind, Result<()>)> {
         let jobs = self.linked().into_iter().map(|k| async move {
-            let r = self
-                .with_ctx(k, async |c: &Ctx<'_>, info: LiveInfo| match k {
-                    Kind::Twitch => twitch::send_chat(c, text).await,
-                    Kind::Youtube => youtube::send_chat(c, info.chat_id.as_deref(), text).await,
-                    Kind::Facebook => facebook::send_chat(c, &info, text).await,
-                })
-                .await;
-            // Twitch's IRC does not echo our own messages back; YouTube and Facebook chat do.
-            if r.is_ok() && k == Kind::Twitch {
+            let r = self.with_ctx(k, async |c: &Ctx<'_>, info: LiveInfo| k.platform().send_chat(c, &info, text).await).await;
+            if r.is_ok() && !k.platform().echoes_own_chat() {
                 let who = self.status(k).account.unwrap_or_else(|| "you".into());
-                self.push_chat(ChatMessage::new("twitch", "message", "", who, text, now_ms()));
+                self.push_chat(ChatMessage::new(k.name(), "message", "", who, text, now_ms()));
             }
             (k, r)
         });
@@ -656,46 +380,6 @@ impl Platforms {
 
     /// The account's stream key (and ingest URL when the platform names one).
     pub async fn stream_key(&self, k: Kind) -> Result<(Option<String>, String)> {
-        self.with_ctx(k, async |c: &Ctx<'_>, _| match k {
-            Kind::Twitch => twitch::stream_key(c).await,
-            Kind::Youtube => youtube::stream_key(c).await,
-            Kind::Facebook => Err(PlatformError::Api("Facebook gives a key per live video: paste it from Live Producer".into())),
-        })
-        .await
-    }
-
-    /// Twitch chat over IRC: the linked account's channel, or the configured one anonymously.
-    async fn irc(self: Arc<Self>) {
-        let mut backoff = Backoff::default();
-        loop {
-            let a = self.account(Kind::Twitch);
-            let usable = a.tokens.as_ref().filter(|_| !a.needs_relink);
-            let channel = a.channel.clone();
-            if channel.is_empty() {
-                self.irc_wake.notified().await;
-                continue;
-            }
-            // IRC logs in as the account (its login is its display name in lower case for ASCII
-            // names); otherwise, or for another channel's chat, the anonymous read-only login works.
-            let account = usable.and_then(|t| {
-                let nick = a.account_name.as_deref()?.to_lowercase();
-                nick.chars().all(|c| c.is_ascii_alphanumeric() || c == '_').then(|| (t.access.clone(), nick))
-            });
-            let login = account.as_ref().map(|(t, n)| (t.as_str(), n.as_str()));
-            let started = Instant::now();
-            let session = twitch::irc_session(&self.settings.urls.twitch_irc, &channel, login, |m| self.push_chat(m));
-            let r = tokio::select! {
-                r = session => r,
-                _ = self.irc_wake.notified() => Ok(()),
-            };
-            if let Err(e) = r {
-                let wait = backoff.next_delay();
-                tracing::info!("Twitch chat: {e}; again in {} s", wait.as_secs());
-                tokio::time::sleep(wait).await;
-                backoff.connection_lasted(started.elapsed());
-            } else {
-                backoff.reset();
-            }
-        }
+        self.with_ctx(k, async |c: &Ctx<'_>, _| k.platform().stream_key(c).await).await
     }
 }

@@ -1,5 +1,5 @@
-//! OAuth 2.0 device authorization (RFC 8628) as Twitch and Google run it, Facebook's own variant
-//! (device/login + device/login_status), and token refresh.
+//! OAuth 2.0 device authorization (RFC 8628) and token refresh: the steps and the answers are the
+//! same everywhere; each platform builds its own requests (`Platform::device_code` and the rest).
 use std::time::Duration;
 
 use serde_json::Value;
@@ -7,6 +7,19 @@ use serde_json::Value;
 use super::http::{self, error_message, Gate, PlatformError, Result};
 use super::{Kind, Urls};
 use crate::store::platforms::{Account, Tokens};
+
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The standard refresh-token grant (RFC 6749 section 6), as Twitch and Google take it.
+pub fn refresh_grant(http: &reqwest::Client, token_url: String, a: &Account, t: &Tokens) -> Result<reqwest::RequestBuilder> {
+    let rt = t.refresh.as_deref().ok_or_else(|| PlatformError::Unauthorized("no refresh token".into()))?;
+    let secret = a.client_secret.as_deref().unwrap_or_default();
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", rt), ("client_id", a.client_id.as_str())];
+    if !secret.is_empty() {
+        form.push(("client_secret", secret));
+    }
+    Ok(http.post(token_url).form(&form))
+}
 
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,17 +41,6 @@ pub enum Poll {
     Failed(String),
 }
 
-pub fn scopes(kind: Kind) -> &'static str {
-    match kind {
-        // Title/category, stream key, followers, subscribers, chat read + send.
-        Kind::Twitch => {
-            "channel:manage:broadcast channel:read:stream_key moderator:read:followers channel:read:subscriptions user:read:chat user:write:chat chat:read"
-        }
-        Kind::Youtube => "https://www.googleapis.com/auth/youtube",
-        Kind::Facebook => "public_profile,publish_video",
-    }
-}
-
 fn tokens_from(v: &Value) -> Option<Tokens> {
     let access = v["access_token"].as_str()?.to_string();
     Some(Tokens {
@@ -48,19 +50,8 @@ fn tokens_from(v: &Value) -> Option<Tokens> {
     })
 }
 
-/// Facebook identifies the app as `<app id>|<client token>`.
-fn fb_app_token(a: &Account) -> String {
-    format!("{}|{}", a.client_id, a.client_secret.clone().unwrap_or_default())
-}
-
 pub async fn start(c: &reqwest::Client, gate: &Gate, urls: &Urls, kind: Kind, a: &Account) -> Result<DeviceCode> {
-    let req = match kind {
-        Kind::Twitch => c.post(format!("{}/oauth2/device", urls.twitch_auth)).form(&[("client_id", a.client_id.as_str()), ("scopes", scopes(kind))]),
-        Kind::Youtube => c.post(format!("{}/device/code", urls.google_auth)).form(&[("client_id", a.client_id.as_str()), ("scope", scopes(kind))]),
-        Kind::Facebook => {
-            c.post(format!("{}/v19.0/device/login", urls.facebook_graph)).form(&[("access_token", fb_app_token(a).as_str()), ("scope", scopes(kind))])
-        }
-    };
+    let req = kind.platform().device_code(c, urls, a);
     let v = http::call(gate, req).await?;
     let s = |k: &str| v[k].as_str().map(str::to_string);
     let device_code = s("device_code").or_else(|| s("code"));
@@ -80,25 +71,7 @@ pub async fn start(c: &reqwest::Client, gate: &Gate, urls: &Urls, kind: Kind, a:
 }
 
 pub async fn poll(c: &reqwest::Client, gate: &Gate, urls: &Urls, kind: Kind, a: &Account, dc: &DeviceCode) -> Result<Poll> {
-    const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-    let secret = a.client_secret.clone().unwrap_or_default();
-    let req = match kind {
-        Kind::Twitch => c.post(format!("{}/oauth2/token", urls.twitch_auth)).form(&[
-            ("client_id", a.client_id.as_str()),
-            ("scopes", scopes(kind)),
-            ("device_code", dc.device_code.as_str()),
-            ("grant_type", GRANT),
-        ]),
-        Kind::Youtube => c.post(format!("{}/token", urls.google_auth)).form(&[
-            ("client_id", a.client_id.as_str()),
-            ("client_secret", secret.as_str()),
-            ("device_code", dc.device_code.as_str()),
-            ("grant_type", GRANT),
-        ]),
-        Kind::Facebook => c
-            .post(format!("{}/v19.0/device/login_status", urls.facebook_graph))
-            .form(&[("access_token", fb_app_token(a).as_str()), ("code", dc.device_code.as_str())]),
-    };
+    let req = kind.platform().device_token(c, urls, a, &dc.device_code);
     let r = http::send(gate, req).await?;
     if r.status.is_success() {
         return Ok(tokens_from(&r.body).map(Poll::Done).unwrap_or_else(|| Poll::Failed(format!("no access_token in {}", r.body))));
@@ -117,27 +90,7 @@ pub async fn poll(c: &reqwest::Client, gate: &Gate, urls: &Urls, kind: Kind, a: 
 /// honours it (revoked, expired): only a new link helps then.
 pub async fn refresh(c: &reqwest::Client, gate: &Gate, urls: &Urls, kind: Kind, a: &Account) -> Result<Tokens> {
     let t = a.tokens.as_ref().ok_or_else(|| PlatformError::NotLinked("not linked".into()))?;
-    let secret = a.client_secret.clone().unwrap_or_default();
-    let req = match kind {
-        Kind::Facebook => {
-            // Graph has no refresh token; a long-lived token is renewed by exchanging it.
-            c.get(format!("{}/v19.0/oauth/access_token", urls.facebook_graph)).query(&[
-                ("grant_type", "fb_exchange_token"),
-                ("client_id", a.client_id.as_str()),
-                ("client_secret", secret.as_str()),
-                ("fb_exchange_token", t.access.as_str()),
-            ])
-        }
-        _ => {
-            let rt = t.refresh.as_deref().ok_or_else(|| PlatformError::Unauthorized("no refresh token".into()))?;
-            let url = if kind == Kind::Twitch { format!("{}/oauth2/token", urls.twitch_auth) } else { format!("{}/token", urls.google_auth) };
-            let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", rt), ("client_id", a.client_id.as_str())];
-            if !secret.is_empty() {
-                form.push(("client_secret", secret.as_str()));
-            }
-            c.post(url).form(&form)
-        }
-    };
+    let req = kind.platform().refresh(c, urls, a, t)?;
     let r = http::send(gate, req).await?;
     if r.status.is_success() {
         return tokens_from(&r.body).ok_or_else(|| PlatformError::Api(format!("no access_token in {}", r.body)));

@@ -1,25 +1,87 @@
 //! YouTube Data API v3: the channel, the active broadcast and its viewers, live chat (with Super
 //! Chats), title, and the stream key of the account's live stream.
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
 use super::chat::{now_ms, parse_rfc3339_ms, ChatMessage};
 use super::http::{self, PlatformError, Result};
-use super::{Ctx, LiveInfo};
+use super::oauth::{self, DEVICE_GRANT};
+use super::platform::{ChatPage, Identity, Platform};
+use super::{Ctx, LiveInfo, Urls};
+use crate::store::platforms::{Account, Tokens};
+
+pub struct Youtube;
+
+const SCOPES: &str = "https://www.googleapis.com/auth/youtube";
+
+impl Platform for Youtube {
+    fn scopes(&self) -> &'static str {
+        SCOPES
+    }
+
+    fn device_code(&self, http: &Client, urls: &Urls, a: &Account) -> RequestBuilder {
+        http.post(format!("{}/device/code", urls.google_auth)).form(&[("client_id", a.client_id.as_str()), ("scope", SCOPES)])
+    }
+
+    fn device_token(&self, http: &Client, urls: &Urls, a: &Account, device_code: &str) -> RequestBuilder {
+        http.post(format!("{}/token", urls.google_auth)).form(&[
+            ("client_id", a.client_id.as_str()),
+            ("client_secret", a.client_secret.as_deref().unwrap_or_default()),
+            ("device_code", device_code),
+            ("grant_type", DEVICE_GRANT),
+        ])
+    }
+
+    fn refresh(&self, http: &Client, urls: &Urls, a: &Account, t: &Tokens) -> Result<RequestBuilder> {
+        oauth::refresh_grant(http, format!("{}/token", urls.google_auth), a, t)
+    }
+
+    fn me<'a>(&'a self, c: &'a Ctx<'a>) -> BoxFuture<'a, Result<Identity>> {
+        Box::pin(me(c))
+    }
+
+    fn status<'a>(&'a self, c: &'a Ctx<'a>) -> BoxFuture<'a, Result<LiveInfo>> {
+        Box::pin(status(c))
+    }
+
+    fn poll_chat<'a>(&'a self, c: &'a Ctx<'a>, info: &'a LiveInfo, page: Option<&'a str>) -> BoxFuture<'a, Result<Option<ChatPage>>> {
+        Box::pin(async move {
+            let Some(chat_id) = info.chat_id.as_deref() else { return Ok(None) };
+            let (messages, next_page, wait_ms) = chat(c, chat_id, page).await?;
+            Ok(Some(ChatPage { messages, next_page, wait: Some(Duration::from_millis(wait_ms.max(1000))) }))
+        })
+    }
+
+    fn set_title<'a>(&'a self, c: &'a Ctx<'a>, info: &'a LiveInfo, title: &'a str, _category: Option<&'a str>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(set_title(c, info, title))
+    }
+
+    fn send_chat<'a>(&'a self, c: &'a Ctx<'a>, info: &'a LiveInfo, text: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(send_chat(c, info.chat_id.as_deref(), text))
+    }
+
+    fn stream_key<'a>(&'a self, c: &'a Ctx<'a>) -> BoxFuture<'a, Result<(Option<String>, String)>> {
+        Box::pin(stream_key(c))
+    }
+}
 
 fn api(c: &Ctx, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
     c.http.request(method, format!("{}/youtube/v3/{path}", c.urls.youtube_api)).bearer_auth(c.token)
 }
 
-pub async fn me(c: &Ctx<'_>) -> Result<(String, String, String)> {
+async fn me(c: &Ctx<'_>) -> Result<Identity> {
     let v = http::call(c.gate, api(c, reqwest::Method::GET, "channels").query(&[("part", "snippet"), ("mine", "true")])).await?;
     let ch = &v["items"][0];
     let id = ch["id"].as_str().ok_or_else(|| PlatformError::Api("this Google account has no YouTube channel".into()))?;
     let name = ch["snippet"]["title"].as_str().unwrap_or(id);
-    Ok((id.into(), name.into(), name.into()))
+    Ok(Identity { id: id.into(), name: name.into(), login: name.into() })
 }
 
 /// The active broadcast (if any) with its chat id and viewers.
-pub async fn status(c: &Ctx<'_>) -> Result<LiveInfo> {
+async fn status(c: &Ctx<'_>) -> Result<LiveInfo> {
     let v = http::call(
         c.gate,
         api(c, reqwest::Method::GET, "liveBroadcasts").query(&[
@@ -52,7 +114,7 @@ pub async fn status(c: &Ctx<'_>) -> Result<LiveInfo> {
 }
 
 /// One page of chat; returns the messages, the next page token and the wait YouTube asks for.
-pub async fn chat(c: &Ctx<'_>, chat_id: &str, page: Option<&str>) -> Result<(Vec<ChatMessage>, Option<String>, u64)> {
+async fn chat(c: &Ctx<'_>, chat_id: &str, page: Option<&str>) -> Result<(Vec<ChatMessage>, Option<String>, u64)> {
     let mut q = vec![("liveChatId", chat_id), ("part", "snippet,authorDetails"), ("maxResults", "200")];
     if let Some(p) = page {
         q.push(("pageToken", p));
@@ -89,7 +151,7 @@ fn to_chat(i: &Value) -> Option<ChatMessage> {
     }
 }
 
-pub async fn set_title(c: &Ctx<'_>, info: &LiveInfo, title: &str) -> Result<()> {
+async fn set_title(c: &Ctx<'_>, info: &LiveInfo, title: &str) -> Result<()> {
     let id = info.video_id.as_deref().ok_or_else(|| PlatformError::Api("no active broadcast on YouTube to title".into()))?;
     // liveBroadcasts.update replaces the snippet: scheduledStartTime is required and must be kept.
     let mut snippet = json!({ "title": title });
@@ -100,7 +162,7 @@ pub async fn set_title(c: &Ctx<'_>, info: &LiveInfo, title: &str) -> Result<()> 
     Ok(())
 }
 
-pub async fn send_chat(c: &Ctx<'_>, chat_id: Option<&str>, text: &str) -> Result<()> {
+async fn send_chat(c: &Ctx<'_>, chat_id: Option<&str>, text: &str) -> Result<()> {
     let chat_id = chat_id.ok_or_else(|| PlatformError::Api("no live chat on YouTube right now".into()))?;
     let body = json!({"snippet": {"liveChatId": chat_id, "type": "textMessageEvent", "textMessageDetails": {"messageText": text}}});
     http::call(c.gate, api(c, reqwest::Method::POST, "liveChat/messages").query(&[("part", "snippet")]).json(&body)).await?;
@@ -108,7 +170,7 @@ pub async fn send_chat(c: &Ctx<'_>, chat_id: Option<&str>, text: &str) -> Result
 }
 
 /// The stream key (and ingest address) of the account's first live stream.
-pub async fn stream_key(c: &Ctx<'_>) -> Result<(Option<String>, String)> {
+async fn stream_key(c: &Ctx<'_>) -> Result<(Option<String>, String)> {
     let v = http::call(c.gate, api(c, reqwest::Method::GET, "liveStreams").query(&[("part", "cdn"), ("mine", "true")])).await?;
     let ing = &v["items"][0]["cdn"]["ingestionInfo"];
     let key = ing["streamName"].as_str().ok_or_else(|| PlatformError::Api("this channel has no live stream set up in YouTube Studio".into()))?;
