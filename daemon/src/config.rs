@@ -5,11 +5,16 @@ use std::path::PathBuf;
 use clap::Parser;
 use serde::Deserialize;
 
-#[derive(Debug, Parser)]
+/// The box's settings as given: the same struct reads the command line (and `ONAIR_*`) and
+/// `onair.toml`, so every setting is declared once; [`Config::resolve`] merges the two and fills in
+/// the defaults.
+#[derive(Debug, Default, Parser, Deserialize)]
 #[command(name = "onaird", version, about = "onair: the multistream box")]
+#[serde(deny_unknown_fields, default)]
 pub struct Cli {
     /// Where onair.db, secret.key and onair.toml live.
     #[arg(long, env = "ONAIR_DATA_DIR", default_value = "./data")]
+    #[serde(skip)]
     pub data_dir: PathBuf,
     /// Dashboard and API address.
     #[arg(long, env = "ONAIR_HTTP")]
@@ -23,9 +28,9 @@ pub struct Cli {
     /// SRT ingest address (listener), or `off`.
     #[arg(long, env = "ONAIR_SRT")]
     pub srt: Option<String>,
-    /// Hardware backend: sim, rpi or none (default: rpi on a Raspberry Pi, sim elsewhere).
-    #[arg(long, env = "ONAIR_HW")]
-    pub hw: Option<String>,
+    /// Hardware backend (default: rpi on a Raspberry Pi, sim elsewhere).
+    #[arg(long, env = "ONAIR_HW", value_enum)]
+    pub hw: Option<HwBackend>,
     /// Announce the box on the LAN over mDNS (`<name>.local` and an `_http._tcp` service): on or off.
     #[arg(long, env = "ONAIR_MDNS")]
     pub mdns: Option<String>,
@@ -44,6 +49,36 @@ pub struct Cli {
     pub allowed_hosts: Option<Vec<String>>,
     #[command(flatten)]
     pub platforms: PlatformArgs,
+    /// Pins and panel of the box (`--hw rpi`; the simulated box draws the same panel): in
+    /// `onair.toml` only.
+    #[arg(skip)]
+    pub hardware: onair_hw::config::HwConfig,
+}
+
+/// Which hardware the box drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HwBackend {
+    /// A simulated box: the dashboard's buttons and screen mirror.
+    Sim,
+    /// A Raspberry Pi's GPIO buttons, tally and status screen; refuses to start without them.
+    Rpi,
+    /// No buttons and no screen.
+    None,
+    /// Not given: the Pi's hardware on a Pi, leniently (a box without a screen still streams);
+    /// the simulated box elsewhere. Decided at start, never left in a running box's [`Config`].
+    Auto,
+}
+
+impl std::fmt::Display for HwBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HwBackend::Sim => "sim",
+            HwBackend::Rpi => "rpi",
+            HwBackend::None => "none",
+            HwBackend::Auto => "auto",
+        })
+    }
 }
 
 /// Where the platforms' APIs are and how often to ask them (tests and staging point elsewhere).
@@ -71,26 +106,6 @@ pub struct PlatformArgs {
     pub facebook_graph_url: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub http: Option<SocketAddr>,
-    pub https: Option<SocketAddr>,
-    pub rtmp: Option<SocketAddr>,
-    pub srt: Option<String>,
-    pub hw: Option<String>,
-    pub mdns: Option<String>,
-    pub feed_grace_s: Option<u64>,
-    pub encoder: Option<String>,
-    pub public_host: Option<String>,
-    pub allowed_hosts: Option<Vec<String>>,
-    #[serde(default)]
-    pub platforms: PlatformArgs,
-    /// Pins and panel of the box (`--hw rpi`); the simulated box draws the same panel.
-    #[serde(default)]
-    pub hardware: onair_hw::config::HwConfig,
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -99,7 +114,7 @@ pub struct Config {
     pub rtmp: SocketAddr,
     /// `None` when SRT ingest is off (libsrt polls even when idle; a box that never takes SRT can save it).
     pub srt: Option<SocketAddr>,
-    pub hw: String,
+    pub hw: HwBackend,
     pub hardware: onair_hw::config::HwConfig,
     pub mdns: bool,
     pub feed_grace_s: u64,
@@ -116,8 +131,6 @@ pub struct Config {
 pub enum ConfigError {
     #[error("{path}: {msg}")]
     File { path: String, msg: String },
-    #[error("--hw must be sim, rpi or none, not {0:?}")]
-    Hw(String),
     #[error("--srt must be an address like 0.0.0.0:9000 or `off`, not {0:?}")]
     Srt(String),
     #[error("--mdns must be on or off, not {0:?}")]
@@ -127,16 +140,11 @@ pub enum ConfigError {
 impl Config {
     pub fn resolve(cli: Cli) -> Result<Config, ConfigError> {
         let path = cli.data_dir.join("onair.toml");
-        let file: FileConfig = match std::fs::read_to_string(&path) {
+        let file: Cli = match std::fs::read_to_string(&path) {
             Ok(s) => toml::from_str(&s).map_err(|e| ConfigError::File { path: path.display().to_string(), msg: e.to_string() })?,
-            Err(_) => FileConfig::default(),
+            Err(_) => Cli::default(),
         };
-        // "auto" (not given): the Pi's hardware on a Pi, leniently (a box without a screen still
-        // streams); the simulated box elsewhere. An explicit `rpi` is strict.
-        let hw = cli.hw.or(file.hw).unwrap_or_else(|| "auto".into());
-        if !matches!(hw.as_str(), "sim" | "rpi" | "none" | "auto") {
-            return Err(ConfigError::Hw(hw));
-        }
+        let hw = cli.hw.or(file.hw).unwrap_or(HwBackend::Auto);
         let public_host = cli
             .public_host
             .or(file.public_host)
@@ -222,6 +230,11 @@ mod tests {
         std::fs::write(dir.path().join("onair.toml"), "bogus = 1\n").unwrap();
         assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).is_err());
         std::fs::remove_file(dir.path().join("onair.toml")).unwrap();
-        assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--hw", "toaster"])).is_err());
+        assert!(Cli::try_parse_from(["onaird", "--data-dir", d, "--hw", "toaster"]).is_err());
+        assert_eq!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d, "--hw", "none"])).unwrap().hw, HwBackend::None);
+        std::fs::write(dir.path().join("onair.toml"), "hw = \"toaster\"\n").unwrap();
+        assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).is_err());
+        std::fs::write(dir.path().join("onair.toml"), "hw = \"sim\"\ndata_dir = \"/elsewhere\"\n").unwrap();
+        assert!(Config::resolve(Cli::parse_from(["onaird", "--data-dir", d])).is_err(), "the data dir is not a setting of the file inside it");
     }
 }

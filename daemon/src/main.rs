@@ -4,7 +4,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use onair::api::{self, AppState};
-use onair::config::{Cli, Config};
+use onair::config::{Cli, Config, HwBackend};
 use onair::core::{Command, Core, Settings};
 use onair::store::Store;
 
@@ -60,16 +60,16 @@ type HwParts = (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::
 /// a missing bus stops the box with a clear message instead of a half-working show later. Without
 /// `--hw`, a Pi uses what it can open and a PC gets the simulated box.
 fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
-    let strict = match cfg.hw.as_str() {
-        "rpi" => true,
-        "auto" => false,
-        _ => return Ok((None, None)),
+    let strict = match cfg.hw {
+        HwBackend::Rpi => true,
+        HwBackend::Auto => false,
+        HwBackend::Sim | HwBackend::None => return Ok((None, None)),
     };
     let model = match onair_hw::rpi::detect() {
         Ok(m) => m,
         Err(e) if strict => return Err(e).context("--hw rpi"),
         Err(_) => {
-            cfg.hw = "sim".into();
+            cfg.hw = HwBackend::Sim;
             return Ok((None, None));
         }
     };
@@ -90,7 +90,7 @@ fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
         }
     };
     tracing::info!(%model, display = ?cfg.hardware.display, buttons = pins.is_some(), screen = panel.is_some(), "Raspberry Pi hardware");
-    cfg.hw = "rpi".into();
+    cfg.hw = HwBackend::Rpi;
     Ok((pins, panel))
 }
 
@@ -169,9 +169,10 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
             }
         });
     }
-    let hw = (cfg.hw != "none").then(|| {
+    let hw = (cfg.hw != HwBackend::None).then(|| {
         let kind = cfg.hardware.display.kind().unwrap_or(onair_hw::ScreenKind::Lcd240x240);
-        onair::hwbridge::HwBridge::start(core.clone(), &cfg.hw, kind, encoders, encoder, pins, panel, cfg.http.port())
+        let found = onair::hwbridge::Hardware { backend: cfg.hw, kind, encoders, encoder, pins, panel };
+        onair::hwbridge::HwBridge::start(core.clone(), found, cfg.http.port())
     });
     let https = match cfg.https {
         Some(addr) => {

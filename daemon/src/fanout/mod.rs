@@ -33,6 +33,19 @@ pub enum OutState {
     Failed,
 }
 
+impl OutState {
+    /// The same word as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutState::Idle => "idle",
+            OutState::Connecting => "connecting",
+            OutState::Live => "live",
+            OutState::Reconnecting => "reconnecting",
+            OutState::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct OutputStats {
     pub bytes_sent: AtomicU64,
