@@ -36,7 +36,7 @@ pub async fn set_custom_service(c: &obws::Client, server: &str, key: &str) -> Re
 pub async fn upsert_browser_source(c: &obws::Client, scene: &str, name: &str, url: &str, width: u32, height: u32) -> Result<(), ObsError> {
     let kinds = call(c.inputs().list_kinds(false)).await?;
     if !kinds.iter().any(|k| k == "browser_source") {
-        return Err(ObsError::Obs("this OBS has no Browser Source (the obs-browser plugin; Debian's obs-studio package leaves it out)".into()));
+        return Err(ObsError::Lacks("this OBS has no Browser Source (the obs-browser plugin; Debian's obs-studio package leaves it out)"));
     }
     let settings = serde_json::json!({"url": url, "width": width, "height": height, "reroute_audio": true});
     let existing = call(c.inputs().list(Some("browser_source"))).await?;

@@ -56,8 +56,12 @@ pub enum ObsError {
     NotConnected(String),
     #[error("OBS did not answer within {0} s")]
     Timeout(u64),
+    /// OBS answered with an error, or the websocket failed mid-request: obws's own error, kept.
     #[error("OBS refused: {0}")]
-    Obs(String),
+    Obs(#[from] obws::Error),
+    /// OBS lacks what the request needs (a plugin, any scene at all).
+    #[error("OBS cannot: {0}")]
+    Lacks(&'static str),
 }
 
 #[derive(Clone, PartialEq)]
@@ -78,7 +82,7 @@ pub struct Obs {
 async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -> Result<T, ObsError> {
     match tokio::time::timeout(CALL, f).await {
         Err(_) => Err(ObsError::Timeout(CALL.as_secs())),
-        Ok(Err(e)) => Err(ObsError::Obs(e.to_string())),
+        Ok(Err(e)) => Err(ObsError::Obs(e)),
         Ok(Ok(v)) => Ok(v),
     }
 }
@@ -275,7 +279,7 @@ impl Obs {
     pub async fn next_scene(&self) -> Result<String, ObsError> {
         let (cur, list) = self.scenes().await?;
         if list.is_empty() {
-            return Err(ObsError::Obs("OBS has no scenes".into()));
+            return Err(ObsError::Lacks("it has no scenes"));
         }
         let i = cur.and_then(|c| list.iter().position(|s| *s == c)).map(|i| (i + 1) % list.len()).unwrap_or(0);
         self.set_scene(&list[i]).await?;
