@@ -166,7 +166,7 @@ impl From<crate::obs::ObsError> for ApiError {
             O::NotConfigured | O::NotConnected(_) => ApiError::new(StatusCode::CONFLICT, "obs_not_connected", m),
             O::Timeout(_) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "obs_timeout", m),
             // The link dropped under the request: OBS is gone, not refusing.
-            O::Obs(obws::Error::Disconnected | obws::Error::Send(_) | obws::Error::ReceiveMessage(_)) => {
+            O::Obs(e) if matches!(*e, obws::Error::Disconnected | obws::Error::Send(_) | obws::Error::ReceiveMessage(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "obs_not_connected", m)
             }
             O::Obs(_) | O::Lacks(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "obs_refused", m),
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn obs_errors_keep_their_kind_up_to_the_http_code() {
-        let gone = ApiError::from(ObsError::Obs(obws::Error::Disconnected));
+        let gone = ApiError::from(ObsError::Obs(Box::new(obws::Error::Disconnected)));
         assert_eq!((gone.status, gone.code), (StatusCode::CONFLICT, "obs_not_connected"));
         let lacks = ApiError::from(ObsError::Lacks("it has no scenes"));
         assert_eq!((lacks.status, lacks.code), (StatusCode::UNPROCESSABLE_ENTITY, "obs_refused"));
@@ -189,7 +189,7 @@ mod tests {
         let slow = ApiError::from(ObsError::Timeout(5));
         assert_eq!((slow.status, slow.code), (StatusCode::GATEWAY_TIMEOUT, "obs_timeout"));
         // The source stays reachable for logs and callers that need the detail.
-        let e = ObsError::Obs(obws::Error::Disconnected);
+        let e = ObsError::Obs(Box::new(obws::Error::Disconnected));
         assert!(std::error::Error::source(&e).is_some());
     }
 }

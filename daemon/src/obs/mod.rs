@@ -58,7 +58,7 @@ pub enum ObsError {
     Timeout(u64),
     /// OBS answered with an error, or the websocket failed mid-request: obws's own error, kept.
     #[error("OBS refused: {0}")]
-    Obs(#[from] obws::Error),
+    Obs(#[source] Box<obws::Error>),
     /// OBS lacks what the request needs (a plugin, any scene at all).
     #[error("OBS cannot: {0}")]
     Lacks(&'static str),
@@ -82,7 +82,7 @@ pub struct Obs {
 async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -> Result<T, ObsError> {
     match tokio::time::timeout(CALL, f).await {
         Err(_) => Err(ObsError::Timeout(CALL.as_secs())),
-        Ok(Err(e)) => Err(ObsError::Obs(e)),
+        Ok(Err(e)) => Err(ObsError::Obs(Box::new(e))),
         Ok(Ok(v)) => Ok(v),
     }
 }
