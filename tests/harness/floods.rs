@@ -111,6 +111,11 @@ pub fn deep_amf(port: u16, depth: usize, conns: usize) -> usize {
 /// Connect and publish by hand (a real client session), leaving the socket at the point where
 /// media would follow.
 pub fn publish_by_hand(port: u16, app: &str, key: &str) -> io::Result<TcpStream> {
+    publish_session(port, app, key).map(|(s, _)| s)
+}
+
+/// As [`publish_by_hand`], with the client session, to send media through it.
+pub fn publish_session(port: u16, app: &str, key: &str) -> io::Result<(TcpStream, ClientSession)> {
     let mut s = handshaken(port)?;
     let bad = |e| io::Error::other(format!("{e:?}"));
     let (mut c, init) = ClientSession::new(ClientSessionConfig::new()).map_err(bad)?;
@@ -141,13 +146,22 @@ pub fn publish_by_hand(port: u16, app: &str, key: &str) -> io::Result<TcpStream>
                     connected = true;
                     send(&mut s, vec![c.request_publishing(key.into(), PublishRequestType::Live).map_err(bad)?])?;
                 }
-                ClientSessionEvent::PublishRequestAccepted => return Ok(s),
+                ClientSessionEvent::PublishRequestAccepted => return Ok((s, c)),
                 ClientSessionEvent::ConnectionRequestRejected { description } => return Err(io::Error::other(description)),
                 _ => {}
             }
         }
     }
     Err(io::ErrorKind::TimedOut.into())
+}
+
+/// Sends one video message (FLV video tag body) through a publishing session.
+pub fn send_video(s: &mut TcpStream, c: &mut ClientSession, ts_ms: u32, body: Vec<u8>) -> io::Result<()> {
+    match c.publish_video_data(Bytes::from(body), RtmpTimestamp::new(ts_ms), false) {
+        Ok(ClientSessionResult::OutboundResponse(p)) => s.write_all(&p.bytes),
+        Ok(_) => Ok(()),
+        Err(e) => Err(io::Error::other(format!("{e:?}"))),
+    }
 }
 
 /// Starts `msgs` video messages of `size` bytes each on their own chunk streams and feeds them

@@ -53,8 +53,8 @@ fn check_name(n: &str) -> Result<String, ApiError> {
 }
 
 fn check_platform(p: &str) -> Result<String, ApiError> {
-    if !presets::PLATFORMS.contains(&p) {
-        return Err(ApiError::invalid(format!("platform must be one of {}", presets::PLATFORMS.join(", "))));
+    if presets::preset(p).is_none() {
+        return Err(ApiError::invalid(format!("platform must be one of {}", presets::platforms().collect::<Vec<_>>().join(", "))));
     }
     Ok(p.to_string())
 }
@@ -192,9 +192,5 @@ pub async fn stop(State(st): State<AppState>, Path(id): Path<String>) -> Result<
 }
 
 pub async fn presets() -> impl IntoResponse {
-    let v: Vec<_> = presets::PLATFORMS
-        .iter()
-        .map(|p| serde_json::json!({"platform": p, "url": presets::default_url(p), "requires_tls": presets::requires_tls(p)}))
-        .collect();
-    axum::Json(v)
+    axum::Json(presets::PRESETS)
 }

@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/destinations/{id}/start", post(destinations::start))
         .route("/destinations/{id}/stop", post(destinations::stop))
         .route("/platforms/presets", get(destinations::presets))
+        .route("/destinations/presets", get(destinations::presets))
         .route("/platforms", get(platforms::list))
         .route("/platforms/title", post(platforms::set_title))
         .route("/platforms/{p}", delete(platforms::unlink))

@@ -293,7 +293,10 @@ impl State {
             }
             Err(e) => return Err(e.into()),
         };
-        let target = Target::parse(&d.url, &key).map_err(|e| CoreError::Invalid(e.to_string()))?.with_passphrase(&passphrase);
+        let target = Target::parse(&d.url, &key)
+            .map_err(|e| CoreError::Invalid(e.to_string()))?
+            .with_passphrase(&passphrase)
+            .taking(crate::fanout::target::Takes::of(&d.platform));
         self.fanout.start(id, target);
         Ok(())
     }

@@ -113,6 +113,7 @@ mod ts_bindings {
         super::ShowStatus::export_all(&cfg).unwrap();
         crate::core::Event::export_all(&cfg).unwrap();
         crate::store::destinations::Destination::export_all(&cfg).unwrap();
+        crate::platforms::presets::Preset::export_all(&cfg).unwrap();
         let mut out = BTreeMap::new();
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();

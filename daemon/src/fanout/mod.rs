@@ -20,7 +20,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use crate::backoff::Backoff;
 use crate::media::program::Program;
 use crate::media::Frame;
-use target::{Scheme, Target};
+use target::{Scheme, Takes, Target};
 
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,31 +160,34 @@ pub enum OutError {
     Timeout,
     #[error("destination sent bad data: {0}")]
     Protocol(String),
+    #[error("{label} takes {takes} video, the feed is {feed}: set OBS's encoder to H.264 for this show")]
+    Codec { label: String, takes: String, feed: String },
     #[error("{0}")]
     Other(String),
 }
 
-/// How the per-frame loop treats the ring: after a lag it resumes at the next keyframe.
-pub struct Gate {
+/// How the per-frame loop treats the ring: after a lag it resumes at the next keyframe; a video
+/// sequence header in a codec the destination does not take ends the session.
+pub struct Gate<'a> {
     need_key: bool,
+    takes: &'a Takes,
 }
 
-impl Default for Gate {
-    fn default() -> Self {
-        Gate { need_key: true }
-    }
-}
-
-impl Gate {
+impl<'a> Gate<'a> {
     /// An output that was handed the GOP so far continues from the ring without waiting.
-    pub fn started_with_gop(gop: &[Frame]) -> Self {
-        Gate { need_key: gop.first().is_none_or(|f| !f.is_keyframe()) }
+    pub fn started_with_gop(gop: &[Frame], takes: &'a Takes) -> Self {
+        Gate { need_key: gop.first().is_none_or(|f| !f.is_keyframe()), takes }
     }
 
-    /// Returns the frame if it should be sent; `Err(Ended)` once the program bus has closed.
-    pub fn pass(&mut self, r: Result<Frame, broadcast::error::RecvError>, stats: &OutputStats) -> Result<Option<Frame>, Ended> {
+    /// Returns the frame if it should be sent; `Err(Halt::Ended)` once the program bus has closed.
+    pub fn pass(&mut self, r: Result<Frame, broadcast::error::RecvError>, stats: &OutputStats) -> Result<Option<Frame>, Halt> {
         match r {
             Ok(f) => {
+                if f.is_video() && f.is_sequence_header() {
+                    if let Some(e) = self.takes.refuses(crate::media::flv::video_codec_name(&f.data)) {
+                        return Err(Halt::Refused(e));
+                    }
+                }
                 if self.need_key {
                     if f.is_sequence_header() {
                         return Ok(Some(f));
@@ -201,14 +204,24 @@ impl Gate {
                 self.need_key = true;
                 Ok(None)
             }
-            Err(broadcast::error::RecvError::Closed) => Err(Ended),
+            Err(broadcast::error::RecvError::Closed) => Err(Halt::Ended),
         }
     }
 }
 
-/// The program bus has closed: the box is shutting down.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Ended;
+/// Why a session stops taking frames.
+#[derive(Debug)]
+pub enum Halt {
+    /// The program bus has closed: the box is shutting down.
+    Ended,
+    /// The feed changed to a codec the destination does not take.
+    Refused(OutError),
+}
+
+/// The feed's video codec, when the program has one on air.
+fn feed_codec(program: &Program) -> Option<&'static str> {
+    program.subscribe().1.video.map(|v| crate::media::flv::video_codec_name(&v.data))
+}
 
 struct Handle {
     stop: watch::Sender<bool>,
@@ -293,6 +306,25 @@ async fn run(
     let mut was_live = false;
     let mut failures = 0u32;
     loop {
+        // A feed the destination cannot take is not a connection failure: the card says why, and
+        // the output connects once the feed changes (OBS set to H.264, or the show restarted).
+        if let Some(e) = feed_codec(&program).and_then(|c| target.takes.refuses(c)) {
+            let err = e.to_string();
+            tracing::warn!(destination = id, "output: {err}");
+            stats.set(id, OutState::Failed, Some(err), &events);
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+                if feed_codec(&program).is_none_or(|c| target.takes.refuses(c).is_none()) {
+                    break;
+                }
+            }
+        }
         stats.set(id, if was_live { OutState::Reconnecting } else { OutState::Connecting }, None, &events);
         let started = Instant::now();
         let mut went_live = false;
@@ -312,6 +344,8 @@ async fn run(
         }
         let err = match result {
             Ok(()) => "program ended".to_string(),
+            // Said again (and the output held) at the top of the loop.
+            Err(OutError::Codec { .. }) => continue,
             Err(e) => redact.redact(&e.to_string()),
         };
         tracing::warn!(destination = id, "output: {err}");
@@ -339,5 +373,42 @@ async fn run(
         if *stop.borrow() {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seq(codec: &[u8]) -> Frame {
+        // An Enhanced RTMP video sequence start (keyframe, packet type 0) with its FourCC, or a
+        // legacy AVC sequence header.
+        let mut d = if codec == b"avc1" { vec![0x17, 0, 0, 0, 0] } else { [&[0x90u8][..], codec].concat() };
+        d.extend_from_slice(&[1, 2, 3]);
+        Frame::video(0, bytes::Bytes::from(d))
+    }
+
+    #[test]
+    fn a_destination_refuses_a_codec_it_does_not_take_and_says_which_it_takes() {
+        let stats = OutputStats::default();
+        let twitch = Takes::of("twitch");
+        let mut g = Gate::started_with_gop(&[], &twitch);
+        assert!(matches!(g.pass(Ok(seq(b"avc1")), &stats), Ok(Some(_))));
+        match g.pass(Ok(seq(b"hvc1")), &stats) {
+            Err(Halt::Refused(e)) => {
+                assert_eq!(e.to_string(), "Twitch takes H.264 video, the feed is HEVC: set OBS's encoder to H.264 for this show")
+            }
+            other => panic!("HEVC to Twitch: {other:?}"),
+        }
+        let youtube = Takes::of("youtube");
+        let mut g = Gate::started_with_gop(&[], &youtube);
+        for c in [b"hvc1", b"av01"] {
+            assert!(matches!(g.pass(Ok(seq(c)), &stats), Ok(Some(_))), "{c:?} to YouTube");
+        }
+        assert!(matches!(g.pass(Ok(seq(b"vp09")), &stats), Err(Halt::Refused(_))), "YouTube does not take VP9");
+        let custom = Takes::of("custom");
+        let mut g = Gate::started_with_gop(&[], &custom);
+        assert!(matches!(g.pass(Ok(seq(b"vp09")), &stats), Ok(Some(_))));
+        assert!(matches!(g.pass(Err(broadcast::error::RecvError::Closed), &stats), Err(Halt::Ended)));
     }
 }

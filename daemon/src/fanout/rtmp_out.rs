@@ -253,7 +253,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     }
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
     let mut wr = wr.into_inner();
-    let mut gate = Gate::started_with_gop(&headers.gop);
+    let mut gate = Gate::started_with_gop(&headers.gop, &t.takes);
     let mut out: Vec<u8> = Vec::with_capacity(256 * 1024);
     for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
         chunker.write(&h, &mut out);
@@ -283,7 +283,8 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 let mut next = Some(r);
                 while let Some(r) = next.take() {
                     match gate.pass(r, feed.stats) {
-                        Err(super::Ended) => return Ok(()),
+                        Err(super::Halt::Ended) => return Ok(()),
+                        Err(super::Halt::Refused(e)) => return Err(e),
                         Ok(Some(f)) => {
                             chunker.write(&f, &mut out);
                             batch.add(&f);

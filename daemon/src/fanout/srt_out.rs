@@ -60,7 +60,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     p.set_state(gst::State::Playing).map_err(|_| OutError::Connect(bus_error(&p).unwrap_or_else(|| "SRT caller could not start".into())))?;
     let (mut rx, headers) = feed.program.subscribe();
     let mut head = BytesMut::from(&flv::FILE_HEADER[..]);
-    let mut gate = Gate::started_with_gop(&headers.gop);
+    let mut gate = Gate::started_with_gop(&headers.gop, &t.takes);
     for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
         flv::write_tag(&mut head, &h);
     }
@@ -89,7 +89,8 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
                 }
             }
             r = rx.recv() => match gate.pass(r, feed.stats) {
-                Err(super::Ended) => return Ok(()),
+                Err(super::Halt::Ended) => return Ok(()),
+                        Err(super::Halt::Refused(e)) => return Err(e),
                 Ok(Some(f)) => {
                     let b = flv::frame_bytes(&f);
                     feed.stats.bytes_sent.fetch_add(b.len() as u64, Ordering::Relaxed);

@@ -20,6 +20,43 @@ pub struct Target {
     pub passphrase: String,
     /// The URL as the user gave it (no key), for tcUrl and SRT.
     pub base: String,
+    /// What the destination takes: its platform's name and video codecs.
+    pub takes: Takes,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Takes {
+    pub label: String,
+    pub video_codecs: &'static [&'static str],
+}
+
+impl Default for Takes {
+    fn default() -> Self {
+        Takes { label: "the destination".into(), video_codecs: crate::platforms::presets::ANY_CODEC }
+    }
+}
+
+impl Takes {
+    pub fn of(platform: &str) -> Takes {
+        use crate::platforms::presets;
+        Takes { label: presets::label(platform).to_string(), video_codecs: presets::video_codecs(platform) }
+    }
+
+    /// Why the feed's `codec` cannot go to this destination as it is; `None` when it can.
+    pub fn refuses(&self, codec: &str) -> Option<super::OutError> {
+        let names = |c: &str| match c {
+            "h264" => "H.264".to_string(),
+            "hevc" => "HEVC".to_string(),
+            "av1" => "AV1".to_string(),
+            "vp9" => "VP9".to_string(),
+            other => other.to_string(),
+        };
+        (!self.video_codecs.contains(&codec)).then(|| super::OutError::Codec {
+            label: self.label.clone(),
+            takes: self.video_codecs.iter().map(|c| names(c)).collect::<Vec<_>>().join("/"),
+            feed: names(codec),
+        })
+    }
 }
 
 // The stream key is a secret: it must never reach a log line through `{:?}`.
@@ -87,11 +124,16 @@ impl Target {
         if scheme != Scheme::Srt && app.is_empty() {
             return Err(TargetError::NoApp);
         }
-        Ok(Target { scheme, host, port, app, key: key.to_string(), passphrase: String::new(), base: base.to_string() })
+        Ok(Target { scheme, host, port, app, key: key.to_string(), passphrase: String::new(), base: base.to_string(), takes: Takes::default() })
     }
 
     pub fn with_passphrase(mut self, p: &str) -> Self {
         self.passphrase = p.to_string();
+        self
+    }
+
+    pub fn taking(mut self, takes: Takes) -> Self {
+        self.takes = takes;
         self
     }
 

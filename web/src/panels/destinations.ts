@@ -2,6 +2,7 @@
 import uPlot from "uplot";
 import { api } from "../api";
 import type { DestinationStatus } from "../api/DestinationStatus";
+import type { Preset } from "../api/Preset";
 import type { ShowStatus } from "../api/ShowStatus";
 import { bytes, duration, kbps, pushSample, stateLabel } from "../format";
 import { t, tf } from "../i18n";
@@ -10,7 +11,7 @@ import { esc, run, toast } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
 
 let root: HTMLElement;
-let presets: { platform: string; url: string | null }[] = [];
+let presets: Preset[] = [];
 const cards = new Map<number, { el: HTMLElement; plot: uPlot; series: number[] }>();
 
 function fillUrl() {
@@ -20,6 +21,17 @@ function fillUrl() {
   const p = presets.find((x) => x.platform === platform);
   url.value = p?.url ?? "";
   url.placeholder = p?.url ? "" : t("dest.urlPlaceholder");
+  const hint = $(root, "[data-testid=preset-hint]");
+  if (hint) hint.textContent = p ? presetHint(p) : "";
+}
+
+const CODEC_NAMES: Record<string, string> = { h264: "H.264", hevc: "HEVC", av1: "AV1", vp9: "VP9" };
+
+/** What the form says under the platform: the codecs it takes, and a warning for one-stream keys. */
+export function presetHint(p: Preset): string {
+  const codecs = p.video_codecs.map((c) => CODEC_NAMES[c] ?? c).join(" / ");
+  const takes = p.platform === "custom" ? "" : tf("dest.takes", { platform: p.label, codecs });
+  return [takes, p.single_use_key ? t("dest.singleUseKey") : ""].filter(Boolean).join(" · ");
 }
 
 /** The counters line of a card (pure: unit-tested). */
@@ -118,6 +130,7 @@ export const addDestinationPanel: Panel = {
         <h2>${esc(t("dest.addTitle"))}</h2>
         <form data-testid="add-destination">
           <select name="platform" data-testid="platform"></select>
+          <small data-testid="preset-hint"></small>
           <input name="name" placeholder="${esc(t("dest.name"))}" required maxlength="100" data-testid="dest-name" />
           <input name="url" placeholder="${esc(t("dest.url"))}" data-testid="dest-url" />
           <input name="stream_key" type="password" placeholder="${esc(t("dest.key"))}" autocomplete="off" data-testid="dest-key" />
@@ -139,10 +152,10 @@ export const addDestinationPanel: Panel = {
     });
     const sel = form.querySelector("select")!;
     sel.addEventListener("change", fillUrl);
-    api<typeof presets>("GET", "/platforms/presets")
+    api<Preset[]>("GET", "/destinations/presets")
       .then((p) => {
         presets = p;
-        sel.innerHTML = p.map((x) => `<option value="${esc(x.platform)}">${esc(x.platform)}</option>`).join("");
+        sel.innerHTML = p.map((x) => `<option value="${esc(x.platform)}">${esc(x.label)}</option>`).join("");
         fillUrl();
       })
       .catch(() => {});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dest, guest, status } from "./fixture";
-import { statsHtml } from "./destinations";
+import { presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
 import { ingestView } from "./ingest";
 import { obsState } from "./obs";
@@ -70,5 +70,14 @@ describe("OBS panel", () => {
     expect(obsState({ ...status().obs, streaming: false, cpu_pct: 4.5 })).toBe("connected · 31.0.0 · not streaming · CPU 4.5%");
     expect(obsState({ ...status().obs, connected: false, error: "refused" })).toBe("refused");
     expect(obsState({ ...status().obs, connected: false, configured: false })).toBe("not set up");
+  });
+});
+
+describe("add-destination form", () => {
+  const preset = { platform: "tiktok", label: "TikTok", url: "rtmp://push.tiktokcdn.com/live", requires_tls: false, video_codecs: ["h264"], single_use_key: true };
+  it("says which codecs a platform takes and warns about one-show keys", () => {
+    expect(presetHint(preset)).toBe("TikTok takes H.264 video · a new key for every show: paste a fresh one before you go live");
+    expect(presetHint({ ...preset, platform: "youtube", label: "YouTube", video_codecs: ["h264", "hevc", "av1"], single_use_key: false })).toBe("YouTube takes H.264 / HEVC / AV1 video");
+    expect(presetHint({ ...preset, platform: "custom", label: "Custom", video_codecs: ["h264", "hevc", "av1", "vp9"], single_use_key: false })).toBe("");
   });
 });

@@ -1,0 +1,82 @@
+//! Codecs per destination: a feed in a codec a platform does not take is refused on that
+//! destination's card with the reason, while a destination that takes it gets it and the ingest
+//! goes on.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use onair_e2e::floods::*;
+use onair_e2e::*;
+
+/// An Enhanced RTMP HEVC feed by hand: the sequence start (FourCC `hvc1`), then coded frames at
+/// 30 fps, a keyframe every second, until `stop`. Payloads are not real HEVC: the box routes by
+/// the FLV headers and never decodes a relayed feed.
+fn publish_hevc(port: u16, key: &str, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u32> {
+    let key = key.to_string();
+    std::thread::spawn(move || {
+        let (mut s, mut c) = publish_session(port, "live", &key).expect("publish");
+        let mut seq = vec![0x90u8];
+        seq.extend_from_slice(b"hvc1");
+        seq.extend_from_slice(&[1, 1, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0, 0x5d, 0xf0, 0, 0xfc, 0xfd, 0xf8, 0xf8, 0, 0, 0x0f, 0]);
+        send_video(&mut s, &mut c, 0, seq).expect("sequence start");
+        let mut sent = 0u32;
+        while !stop.load(Ordering::Relaxed) && sent < 30 * 60 {
+            // CodedFrames (packet type 1): FourCC, a 3-byte composition time, the NAL units.
+            let key_frame = sent % 30 == 0;
+            let mut f = vec![if key_frame { 0x91u8 } else { 0xa1 }];
+            f.extend_from_slice(b"hvc1");
+            f.extend_from_slice(&[0, 0, 0]);
+            f.extend_from_slice(&[0, 0, 0, 4, 0x26, 0x01, 0xaf, 0x00]);
+            if send_video(&mut s, &mut c, sent * 33, f).is_err() {
+                break;
+            }
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(33));
+        }
+        sent
+    })
+}
+
+#[test]
+fn an_hevc_feed_reaches_a_server_that_takes_it_and_twitch_says_why_it_gets_nothing() {
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let own = d.add_destination("own server", &n.url(), "sk_hevc_own_0001");
+    let twitch = d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_hevc_twitch_0001");
+    let presets = d.get("/api/v1/destinations/presets");
+    let takes = |p: &str| presets.as_array().unwrap().iter().find(|x| x["platform"] == p).map(|x| x["video_codecs"].clone()).unwrap();
+    assert_eq!(takes("twitch"), serde_json::json!(["h264"]));
+    assert_eq!(takes("custom"), serde_json::json!(["h264", "hevc", "av1", "vp9"]));
+    assert_eq!(presets.as_array().unwrap().iter().find(|x| x["platform"] == "kick").unwrap()["requires_tls"], true);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let key = d.ingest_key();
+    let feed = publish_hevc(d.rtmp, &key, stop.clone());
+    assert!(d.wait_ingest_connected());
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/ingest")["video"]["codec"] == "hevc"), "{}", d.get("/api/v1/ingest"));
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(15), || d.destination_status(own)["state"] == "live"), "{}", d.destination_status(own));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(twitch)["state"] == "failed"), "twitch: {}", d.destination_status(twitch));
+    let t = d.destination_status(twitch);
+    assert_eq!(t["last_error"], "Twitch takes H.264 video, the feed is HEVC: set OBS's encoder to H.264 for this show", "{t}");
+    std::thread::sleep(Duration::from_secs(3));
+    // Held, not retried: Twitch's ingest was never dialled, and the other output kept sending.
+    let t = d.destination_status(twitch);
+    assert_eq!((t["state"].as_str(), t["reconnects"].as_u64(), t["bytes_sent"].as_u64()), (Some("failed"), Some(0), Some(0)), "{t}");
+    let o1 = d.destination_status(own)["bytes_sent"].as_u64().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let o2 = d.destination_status(own)["bytes_sent"].as_u64().unwrap();
+    assert!(o2 > o1, "the HEVC destination stalled: {o1} then {o2}");
+    assert_eq!(d.get("/api/v1/ingest")["connected"], true);
+    stop.store(true, Ordering::Relaxed);
+    let sent = feed.join().unwrap();
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    n.stop();
+    let recs = n.recordings();
+    assert_eq!(recs.len(), 1, "only the own server's stream reached nginx: {recs:?}");
+    assert!(recs[0].to_string_lossy().contains("sk_hevc_own_0001"), "{recs:?}");
+    // nginx-rtmp is not an Enhanced RTMP receiver (it records the FLV header and drops frames
+    // whose codec id it does not know): what left the box is counted on the box's side.
+    let out = d.destination_status(own)["bytes_sent"].as_u64().unwrap();
+    assert!(out > sent as u64 * 16, "{out} bytes sent for {sent} frames");
+}
