@@ -16,7 +16,7 @@ pub const DEFAULT_FLOOR_KBPS: u64 = 250;
 pub const DEFAULT_LOW_DISK_MB: u64 = 1024;
 
 pub(super) struct ShowRec {
-    id: i64,
+    pub(super) id: i64,
     started: Instant,
     last_sample: Option<Instant>,
     dests: HashMap<i64, DestAcc>,

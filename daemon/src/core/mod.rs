@@ -298,6 +298,20 @@ impl State {
             .with_passphrase(&passphrase)
             .taking(crate::fanout::target::Takes::of(&d.platform));
         self.fanout.start(id, target);
+        let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
+        if let Some(show) = show {
+            match self.store.use_key(id, show) {
+                Ok(Some(_)) if crate::platforms::presets::preset(&d.platform).is_some_and(|p| p.single_use_key) => {
+                    let label = crate::platforms::presets::label(&d.platform);
+                    self.emit(Event::Alert {
+                        level: Level::Warning,
+                        message: format!("{}: this stream key went out in an earlier show, and {label} keys work once: paste a fresh one", d.name),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("destination {id}: key use not noted: {e}"),
+            }
+        }
         Ok(())
     }
 

@@ -22,6 +22,9 @@ pub struct DestinationStatus {
     /// own output only: TikTok, Instagram, custom, unlinked).
     pub confirmed_by: &'static str,
     pub watchdog_restarts: u32,
+    /// The platform's keys work once (TikTok, Instagram) and this one has gone out in a show: the
+    /// card asks for a fresh key.
+    pub fresh_key_needed: bool,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -58,6 +61,9 @@ impl State {
                     confirmed_by: if platform_live.is_some() { "platform" } else { "box" },
                     platform_live,
                     watchdog_restarts: self.watchdog_restarts(d.id),
+                    fresh_key_needed: d.key_used
+                        && crate::platforms::presets::preset(&d.platform).is_some_and(|p| p.single_use_key)
+                        && !self.fanout.is_running(d.id),
                     name: d.name,
                     platform: d.platform,
                     enabled: d.enabled,

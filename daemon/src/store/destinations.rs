@@ -20,6 +20,9 @@ pub struct Destination {
     /// A stored secret of this destination cannot be opened (copied from another row, damaged):
     /// the user has to enter its stream key (and passphrase) again.
     pub needs_key: bool,
+    /// The stream key has already gone out in a show: a platform whose keys work once (TikTok,
+    /// Instagram) needs a fresh one.
+    pub key_used: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -67,7 +70,7 @@ pub fn hint(key: &str) -> Option<String> {
     Some(if n <= 8 { "…".to_string() } else { format!("…{tail}") })
 }
 
-const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc";
+const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc, key_used_show";
 
 fn key_at(id: i64) -> Place {
     Place::new("destinations", "stream_key_enc", id)
@@ -94,6 +97,7 @@ impl Store {
             stream_key_hint: if key_ok == Some(true) { r.get(6)? } else { None },
             passphrase_set: pass_ok == Some(true),
             needs_key: key_ok == Some(false) || pass_ok == Some(false),
+            key_used: r.get::<_, Option<i64>>(10)?.is_some(),
             created_at: r.get(7)?,
             updated_at: r.get(8)?,
         })
@@ -148,7 +152,7 @@ impl Store {
 
     fn write_key(&self, db: &rusqlite::Connection, id: i64, key: &str) -> Result<()> {
         let enc = (!key.is_empty()).then(|| self.secrets.seal(&key_at(id), key.as_bytes()));
-        db.execute("UPDATE destinations SET stream_key_enc = ?2, stream_key_hint = ?3 WHERE id = ?1", params![id, enc, hint(key)])?;
+        db.execute("UPDATE destinations SET stream_key_enc = ?2, stream_key_hint = ?3, key_used_show = NULL WHERE id = ?1", params![id, enc, hint(key)])?;
         Ok(())
     }
 
@@ -177,6 +181,17 @@ impl Store {
             self.changed_destinations();
         }
         self.destination(id)
+    }
+
+    /// Notes that the destination's key goes out in `show`; returns the earlier show it went out
+    /// in, if any (the same show again is not earlier: an output restarting within a show).
+    pub fn use_key(&self, id: i64, show: i64) -> Result<Option<i64>> {
+        let db = self.db();
+        let before: Option<i64> =
+            db.query_row("SELECT key_used_show FROM destinations WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or(StoreError::NotFound)?;
+        db.execute("UPDATE destinations SET key_used_show = ?2 WHERE id = ?1", params![id, show])?;
+        self.changed_destinations();
+        Ok(before.filter(|b| *b != show))
     }
 
     pub fn delete_destination(&self, id: i64) -> Result<()> {
@@ -253,6 +268,23 @@ mod tests {
         drop(s);
         let db = std::fs::read(dir.path().join("onair.db")).unwrap();
         assert!(!db.windows(6).any(|w| w == b"SECRET"));
+    }
+
+    #[test]
+    fn a_key_remembers_the_show_it_went_out_in_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let d = s.create_destination("TikTok", "tiktok", "rtmp://push.tiktokcdn.com/live", "tiktok_key_0001", true).unwrap();
+        assert!(!d.key_used);
+        assert_eq!(s.use_key(d.id, 1).unwrap(), None, "first show");
+        assert_eq!(s.use_key(d.id, 1).unwrap(), None, "an output restarting within the same show");
+        assert!(s.destination(d.id).unwrap().key_used);
+        assert_eq!(s.use_key(d.id, 2).unwrap(), Some(1), "the next show, same key");
+        s.update_destination(d.id, Change { stream_key: Some("tiktok_key_0002".into()), ..Default::default() }).unwrap();
+        assert!(!s.destination(d.id).unwrap().key_used);
+        assert_eq!(s.use_key(d.id, 3).unwrap(), None, "a fresh key");
+        s.update_destination(d.id, Change { name: Some("TT".into()), ..Default::default() }).unwrap();
+        assert!(s.destination(d.id).unwrap().key_used, "a rename keeps it");
     }
 
     /// A sealed blob copied onto another row (or into another column) does not open there: the

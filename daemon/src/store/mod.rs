@@ -93,6 +93,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      ALTER TABLE api_tokens ADD COLUMN digest_v INTEGER NOT NULL DEFAULT 1;
      ALTER TABLE invites ADD COLUMN mac_v INTEGER NOT NULL DEFAULT 1;
      DELETE FROM sessions;",
+    // 7: the show a destination's current stream key last went out in (single-use keys: TikTok,
+    // Instagram); cleared when the key changes.
+    "ALTER TABLE destinations ADD COLUMN key_used_show INTEGER;",
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.

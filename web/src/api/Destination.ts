@@ -9,4 +9,9 @@ passphrase_set: boolean,
  * A stored secret of this destination cannot be opened (copied from another row, damaged):
  * the user has to enter its stream key (and passphrase) again.
  */
-needs_key: boolean, created_at: number, updated_at: number, };
+needs_key: boolean, 
+/**
+ * The stream key has already gone out in a show: a platform whose keys work once (TikTok,
+ * Instagram) needs a fresh one.
+ */
+key_used: boolean, created_at: number, updated_at: number, };

@@ -10,4 +10,9 @@ platform_live: boolean | null,
  * Where `state` is confirmed: `platform` (a linked account says so too) or `box` (the box's
  * own output only: TikTok, Instagram, custom, unlinked).
  */
-confirmed_by: string, watchdog_restarts: number, state: OutState, kbps: number, bytes_sent: number, reconnects: number, dropped_frames: number, uptime_s: number, last_error: string | null, };
+confirmed_by: string, watchdog_restarts: number, 
+/**
+ * The platform's keys work once (TikTok, Instagram) and this one has gone out in a show: the
+ * card asks for a fresh key.
+ */
+fresh_key_needed: boolean, state: OutState, kbps: number, bytes_sent: number, reconnects: number, dropped_frames: number, uptime_s: number, last_error: string | null, };

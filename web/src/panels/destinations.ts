@@ -46,6 +46,12 @@ export function statsHtml(d: DestinationStatus): string {
       <span class="confirm" title="${esc(t(confirmed ? "dest.confirmedPlatformHint" : "dest.confirmedBoxHint"))}">${esc(confirmed ? tf(d.platform_live ? "dest.seenLive" : "dest.reportsOffline", { platform: d.platform }) : t("dest.boxOnly"))}</span>`;
 }
 
+/** What the card says is wrong (pure: unit-tested): the last error, or a key that works only once. */
+export function destError(d: DestinationStatus): string {
+  if (d.last_error && d.state !== "live") return d.last_error;
+  return d.fresh_key_needed ? t("dest.freshKey") : "";
+}
+
 function card(d: DestinationStatus) {
   const el = document.createElement("article");
   el.className = "card dest";
@@ -91,7 +97,7 @@ export function renderDests(box: HTMLElement, dests: DestinationStatus[]) {
     badge.dataset.state = d.state;
     c.el.querySelector(".dest-stats")!.innerHTML = statsHtml(d);
     c.el.classList.toggle("platform-offline", d.state === "live" && d.platform_live === false);
-    c.el.querySelector(".dest-error")!.textContent = d.last_error && d.state !== "live" ? d.last_error : "";
+    c.el.querySelector(".dest-error")!.textContent = destError(d);
   }
   for (const [id, c] of cards) {
     if (!seen.has(id)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dest, guest, status } from "./fixture";
-import { presetHint, statsHtml } from "./destinations";
+import { destError, presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
 import { ingestView } from "./ingest";
 import { obsState } from "./obs";
@@ -70,6 +70,14 @@ describe("OBS panel", () => {
     expect(obsState({ ...status().obs, streaming: false, cpu_pct: 4.5 })).toBe("connected · 31.0.0 · not streaming · CPU 4.5%");
     expect(obsState({ ...status().obs, connected: false, error: "refused" })).toBe("refused");
     expect(obsState({ ...status().obs, connected: false, configured: false })).toBe("not set up");
+  });
+});
+
+describe("destination card", () => {
+  it("asks for a fresh key where the platform's keys work once, after the error if there is one", () => {
+    expect(destError(dest({ fresh_key_needed: true, last_error: null, state: "idle" }))).toBe("this key went out in the last show and works only once: paste a fresh one");
+    expect(destError(dest({ fresh_key_needed: true, last_error: "refused", state: "failed" }))).toBe("refused");
+    expect(destError(dest({ fresh_key_needed: false, last_error: "old", state: "live" }))).toBe("");
   });
 });
 

@@ -1,6 +1,6 @@
-//! Codecs per destination: a feed in a codec a platform does not take is refused on that
-//! destination's card with the reason, while a destination that takes it gets it and the ingest
-//! goes on.
+//! Outputs as platforms take them today. A feed in a codec a platform does not take is refused on
+//! that destination's card with the reason, while a destination that takes it gets it and the
+//! ingest goes on; a platform's key that works once is flagged after the show it went out in.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,4 +79,24 @@ fn an_hevc_feed_reaches_a_server_that_takes_it_and_twitch_says_why_it_gets_nothi
     // whose codec id it does not know): what left the box is counted on the box's side.
     let out = d.destination_status(own)["bytes_sent"].as_u64().unwrap();
     assert!(out > sent as u64 * 16, "{out} bytes sent for {sent} frames");
+}
+
+#[test]
+fn a_single_use_key_sent_in_an_earlier_show_is_flagged_and_a_fresh_one_clears_it() {
+    let clip = clip(30, 320, 180, 30);
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let tt = d.add_destination_platform_url("tiktok", "tiktok", &n.url(), "tiktok_key_once_0001");
+    let warned = |d: &mut Daemon| d.get("/api/v1/alerts").to_string().contains("went out in an earlier show");
+    for show in 1..=2 {
+        let _ff = d.go_live_with(&clip);
+        assert!(wait_until(Duration::from_secs(15), || d.destination_status(tt)["state"] == "live"), "show {show}: {}", d.destination_status(tt));
+        assert_eq!(d.destination_status(tt)["fresh_key_needed"], false, "not while it is on air");
+        assert_eq!(warned(&mut d), show == 2, "show {show}: the warning comes with the second show only");
+        d.post("/api/v1/live/stop", serde_json::json!({}));
+        assert!(wait_until(Duration::from_secs(10), || d.destination_status(tt)["fresh_key_needed"] == true), "show {show}: {}", d.destination_status(tt));
+    }
+    d.request("PATCH", &format!("/api/v1/destinations/{tt}"), Some(serde_json::json!({"stream_key": "tiktok_key_once_0002"})));
+    assert_eq!(d.destination_status(tt)["fresh_key_needed"], false, "a fresh key clears it");
+    n.stop();
 }
