@@ -100,3 +100,63 @@ fn a_single_use_key_sent_in_an_earlier_show_is_flagged_and_a_fresh_one_clears_it
     assert_eq!(d.destination_status(tt)["fresh_key_needed"], false, "a fresh key clears it");
     n.stop();
 }
+
+/// When a recording first reached `bytes`, polling every 10 ms.
+fn reached(file: impl Fn() -> Option<std::path::PathBuf>, sizes: &[u64], limit: Duration) -> Vec<Option<std::time::Instant>> {
+    let mut at = vec![None; sizes.len()];
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end && at.iter().any(Option::is_none) {
+        let len = file().and_then(|f| std::fs::metadata(f).ok()).map_or(0, |m| m.len());
+        let now = std::time::Instant::now();
+        for (i, s) in sizes.iter().enumerate() {
+            if at[i].is_none() && len >= *s {
+                at[i] = Some(now);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    at
+}
+
+#[test]
+fn a_delayed_destination_gets_every_frame_ten_seconds_after_the_others() {
+    let clip = clip(20, 640, 360, 30);
+    let n = Nginx::start();
+    let mut d = Daemon::start();
+    let plain = d.add_destination("plain", &n.url(), "sk_delay_plain_0001");
+    let late = d.post(
+        "/api/v1/destinations",
+        serde_json::json!({"name": "late", "platform": "custom", "url": n.url(), "stream_key": "sk_delay_late_0001", "delay_s": 10}),
+    );
+    let late = late["id"].as_i64().unwrap();
+    assert_eq!(d.destination_status(late)["delay_s"], 10);
+    let too_long = d.request("PATCH", &format!("/api/v1/destinations/{plain}"), Some(serde_json::json!({"delay_s": 181})));
+    assert_eq!(too_long.status, 422, "{:?}", too_long.body);
+    let _ff = d.go_live_with(&clip);
+    assert!(wait_until(Duration::from_secs(15), || d.destination_status(plain)["state"] == "live"));
+    let rec = |key: &'static str| {
+        let n = &n;
+        move || n.recordings().into_iter().find(|p| p.to_string_lossy().contains(key))
+    };
+    // Both recordings pass the same sizes, the delayed one 10 s later (sizes the plain one passes
+    // within its first seconds: the clip is ~1 Mbit/s). Not the first bytes: the plain output's
+    // come after its connect, the delayed one's queue started before.
+    let sizes = [200_000, 400_000, 600_000];
+    let (p, l) = std::thread::scope(|s| {
+        let p = s.spawn(|| reached(rec("sk_delay_plain_0001"), &sizes, Duration::from_secs(20)));
+        let l = s.spawn(|| reached(rec("sk_delay_late_0001"), &sizes, Duration::from_secs(30)));
+        (p.join().unwrap(), l.join().unwrap())
+    });
+    // Changing the delay of a running destination is refused; a stopped one takes it.
+    let busy = d.request("PATCH", &format!("/api/v1/destinations/{late}"), Some(serde_json::json!({"delay_s": 5})));
+    assert_eq!((busy.status, busy.body["error"]["code"].as_str()), (409, Some("destination_running")), "{:?}", busy.body);
+    d.post(&format!("/api/v1/destinations/{late}/stop"), serde_json::json!({}));
+    let ok = d.request("PATCH", &format!("/api/v1/destinations/{late}"), Some(serde_json::json!({"delay_s": 5})));
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    for (i, s) in sizes.iter().enumerate() {
+        let (Some(p), Some(l)) = (p[i], l[i]) else { panic!("{s} bytes never reached: plain {:?}, delayed {:?}", p[i], l[i]) };
+        let lag = l.duration_since(p).as_secs_f64();
+        eprintln!("at {s} bytes: {lag:.3} s behind");
+        assert!((lag - 10.0).abs() <= 0.2, "at {s} bytes the delayed destination was {lag:.3} s behind, not 10 ± 0.2");
+    }
+}

@@ -10,7 +10,7 @@ use crate::core::{Command, NewDestination as Create, Secret};
 use crate::fanout::target::{Scheme, Target};
 use crate::fanout::url_secrets::{split, Split};
 use crate::platforms::presets;
-use crate::store::destinations::{Change, Destination};
+use crate::store::destinations::{Change, Destination, MAX_DELAY_S};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +26,8 @@ pub struct NewDestination {
     passphrase: Option<String>,
     #[serde(default = "yes")]
     enabled: bool,
+    #[serde(default)]
+    delay_s: u32,
 }
 
 fn yes() -> bool {
@@ -42,6 +44,14 @@ pub struct Patch {
     /// SRT only; `""` removes it.
     passphrase: Option<String>,
     enabled: Option<bool>,
+    delay_s: Option<u32>,
+}
+
+fn check_delay(s: u32) -> Result<u32, ApiError> {
+    if s > MAX_DELAY_S {
+        return Err(ApiError::invalid(format!("delay_s must be 0 to {MAX_DELAY_S}")));
+    }
+    Ok(s)
 }
 
 fn check_name(n: &str) -> Result<String, ApiError> {
@@ -136,7 +146,15 @@ pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -
     }
     let key = parts.key.clone().filter(|k| !k.is_empty()).unwrap_or(d.stream_key);
     let pass = d.passphrase.or(parts.passphrase.clone()).unwrap_or_default();
-    let new = Create { name, platform, url: parts.url.clone(), stream_key: Secret(key), passphrase: Secret(pass), enabled: d.enabled };
+    let new = Create {
+        name,
+        platform,
+        url: parts.url.clone(),
+        stream_key: Secret(key),
+        passphrase: Secret(pass),
+        enabled: d.enabled,
+        delay_s: check_delay(d.delay_s)?,
+    };
     let created = st.core.execute(Command::CreateDestination(Box::new(new))).await?.destination()?;
     Ok((StatusCode::CREATED, axum::Json(answer(created, &parts.moved))))
 }
@@ -171,6 +189,7 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p):
         stream_key: url_key.or(p.stream_key),
         passphrase: p.passphrase.or(url_pass),
         enabled: p.enabled,
+        delay_s: p.delay_s.map(check_delay).transpose()?,
     };
     let d = st.core.execute(Command::UpdateDestination(id, Box::new(c))).await?.destination()?;
     Ok(axum::Json(answer(d, &moved)))

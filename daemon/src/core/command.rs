@@ -29,6 +29,7 @@ pub struct NewDestination {
     pub stream_key: Secret,
     pub passphrase: Secret,
     pub enabled: bool,
+    pub delay_s: u32,
 }
 
 /// A guest asking to join with an invite (WHIP): the offer is checked and answered by `guests`.
@@ -298,6 +299,7 @@ mod tests {
                 stream_key: Secret(s.into()),
                 passphrase: Secret(s.into()),
                 enabled: true,
+                delay_s: 0,
             })),
             Command::UpdateDestination(1, Box::new(Change { stream_key: Some(s.into()), passphrase: Some(s.into()), ..Default::default() })),
             Command::ConnectObs { connection: Connection { host: "h".into(), port: 4455, password: Some(s.into()) }, autostart: None },

@@ -296,7 +296,8 @@ impl State {
         let target = Target::parse(&d.url, &key)
             .map_err(|e| CoreError::Invalid(e.to_string()))?
             .with_passphrase(&passphrase)
-            .taking(crate::fanout::target::Takes::of(&d.platform));
+            .taking(crate::fanout::target::Takes::of(&d.platform))
+            .delayed(Duration::from_secs(d.delay_s.into()));
         self.fanout.start(id, target);
         let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
         if let Some(show) = show {

@@ -171,7 +171,11 @@ impl State {
     }
 
     fn create_destination(&self, d: NewDestination) -> Result<crate::store::destinations::Destination, CoreError> {
-        Ok(self.store.create_destination_with(&d.name, &d.platform, &d.url, &d.stream_key.0, &d.passphrase.0, d.enabled)?)
+        let made = self.store.create_destination_with(&d.name, &d.platform, &d.url, &d.stream_key.0, &d.passphrase.0, d.enabled)?;
+        if d.delay_s == 0 {
+            return Ok(made);
+        }
+        Ok(self.store.update_destination(made.id, Change { delay_s: Some(d.delay_s), ..Default::default() })?)
     }
 
     /// The linked account's key (and its ingest address) onto a destination of that platform.
@@ -205,6 +209,11 @@ impl State {
     /// Saves the change; a live output follows it (restarted, started or stopped), the others do not move.
     async fn update_destination(&self, id: i64, change: Change) -> Result<Reply, CoreError> {
         let (restart, enabling) = (change.touches_output(), change.enabled == Some(true));
+        // A delay changes what viewers have already seen: only on a stopped output.
+        let delay_now = self.store.destination(id)?.delay_s;
+        if change.delay_s.is_some_and(|s| s != delay_now) && self.fanout.is_running(id) {
+            return Err(CoreError::Conflict("destination_running", "stop this destination to change its delay".into()));
+        }
         let d = self.store.update_destination(id, change)?;
         let running = self.fanout.is_running(id);
         let output = match (self.is_live(), d.enabled, running) {

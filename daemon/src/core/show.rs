@@ -25,6 +25,8 @@ pub struct DestinationStatus {
     /// The platform's keys work once (TikTok, Instagram) and this one has gone out in a show: the
     /// card asks for a fresh key.
     pub fresh_key_needed: bool,
+    /// Seconds this destination runs behind the program.
+    pub delay_s: u32,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -61,6 +63,7 @@ impl State {
                     confirmed_by: if platform_live.is_some() { "platform" } else { "box" },
                     platform_live,
                     watchdog_restarts: self.watchdog_restarts(d.id),
+                    delay_s: d.delay_s,
                     fresh_key_needed: d.key_used
                         && crate::platforms::presets::preset(&d.platform).is_some_and(|p| p.single_use_key)
                         && !self.fanout.is_running(d.id),

@@ -3,6 +3,7 @@
 //! the next keyframe. Owns the outputs' tasks and their counters; reads the program ring, never
 //! the store: the core hands each output its target (address and key) when it starts it.
 pub mod chunker;
+pub mod delay;
 pub mod redact;
 pub mod rtmp_out;
 pub mod srt_out;
@@ -265,7 +266,7 @@ impl Fanout {
         let stats = Arc::new(OutputStats::default());
         self.stats.lock().unwrap().insert(id, stats.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
-        let program = self.program.clone();
+        let program = if target.delay.is_zero() { self.program.clone() } else { delay::delayed(&self.rt, &self.program, target.delay, stop_rx.clone()) };
         let events = self.events.clone();
         let task = self.rt.spawn(run(id, target, program, stats, stop_rx, events));
         if let Some(old) = self.running.lock().unwrap().insert(id, Handle { stop: stop_tx, task }) {

@@ -22,6 +22,8 @@ pub struct Target {
     pub base: String,
     /// What the destination takes: its platform's name and video codecs.
     pub takes: Takes,
+    /// How far behind the program this destination runs.
+    pub delay: std::time::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,11 +126,26 @@ impl Target {
         if scheme != Scheme::Srt && app.is_empty() {
             return Err(TargetError::NoApp);
         }
-        Ok(Target { scheme, host, port, app, key: key.to_string(), passphrase: String::new(), base: base.to_string(), takes: Takes::default() })
+        Ok(Target {
+            scheme,
+            host,
+            port,
+            app,
+            key: key.to_string(),
+            passphrase: String::new(),
+            base: base.to_string(),
+            takes: Takes::default(),
+            delay: std::time::Duration::ZERO,
+        })
     }
 
     pub fn with_passphrase(mut self, p: &str) -> Self {
         self.passphrase = p.to_string();
+        self
+    }
+
+    pub fn delayed(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
         self
     }
 

@@ -96,6 +96,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 7: the show a destination's current stream key last went out in (single-use keys: TikTok,
     // Instagram); cleared when the key changes.
     "ALTER TABLE destinations ADD COLUMN key_used_show INTEGER;",
+    // 8: a per-destination delay in seconds (0-180)
+    "ALTER TABLE destinations ADD COLUMN delay_s INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.

@@ -14,4 +14,8 @@ needs_key: boolean,
  * The stream key has already gone out in a show: a platform whose keys work once (TikTok,
  * Instagram) needs a fresh one.
  */
-key_used: boolean, created_at: number, updated_at: number, };
+key_used: boolean, 
+/**
+ * Seconds this destination runs behind the program (0: none).
+ */
+delay_s: number, created_at: number, updated_at: number, };

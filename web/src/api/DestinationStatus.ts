@@ -15,4 +15,8 @@ confirmed_by: string, watchdog_restarts: number,
  * The platform's keys work once (TikTok, Instagram) and this one has gone out in a show: the
  * card asks for a fresh key.
  */
-fresh_key_needed: boolean, state: OutState, kbps: number, bytes_sent: number, reconnects: number, dropped_frames: number, uptime_s: number, last_error: string | null, };
+fresh_key_needed: boolean, 
+/**
+ * Seconds this destination runs behind the program.
+ */
+delay_s: number, state: OutState, kbps: number, bytes_sent: number, reconnects: number, dropped_frames: number, uptime_s: number, last_error: string | null, };

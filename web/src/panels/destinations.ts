@@ -42,6 +42,7 @@ export function statsHtml(d: DestinationStatus): string {
       <span>${esc(tf("dest.up", { t: duration(d.uptime_s) }))}</span>
       <span>${esc(tf(d.reconnects === 1 ? "dest.reconnect" : "dest.reconnects", { n: String(d.reconnects) }))}</span>
       <span>${bytes(d.bytes_sent)}</span>
+      ${d.delay_s > 0 ? `<span data-testid="dest-delay">${esc(tf("dest.delayed", { n: String(d.delay_s) }))}</span>` : ""}
       ${d.viewers != null ? `<span data-testid="dest-viewers">${esc(tf("dest.viewers", { n: String(d.viewers) }))}</span>` : ""}
       <span class="confirm" title="${esc(t(confirmed ? "dest.confirmedPlatformHint" : "dest.confirmedBoxHint"))}">${esc(confirmed ? tf(d.platform_live ? "dest.seenLive" : "dest.reportsOffline", { platform: d.platform }) : t("dest.boxOnly"))}</span>`;
 }

@@ -77,6 +77,7 @@ export function editForm(d: Destination): string {
     <input name="url" value="${esc(d.url ?? "")}" placeholder="${esc(t("dest.url"))}" />
     <input name="stream_key" type="password" autocomplete="off" placeholder="${esc(d.stream_key_set ? tf("dest.keySet", { hint: d.stream_key_hint ?? "…" }) : t("dest.key"))}" />
     <label class="switch"><input type="checkbox" name="enabled" ${d.enabled ? "checked" : ""}/> ${esc(t("dest.enabled"))}</label>
+    <label title="${esc(t("dest.delayHint"))}">${esc(t("dest.delay"))} <input name="delay_s" type="number" min="0" max="180" step="1" value="${d.delay_s}" data-testid="delay-s" /></label>
     <div class="dest-actions"><button class="small primary">${esc(t("common.save"))}</button><button type="button" class="ghost small" data-act="dcancel">${esc(t("common.cancel"))}</button></div>
   </form>`;
 }
@@ -111,7 +112,7 @@ function onSubmit(e: Event) {
   } else if (form.dataset.testid === "edit-destination") {
     e.preventDefault();
     const card = form.closest<HTMLElement>("[data-id]")!;
-    const body: Record<string, unknown> = { name: f.get("name"), url: f.get("url"), enabled: f.get("enabled") === "on" };
+    const body: Record<string, unknown> = { name: f.get("name"), url: f.get("url"), enabled: f.get("enabled") === "on", delay_s: Number(f.get("delay_s") ?? 0) };
     if (f.get("stream_key")) body.stream_key = f.get("stream_key");
     run(() =>
       api("PATCH", `/destinations/${card.dataset.id}`, body).then(() => {

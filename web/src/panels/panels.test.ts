@@ -81,6 +81,13 @@ describe("destination card", () => {
   });
 });
 
+describe("destination delay", () => {
+  it("shows on the card only when there is one", () => {
+    expect(statsHtml(dest({ delay_s: 10 }))).toContain(">10 s behind<");
+    expect(statsHtml(dest())).not.toContain("behind");
+  });
+});
+
 describe("add-destination form", () => {
   const preset = { platform: "tiktok", label: "TikTok", url: "rtmp://push.tiktokcdn.com/live", requires_tls: false, video_codecs: ["h264"], single_use_key: true };
   it("says which codecs a platform takes and warns about one-show keys", () => {
