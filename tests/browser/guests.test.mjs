@@ -515,3 +515,33 @@ test("a guest page that reconnects on a one-use invite takes its own place", { t
     box.stop();
   }
 });
+
+// The guest page speaks the guest's language (the browser's, as the dashboard does): pt-BR here.
+test("the guest page in Portuguese for a pt-BR browser", { timeout: 60000 }, async () => {
+  const box = await startDaemon({ password: "guest-pass-321" });
+  const api = await apiClient(box, "guest-pass-321");
+  const br = await browser({ fakeMedia: true });
+  try {
+    const inv = await api("POST", "/api/v1/guests/invites", { name: "Joana", max_uses: 1, permissions: { audio: true, video: true, screen: true } });
+    const ctx = await br.newContext({ locale: "pt-BR" });
+    const page = await ctx.newPage();
+    const csp = cspViolations(page);
+    await page.goto(inv.json.url.replace(/^http:\/\/[^/]+/, box.url));
+    await page.getByTestId("guest-state").filter({ hasText: "Tudo pronto. Digite seu nome e entre." }).waitFor({ timeout: 10000 });
+    assert.equal(await page.title(), "Entre no programa · onair");
+    assert.equal(await page.getByTestId("join").textContent(), "Entrar");
+    assert.equal(await page.getByTestId("share-screen").textContent(), "Compartilhar tela");
+    assert.equal(await page.getByTestId("guest-name").getAttribute("placeholder"), "Seu nome");
+    await page.getByTestId("guest-name").fill("Joana");
+    await page.getByTestId("join").click();
+    await page.locator("#state.live").waitFor({ timeout: 20000 });
+    await page.getByTestId("guest-state").filter({ hasText: /^Você está ao vivo/ }).waitFor({ timeout: 10000 });
+    await page.getByTestId("guest-quality").filter({ hasText: /^Qualidade: alta \(até \d+ kb\/s\)$/ }).waitFor({ timeout: 10000 });
+    await page.getByTestId("leave").click();
+    await page.getByTestId("guest-state").filter({ hasText: "Você saiu. Entre de novo quando quiser." }).waitFor({ timeout: 10000 });
+    assert.deepEqual(csp, [], "the guest page runs under the box's CSP");
+  } finally {
+    await br.close();
+    box.stop();
+  }
+});

@@ -1,4 +1,5 @@
 //! Guests: invites, WHIP (guest publishes) and WHEP (viewer plays), host controls, and the pages.
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -254,7 +255,17 @@ pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(S
     }
 }
 
-static JOIN: Page = Page::new(include_str!("../../../web/guest/join.html"));
+/// The join page as Vite built it (`web/dist/guest/join.html`, its script a bundle under `assets/`). A
+/// checkout whose web is not built has the source page instead, saying so where its script would be.
+static JOIN: LazyLock<Page> = LazyLock::new(|| {
+    Page::new(super::web::built("guest/join.html").unwrap_or_else(|| {
+        let src = include_str!("../../../web/guest/join.html");
+        let unbuilt = src.replacen(JOIN_SCRIPT, "<p>The guest page is not built: run <code>scripts/build-web.sh</code>.</p>", 1);
+        Box::leak(unbuilt.into_boxed_str())
+    }))
+});
+/// The source page's script, which Vite replaces with its bundle.
+const JOIN_SCRIPT: &str = r#"<script type="module" src="/src/guest/join.ts"></script>"#;
 static VIEW: Page = Page::new(include_str!("../../../web/guest/view.html"));
 static GRID: Page = Page::new(include_str!("../../../web/guest/grid.html"));
 /// The join page's data block as the template has it; filled in per invite.
@@ -397,6 +408,17 @@ mod tests {
         assert_eq!(v["iceServers"][0]["urls"], "turn:x</script><script>alert(1)</script>");
         assert_eq!(v["permissions"], serde_json::json!({"audio": true, "video": false, "screen": true}));
         assert_eq!(html.matches("<script").count(), JOIN.template().matches("<script").count());
+    }
+
+    #[test]
+    fn the_join_page_runs_no_inline_script() {
+        assert!(script_hashes(JOIN.template()).is_empty(), "its script is a file under the box's own origin");
+        assert!(!JOIN.policy().to_str().unwrap().contains("'sha256-"));
+        assert!(include_str!("../../../web/guest/join.html").contains(JOIN_SCRIPT), "what Vite (or an unbuilt box) replaces");
+        assert!(!JOIN.template().contains(JOIN_SCRIPT), "the source's script is the bundle's (or the note that it is not built)");
+        if super::super::web::built("guest/join.html").is_some() {
+            assert!(JOIN.template().contains(r#"src="/assets/join-"#), "{}", JOIN.template());
+        }
     }
 
     #[tokio::test]

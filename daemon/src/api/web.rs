@@ -21,11 +21,17 @@ async fn asset(uri: Uri) -> Response {
     if path.starts_with("api/") {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    if DIST.get_file(path).is_some() {
+    // The built guest page is served by its own route, with its invite checked, not as a file.
+    if DIST.get_file(path).is_some() && !path.starts_with("guest/") {
         return serve(path);
     }
     // Client-side routes fall back to the app.
     serve("index.html")
+}
+
+/// A page Vite built (`web/dist/{path}`), when the web is built.
+pub fn built(path: &str) -> Option<&'static str> {
+    DIST.get_file(path).and_then(|f| f.contents_utf8())
 }
 
 fn serve(path: &str) -> Response {
