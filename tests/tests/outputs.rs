@@ -22,7 +22,7 @@ fn publish_hevc(port: u16, key: &str, stop: Arc<AtomicBool>) -> std::thread::Joi
         let mut sent = 0u32;
         while !stop.load(Ordering::Relaxed) && sent < 30 * 60 {
             // CodedFrames (packet type 1): FourCC, a 3-byte composition time, the NAL units.
-            let key_frame = sent % 30 == 0;
+            let key_frame = sent.is_multiple_of(30);
             let mut f = vec![if key_frame { 0x91u8 } else { 0xa1 }];
             f.extend_from_slice(b"hvc1");
             f.extend_from_slice(&[0, 0, 0]);
