@@ -6,6 +6,7 @@ mod ffmpeg;
 pub mod floods;
 mod nginx;
 mod probe;
+pub mod today;
 pub mod whip;
 
 pub use daemon::*;

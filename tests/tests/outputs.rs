@@ -160,3 +160,63 @@ fn a_delayed_destination_gets_every_frame_ten_seconds_after_the_others() {
         assert!((lag - 10.0).abs() <= 0.2, "at {s} bytes the delayed destination was {lag:.3} s behind, not 10 ± 0.2");
     }
 }
+
+/// Today's ffmpeg (9, from a Debian sid root) publishes HEVC or AV1 over Enhanced RTMP; the box
+/// relays it untouched to an Enhanced-RTMP-capable receiver (ffmpeg 9 listening), and holds the
+/// Twitch destination with the reason.
+fn relay_todays_codec(codec: &str, encoder: &[&str]) {
+    let root = onair_e2e::today::Root::get("sid");
+    let (inside, outside) = root.tmp();
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let port = free_port();
+    let own = d.add_destination("own server", &format!("rtmp://127.0.0.1:{port}/app"), "sk_today_own_0001");
+    let twitch = d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_today_twitch_0001");
+    let out = format!("{inside}/out.flv");
+    let mut receiver = onair_e2e::today::RootFfmpeg::start(
+        &root,
+        &["-listen", "1", "-i", &format!("rtmp://127.0.0.1:{port}/app/sk_today_own_0001"), "-c", "copy", "-f", "flv", &out],
+        outside.join("receiver.log"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let key = d.ingest_key();
+    let secs = 12u64;
+    let mut args = vec!["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"];
+    let t = secs.to_string();
+    args.extend_from_slice(&["-t", &t]);
+    args.extend_from_slice(encoder);
+    let url = format!("rtmp://127.0.0.1:{}/live/{key}", d.rtmp);
+    args.extend_from_slice(&["-c:a", "aac", "-f", "flv", &url]);
+    let mut publisher = onair_e2e::today::RootFfmpeg::start(&root, &args, outside.join("publisher.log"));
+    // Go Live as soon as the encoder is in, within its first GOP: the box's GOP cache then hands
+    // the outputs every frame from the first keyframe on.
+    assert!(wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == true), "{}", publisher.log_text());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    let done = publisher.wait(Duration::from_secs(secs * 4));
+    assert!(done.is_some_and(|s| s.success()), "{codec} publisher: {:?} {}", done, publisher.log_text());
+    assert_eq!(d.get("/api/v1/ingest")["video"]["codec"], codec);
+    let t = d.destination_status(twitch);
+    assert_eq!(t["state"], "failed", "{t}");
+    assert!(t["last_error"].as_str().unwrap().starts_with("Twitch takes H.264 video, the feed is"), "{t}");
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    assert!(receiver.wait(Duration::from_secs(15)).is_some(), "the receiver did not end with the show: {}", receiver.log_text());
+    let (got_codec, frames) = root.probe_video(&out);
+    let sent = secs * 30;
+    assert_eq!(got_codec, codec, "receiver: {}", receiver.log_text());
+    assert!(frames as f64 >= sent as f64 * 0.99 && frames <= sent, "{codec}: {frames} of {sent} frames arrived");
+    eprintln!("{codec}: {frames} of {sent} frames relayed");
+    n.stop();
+    assert!(n.recordings().is_empty(), "Twitch's stand-in was never dialled: {:?}", n.recordings());
+    let _ = std::fs::remove_dir_all(&outside);
+    let _ = own;
+}
+
+#[test]
+fn hevc_from_todays_ffmpeg_is_relayed_unchanged() {
+    relay_todays_codec("hevc", &["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=30:min-keyint=30:log-level=error", "-pix_fmt", "yuv420p"]);
+}
+
+#[test]
+fn av1_from_todays_ffmpeg_is_relayed_unchanged() {
+    relay_todays_codec("av1", &["-c:v", "libsvtav1", "-preset", "12", "-g", "30", "-svtav1-params", "lp=1", "-pix_fmt", "yuv420p"]);
+}

@@ -180,6 +180,14 @@ impl<'a> Gate<'a> {
         Gate { need_key: gop.first().is_none_or(|f| !f.is_keyframe()), takes }
     }
 
+    /// The headers a session sends first, checked like the ring's frames.
+    pub fn check(&self, headers: &crate::media::program::Headers) -> Result<(), OutError> {
+        match headers.video.as_ref().and_then(|v| self.takes.refuses(crate::media::flv::video_codec_name(&v.data))) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Returns the frame if it should be sent; `Err(Halt::Ended)` once the program bus has closed.
     pub fn pass(&mut self, r: Result<Frame, broadcast::error::RecvError>, stats: &OutputStats) -> Result<Option<Frame>, Halt> {
         match r {
@@ -307,6 +315,16 @@ async fn run(
     let mut was_live = false;
     let mut failures = 0u32;
     loop {
+        // Going live right as the encoder connects, the program may not have its first keyframe
+        // yet, nor the codec with it: wait a little for it rather than dial a platform that will
+        // not take what follows.
+        let asked = Instant::now();
+        while feed_codec(&program).is_none() && asked.elapsed() < Duration::from_secs(3) {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                _ = stop.changed() => return,
+            }
+        }
         // A feed the destination cannot take is not a connection failure: the card says why, and
         // the output connects once the feed changes (OBS set to H.264, or the show restarted).
         if let Some(e) = feed_codec(&program).and_then(|c| target.takes.refuses(c)) {

@@ -254,6 +254,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     wr.flush().await.map_err(|e| OutError::Lost(e.to_string()))?;
     let mut wr = wr.into_inner();
     let mut gate = Gate::started_with_gop(&headers.gop, &t.takes);
+    gate.check(&headers)?;
     let mut out: Vec<u8> = Vec::with_capacity(256 * 1024);
     for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
         chunker.write(&h, &mut out);

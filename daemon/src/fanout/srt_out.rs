@@ -61,6 +61,7 @@ pub async fn session(t: &Target, feed: Feed<'_>, on_live: impl FnOnce()) -> Resu
     let (mut rx, headers) = feed.program.subscribe();
     let mut head = BytesMut::from(&flv::FILE_HEADER[..]);
     let mut gate = Gate::started_with_gop(&headers.gop, &t.takes);
+    gate.check(&headers)?;
     for h in [headers.video, headers.audio].into_iter().flatten().chain(headers.gop) {
         flv::write_tag(&mut head, &h);
     }
