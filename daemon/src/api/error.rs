@@ -103,7 +103,9 @@ impl From<SfuError> for ApiError {
         match e {
             SfuError::NoMedia => ApiError::new(StatusCode::CONFLICT, "no_media", e.to_string()),
             SfuError::Negotiation(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "negotiation_failed", e.to_string()),
-            SfuError::Gst(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+            SfuError::MissingElement(_) | SfuError::Gst(_) | SfuError::Link(_) | SfuError::State(_) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            }
         }
     }
 }

@@ -1,0 +1,206 @@
+//! Offer in, answer out: webrtcbin's promises, what the box adds to its answers (transport-wide
+//! congestion control, the MID header extension) and which elements forward each codec.
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_rtp as gst_rtp;
+use gstreamer_rtp::prelude::*;
+use gstreamer_sdp as gst_sdp;
+use gstreamer_webrtc as gst_webrtc;
+use tokio::sync::oneshot;
+
+use super::super::sdp;
+use super::{make, SfuError, TrackKind};
+
+/// Emits a webrtcbin action with a promise and waits (at most 5 s) for its reply.
+pub(super) async fn promise(f: impl FnOnce(gst::Promise)) -> Result<Option<gst::Structure>, SfuError> {
+    let (tx, rx) = oneshot::channel();
+    let tx = Mutex::new(Some(tx));
+    let p = gst::Promise::with_change_func(move |r| {
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send(r.ok().flatten().map(|s| s.to_owned()));
+        }
+    });
+    f(p);
+    match tokio::time::timeout(Duration::from_secs(5), rx).await {
+        Ok(Ok(s)) => Ok(s),
+        _ => Err(SfuError::Negotiation("webrtcbin did not answer in time".into())),
+    }
+}
+
+const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+/// The transport-wide-cc header extension id the offer gives each media section, if any.
+fn twcc_ids(offer: &gst_sdp::SDPMessage) -> Vec<Option<String>> {
+    offer
+        .medias()
+        .map(|m| {
+            m.attributes()
+                .filter(|a| a.key() == "extmap")
+                .filter_map(|a| a.value())
+                .find(|v| v.split_whitespace().nth(1) == Some(TWCC_URI))
+                .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+/// webrtcbin 1.22 answers `rtcp-fb transport-cc` but drops the header extension itself, so the
+/// browser sends no sequence numbers, gets no feedback, and its bandwidth estimate never leaves the
+/// start value (~300-500 kb/s). Accepting the offer's extension (same id) restores the loop: the
+/// receiving session then sends TWCC feedback and the guest's sender ramps up to what the link takes.
+fn with_twcc(answer: &gst_webrtc::WebRTCSessionDescription, ids: &[Option<String>]) -> gst_webrtc::WebRTCSessionDescription {
+    let mut sdp = answer.sdp().to_owned();
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        let Some(m) = sdp.media_mut(i as u32) else { continue };
+        let has_fb = m.attributes().any(|a| a.key() == "rtcp-fb" && a.value().is_some_and(|v| v.ends_with("transport-cc")));
+        let has_ext = m.attributes().any(|a| a.key() == "extmap" && a.value().is_some_and(|v| v.contains(TWCC_URI)));
+        if has_fb && !has_ext {
+            m.add_attribute("extmap", Some(&format!("{id} {TWCC_URI}")));
+        }
+    }
+    gst_webrtc::WebRTCSessionDescription::new(answer.type_(), sdp)
+}
+
+/// Offer in, answer out (non-trickle: the answer carries every local candidate, as WHIP/WHEP want).
+pub async fn answer(w: &gst::Element, mut offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+    let mdns = sdp::drop_mdns_candidates(&mut offer);
+    if mdns > 0 {
+        tracing::debug!(mdns, "ignoring the offer's mDNS candidates");
+    }
+    let twcc = twcc_ids(&offer);
+    let start = Instant::now();
+    let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Offer, offer);
+    promise(|p| w.emit_by_name::<()>("set-remote-description", &[&desc, &p])).await?;
+    let remote_ms = start.elapsed().as_millis();
+    let reply = promise(|p| w.emit_by_name::<()>("create-answer", &[&None::<gst::Structure>, &p])).await?;
+    let answer = reply
+        .and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("answer").ok())
+        .ok_or_else(|| SfuError::Negotiation("no answer for this offer (no codec in common?)".into()))?;
+    let answer = with_twcc(&answer, &twcc);
+    promise(|p| w.emit_by_name::<()>("set-local-description", &[&answer, &p])).await?;
+    let local_ms = start.elapsed().as_millis();
+    gather_candidates(w).await;
+    tracing::debug!(remote_ms, local_ms, gathered_ms = start.elapsed().as_millis(), "webrtc answer");
+    let local = local_description(w).ok_or_else(|| SfuError::Negotiation("no local description".into()))?;
+    local.sdp().as_text().map_err(|e| SfuError::Negotiation(e.to_string()))
+}
+
+fn local_description(w: &gst::Element) -> Option<gst_webrtc::WebRTCSessionDescription> {
+    w.property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description")
+}
+
+/// Waits (at most 3 s) for the local candidates the answer should carry. Host candidates come at
+/// once; libnice still takes ~200 ms to call gathering complete. With no STUN/TURN server (a LAN
+/// box) nothing else will come, so this returns once the candidates have stood still for a moment;
+/// with a server, it waits for its reflexive/relay candidates.
+async fn gather_candidates(w: &gst::Element) {
+    let servers = w.property::<Option<String>>("stun-server").is_some() || w.property::<Option<String>>("turn-server").is_some();
+    let t0 = Instant::now();
+    let (mut seen, mut still_since) = (0usize, Instant::now());
+    while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
+        && t0.elapsed() < Duration::from_secs(3)
+    {
+        if !servers {
+            let n =
+                local_description(w).map(|d| d.sdp().medias().map(|m| m.attributes().filter(|a| a.key() == "candidate").count()).sum::<usize>()).unwrap_or(0);
+            if n != seen {
+                (seen, still_since) = (n, Instant::now());
+            } else if n > 0 && still_since.elapsed() >= Duration::from_millis(25) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Writes the section's MID into every packet (RFC 8843), as browsers expect from a bundled sender.
+pub(super) fn add_mid_extension(pay: &gst::Element, mid: &str, id: u32) -> Result<(), SfuError> {
+    let ext = make("rtphdrextmid")?
+        .downcast::<gst_rtp::RTPHeaderExtension>()
+        .map_err(|_| SfuError::Gst(gst::glib::bool_error!("rtphdrextmid is not a header extension")))?;
+    ext.set_id(id);
+    ext.set_property("mid", mid);
+    pay.emit_by_name::<()>("add-extension", &[&ext]);
+    Ok(())
+}
+
+/// What a viewer's transceiver prefers for a track whose sender writes the MID extension as `id`:
+/// webrtcbin answers before the payloader's caps exist, so it learns of the extension only from these.
+pub(super) fn mid_preferences(kind: TrackKind, encoding: &str, pt: u32, id: u32) -> gst::Caps {
+    let clock_rate = match kind {
+        TrackKind::Audio => 48_000,
+        TrackKind::Video => 90_000,
+    };
+    gst::Caps::builder("application/x-rtp")
+        .field("media", kind.as_str())
+        .field("encoding-name", encoding.to_ascii_uppercase())
+        .field("payload", pt as i32)
+        .field("clock-rate", clock_rate)
+        .field(format!("extmap-{id}").as_str(), sdp::MID_URI)
+        .build()
+}
+
+/// The elements that forward a codec without decoding it: the guest's side depayloads (and, for
+/// H.264, parses) into the track's tee; each viewer's branch payloads it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Codec {
+    pub depay: &'static str,
+    pub parse: Option<&'static str>,
+    pub pay: &'static str,
+}
+
+pub(super) fn codec(kind: TrackKind, encoding: &str) -> Option<Codec> {
+    let (depay, parse, pay) = match (kind, encoding.to_ascii_uppercase().as_str()) {
+        (TrackKind::Video, "VP8") => ("rtpvp8depay", None, "rtpvp8pay"),
+        (TrackKind::Video, "VP9") => ("rtpvp9depay", None, "rtpvp9pay"),
+        (TrackKind::Video, "H264") => ("rtph264depay", Some("h264parse"), "rtph264pay"),
+        (TrackKind::Audio, "OPUS") => ("rtpopusdepay", None, "rtpopuspay"),
+        _ => return None,
+    };
+    Some(Codec { depay, parse, pay })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sdp(text: &str) -> gst_sdp::SDPMessage {
+        gst_sdp::SDPMessage::parse_buffer(text.replace('\n', "\r\n").as_bytes()).unwrap()
+    }
+
+    const HEAD: &str = "v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\n";
+
+    #[test]
+    fn the_answer_takes_the_offers_twcc_extension_where_it_answers_transport_cc() {
+        gst::init().unwrap();
+        let offer = sdp(&format!(
+            "{HEAD}m=video 9 UDP/TLS/RTP/SAVPF 96\na=extmap:3 {TWCC_URI}\na=rtpmap:96 VP8/90000\nm=audio 9 UDP/TLS/RTP/SAVPF 111\na=rtpmap:111 opus/48000/2\n"
+        ));
+        let ids = twcc_ids(&offer);
+        assert_eq!(ids, vec![Some("3".to_string()), None]);
+        let answer = sdp(&format!(
+            "{HEAD}m=video 9 UDP/TLS/RTP/SAVPF 96\na=rtpmap:96 VP8/90000\na=rtcp-fb:96 transport-cc\nm=audio 9 UDP/TLS/RTP/SAVPF 111\na=rtpmap:111 opus/48000/2\na=rtcp-fb:111 transport-cc\n"
+        ));
+        let answer = with_twcc(&gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Answer, answer), &ids);
+        let extmaps = |i: u32| -> Vec<String> {
+            answer.sdp().media(i).unwrap().attributes().filter(|a| a.key() == "extmap").filter_map(|a| a.value().map(String::from)).collect()
+        };
+        assert_eq!(extmaps(0), vec![format!("3 {TWCC_URI}")]);
+        assert!(extmaps(1).is_empty(), "the offer gave the audio no id");
+        // Applied twice (or to an answer that has it), it adds nothing.
+        let again = with_twcc(&answer, &ids);
+        assert_eq!(again.sdp().media(0).unwrap().attributes().filter(|a| a.key() == "extmap").count(), 1);
+    }
+
+    #[test]
+    fn codecs_are_matched_by_kind_and_by_name_in_any_case() {
+        assert_eq!(codec(TrackKind::Video, "vp8").map(|c| c.pay), Some("rtpvp8pay"));
+        assert_eq!(codec(TrackKind::Video, "H264"), Some(Codec { depay: "rtph264depay", parse: Some("h264parse"), pay: "rtph264pay" }));
+        assert_eq!(codec(TrackKind::Audio, "opus").map(|c| c.depay), Some("rtpopusdepay"));
+        assert_eq!(codec(TrackKind::Audio, "VP8"), None);
+        assert_eq!(codec(TrackKind::Video, "AV1"), None);
+    }
+}

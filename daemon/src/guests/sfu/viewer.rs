@@ -1,0 +1,302 @@
+//! The viewers: each gets its own `webrtcbin`, fed by a leaky queue and a payloader per track from
+//! the guest's tees. Added on a WHEP offer, removed on request or once its browser falls silent.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_sdp as gst_sdp;
+use gstreamer_webrtc as gst_webrtc;
+
+use super::super::sdp;
+use super::liveness::watch_peer;
+use super::negotiate::{add_mid_extension, answer, codec, mid_preferences};
+use super::{make, webrtcbin, Media, SfuError, Track, TrackKind};
+
+pub(super) struct Viewer {
+    elements: Vec<gst::Element>,
+    /// When the viewer's browser last sent anything (RTCP reports, about every second).
+    heard: Arc<Mutex<Instant>>,
+}
+
+impl Media {
+    /// Adds a viewer fed from the guest's tracks; returns the answer to its offer.
+    pub async fn add_viewer(&self, viewer: &str, offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
+        if !self.ready() {
+            return Err(SfuError::NoMedia);
+        }
+        let tracks = self.tracks.lock().unwrap().clone();
+        let w = webrtcbin(&self.ice)?;
+        self.pipeline.add(&w)?;
+        let _ = w.sync_state_with_parent();
+        let mut added = vec![w.clone()];
+        let mut video_pays = vec![];
+        let mut any = false;
+        for t in &tracks {
+            let Some(pt) = sdp::payload_type(&offer, t.kind.as_str(), &t.encoding) else { continue };
+            match self.feed(&w, t, pt, &offer, &mut added) {
+                Ok(pay) => {
+                    any = true;
+                    if t.kind == TrackKind::Video {
+                        video_pays.push(pay);
+                    }
+                }
+                Err(e) => {
+                    self.remove_elements(&added);
+                    return Err(e);
+                }
+            }
+        }
+        if !any {
+            self.remove_elements(&added);
+            return Err(SfuError::Negotiation("the viewer accepts none of the guest's codecs".into()));
+        }
+        let result = answer(&w, offer).await;
+        match &result {
+            Ok(_) => {
+                let heard = Arc::new(Mutex::new(Instant::now()));
+                watch_peer(&w, &heard);
+                self.viewers.lock().unwrap().insert(viewer.to_string(), Viewer { elements: added, heard });
+                ask_for_keyframes(&w, video_pays);
+            }
+            Err(_) => self.remove_elements(&added),
+        }
+        result
+    }
+
+    /// tee ! queue ! payloader ! the viewer's `w`, for one track the viewer takes as `pt`; the new
+    /// elements go into `added` as they join the pipeline. Returns the payloader.
+    fn feed(&self, w: &gst::Element, t: &Track, pt: u32, offer: &gst_sdp::SDPMessage, added: &mut Vec<gst::Element>) -> Result<gst::Element, SfuError> {
+        let pay = codec(t.kind, &t.encoding).ok_or(SfuError::NoMedia)?.pay;
+        let q = make("queue")?;
+        q.set_property_from_str("leaky", "downstream");
+        q.set_property("max-size-time", 2_000_000_000u64);
+        let p = make(pay)?;
+        p.set_property("pt", pt);
+        if pay == "rtph264pay" {
+            p.set_property("config-interval", -1i32);
+            p.set_property_from_str("aggregate-mode", "zero-latency");
+        }
+        let mid_ext = sdp::mid_extension(offer, t.kind.as_str());
+        if let Some((mid, id)) = &mid_ext {
+            add_mid_extension(&p, mid, *id)?;
+        }
+        self.pipeline.add_many([&q, &p])?;
+        added.extend([q.clone(), p.clone()]);
+        q.link(&p)?;
+        let sink = w.request_pad_simple("sink_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no webrtcbin sink pad")))?;
+        p.static_pad("src").unwrap().link(&sink)?;
+        if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
+            tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
+            if let Some((_, id)) = mid_ext {
+                tr.set_property("codec-preferences", mid_preferences(t.kind, &t.encoding, pt, id));
+            }
+        }
+        // The branch must be running before the tee feeds it: a buffer pushed into a stopped
+        // queue returns FLUSHING, which would stop the guest's whole stream.
+        let _ = p.sync_state_with_parent();
+        let _ = q.sync_state_with_parent();
+        let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no tee pad")))?;
+        tee_src.link(&q.static_pad("sink").unwrap())?;
+        Ok(p)
+    }
+
+    /// Takes a viewer's branch out of the running pipeline. The tee's pads go first, each unlinked
+    /// from an IDLE probe (never while the tee pushes into it): a branch being shut down answers a
+    /// push with FLUSHING (a viewer that never connected always has a buffer held inside its
+    /// webrtcbin, which its shutdown flushes back up), and a tee that gets FLUSHING from any pad
+    /// returns it upstream, which stops the guest's whole stream for good (the guest then counts as
+    /// gone 8 s later). Only once the tee is rid of the branch is it set to NULL and removed, on
+    /// GStreamer's thread pool: the caller (the async tick, an HTTP handler) never waits for it.
+    fn remove_elements(&self, els: &[gst::Element]) {
+        let feeds: Vec<gst::Pad> = els
+            .iter()
+            .filter_map(|e| e.static_pad("sink")?.peer())
+            .filter(|p| p.parent_element().is_some_and(|t| t.factory().is_some_and(|f| f.name() == "tee")))
+            .collect();
+        let branch = Arc::new(Branch { left: AtomicUsize::new(feeds.len()), pipeline: self.pipeline.downgrade(), elements: Mutex::new(els.to_vec()) });
+        if feeds.is_empty() {
+            branch.shut_down();
+            return;
+        }
+        for pad in feeds {
+            let b = branch.clone();
+            pad.add_probe(gst::PadProbeType::IDLE, move |pad, _| {
+                if let Some(peer) = pad.peer() {
+                    let _ = pad.unlink(&peer);
+                }
+                // Releasing the pad takes the tee's locks: not from inside its own probe.
+                if let Some(tee) = pad.parent_element() {
+                    let pad = pad.clone();
+                    tee.call_async(move |tee| tee.release_request_pad(&pad));
+                }
+                if b.left.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    b.shut_down();
+                }
+                gst::PadProbeReturn::Remove
+            });
+        }
+    }
+
+    pub fn remove_viewer(&self, viewer: &str) -> bool {
+        let v = self.viewers.lock().unwrap().remove(viewer);
+        match v {
+            Some(v) => {
+                self.remove_elements(&v.elements);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn has_viewer(&self, viewer: &str) -> bool {
+        self.viewers.lock().unwrap().contains_key(viewer)
+    }
+
+    /// Removes the viewers not heard from for `quiet`; returns how many.
+    pub fn reap_viewers(&self, quiet: Duration, now: Instant) -> usize {
+        let gone: Vec<String> = self
+            .viewers
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| now.saturating_duration_since(*v.heard.lock().unwrap()) > quiet)
+            .map(|(k, _)| k.clone())
+            .collect();
+        gone.iter().filter(|id| self.remove_viewer(id)).count()
+    }
+
+    pub fn viewer_count(&self) -> usize {
+        self.viewers.lock().unwrap().len()
+    }
+}
+
+/// A new viewer needs a keyframe once its transport is up, and browsers send VP8 keyframes only on
+/// request: ask the guest (a PLI, via the viewer's video payloaders) the moment DTLS is up, which
+/// is when one helps most, and a few times more while ICE and DTLS settle.
+fn ask_for_keyframes(w: &gst::Element, pays: Vec<gst::Element>) {
+    fn ask(pays: &[gst::Element]) {
+        for p in pays {
+            let _ = p.send_event(gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build()));
+        }
+    }
+    let on_connect = pays.clone();
+    w.connect_notify(Some("connection-state"), move |w, _| {
+        if w.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state") == gst_webrtc::WebRTCPeerConnectionState::Connected {
+            ask(&on_connect);
+        }
+    });
+    tokio::spawn(async move {
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            ask(&pays);
+        }
+    });
+}
+
+/// A viewer's elements on their way out (see `Media::remove_elements`).
+struct Branch {
+    /// Tee pads still to be unlinked.
+    left: AtomicUsize,
+    pipeline: gst::glib::WeakRef<gst::Pipeline>,
+    elements: Mutex<Vec<gst::Element>>,
+}
+
+impl Branch {
+    /// Sets the elements to NULL and removes them, on GStreamer's thread pool. The webrtcbin goes
+    /// first: its shutdown frees the queue's thread from a push it holds, which the queue's own
+    /// shutdown would otherwise wait for.
+    fn shut_down(&self) {
+        let els = std::mem::take(&mut *self.elements.lock().unwrap());
+        let Some(pipeline) = self.pipeline.upgrade() else { return };
+        pipeline.call_async(move |pipeline| {
+            for e in &els {
+                for pad in e.sink_pads() {
+                    if pad.pad_template().is_some_and(|t| t.presence() == gst::PadPresence::Request) {
+                        if let Some(peer) = pad.peer() {
+                            let _ = peer.unlink(&pad);
+                        }
+                        e.release_request_pad(&pad);
+                    }
+                }
+                let _ = e.set_state(gst::State::Null);
+                let _ = pipeline.remove(e);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    /// A player's WHEP offer for audio, whose ICE never connects: its webrtcbin keeps the first
+    /// buffer it is given (no DTLS yet), as the viewers of a WHEP flood do.
+    fn viewer_offer() -> gst_sdp::SDPMessage {
+        let fp: Vec<String> = (0..32).map(|i| format!("{:02X}", (i * 7 + 3) % 256)).collect();
+        let sdp = format!(
+            "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=msid-semantic: WMS\r\n\
+             m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:unit\r\na=ice-pwd:unitpasswordpasswordpass\r\n\
+             a=fingerprint:sha-256 {}\r\na=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n\
+             a=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host\r\n",
+            fp.join(":")
+        );
+        gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes()).unwrap()
+    }
+
+    /// The WHEP flood's end: its viewers, which never connected, are removed while the guest's
+    /// media flows. The guest's stream must go on after every removal.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn removing_viewers_never_stops_the_guests_stream() {
+        gst::init().unwrap();
+        let m = Media::new(Default::default()).unwrap();
+        // The guest's audio, made here: Opus packets of 2.5 ms (400 a second) into the track's tee.
+        let src = gst::ElementFactory::make("audiotestsrc").property("is-live", true).property("samplesperbuffer", 120i32).build().unwrap();
+        let enc = make("opusenc").unwrap();
+        enc.set_property_from_str("frame-size", "2.5");
+        let tee = make("tee").unwrap();
+        tee.set_property("allow-not-linked", true);
+        m.pipeline.add_many([&src, &enc, &tee]).unwrap();
+        gst::Element::link_many([&src, &enc, &tee]).unwrap();
+        let packets = Arc::new(AtomicU64::new(0));
+        let p = packets.clone();
+        tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            p.fetch_add(1, Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        });
+        for e in [&src, &enc, &tee] {
+            e.sync_state_with_parent().unwrap();
+        }
+        m.tracks.lock().unwrap().push(Track { kind: TrackKind::Audio, encoding: "OPUS".into(), tee });
+        m.expected_tracks.store(1, Ordering::Relaxed);
+        for round in 0..6 {
+            for i in 0..4 {
+                m.add_viewer(&format!("v{round}.{i}"), viewer_offer()).await.expect("a viewer");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            for i in 0..4 {
+                assert!(m.remove_viewer(&format!("v{round}.{i}")));
+            }
+            assert_eq!(m.viewer_count(), 0);
+            let before = packets.load(Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let flowed = packets.load(Ordering::Relaxed) - before;
+            assert!(flowed > 50, "the guest's stream stopped after its viewers were removed (round {round}: {flowed} packets in 0.5 s)");
+        }
+        // The branches are gone from the pipeline: the guest's own webrtcbin and track remain.
+        assert!(wait_for(|| m.pipeline.children().len() == 4).await, "{:?}", m.pipeline.children().iter().map(|e| e.name()).collect::<Vec<_>>());
+        m.close();
+    }
+
+    async fn wait_for(f: impl Fn() -> bool) -> bool {
+        for _ in 0..100 {
+            if f() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        f()
+    }
+}
