@@ -8,6 +8,7 @@ use gstreamer::prelude::*;
 
 use super::error::ApiError;
 use super::AppState;
+use crate::media::pipeline::{self, PipelineError};
 
 pub const MAX_IMAGE: usize = 8 << 20;
 
@@ -15,19 +16,33 @@ fn path(st: &AppState) -> Result<std::path::PathBuf, ApiError> {
     st.core.settings().slate_image.clone().ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no_data_dir", "slate images are not enabled"))
 }
 
+#[derive(Debug, thiserror::Error)]
+enum DecodeError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("not an image")]
+    NotAnImage,
+    #[error("{0}")]
+    Decoder(#[source] gst::glib::Error),
+    #[error("timed out decoding the image")]
+    TimedOut,
+    #[error("the check stopped: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+}
+
 /// Decodes the file once: only a picture GStreamer can read becomes the slate.
-fn decodes(file: &std::path::Path) -> Result<(), String> {
+fn decodes(file: &std::path::Path) -> Result<(), DecodeError> {
     let desc = format!("filesrc location=\"{}\" ! decodebin ! videoconvert ! fakesink name=sink", file.display().to_string().replace('"', ""));
-    let p = gst::parse::launch(&desc).map_err(|e| e.to_string())?.downcast::<gst::Pipeline>().map_err(|_| "not a pipeline".to_string())?;
-    p.set_state(gst::State::Paused).map_err(|_| "not an image".to_string())?;
-    let bus = p.bus().ok_or("no bus")?;
+    let p = pipeline::launch(&desc)?;
+    let bus = pipeline::bus(&p)?;
+    p.set_state(gst::State::Paused).map_err(|_| DecodeError::NotAnImage)?;
     let r = match bus.timed_pop_filtered(gst::ClockTime::from_seconds(5), &[gst::MessageType::AsyncDone, gst::MessageType::Error]) {
         Some(m) => match m.view() {
             gst::MessageView::AsyncDone(_) => Ok(()),
-            gst::MessageView::Error(e) => Err(e.error().to_string()),
-            _ => Err("not an image".into()),
+            gst::MessageView::Error(e) => Err(DecodeError::Decoder(e.error())),
+            _ => Err(DecodeError::NotAnImage),
         },
-        None => Err("timed out decoding the image".into()),
+        None => Err(DecodeError::TimedOut),
     };
     let _ = p.set_state(gst::State::Null);
     r
@@ -43,7 +58,7 @@ pub async fn put(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
     let tmp = dest.with_extension("upload");
     std::fs::write(&tmp, &body).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let t2 = tmp.clone();
-    let checked = tokio::task::spawn_blocking(move || decodes(&t2)).await.unwrap_or_else(|e| Err(e.to_string()));
+    let checked = tokio::task::spawn_blocking(move || decodes(&t2)).await.map_err(DecodeError::from).and_then(|r| r);
     if let Err(e) = checked {
         let _ = std::fs::remove_file(&tmp);
         return Err(ApiError::invalid(format!("the image cannot be decoded: {e}")));

@@ -163,6 +163,8 @@ pub enum OutError {
     Protocol(String),
     #[error("{label} takes {takes} video, the feed is {feed}: set OBS's encoder to H.264 for this show")]
     Codec { label: String, takes: String, feed: String },
+    #[error(transparent)]
+    Pipeline(#[from] crate::media::pipeline::PipelineError),
     #[error("{0}")]
     Other(String),
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use super::target::Target;
 use super::{Feed, Gate, OutError};
-use crate::media::flv;
+use crate::media::{flv, pipeline};
 
 /// The pipeline's shape is fixed text; what comes from the user (the URI, the stream id, the
 /// passphrase) is set on `srtsink` as properties, so no URL can add or rewire elements.
@@ -20,11 +20,8 @@ const PIPELINE: &str = "appsrc name=src is-live=true format=bytes caps=video/x-f
      d.audio ! queue ! aacparse ! m.";
 
 fn build(t: &Target) -> Result<(gst::Pipeline, gst_app::AppSrc), OutError> {
-    let p = gst::parse::launch(PIPELINE)
-        .map_err(|e| OutError::Other(e.to_string()))?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| OutError::Other("not a pipeline".into()))?;
-    let out = p.by_name("out").ok_or_else(|| OutError::Other("no srtsink".into()))?;
+    let p = pipeline::launch(PIPELINE)?;
+    let out: gst::Element = pipeline::element(&p, "out")?;
     // The URI first: srtsink reads its query into the same settings the properties below set.
     out.set_property("uri", t.srt_uri());
     if !t.key.is_empty() {
@@ -33,7 +30,7 @@ fn build(t: &Target) -> Result<(gst::Pipeline, gst_app::AppSrc), OutError> {
     if !t.passphrase.is_empty() {
         out.set_property("passphrase", &t.passphrase);
     }
-    let src = p.by_name("src").and_then(|e| e.downcast::<gst_app::AppSrc>().ok()).ok_or_else(|| OutError::Other("no appsrc".into()))?;
+    let src: gst_app::AppSrc = pipeline::element(&p, "src")?;
     Ok((p, src))
 }
 

@@ -16,6 +16,7 @@ use gstreamer_app as gst_app;
 
 use super::{Ingest, Proto};
 use crate::media::flv;
+use crate::media::pipeline::{self, PipelineError};
 
 /// Fixed text; the listening address and the passphrase are set on `srtsrc` as properties.
 const PIPELINE: &str = "srtsrc name=src latency=120 authentication=true ! queue ! tsdemux name=demux \
@@ -23,9 +24,19 @@ const PIPELINE: &str = "srtsrc name=src latency=120 authentication=true ! queue 
      demux. ! queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! mux. \
      flvmux name=mux streamable=true latency=200000000 ! appsink name=sink sync=false max-buffers=256";
 
-fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), String> {
-    let p = gst::parse::launch(PIPELINE).map_err(|e| e.to_string())?.downcast::<gst::Pipeline>().map_err(|_| "not a pipeline")?;
-    let src = p.by_name("src").ok_or("no srtsrc")?;
+#[derive(Debug, thiserror::Error)]
+enum ListenError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("cannot start SRT listener on {addr}: {source}")]
+    Start { addr: SocketAddr, source: gst::StateChangeError },
+    #[error("{0}")]
+    Stream(#[source] gst::glib::Error),
+}
+
+fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), PipelineError> {
+    let p = pipeline::launch(PIPELINE)?;
+    let src: gst::Element = pipeline::element(&p, "src")?;
     let host = match addr.ip() {
         std::net::IpAddr::V6(a) => format!("[{a}]"),
         a => a.to_string(),
@@ -35,7 +46,7 @@ fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::E
         // libsrt enforces encryption by default: a caller without it, or with another one, is refused.
         src.set_property("passphrase", passphrase);
     }
-    let sink = p.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or("no appsink")?;
+    let sink: gst_app::AppSink = pipeline::element(&p, "sink")?;
     Ok((p, src, sink))
 }
 
@@ -76,7 +87,7 @@ pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
 }
 
 /// Listens for one caller and runs until it leaves. Blocking (GStreamer bus loop).
-fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
+fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), ListenError> {
     let (p, src, sink) = pipeline(addr, &ingest.srt_passphrase())?;
     let guard = Arc::new(std::sync::Mutex::new(None));
     {
@@ -126,14 +137,14 @@ fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
     }
     {
         // Wake the bus loop when the caller leaves, so it can block instead of polling.
-        let bus = p.bus().ok_or("no bus")?;
+        let bus = pipeline::bus(&p)?;
         src.connect("caller-removed", false, move |_| {
             let _ = bus.post(gst::message::Application::new(gst::Structure::new_empty("caller-removed")));
             None
         });
     }
-    p.set_state(gst::State::Playing).map_err(|e| format!("cannot start SRT listener on {addr}: {e}"))?;
-    let bus = p.bus().ok_or("no bus")?;
+    p.set_state(gst::State::Playing).map_err(|source| ListenError::Start { addr, source })?;
+    let bus = pipeline::bus(&p)?;
     let started = std::time::Instant::now();
     let result = loop {
         match bus.timed_pop(gst::ClockTime::from_seconds(1)) {
@@ -141,7 +152,7 @@ fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), String> {
             None => continue,
             Some(msg) => match msg.view() {
                 gst::MessageView::Eos(_) | gst::MessageView::Application(_) => break Ok(()),
-                gst::MessageView::Error(e) => break Err(format!("{}", e.error())),
+                gst::MessageView::Error(e) => break Err(ListenError::Stream(e.error())),
                 _ => {}
             },
         }

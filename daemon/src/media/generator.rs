@@ -6,6 +6,7 @@ use gstreamer_app as gst_app;
 use tokio::sync::mpsc;
 
 use super::flv;
+use super::pipeline::{self, PipelineError};
 use super::Frame;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,8 +36,10 @@ pub enum Look {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
-    #[error("GStreamer: {0}")]
-    Gst(String),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("GStreamer cannot start the encoder: {0}")]
+    Start(#[from] gst::StateChangeError),
 }
 
 pub struct Generator {
@@ -99,11 +102,8 @@ impl Generator {
     pub fn start(look: Look, params: Params, tx: mpsc::Sender<Frame>) -> Result<Self, GenError> {
         let has_text = gst::ElementFactory::find("textoverlay").is_some();
         let desc = pipeline_desc(&look, &params, has_text);
-        let pipeline = gst::parse::launch(&desc)
-            .map_err(|e| GenError::Gst(e.to_string()))?
-            .downcast::<gst::Pipeline>()
-            .map_err(|_| GenError::Gst("not a pipeline".into()))?;
-        let sink = pipeline.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or_else(|| GenError::Gst("no appsink".into()))?;
+        let pipeline = pipeline::launch(&desc)?;
+        let sink: gst_app::AppSink = pipeline::element(&pipeline, "sink")?;
         let mut reader = flv::Reader::default();
         sink.set_callbacks(
             gst_app::AppSinkCallbacks::builder()
@@ -128,7 +128,7 @@ impl Generator {
                 .build(),
         );
         super::drain_bus(&pipeline, "test signal / slate encoder");
-        pipeline.set_state(gst::State::Playing).map_err(|e| GenError::Gst(e.to_string()))?;
+        pipeline.set_state(gst::State::Playing)?;
         Ok(Generator { pipeline, params })
     }
 }

@@ -4,6 +4,7 @@
 pub mod avc;
 pub mod flv;
 pub mod generator;
+pub mod pipeline;
 pub mod program;
 
 use bytes::Bytes;
