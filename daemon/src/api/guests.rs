@@ -12,7 +12,7 @@ use super::error::{ApiError, Json};
 use super::headers::{escape_html, script_data, Page};
 use super::AppState;
 use crate::core::{Command, Join, Secret};
-use crate::guests::{access::Viewer, sdp, sfu::SfuError};
+use crate::guests::{access::Viewer, sdp, sfu::SfuError, GuestState};
 use crate::store::invites::{InviteRefusal, Permissions};
 
 #[derive(Deserialize)]
@@ -190,7 +190,7 @@ pub async fn guest_stats(
     // Each other participant with a view token bound to this guest's session: a guest may watch
     // the others while it is on, and not after.
     let mut others = vec![];
-    for o in st.core.guests().list().into_iter().filter(|o| o.id != id && o.state == "live") {
+    for o in st.core.guests().list().into_iter().filter(|o| o.id != id && o.state == GuestState::Live) {
         let k = st.core.guests().peer_view_token(st.core.store(), &id, &o.id)?;
         others.push(serde_json::json!({"id": o.id, "name": o.name, "host": o.host, "k": k}));
     }

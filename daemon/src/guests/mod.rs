@@ -26,13 +26,23 @@ pub const VIEWER_GONE_AFTER: Duration = Duration::from_secs(15);
 /// How long a new guest's browser takes to find its bandwidth (Chrome starts at 300 kb/s).
 pub const RAMP_UP: Duration = Duration::from_secs(15);
 
+/// A guest is `connecting` from its answer until its first track flows, then `live`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum GuestState {
+    #[default]
+    Connecting,
+    Live,
+}
+
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct GuestInfo {
     pub id: String,
     pub name: String,
     pub invite_id: String,
-    pub state: &'static str,
+    pub state: GuestState,
     pub rtt_ms: Option<f64>,
     pub jitter_ms: Option<f64>,
     pub loss_pct: Option<f64>,
@@ -118,7 +128,7 @@ impl Guests {
                 id: id.clone(),
                 name: name.into(),
                 invite_id: invite_id.into(),
-                state: "connecting",
+                state: GuestState::Connecting,
                 quality: top.name,
                 max_bitrate_kbps: top.max_bitrate_kbps,
                 host,
@@ -251,8 +261,8 @@ impl Guests {
             let size = g.media.video_size();
             let mut i = g.info.lock().unwrap();
             let was = i.state;
-            i.state = if started { "live" } else { "connecting" };
-            if was != "live" && i.state == "live" {
+            i.state = if started { GuestState::Live } else { GuestState::Connecting };
+            if was != GuestState::Live && i.state == GuestState::Live {
                 events.push(GuestEvent::Joined { id: i.id.clone(), name: i.name.clone() });
             }
             i.kbps = kbps;
@@ -335,6 +345,14 @@ mod tests {
         assert!(woke);
     }
 
+    /// The API and the dashboard read the state as these words (SPEC: `GET /guests`).
+    #[test]
+    fn guest_states_are_sent_as_lowercase_words() {
+        let json = |state| serde_json::to_value(GuestInfo { state, ..Default::default() }).unwrap()["state"].clone();
+        assert_eq!(json(GuestState::Connecting), "connecting");
+        assert_eq!(json(GuestState::Live), "live");
+    }
+
     #[tokio::test]
     async fn a_long_poll_ends_at_its_deadline() {
         let guests = Guests::new();
@@ -354,6 +372,7 @@ mod tests {
         assert!(guests.tick(since + Duration::from_secs(19)).await.is_empty());
         assert_eq!(guests.list().len(), 1);
         assert_eq!(guests.list()[0].connected_s, 19);
+        assert_eq!(guests.list()[0].state, GuestState::Connecting, "no track ever flowed");
         let left = guests.tick(since + Duration::from_secs(21)).await;
         assert!(matches!(&left[..], [GuestEvent::Left { reason, .. }] if reason == "media stopped"), "{left:?}");
         assert!(guests.list().is_empty());
