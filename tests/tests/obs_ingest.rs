@@ -20,7 +20,10 @@ fn write(p: &Path, s: &str) {
 }
 
 /// `ws`: the WebSocket server's port and password, or off.
-fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>) {
+/// `modern`: OBS 31 and later, which read user.ini (a global.ini with user settings in it makes
+/// OBS 32 stop at a migration question, with no window to answer it under Xvfb); 29 and 30.2 read
+/// global.ini.
+fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>, modern: bool) {
     let cfg = home.join(".config/obs-studio");
     let websocket = match ws {
         Some((port, pw)) => {
@@ -28,11 +31,17 @@ fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>) {
         }
         None => "[OBSWebSocket]\nFirstLoad=false\nServerEnabled=false\n".to_string(),
     };
-    write(
-        &cfg.join("global.ini"),
-        &format!("[General]\nFirstRun=true\nLastVersion=486539264\n[Basic]\nProfile=onair\nProfileDir=onair\nSceneCollection=onair\nSceneCollectionFile=onair\nConfigOnNewProfile=false\n\
-         [BasicWindow]\nWarnBeforeStartingStream=false\nWarnBeforeStoppingStream=false\nSysTrayEnabled=false\n{websocket}"),
-    );
+    // obs-websocket 5.x in OBS 30+ reads its own config.json; 29's reads global.ini's section.
+    let ws_json = match ws {
+        Some((port, pw)) => {
+            serde_json::json!({"alerts_enabled": false, "auth_required": true, "first_load": false, "server_enabled": true, "server_password": pw, "server_port": port})
+        }
+        None => serde_json::json!({"first_load": false, "server_enabled": false}),
+    };
+    write(&cfg.join("plugin_config/obs-websocket/config.json"), &ws_json.to_string());
+    let general = format!("[General]\nFirstRun=true\nLastVersion=486539264\n[Basic]\nProfile=onair\nProfileDir=onair\nSceneCollection=onair\nSceneCollectionFile=onair\nConfigOnNewProfile=false\n\
+         [BasicWindow]\nWarnBeforeStartingStream=false\nWarnBeforeStoppingStream=false\nSysTrayEnabled=false\n{websocket}");
+    write(&cfg.join(if modern { "user.ini" } else { "global.ini" }), &general);
     write(
         &cfg.join("basic/profiles/onair/basic.ini"),
         "[General]\nName=onair\n[Video]\nBaseCX=640\nBaseCY=360\nOutputCX=640\nOutputCY=360\nFPSType=0\nFPSCommon=30\n\
@@ -60,15 +69,52 @@ fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>) {
     );
 }
 
-fn xvfb() -> (Kill, String) {
+/// Where OBS runs: the machine's own (Debian bookworm's 29), or a newer Debian root's.
+enum Place {
+    Host,
+    Root(onair_e2e::today::Root),
+}
+
+impl Place {
+    fn command(&self, program: &str) -> Command {
+        match self {
+            Place::Host => Command::new(program),
+            Place::Root(r) => r.command(program),
+        }
+    }
+
+    /// A home for OBS, as (the path OBS sees, the directory here, kept alive by the guard).
+    fn home(&self) -> (String, std::path::PathBuf, Option<tempfile::TempDir>) {
+        match self {
+            Place::Host => {
+                let t = tempfile::tempdir().unwrap();
+                (t.path().display().to_string(), t.path().to_path_buf(), Some(t))
+            }
+            Place::Root(r) => {
+                let (inside, outside) = r.tmp();
+                (inside, outside, None)
+            }
+        }
+    }
+
+    fn x11_dir(&self) -> std::path::PathBuf {
+        match self {
+            Place::Host => "/tmp/.X11-unix".into(),
+            Place::Root(r) => r.path.join("tmp/.X11-unix"),
+        }
+    }
+}
+
+fn xvfb(place: &Place) -> (Kill, String) {
     for _ in 0..20 {
         let n = 100 + rand::random::<u32>() % 800;
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        if place.x11_dir().join(format!("X{n}")).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
             continue;
         }
         let display = format!(":{n}");
         let x = Kill(
-            Command::new("Xvfb")
+            place
+                .command("Xvfb")
                 .args([display.as_str(), "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -81,10 +127,11 @@ fn xvfb() -> (Kill, String) {
     panic!("no free X display");
 }
 
-fn start_obs(home: &Path, display: &str, args: &[&str]) -> Kill {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(home.join("obs.log")).unwrap();
+fn start_obs(place: &Place, home: &str, here: &Path, display: &str, args: &[&str]) -> Kill {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(here.join("obs.log")).unwrap();
     Kill(
-        Command::new("obs")
+        place
+            .command("obs")
             .args(args)
             .args(["--disable-shutdown-check", "--minimize-to-tray", "--multi"])
             .env("HOME", home)
@@ -107,9 +154,10 @@ fn obs_studio_publishes_to_the_box() {
     let id = d.add_destination("n", &n.url(), "sk_obs_ingest_01");
     let key = d.ingest_key();
     let home = tempfile::tempdir().unwrap();
-    obs_home(home.path(), &format!("rtmp://127.0.0.1:{}/live", d.rtmp), &key, None);
-    let (_x, display) = xvfb();
-    let _obs = start_obs(home.path(), &display, &["--startstreaming"]);
+    obs_home(home.path(), &format!("rtmp://127.0.0.1:{}/live", d.rtmp), &key, None, false);
+    let (_x, display) = xvfb(&Place::Host);
+    let h = home.path().display().to_string();
+    let _obs = start_obs(&Place::Host, &h, home.path(), &display, &["--startstreaming"]);
     let obs_log = || std::fs::read_to_string(home.path().join("obs.log")).unwrap_or_default();
     assert!(wait_until(Duration::from_secs(60), || d.get("/api/v1/ingest")["connected"] == true), "OBS never published:\n{}", obs_log());
     assert!(
@@ -138,10 +186,27 @@ fn obs_studio_publishes_to_the_box() {
 /// set-up, OBS publishing to the box, reconnect after OBS restarts, and Go Live starting OBS.
 #[test]
 fn obs_bridge_drives_a_real_obs() {
+    bridge_drives(Place::Host, "29.", false);
+}
+
+/// The same against OBS 30.2 (obs-websocket 5.5) from Debian trixie.
+#[test]
+fn obs_bridge_drives_obs_30() {
+    bridge_drives(Place::Root(onair_e2e::today::Root::get("trixie")), "30.", false);
+}
+
+/// The same against OBS 32 (obs-websocket 5.7) from Debian sid.
+#[test]
+fn obs_bridge_drives_obs_32() {
+    bridge_drives(Place::Root(onair_e2e::today::Root::get("sid")), "32.", true);
+}
+
+fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     let mut d = Daemon::start();
     let port = free_port();
-    let home = tempfile::tempdir().unwrap();
-    obs_home(home.path(), "rtmp://127.0.0.1:1/nowhere", "not-the-key", Some((port, "obs-secret-pw")));
+    let (home_in, home, _guard) = place.home();
+    let home = home.as_path();
+    obs_home(home, "rtmp://127.0.0.1:1/nowhere", "not-the-key", Some((port, "obs-secret-pw")), user_ini);
     // Unreachable first: nothing listens there yet.
     d.request("PUT", "/api/v1/obs/connection", Some(serde_json::json!({"host": "127.0.0.1", "port": port, "password": "obs-secret-pw"})));
     assert!(
@@ -151,9 +216,9 @@ fn obs_bridge_drives_a_real_obs() {
     );
     let r = d.request("GET", "/api/v1/obs/scenes", None);
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (409, Some("obs_not_connected")));
-    let (_x, display) = xvfb();
-    let mut obs = start_obs(home.path(), &display, &[]);
-    let obs_log = || std::fs::read_to_string(home.path().join("obs.log")).unwrap_or_default();
+    let (_x, display) = xvfb(&place);
+    let mut obs = start_obs(&place, &home_in, home, &display, &[]);
+    let obs_log = || std::fs::read_to_string(home.join("obs.log")).unwrap_or_default();
     // Wrong password: a clear state, no connection.
     d.request("PUT", "/api/v1/obs/connection", Some(serde_json::json!({"host": "127.0.0.1", "port": port, "password": "wrong"})));
     assert!(
@@ -165,7 +230,7 @@ fn obs_bridge_drives_a_real_obs() {
     d.request("PUT", "/api/v1/obs/connection", Some(serde_json::json!({"host": "127.0.0.1", "port": port, "password": "obs-secret-pw"})));
     assert!(wait_until(Duration::from_secs(20), || d.get("/api/v1/status")["obs"]["connected"] == true), "{}", d.get("/api/v1/status")["obs"]);
     let st = d.get("/api/v1/status")["obs"].clone();
-    assert!(st["version"].as_str().unwrap().starts_with("29."), "{st}");
+    assert!(st["version"].as_str().unwrap().starts_with(version), "{st}");
     // Scenes, and switching one in OBS.
     let sc = d.get("/api/v1/obs/scenes");
     let names: Vec<&str> = sc["scenes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
@@ -198,7 +263,7 @@ fn obs_bridge_drives_a_real_obs() {
     // OBS restarts: the bridge notices and reconnects by itself.
     drop(obs);
     assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/status")["obs"]["connected"] == false));
-    obs = start_obs(home.path(), &display, &[]);
+    obs = start_obs(&place, &home_in, home, &display, &[]);
     assert!(wait_until(Duration::from_secs(40), || d.get("/api/v1/status")["obs"]["connected"] == true), "{}", obs_log());
     // Go Live starts OBS's stream, then the destinations; Stop ends both.
     let n = Nginx::start();
