@@ -38,11 +38,24 @@ fn user_slate_image_upload_and_on_air() {
     d.post("/api/v1/live/pause", serde_json::json!({}));
     assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["on_air"] == "slate"));
     std::thread::sleep(Duration::from_secs(2));
+    // A new picture while the slate is on air goes on air at once; the output stays up.
+    let before = d.destination_status(id)["bytes_sent"].as_u64().unwrap();
+    assert_eq!(put_bytes(&d, &c, &png, "image/png"), 200);
+    assert!(
+        wait_until(Duration::from_secs(5), || d.get("/api/v1/alerts").to_string().contains("the slate on air now shows the new picture")),
+        "{}",
+        d.get("/api/v1/alerts")
+    );
+    assert!(wait_until(Duration::from_secs(5), || d.destination_status(id)["bytes_sent"].as_u64().unwrap() > before + 10_000));
+    assert_eq!(d.destination_status(id)["state"], "live");
     d.post("/api/v1/live/stop", serde_json::json!({}));
     n.stop();
     let p = probe(&n.recordings()[0]);
     assert_eq!((p.width, p.height), (640, 360), "the image is scaled to the feed: {p:?}");
     assert!(!d.log_text().contains("cannot be used"), "the image slate started");
+    // Back to the built-in slate: the picture is gone.
+    assert_eq!(d.request("DELETE", "/api/v1/slate", None).status, 204);
+    assert_eq!(d.request("GET", "/api/v1/slate", None).status, 404);
 }
 
 fn cookie(d: &mut Daemon) -> String {

@@ -80,6 +80,7 @@ impl From<CoreError> for ApiError {
             CoreError::Link(e) => e.into(),
             CoreError::Join(e) => e.into(),
             CoreError::Stopped => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "the box is shutting down"),
+            CoreError::Slate(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the slate image could not be saved: {e}")),
             CoreError::Unexpected(m) => {
                 tracing::error!("core: unexpected reply {m}");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")

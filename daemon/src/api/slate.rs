@@ -8,6 +8,7 @@ use gstreamer::prelude::*;
 
 use super::error::ApiError;
 use super::AppState;
+use crate::core::Command;
 use crate::media::pipeline::{self, PipelineError};
 
 pub const MAX_IMAGE: usize = 8 << 20;
@@ -63,7 +64,10 @@ pub async fn put(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
         let _ = std::fs::remove_file(&tmp);
         return Err(ApiError::invalid(format!("the image cannot be decoded: {e}")));
     }
-    std::fs::rename(&tmp, &dest).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    if let Err(e) = st.core.execute(Command::SetSlateImage(Some(tmp.clone()))).await {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
     Ok(axum::Json(serde_json::json!({"slate": "image", "bytes": body.len()})))
 }
 
@@ -75,6 +79,7 @@ pub async fn get(State(st): State<AppState>) -> Result<Response, ApiError> {
 }
 
 pub async fn delete(State(st): State<AppState>) -> Result<StatusCode, ApiError> {
-    let _ = std::fs::remove_file(path(&st)?);
+    path(&st)?;
+    st.core.execute(Command::SetSlateImage(None)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -70,6 +70,9 @@ pub enum Command {
     UpdateDestination(i64, Box<Change>),
     /// Stops its output, then forgets it (and its place in profiles).
     DeleteDestination(i64),
+    /// The slate's picture: a decoded-and-checked upload to move into place, or `None` for the
+    /// built-in slate. A slate on air switches to it at once.
+    SetSlateImage(Option<std::path::PathBuf>),
     /// The linked account's stream key onto destination `into`, or onto a new destination.
     ImportStreamKey {
         platform: Kind,
@@ -266,6 +269,8 @@ pub enum CoreError {
     /// The core has stopped (the daemon is shutting down).
     #[error("the box is shutting down")]
     Stopped,
+    #[error("the slate image could not be saved: {0}")]
+    Slate(#[source] std::io::Error),
     /// A reply of another shape than the command's: a bug, answered as 500.
     #[error("unexpected reply {0}")]
     Unexpected(String),

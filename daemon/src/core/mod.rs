@@ -480,6 +480,27 @@ impl State {
         effects
     }
 
+    /// The slate's picture replaced or removed; a slate on air is restarted with it.
+    pub(super) fn set_slate_image(&self, upload: Option<std::path::PathBuf>) -> Result<Reply, CoreError> {
+        let Some(dest) = self.settings.slate_image.clone() else {
+            return Err(CoreError::Conflict("no_data_dir", "slate images are not enabled".into()));
+        };
+        match upload {
+            Some(tmp) => std::fs::rename(&tmp, &dest).map_err(CoreError::Slate)?,
+            None => match std::fs::remove_file(&dest) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(CoreError::Slate(e)),
+                _ => {}
+            },
+        }
+        let mut s = self.show.lock().unwrap();
+        if s.slate.is_some() {
+            s.slate = self.start_slate(s.last_params.clone());
+            drop(s);
+            self.emit(Event::Alert { level: Level::Info, message: "the slate on air now shows the new picture".into() });
+        }
+        Ok(Reply::Done)
+    }
+
     fn start_slate(&self, p: Params) -> Option<Running> {
         let (tx, mut rx) = mpsc::channel(256);
         self.program.reset(Source::Slate);

@@ -72,6 +72,7 @@ impl State {
                 Ok(Reply::Done)
             }
             SetIce(c) => c.save(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
+            SetSlateImage(upload) => self.set_slate_image(upload),
             CreateInvite { name, expires_in_s, max_uses, permissions } => {
                 let (invite, token) = self.store.create_invite(&name, expires_in_s, max_uses, permissions)?;
                 Ok(Reply::Invite { invite, token })
@@ -98,7 +99,8 @@ impl State {
             RotateViewTokens => self.guests.rotate_view_tokens(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
             JoinGuest(j) => {
                 let Join { token, name, offer, replaces } = *j;
-                let (id, answer) = crate::guests::join::join(&self.store, &self.guests, &token.0, name.as_deref(), &offer, replaces.as_deref()).await?;
+                let now = (std::time::Instant::now(), crate::store::now());
+                let (id, answer) = crate::guests::join::join(&self.store, &self.guests, &token.0, name.as_deref(), &offer, replaces.as_deref(), now).await?;
                 Ok(Reply::Joined { id, answer })
             }
             GuestReport { id, report } => {

@@ -25,7 +25,8 @@ pub enum JoinError {
 
 /// The new guest's id and the box's SDP answer. `replaces`: the session a reconnecting page had
 /// (its network dropped); the new one takes its place and no use of the invite is counted, so a
-/// guest on a one-use invite can come back.
+/// guest on a one-use invite can come back. `now`: the caller's clock, as an instant and in Unix
+/// seconds (the invite's expiry).
 pub async fn join(
     store: &Store,
     guests: &Guests,
@@ -33,12 +34,13 @@ pub async fn join(
     name: Option<&str>,
     offer: &[u8],
     replaces: Option<&str>,
+    now: (std::time::Instant, i64),
 ) -> Result<(String, String), JoinError> {
     let invite_id = token.split_once('.').map(|(i, _)| i).unwrap_or_default();
-    let replaces = replaces.filter(|old| guests.may_rejoin(old, invite_id, std::time::Instant::now()));
+    let replaces = replaces.filter(|old| guests.may_rejoin(old, invite_id, now.0));
     let inv = match replaces {
         Some(_) => store.invite_of(token)??,
-        None => store.check_invite(token, false)??,
+        None => store.check_invite_at(token, false, now.1)??,
     };
     let offer = sdp::parse(offer)?;
     let name = name.map(|s| s.chars().take(60).collect::<String>()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| inv.name.clone());
@@ -66,7 +68,7 @@ pub async fn join(
     media.watch_guest();
     // Only a negotiated session uses up the invite (two guests racing for its last use: one wins).
     if replaces.is_none() {
-        if let Err(e) = store.check_invite(token, true).map_err(JoinError::from).and_then(|r| r.map_err(JoinError::from)) {
+        if let Err(e) = store.check_invite_at(token, true, now.1).map_err(JoinError::from).and_then(|r| r.map_err(JoinError::from)) {
             media.close();
             return Err(e);
         }

@@ -112,12 +112,17 @@ impl Store {
 
     /// Checks a token; with `consume`, counts a use (a guest joining).
     pub fn check_invite(&self, token: &str, consume: bool) -> Result<std::result::Result<Invite, InviteRefusal>> {
+        self.check_invite_at(token, consume, now())
+    }
+
+    /// `check_invite` at `at` (Unix seconds): the clock comes from the caller.
+    pub fn check_invite_at(&self, token: &str, consume: bool, at: i64) -> Result<std::result::Result<Invite, InviteRefusal>> {
         let inv = match self.invite_of(token)? {
             Ok(inv) => inv,
             Err(r) => return Ok(Err(r)),
         };
         let id = inv.id.as_str();
-        if now() >= inv.expires_at {
+        if at >= inv.expires_at {
             return Ok(Err(InviteRefusal::Expired));
         }
         if inv.uses >= inv.max_uses {
@@ -152,6 +157,12 @@ mod tests {
         assert_eq!(s.check_invite(&tok2, false).unwrap(), Err(InviteRefusal::Revoked));
         let (_, tok3) = s.create_invite("Late", -1, 5, p).unwrap();
         assert_eq!(s.check_invite(&tok3, false).unwrap(), Err(InviteRefusal::Expired));
+        // In simulated time: good up to the last second of its life, refused from its end on.
+        let (i5, tok5) = s.create_invite("Hour", 3600, 5, p).unwrap();
+        assert!(s.check_invite_at(&tok5, false, i5.expires_at - 1).unwrap().is_ok());
+        assert_eq!(s.check_invite_at(&tok5, false, i5.expires_at).unwrap(), Err(InviteRefusal::Expired));
+        assert_eq!(s.check_invite_at(&tok5, true, i5.expires_at + 86_400).unwrap(), Err(InviteRefusal::Expired));
+        assert_eq!(s.invite(&i5.id).unwrap().unwrap().uses, 0, "a refused join uses nothing");
         // A link signed the old way works only for an invite made the old way.
         let (inv4, _) = s.create_invite("Old", 3600, 5, p).unwrap();
         let old = format!("{}.{}", inv4.id, s.secrets.legacy_mac(&format!("invite:{}", inv4.id)));
