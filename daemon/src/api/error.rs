@@ -79,6 +79,18 @@ impl From<CoreError> for ApiError {
             CoreError::Platform(e) => e.into(),
             CoreError::Link(e) => e.into(),
             CoreError::Join(e) => e.into(),
+            CoreError::Watch(e) => {
+                use crate::guests::watch::WatchError as W;
+                let m = e.to_string();
+                match e {
+                    W::NoGuest => ApiError::not_found(),
+                    W::Full(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_viewers", m),
+                    W::WatcherLeft => {
+                        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "this view link is not valid: take a new one from the box's dashboard")
+                    }
+                    W::Sfu(e) => e.into(),
+                }
+            }
             CoreError::Stopped => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "the box is shutting down"),
             CoreError::Slate(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the slate image could not be saved: {e}")),
             CoreError::Unexpected(m) => {

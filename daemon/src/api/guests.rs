@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::error::{ApiError, Json};
 use super::headers::{escape_html, script_data, Page};
 use super::AppState;
-use crate::core::{Command, Join, Secret};
-use crate::guests::{access::Viewer, sdp, sfu::SfuError, GuestState};
+use crate::core::{Command, Join, Offer, Secret};
+use crate::guests::{sdp, GuestState};
 use crate::store::invites::{InviteRefusal, Permissions};
 
 #[derive(Deserialize)]
@@ -130,10 +130,6 @@ fn refusal(r: InviteRefusal) -> ApiError {
     r.into()
 }
 
-fn sfu_error(e: SfuError) -> ApiError {
-    e.into()
-}
-
 fn sdp_response(status: StatusCode, location: String, sdp: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, location)], sdp).into_response()
 }
@@ -218,41 +214,22 @@ pub async fn whep(
     let by = st.core.guests().viewer(st.core.store(), q.k.as_deref(), Some(&id))?.ok_or_else(view_refused)?;
     check_sdp_type(&headers)?;
     let offer = sdp::parse(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let g = st.core.guests().get(&id).ok_or_else(ApiError::not_found)?;
-    // Counted from here (before any waiting or any webrtcbin) until the viewer is in the media's count.
-    let _seat = st.core.guests().admit(&id).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_viewers", e.to_string()))?;
-    // A viewer that asks while the guest is still connecting (an OBS source open before the guest
-    // joins, or the moment after) is answered as soon as the guest's media flows, not told to come
-    // back later: a retry loop would add its own delay to the guest's first frame in OBS.
-    if !g.media.ready() {
-        let _slot = st.limits.long_poll()?;
-        let deadline = tokio::time::Instant::now() + WHEP_WAIT;
-        st.core.guests().wait_until(deadline, || g.media.ready() || st.core.guests().get(&id).is_none()).await;
-        if st.core.guests().get(&id).is_none() {
-            return Err(ApiError::not_found());
-        }
-    }
-    let viewer = crate::store::secret::random_token(8);
-    let answer = g.media.add_viewer(&viewer, offer).await.map_err(sfu_error)?;
-    // A guest watching another: the viewer ends when the watching guest leaves (or has meanwhile).
-    if let Viewer::Guest(by) = by {
-        if !st.core.guests().note_watching(&by, &id, &viewer) {
-            g.media.remove_viewer(&viewer);
-            return Err(view_refused());
-        }
-    }
+    // A wait for a connecting guest holds one of the HTTP layer's long-poll places.
+    let _slot = match st.core.guests().get(&id) {
+        None => return Err(ApiError::not_found()),
+        Some(g) if !g.media.ready() => Some(st.limits.long_poll()?),
+        Some(_) => None,
+    };
+    let watch = Command::WatchGuest { id: id.clone(), by, offer: Box::new(Offer(offer)), wait: WHEP_WAIT };
+    let (viewer, answer) = st.core.execute(watch).await?.watching()?;
     let k = q.k.unwrap_or_default();
     Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}?k={k}"), answer))
 }
 
 pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {
     check_view(&st, &q.k, Some(&id))?;
-    let g = st.core.guests().get(&id).ok_or_else(ApiError::not_found)?;
-    if g.media.remove_viewer(&viewer) {
-        Ok(StatusCode::OK)
-    } else {
-        Err(ApiError::not_found())
-    }
+    st.core.execute(Command::StopWatching { id, viewer }).await?;
+    Ok(StatusCode::OK)
 }
 
 /// The join page as Vite built it (`web/dist/guest/join.html`, its script a bundle under `assets/`). A

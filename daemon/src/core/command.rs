@@ -32,6 +32,28 @@ pub struct NewDestination {
     pub delay_s: u32,
 }
 
+/// A parsed SDP offer (its `Debug` says only how many media sections it has: an offer carries
+/// ICE credentials).
+pub struct Offer(pub gstreamer_sdp::SDPMessage);
+
+impl Clone for Offer {
+    fn clone(&self) -> Self {
+        Offer(self.0.clone())
+    }
+}
+
+impl PartialEq for Offer {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_text().ok() == other.0.as_text().ok()
+    }
+}
+
+impl std::fmt::Debug for Offer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Offer({} media)", self.0.medias_len())
+    }
+}
+
 /// A guest asking to join with an invite (WHIP): the offer is checked and answered by `guests`.
 #[derive(Clone, PartialEq)]
 pub struct Join {
@@ -109,6 +131,19 @@ pub enum Command {
     RotateViewTokens,
     /// A guest joins: the invite is checked, the offer answered, the invite used up.
     JoinGuest(Box<Join>),
+    /// A viewer starts watching a guest (WHEP): `by` was checked from its view token, the offer
+    /// parsed; answered once the guest's media flows (up to `wait`).
+    WatchGuest {
+        id: String,
+        by: crate::guests::access::Viewer,
+        offer: Box<Offer>,
+        wait: std::time::Duration,
+    },
+    /// A viewer hangs up (WHEP `DELETE`).
+    StopWatching {
+        id: String,
+        viewer: String,
+    },
     /// The guest's own page reports what its browser measures; the answer is what to send.
     GuestReport {
         id: String,
@@ -176,6 +211,7 @@ impl Command {
                 | DeleteDestination(_)
                 | ImportStreamKey { .. }
                 | JoinGuest(_)
+                | WatchGuest { .. }
                 | ConnectObs { .. }
                 | ObsStream(_)
                 | ObsRecord(_)
@@ -201,6 +237,10 @@ pub enum Reply {
         token: String,
     },
     Guest(GuestInfo),
+    Watching {
+        viewer: String,
+        answer: String,
+    },
     Joined {
         id: String,
         answer: String,
@@ -237,6 +277,13 @@ impl Reply {
         }
     }
 
+    pub fn watching(self) -> Result<(String, String), CoreError> {
+        match self {
+            Reply::Watching { viewer, answer } => Ok((viewer, answer)),
+            r => Err(CoreError::Unexpected(format!("{r:?}"))),
+        }
+    }
+
     pub fn joined(self) -> Result<(String, String), CoreError> {
         match self {
             Reply::Joined { id, answer } => Ok((id, answer)),
@@ -266,6 +313,8 @@ pub enum CoreError {
     Link(#[from] LinkError),
     #[error(transparent)]
     Join(#[from] JoinError),
+    #[error(transparent)]
+    Watch(#[from] crate::guests::watch::WatchError),
     /// The core has stopped (the daemon is shutting down).
     #[error("the box is shutting down")]
     Stopped,

@@ -26,7 +26,7 @@ use crate::media::program::{Program, Source};
 use crate::store::{Store, StoreError};
 
 pub use actor::Core;
-pub use command::{Command, CoreError, Join, NewDestination, Reply, Secret};
+pub use command::{Command, CoreError, Join, NewDestination, Offer, Reply, Secret};
 pub use event::Event;
 pub use show::ShowStatus;
 

@@ -103,6 +103,14 @@ impl State {
                 let (id, answer) = crate::guests::join::join(&self.store, &self.guests, &token.0, name.as_deref(), &offer, replaces.as_deref(), now).await?;
                 Ok(Reply::Joined { id, answer })
             }
+            WatchGuest { id, by, offer, wait } => {
+                let (viewer, answer) = crate::guests::watch::watch(&self.guests, &id, by, offer.0, wait).await?;
+                Ok(Reply::Watching { viewer, answer })
+            }
+            StopWatching { id, viewer } => match crate::guests::watch::stop_watching(&self.guests, &id, &viewer) {
+                true => Ok(Reply::Done),
+                false => Err(CoreError::NotFound),
+            },
             GuestReport { id, report } => {
                 let g = self.guests.get(&id).ok_or(CoreError::NotFound)?;
                 let (level, changed) = g.report(&report);

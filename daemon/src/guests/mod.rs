@@ -8,6 +8,7 @@ pub mod join;
 pub mod quality;
 pub mod sdp;
 pub mod sfu;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
