@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh run test
-cargo build --release --locked --bin onaird --bin bench-http
+cargo build --release --locked --workspace --bin onaird --bin bench-http
 ONAIR_BIN=target/release/onaird target/release/bench-http

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh run test
-cargo build --release --locked --bin onaird --bin bench
+cargo build --release --locked --workspace --bin onaird --bin bench
 ONAIR_BIN=target/release/onaird target/release/bench

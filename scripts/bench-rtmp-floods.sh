@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh run test
-cargo build --release --locked --bin onaird --bin bench-floods
+cargo build --release --locked --workspace --bin onaird --bin bench-floods
 ONAIR_BIN=target/release/onaird target/release/bench-floods
