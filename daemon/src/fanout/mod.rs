@@ -231,7 +231,7 @@ pub enum Halt {
 
 /// The feed's video codec, when the program has one on air.
 fn feed_codec(program: &Program) -> Option<&'static str> {
-    program.subscribe().1.video.map(|v| crate::media::flv::video_codec_name(&v.data))
+    program.video_header().map(|v| crate::media::flv::video_codec_name(&v.data))
 }
 
 struct Handle {

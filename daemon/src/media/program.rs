@@ -112,6 +112,11 @@ impl Program {
         (rx, g.headers.clone())
     }
 
+    /// The video sequence header on air, without taking a receiver or the GOP.
+    pub fn video_header(&self) -> Option<Frame> {
+        self.inner.lock().unwrap().headers.video.clone()
+    }
+
     pub fn active(&self) -> Option<Source> {
         self.inner.lock().unwrap().active
     }
