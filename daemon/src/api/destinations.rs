@@ -9,6 +9,7 @@ use super::{parse_id, AppState};
 use crate::core::{Command, NewDestination as Create, Secret};
 use crate::fanout::target::{Scheme, Target};
 use crate::fanout::url_secrets::{split, Split};
+use crate::media::transcode::Output;
 use crate::platforms::presets;
 use crate::store::destinations::{Change, Destination, MAX_DELAY_S};
 
@@ -28,6 +29,10 @@ pub struct NewDestination {
     enabled: bool,
     #[serde(default)]
     delay_s: u32,
+    #[serde(default)]
+    output: Option<Output>,
+    #[serde(default = "yes")]
+    transcode_fallback: bool,
 }
 
 fn yes() -> bool {
@@ -45,6 +50,22 @@ pub struct Patch {
     passphrase: Option<String>,
     enabled: Option<bool>,
     delay_s: Option<u32>,
+    /// `null` goes back to the feed as it is; left out, unchanged.
+    #[serde(default, deserialize_with = "present")]
+    output: Option<Option<Output>>,
+    transcode_fallback: Option<bool>,
+}
+
+/// A field given as `null` is `Some(None)`, apart from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Output>>, D::Error> {
+    Option::<Output>::deserialize(d).map(Some)
+}
+
+fn check_output(o: Option<Output>) -> Result<Option<Output>, ApiError> {
+    if let Some(o) = &o {
+        o.check().map_err(|e| ApiError::invalid(e.to_string()))?;
+    }
+    Ok(o)
 }
 
 fn check_delay(s: u32) -> Result<u32, ApiError> {
@@ -154,6 +175,8 @@ pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -
         passphrase: Secret(pass),
         enabled: d.enabled,
         delay_s: check_delay(d.delay_s)?,
+        output: check_output(d.output)?,
+        transcode_fallback: d.transcode_fallback,
     };
     let created = st.core.execute(Command::CreateDestination(Box::new(new))).await?.destination()?;
     Ok((StatusCode::CREATED, axum::Json(answer(created, &parts.moved))))
@@ -190,6 +213,8 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p):
         passphrase: p.passphrase.or(url_pass),
         enabled: p.enabled,
         delay_s: p.delay_s.map(check_delay).transpose()?,
+        output: p.output.map(check_output).transpose()?,
+        transcode_fallback: p.transcode_fallback,
     };
     let d = st.core.execute(Command::UpdateDestination(id, Box::new(c))).await?.destination()?;
     Ok(axum::Json(answer(d, &moved)))

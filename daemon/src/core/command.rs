@@ -30,6 +30,9 @@ pub struct NewDestination {
     pub passphrase: Secret,
     pub enabled: bool,
     pub delay_s: u32,
+    /// Its own picture (`None`: the feed as it is), already checked.
+    pub output: Option<crate::media::transcode::Output>,
+    pub transcode_fallback: bool,
 }
 
 /// A parsed SDP offer (its `Debug` says only how many media sections it has: an offer carries
@@ -354,6 +357,8 @@ mod tests {
                 passphrase: Secret(s.into()),
                 enabled: true,
                 delay_s: 0,
+                output: None,
+                transcode_fallback: true,
             })),
             Command::UpdateDestination(1, Box::new(Change { stream_key: Some(s.into()), passphrase: Some(s.into()), ..Default::default() })),
             Command::ConnectObs { connection: Connection { host: "h".into(), port: 4455, password: Some(s.into()) }, autostart: None },

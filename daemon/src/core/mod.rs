@@ -127,7 +127,7 @@ impl State {
             crate::store::secret::random_token(24)
         }));
         let media = settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
-        let fanout = Fanout::new(media, program.clone(), otx);
+        let fanout = Fanout::new(media, program.clone(), settings.encoder.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
         // A full disk must not stop the box from starting: the shows stay open until the next start.
@@ -297,7 +297,8 @@ impl State {
             .map_err(|e| CoreError::Invalid(e.to_string()))?
             .with_passphrase(&passphrase)
             .taking(crate::fanout::target::Takes::of(&d.platform))
-            .delayed(Duration::from_secs(d.delay_s.into()));
+            .delayed(Duration::from_secs(d.delay_s.into()))
+            .transcoded(d.output.clone(), d.transcode_fallback);
         self.fanout.start(id, target);
         let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
         if let Some(show) = show {

@@ -182,10 +182,11 @@ impl State {
 
     fn create_destination(&self, d: NewDestination) -> Result<crate::store::destinations::Destination, CoreError> {
         let made = self.store.create_destination_with(&d.name, &d.platform, &d.url, &d.stream_key.0, &d.passphrase.0, d.enabled)?;
-        if d.delay_s == 0 {
+        if d.delay_s == 0 && d.output.is_none() && d.transcode_fallback {
             return Ok(made);
         }
-        Ok(self.store.update_destination(made.id, Change { delay_s: Some(d.delay_s), ..Default::default() })?)
+        let rest = Change { delay_s: Some(d.delay_s), output: Some(d.output), transcode_fallback: Some(d.transcode_fallback), ..Default::default() };
+        Ok(self.store.update_destination(made.id, rest)?)
     }
 
     /// The linked account's key (and its ingest address) onto a destination of that platform.
@@ -218,13 +219,24 @@ impl State {
 
     /// Saves the change; a live output follows it (restarted, started or stopped), the others do not move.
     async fn update_destination(&self, id: i64, change: Change) -> Result<Reply, CoreError> {
-        let (restart, enabling) = (change.touches_output(), change.enabled == Some(true));
+        let cur = self.store.destination(id)?;
+        // Moving the crop window is done live; any other change of the picture restarts the output.
+        let crop_moved = match (&cur.output, &change.output) {
+            (Some(old), Some(Some(new))) if new.crop_x != old.crop_x && crate::media::transcode::Output { crop_x: old.crop_x, ..new.clone() } == *old => {
+                Some(new.crop_x)
+            }
+            _ => None,
+        };
+        let picture_changed = crop_moved.is_none() && change.output.as_ref().is_some_and(|o| *o != cur.output);
+        let (restart, enabling) = (change.touches_output() || picture_changed, change.enabled == Some(true));
         // A delay changes what viewers have already seen: only on a stopped output.
-        let delay_now = self.store.destination(id)?.delay_s;
-        if change.delay_s.is_some_and(|s| s != delay_now) && self.fanout.is_running(id) {
+        if change.delay_s.is_some_and(|s| s != cur.delay_s) && self.fanout.is_running(id) {
             return Err(CoreError::Conflict("destination_running", "stop this destination to change its delay".into()));
         }
         let d = self.store.update_destination(id, change)?;
+        if let Some(x) = crop_moved {
+            self.fanout.set_crop_x(id, x);
+        }
         let running = self.fanout.is_running(id);
         let output = match (self.is_live(), d.enabled, running) {
             (true, true, true) if restart => {

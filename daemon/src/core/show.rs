@@ -27,6 +27,8 @@ pub struct DestinationStatus {
     pub fresh_key_needed: bool,
     /// Seconds this destination runs behind the program.
     pub delay_s: u32,
+    /// Its own picture, as set on the destination (`null`: the feed as it is).
+    pub output: Option<crate::media::transcode::Output>,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -64,6 +66,7 @@ impl State {
                     platform_live,
                     watchdog_restarts: self.watchdog_restarts(d.id),
                     delay_s: d.delay_s,
+                    output: d.output,
                     fresh_key_needed: d.key_used
                         && crate::platforms::presets::preset(&d.platform).is_some_and(|p| p.single_use_key)
                         && !self.fanout.is_running(d.id),

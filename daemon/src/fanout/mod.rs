@@ -8,6 +8,7 @@ pub mod redact;
 pub mod rtmp_out;
 pub mod srt_out;
 pub mod target;
+pub mod transcoded;
 pub mod url_secrets;
 
 use std::collections::HashMap;
@@ -20,8 +21,10 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::backoff::Backoff;
 use crate::media::program::Program;
+use crate::media::transcode::Output;
 use crate::media::Frame;
 use target::{Scheme, Takes, Target};
+use transcoded::Transcoder;
 
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +56,8 @@ pub struct OutputStats {
     pub reconnects: AtomicU32,
     pub dropped_frames: AtomicU64,
     pub kbps: AtomicU32,
+    /// A transcoded output's own counters (pictures its encoder missed).
+    transcode: Mutex<Option<Arc<transcoded::Counters>>>,
     inner: Mutex<OutInner>,
 }
 
@@ -78,6 +83,9 @@ pub struct OutSnapshot {
     pub bytes_sent: u64,
     pub reconnects: u32,
     pub dropped_frames: u64,
+    /// The output gets its own encoding of the feed (its `output`, or H.264 for a feed codec it
+    /// does not take).
+    pub transcoding: bool,
     pub uptime_s: u64,
     pub last_error: Option<String>,
 }
@@ -92,13 +100,15 @@ pub struct OutEvent {
 
 impl OutputStats {
     pub fn snapshot(&self) -> OutSnapshot {
+        let transcode = self.transcode.lock().unwrap().clone();
         let g = self.inner.lock().unwrap();
         OutSnapshot {
             state: g.state,
             kbps: self.kbps.load(Ordering::Relaxed),
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
-            dropped_frames: self.dropped_frames.load(Ordering::Relaxed),
+            dropped_frames: self.dropped_frames.load(Ordering::Relaxed) + transcode.as_ref().map_or(0, |c| c.dropped.load(Ordering::Relaxed)),
+            transcoding: transcode.is_some(),
             uptime_s: g.live_since.map(|t| t.elapsed().as_secs()).unwrap_or(0),
             last_error: g.last_error.clone(),
         }
@@ -236,21 +246,35 @@ fn feed_codec(program: &Program) -> Option<&'static str> {
 
 struct Handle {
     stop: watch::Sender<bool>,
+    crop_x: watch::Sender<f64>,
     task: tokio::task::JoinHandle<()>,
 }
 
 pub struct Fanout {
     rt: tokio::runtime::Handle,
     program: Arc<Program>,
+    transcoder: Arc<Transcoder>,
     events: mpsc::UnboundedSender<OutEvent>,
     stats: Mutex<HashMap<i64, Arc<OutputStats>>>,
     running: Mutex<HashMap<i64, Handle>>,
 }
 
 impl Fanout {
-    /// Outputs run on `rt` (the media runtime), whoever asks for them.
-    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, events: mpsc::UnboundedSender<OutEvent>) -> Self {
-        Fanout { rt, program, events, stats: Mutex::default(), running: Mutex::default() }
+    /// Outputs run on `rt` (the media runtime), whoever asks for them; transcoded ones encode
+    /// with `encoder` (the box's picked H.264 encoder).
+    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, encoder: String, events: mpsc::UnboundedSender<OutEvent>) -> Self {
+        let transcoder = Arc::new(Transcoder::new(rt.clone(), program.clone(), encoder));
+        Fanout { rt, program, transcoder, events, stats: Mutex::default(), running: Mutex::default() }
+    }
+
+    /// Whether the feed is being decoded for some transcoded output.
+    pub fn decoding(&self) -> bool {
+        self.transcoder.decoding()
+    }
+
+    /// Moves a running output's crop window (0 left … 1 right) without restarting it.
+    pub fn set_crop_x(&self, id: i64, x: f64) -> bool {
+        self.running.lock().unwrap().get(&id).is_some_and(|h| h.crop_x.send(x.clamp(0.0, 1.0)).is_ok())
     }
 
     pub fn stats(&self, id: i64) -> Arc<OutputStats> {
@@ -276,10 +300,11 @@ impl Fanout {
         let stats = Arc::new(OutputStats::default());
         self.stats.lock().unwrap().insert(id, stats.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
-        let program = if target.delay.is_zero() { self.program.clone() } else { delay::delayed(&self.rt, &self.program, target.delay, stop_rx.clone()) };
+        let (crop_tx, crop_rx) = watch::channel(target.output.as_ref().map_or(0.5, |o| o.crop_x));
+        let source = Source { rt: self.rt.clone(), program: self.program.clone(), transcoder: self.transcoder.clone(), crop_x: crop_rx, stop: stop_rx.clone() };
         let events = self.events.clone();
-        let task = self.rt.spawn(run(id, target, program, stats, stop_rx, events));
-        if let Some(old) = self.running.lock().unwrap().insert(id, Handle { stop: stop_tx, task }) {
+        let task = self.rt.spawn(run(id, target, source, stats, stop_rx, events));
+        if let Some(old) = self.running.lock().unwrap().insert(id, Handle { stop: stop_tx, crop_x: crop_tx, task }) {
             let _ = old.stop.send(true);
         }
     }
@@ -303,19 +328,43 @@ impl Fanout {
     }
 }
 
-async fn run(
-    id: i64,
-    target: Target,
+/// Where an output's frames come from: the program, or a transcode of it; then delayed, or not.
+struct Source {
+    rt: tokio::runtime::Handle,
     program: Arc<Program>,
-    stats: Arc<OutputStats>,
-    mut stop: watch::Receiver<bool>,
-    events: mpsc::UnboundedSender<OutEvent>,
-) {
+    transcoder: Arc<Transcoder>,
+    crop_x: watch::Receiver<f64>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Source {
+    fn program(&self, target: &Target, transcode: Option<&Output>, stats: &Arc<OutputStats>) -> Arc<Program> {
+        let program = match transcode {
+            None => self.program.clone(),
+            Some(o) => {
+                let counters = Arc::new(transcoded::Counters::default());
+                stats.transcode.lock().unwrap().replace(counters.clone());
+                self.transcoder.output(o.clone(), self.crop_x.clone(), self.stop.clone(), counters)
+            }
+        };
+        if target.delay.is_zero() {
+            program
+        } else {
+            delay::delayed(&self.rt, &program, target.delay, self.stop.clone())
+        }
+    }
+}
+
+async fn run(id: i64, target: Target, source: Source, stats: Arc<OutputStats>, mut stop: watch::Receiver<bool>, events: mpsc::UnboundedSender<OutEvent>) {
     let mut backoff = Backoff::default();
     // Everything below that came from the destination goes through here first.
     let redact = redact::Redactor::new([target.key.as_str(), target.passphrase.as_str()]);
     let mut was_live = false;
     let mut failures = 0u32;
+    // A destination that asked for its own picture is transcoded from the start; one that takes
+    // the feed as it is switches to H.264 the first time the feed's codec is one it refuses.
+    let mut transcoding = target.output.is_some();
+    let mut program = source.program(&target, target.output.as_ref(), &stats);
     loop {
         // Going live right as the encoder connects, the program may not have its first keyframe
         // yet, nor the codec with it: wait a little for it rather than dial a platform that will
@@ -329,6 +378,18 @@ async fn run(
         }
         // A feed the destination cannot take is not a connection failure: the card says why, and
         // the output connects once the feed changes (OBS set to H.264, or the show restarted).
+        if !transcoding && target.transcode_fallback && feed_codec(&program).is_some_and(|c| target.takes.refuses(c).is_some()) {
+            tracing::info!(destination = id, "output: the feed's codec is not one this destination takes; transcoding to H.264");
+            transcoding = true;
+            program = source.program(&target, Some(&Output::h264_as_is()), &stats);
+            let asked = Instant::now();
+            while feed_codec(&program).is_none() && asked.elapsed() < Duration::from_secs(5) {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
         if let Some(e) = feed_codec(&program).and_then(|c| target.takes.refuses(c)) {
             let err = e.to_string();
             tracing::warn!(destination = id, "output: {err}");

@@ -24,6 +24,11 @@ pub struct Target {
     pub takes: Takes,
     /// How far behind the program this destination runs.
     pub delay: std::time::Duration,
+    /// Its own picture (`None`: the feed as it is).
+    pub output: Option<crate::media::transcode::Output>,
+    /// A feed in a codec it does not take is transcoded to H.264 (otherwise the card says why
+    /// it cannot go out).
+    pub transcode_fallback: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +141,8 @@ impl Target {
             base: base.to_string(),
             takes: Takes::default(),
             delay: std::time::Duration::ZERO,
+            output: None,
+            transcode_fallback: false,
         })
     }
 
@@ -146,6 +153,12 @@ impl Target {
 
     pub fn delayed(mut self, delay: std::time::Duration) -> Self {
         self.delay = delay;
+        self
+    }
+
+    pub fn transcoded(mut self, output: Option<crate::media::transcode::Output>, fallback: bool) -> Self {
+        self.output = output;
+        self.transcode_fallback = fallback;
         self
     }
 

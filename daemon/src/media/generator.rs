@@ -48,15 +48,7 @@ pub struct Generator {
 }
 
 fn encoder_desc(p: &Params) -> String {
-    let gop = p.fps * 2;
-    match p.encoder.as_str() {
-        "x264enc" => format!("x264enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={gop} bframes=0", p.kbps),
-        // Hardware encoders take bits per second and their own GOP controls.
-        "v4l2h264enc" => format!("v4l2h264enc extra-controls=\"controls,video_bitrate={},h264_i_frame_period={gop}\"", p.kbps * 1000),
-        "nvv4l2h264enc" => format!("nvv4l2h264enc bitrate={} iframeinterval={gop}", p.kbps * 1000),
-        "vaapih264enc" => format!("vaapih264enc bitrate={} keyframe-period={gop}", p.kbps),
-        other => other.to_string(),
-    }
+    super::h264enc::describe(&p.encoder, p.kbps, p.fps * 2, "ultrafast")
 }
 
 fn pipeline_desc(look: &Look, p: &Params, has_text: bool) -> String {

@@ -2,10 +2,13 @@
 //! Owns the program bus (which source is on air, the ring and GOP cache) and the generators (test
 //! signal, slate); knows nothing of destinations, the store or the API.
 pub mod avc;
+pub mod elementary;
 pub mod flv;
 pub mod generator;
+pub mod h264enc;
 pub mod pipeline;
 pub mod program;
+pub mod transcode;
 
 use bytes::Bytes;
 

@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{now, Place, Result, Store, StoreError};
+use crate::media::transcode::Output;
 
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -25,6 +26,11 @@ pub struct Destination {
     pub key_used: bool,
     /// Seconds this destination runs behind the program (0: none).
     pub delay_s: u32,
+    /// Its own picture (a cap, 9:16): `null` sends the feed as it is.
+    pub output: Option<Output>,
+    /// A feed in a codec this destination does not take goes out transcoded to H.264; when off,
+    /// the card says why it cannot go out.
+    pub transcode_fallback: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -39,12 +45,15 @@ pub struct Change {
     pub passphrase: Option<String>,
     pub enabled: Option<bool>,
     pub delay_s: Option<u32>,
+    /// `Some(None)` goes back to the feed as it is.
+    pub output: Option<Option<Output>>,
+    pub transcode_fallback: Option<bool>,
 }
 
 impl Change {
     /// Whether a running output must restart to follow it (the name alone does not matter to it).
     pub fn touches_output(&self) -> bool {
-        self.platform.is_some() || self.url.is_some() || self.stream_key.is_some() || self.passphrase.is_some()
+        self.platform.is_some() || self.url.is_some() || self.stream_key.is_some() || self.passphrase.is_some() || self.transcode_fallback.is_some()
     }
 }
 
@@ -64,6 +73,8 @@ impl std::fmt::Debug for Change {
             .field("passphrase", &secret(&self.passphrase))
             .field("enabled", &self.enabled)
             .field("delay_s", &self.delay_s)
+            .field("output", &self.output)
+            .field("transcode_fallback", &self.transcode_fallback)
             .finish()
     }
 }
@@ -78,7 +89,7 @@ pub fn hint(key: &str) -> Option<String> {
     Some(if n <= 8 { "…".to_string() } else { format!("…{tail}") })
 }
 
-const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc, key_used_show, delay_s";
+const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc, key_used_show, delay_s, output, transcode_fallback";
 
 fn key_at(id: i64) -> Place {
     Place::new("destinations", "stream_key_enc", id)
@@ -107,6 +118,9 @@ impl Store {
             needs_key: key_ok == Some(false) || pass_ok == Some(false),
             key_used: r.get::<_, Option<i64>>(10)?.is_some(),
             delay_s: r.get(11)?,
+            // Written by this code from a checked `Output`; a row that does not read is passthrough.
+            output: r.get::<_, Option<String>>(12)?.and_then(|j| serde_json::from_str(&j).ok()),
+            transcode_fallback: r.get(13)?,
             created_at: r.get(7)?,
             updated_at: r.get(8)?,
         })
@@ -177,7 +191,8 @@ impl Store {
             let db = self.db();
             let tx = db.unchecked_transaction()?;
             tx.execute(
-                "UPDATE destinations SET name = ?2, platform = ?3, url = ?4, enabled = ?5, updated_at = ?6, delay_s = ?7 WHERE id = ?1",
+                "UPDATE destinations SET name = ?2, platform = ?3, url = ?4, enabled = ?5, updated_at = ?6, delay_s = ?7, output = ?8,
+                 transcode_fallback = ?9 WHERE id = ?1",
                 params![
                     id,
                     c.name.unwrap_or(cur.name),
@@ -185,7 +200,9 @@ impl Store {
                     c.url.unwrap_or(cur.url),
                     c.enabled.unwrap_or(cur.enabled),
                     now(),
-                    c.delay_s.unwrap_or(cur.delay_s)
+                    c.delay_s.unwrap_or(cur.delay_s),
+                    c.output.unwrap_or(cur.output).map(|o| serde_json::to_string(&o).expect("an Output always serialises")),
+                    c.transcode_fallback.unwrap_or(cur.transcode_fallback)
                 ],
             )?;
             if let Some(k) = c.stream_key {

@@ -98,6 +98,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE destinations ADD COLUMN key_used_show INTEGER;",
     // 8: a per-destination delay in seconds (0-180)
     "ALTER TABLE destinations ADD COLUMN delay_s INTEGER NOT NULL DEFAULT 0;",
+    // 9: a destination's own picture (JSON of `media::transcode::Output`, NULL: the feed as it
+    // is) and whether a feed codec it does not take is transcoded to H.264
+    "ALTER TABLE destinations ADD COLUMN output TEXT;
+     ALTER TABLE destinations ADD COLUMN transcode_fallback INTEGER NOT NULL DEFAULT 1;",
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.

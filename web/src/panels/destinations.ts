@@ -7,6 +7,7 @@ import type { ShowStatus } from "../api/ShowStatus";
 import { bytes, duration, kbps, pushSample, stateLabel } from "../format";
 import { t, tf } from "../i18n";
 import { setDestinations } from "./manage";
+import { pictureLabel } from "./picture";
 import { esc, run, toast } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
 
@@ -42,6 +43,7 @@ export function statsHtml(d: DestinationStatus): string {
       <span>${esc(tf("dest.up", { t: duration(d.uptime_s) }))}</span>
       <span>${esc(tf(d.reconnects === 1 ? "dest.reconnect" : "dest.reconnects", { n: String(d.reconnects) }))}</span>
       <span>${bytes(d.bytes_sent)}</span>
+      ${d.output || d.transcoding ? `<span data-testid="dest-picture">${esc(pictureLabel(d.output, d.transcoding))}</span>` : ""}
       ${d.delay_s > 0 ? `<span data-testid="dest-delay">${esc(tf("dest.delayed", { n: String(d.delay_s) }))}</span>` : ""}
       ${d.viewers != null ? `<span data-testid="dest-viewers">${esc(tf("dest.viewers", { n: String(d.viewers) }))}</span>` : ""}
       <span class="confirm" title="${esc(t(confirmed ? "dest.confirmedPlatformHint" : "dest.confirmedBoxHint"))}">${esc(confirmed ? tf(d.platform_live ? "dest.seenLive" : "dest.reportsOffline", { platform: d.platform }) : t("dest.boxOnly"))}</span>`;

@@ -5,8 +5,8 @@ import type { GuestInfo } from "../api/GuestInfo";
 import type { ShowStatus } from "../api/ShowStatus";
 
 export const dest = (over: Partial<DestinationStatus> = {}): DestinationStatus => ({
-  id: 1, name: "Alpha", platform: "twitch", enabled: true, viewers: null, platform_live: null, confirmed_by: "box", watchdog_restarts: 0, fresh_key_needed: false, delay_s: 0,
-  state: "live", kbps: 6200, bytes_sent: 1_500_000, reconnects: 1, dropped_frames: 3, uptime_s: 65, last_error: null, ...over,
+  id: 1, name: "Alpha", platform: "twitch", enabled: true, viewers: null, platform_live: null, confirmed_by: "box", watchdog_restarts: 0, fresh_key_needed: false, delay_s: 0, output: null,
+  state: "live", kbps: 6200, bytes_sent: 1_500_000, reconnects: 1, dropped_frames: 3, transcoding: false, uptime_s: 65, last_error: null, ...over,
 });
 
 export const guest = (over: Partial<GuestInfo> = {}): GuestInfo => ({

@@ -1,13 +1,17 @@
 // Managing the box's set-up: editing a destination, profiles, and the alert thresholds.
 import { api } from "../api";
 import type { Destination } from "../api/Destination";
+import type { Output } from "../api/Output";
 import type { Dispatcher } from "../dispatch";
 import { t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import type { Panel } from "./panel";
+import { outputFromForm, pictureFields } from "./picture";
 
 let root: HTMLElement;
 let onChange: () => void;
+/** The `output` of each destination whose edit form is open, as the box last said. */
+const editing = new Map<string, Output | null>();
 
 export function manageHtml(): string {
   return `
@@ -33,6 +37,7 @@ export function initManage(app: HTMLElement, acts: Dispatcher, changed: () => vo
   onChange = changed;
   for (const a of ["pactivate", "pdeactivate", "pdelete", "pdest", "dedit", "dcancel"]) acts.on(a, onAct);
   app.addEventListener("submit", onSubmit);
+  app.addEventListener("change", onCropMoved);
   loadProfiles();
   api<{ bitrate_floor_kbps: number; low_disk_mb: number }>("GET", "/settings")
     .then((s) => {
@@ -78,6 +83,7 @@ export function editForm(d: Destination): string {
     <input name="stream_key" type="password" autocomplete="off" placeholder="${esc(d.stream_key_set ? tf("dest.keySet", { hint: d.stream_key_hint ?? "…" }) : t("dest.key"))}" />
     <label class="switch"><input type="checkbox" name="enabled" ${d.enabled ? "checked" : ""}/> ${esc(t("dest.enabled"))}</label>
     <label title="${esc(t("dest.delayHint"))}">${esc(t("dest.delay"))} <input name="delay_s" type="number" min="0" max="180" step="1" value="${d.delay_s}" data-testid="delay-s" /></label>
+    ${pictureFields(d.output, d.transcode_fallback)}
     <div class="dest-actions"><button class="small primary">${esc(t("common.save"))}</button><button type="button" class="ghost small" data-act="dcancel">${esc(t("common.cancel"))}</button></div>
   </form>`;
 }
@@ -96,11 +102,23 @@ function onAct(b: HTMLElement) {
   if (act === "dedit" && card) {
     run(async () => {
       const d = await api<Destination>("GET", `/destinations/${card.dataset.id}`);
+      editing.set(String(d.id), d.output);
       const slot = card.querySelector<HTMLElement>(".edit-slot")!;
       slot.innerHTML = editForm(d);
     });
   }
   if (act === "dcancel" && card) card.querySelector<HTMLElement>(".edit-slot")!.innerHTML = "";
+}
+
+/** The crop slider of a destination already cut to its own shape moves its window at once, live. */
+function onCropMoved(e: Event) {
+  const input = e.target as HTMLInputElement;
+  const form = input.closest<HTMLFormElement>("[data-testid=edit-destination]");
+  const id = input.closest<HTMLElement>("[data-id]")?.dataset.id;
+  const was = id ? editing.get(id) : undefined;
+  if (input.name !== "crop_x" || !form || !id || !was || was.fit === "scale") return;
+  const output = { ...was, crop_x: Number(input.value) };
+  run(() => api("PATCH", `/destinations/${id}`, { output }).then(() => editing.set(id, output)));
 }
 
 function onSubmit(e: Event) {
@@ -112,7 +130,15 @@ function onSubmit(e: Event) {
   } else if (form.dataset.testid === "edit-destination") {
     e.preventDefault();
     const card = form.closest<HTMLElement>("[data-id]")!;
-    const body: Record<string, unknown> = { name: f.get("name"), url: f.get("url"), enabled: f.get("enabled") === "on", delay_s: Number(f.get("delay_s") ?? 0) };
+    const body: Record<string, unknown> = {
+      name: f.get("name"),
+      url: f.get("url"),
+      enabled: f.get("enabled") === "on",
+      delay_s: Number(f.get("delay_s") ?? 0),
+      transcode_fallback: f.get("transcode_fallback") === "on",
+    };
+    const output = outputFromForm(f, editing.get(card.dataset.id ?? "") ?? null);
+    if (output !== undefined) body.output = output;
     if (f.get("stream_key")) body.stream_key = f.get("stream_key");
     run(() =>
       api("PATCH", `/destinations/${card.dataset.id}`, body).then(() => {

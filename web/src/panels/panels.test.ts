@@ -4,6 +4,7 @@ import { destError, presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
 import { ingestView } from "./ingest";
 import { obsState } from "./obs";
+import { outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
 
 describe("ingest panel", () => {
   it("shows the feed, its formats and everyone's drops from the pushed status", () => {
@@ -85,6 +86,30 @@ describe("destination delay", () => {
   it("shows on the card only when there is one", () => {
     expect(statsHtml(dest({ delay_s: 10 }))).toContain(">10 s behind<");
     expect(statsHtml(dest())).not.toContain("behind");
+  });
+});
+
+describe("destination picture", () => {
+  const vertical = PICTURES.vertical_crop!;
+  it("names what a transcoded card sends, and nothing for the feed as it is", () => {
+    expect(statsHtml(dest({ output: vertical, transcoding: true }))).toContain(">720×1280 · cropped<");
+    expect(statsHtml(dest({ transcoding: true }))).toContain(">H.264 (transcoded)<");
+    expect(statsHtml(dest())).not.toContain("dest-picture");
+    expect(pictureLabel({ ...vertical, fit: "scale", max_kbps: 800, fps: 15 }, true)).toBe("720×1280 · scaled · 800 kb/s · 15 fps");
+  });
+  it("turns the form's choice into the output the API takes", () => {
+    const form = (o: Record<string, string>) => {
+      const f = new FormData();
+      for (const [k, v] of Object.entries(o)) f.set(k, v);
+      return f;
+    };
+    expect(outputFromForm(form({ picture: "feed" }), vertical)).toBeNull();
+    expect(outputFromForm(form({ picture: "vertical_crop", max_kbps: "2500", crop_x: "0.2" }), null)).toEqual({ ...vertical, max_kbps: 2500, crop_x: 0.2 });
+    expect(outputFromForm(form({ picture: "custom" }), null)).toBeNull();
+    const custom = { ...vertical, width: 1000, height: 1000 };
+    expect(pictureOf(custom)).toBe("custom");
+    expect(outputFromForm(form({ picture: "custom", max_kbps: "", crop_x: "0.5" }), custom)).toEqual({ ...custom, max_kbps: null });
+    expect(pictureFields(null, true)).toContain('value="feed" selected');
   });
 });
 
