@@ -1,9 +1,10 @@
 //! The FLV tag reader (SRT ingest: flvmux output) and what the ingest then reads from each frame.
 //! Reading the stream whole and in small pieces must give the same frames, and a frame written
-//! back must read back unchanged.
+//! back must read back unchanged, and so must an H.264 picture a transcode takes apart.
 #![no_main]
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
+use onair::media::elementary::{self, Unpacked};
 use onair::media::{avc, flv, Frame};
 
 fn read_all(pieces: &mut dyn Iterator<Item = &[u8]>) -> Vec<Frame> {
@@ -27,6 +28,11 @@ fn inspect(f: &Frame) {
     if f.is_video() {
         let _ = flv::video_codec_name(&f.data);
         let _ = avc::sps_info(&f.data);
+        // What a transcode's decoder is handed; an H.264 picture packed again reads back the same.
+        if let Unpacked::Coded { codec: elementary::Codec::H264, key, cts, data } = elementary::unpack(&f.data) {
+            let again = elementary::avc_picture(f.ts, key, cts, &data);
+            assert_eq!(elementary::unpack(&again.data), Unpacked::Coded { codec: elementary::Codec::H264, key, cts, data });
+        }
     } else {
         let _ = flv::audio_codec_name(&f.data);
         let _ = flv::aac_config(&f.data);

@@ -204,4 +204,39 @@ mod tests {
         assert_eq!(fit_inside(1920, 1080, 720, 1280), (720, 404));
         assert_eq!(fit_inside(1080, 1920, 1280, 720), (404, 720));
     }
+
+    /// Raw pictures in, H.264 of the output's size out, for each way of filling it.
+    #[test]
+    fn every_fit_encodes_pictures_of_the_output_size() {
+        gst::init().unwrap();
+        let p = pipeline::launch("videotestsrc num-buffers=20 ! video/x-raw,format=I420,width=320,height=180,framerate=30/1 ! appsink name=sink sync=false").unwrap();
+        let sink: gst_app::AppSink = pipeline::element(&p, "sink").unwrap();
+        p.set_state(gst::State::Playing).unwrap();
+        let samples: Vec<gst::Sample> = std::iter::from_fn(|| sink.pull_sample().ok()).collect();
+        p.set_state(gst::State::Null).unwrap();
+        assert_eq!(samples.len(), 20);
+        let input = Input::of(samples[0].caps().unwrap()).unwrap();
+        assert_eq!(input, Input { width: 320, height: 180, fps: 30 });
+        for fit in [Fit::Scale, Fit::Crop, Fit::Blur] {
+            let (tx, mut rx) = mpsc::channel(256);
+            let spec = Output { width: Some(180), height: Some(320), fit, ..Output::default() };
+            let e = Encoder::start(&spec, input, "x264enc", tx).unwrap();
+            let (mut size, mut pictures) = (None, 0);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            let mut pushed = 0;
+            while std::time::Instant::now() < deadline && (size.is_none() || pictures < 10) {
+                if pushed < samples.len() {
+                    assert!(e.push(&samples[pushed]));
+                    pushed += 1;
+                }
+                match rx.try_recv() {
+                    Ok(f) if f.is_sequence_header() => size = crate::media::avc::sps_info(&f.data).map(|x| (x.0, x.1)),
+                    Ok(_) => pictures += 1,
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+            assert_eq!(size, Some((180, 320)), "{fit:?}");
+            assert!(pictures >= 10, "{fit:?}: {pictures} pictures");
+        }
+    }
 }
