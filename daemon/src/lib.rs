@@ -1,5 +1,6 @@
 //! onair daemon. Media: `ingest` (RTMP, SRT) puts the feed's frames on the program bus
-//! (`media::program`), each `fanout` output reads it on its own task and sends it on (no re-encode).
+//! (`media::program`), each `fanout` output reads it on its own task and sends it on (no re-encode, unless a destination
+//! asks for its own picture: `media::transcode`); `recording` writes it to the box's disk.
 //! Commands: every input (`api` handlers, `hwbridge` buttons) sends a `core::Command` to the core's
 //! actor and gets a reply; the core alone changes `store`, the outputs, `guests`, `obs` and
 //! `platforms`, decides in `core::machine` (sans-IO), and announces `core::Event`s, which the event
@@ -18,6 +19,7 @@ pub mod media;
 pub mod obs;
 pub mod platforms;
 pub mod protocols;
+pub mod recording;
 pub mod setup;
 pub mod store;
 

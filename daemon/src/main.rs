@@ -202,6 +202,8 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
     shutdown_signal().await;
     tracing::info!("stopping: closing every output");
     let _ = core.execute(Command::StopLive).await;
+    // A recording started by hand ("record only") is closed too: synced, its row finished.
+    let _ = core.execute(Command::StopRecording).await;
     let _ = stop_tx.send(true);
     // Idle keep-alive connections are closed at once; requests in flight get up to 2 s, and
     // WebSocket clients must not hold the exit up.

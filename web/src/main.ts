@@ -16,6 +16,7 @@ import { obsPanel } from "./panels/obs";
 import type { Ctx, FeedMessage, Panel } from "./panels/panel";
 import { profilesPanel } from "./panels/manage";
 import { platformsPanel } from "./panels/platforms";
+import { recordingsPanel } from "./panels/recordings";
 import { tokensPanel } from "./panels/tokens";
 import { dataBanner, type Recovery } from "./storage";
 import { esc, run } from "./ui";
@@ -83,7 +84,7 @@ async function pressSeen(request: string, ms = 120000): Promise<boolean> {
 }
 
 /** The grid's panels, in their order on the page (the header comes before the grid). */
-const grid: Panel[] = [ingestPanel, destinationsPanel, guestsPanel, obsPanel, boxPanel, platformsPanel, profilesPanel, historyPanel, alertsPanel, tokensPanel, addDestinationPanel];
+const grid: Panel[] = [ingestPanel, destinationsPanel, guestsPanel, obsPanel, boxPanel, platformsPanel, profilesPanel, recordingsPanel, historyPanel, alertsPanel, tokensPanel, addDestinationPanel];
 const panels: Panel[] = [header, ...grid];
 
 function render(s: ShowStatus) {

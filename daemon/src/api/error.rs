@@ -79,6 +79,17 @@ impl From<CoreError> for ApiError {
             CoreError::Platform(e) => e.into(),
             CoreError::Link(e) => e.into(),
             CoreError::Join(e) => e.into(),
+            CoreError::Record(e) => {
+                use crate::recording::RecordError as R;
+                let m = e.to_string();
+                match e {
+                    R::Running => ApiError::new(StatusCode::CONFLICT, "already_recording", m),
+                    R::NotRunning => ApiError::new(StatusCode::CONFLICT, "not_recording", m),
+                    R::DiskFull { .. } => ApiError::new(StatusCode::CONFLICT, "low_disk", m),
+                    R::Folder(..) => ApiError::new(StatusCode::CONFLICT, "recording_folder", m),
+                    R::Store(e) => CoreError::Store(e).into(),
+                }
+            }
             CoreError::Watch(e) => {
                 use crate::guests::watch::WatchError as W;
                 let m = e.to_string();

@@ -19,6 +19,7 @@ mod metrics;
 mod obs;
 mod platforms;
 mod profiles;
+mod recordings;
 mod slate;
 mod web;
 
@@ -104,6 +105,12 @@ pub fn router(state: AppState) -> Router {
         .route("/shows", get(history::list))
         .route("/shows/{id}", get(history::one))
         .route("/settings", get(history::get_settings).put(history::put_settings))
+        .route("/recording/settings", get(recordings::get_settings).put(recordings::put_settings))
+        .route("/recording/start", post(recordings::start))
+        .route("/recording/stop", post(recordings::stop))
+        .route("/recordings", get(recordings::list))
+        .route("/recordings/{id}", delete(recordings::remove))
+        .route("/recordings/{id}/file", get(recordings::file))
         .route("/obs/connection", axum::routing::put(obs::set_connection))
         .route("/obs/scenes", get(obs::scenes))
         .route("/obs/scene", post(obs::set_scene))

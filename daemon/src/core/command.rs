@@ -197,6 +197,12 @@ pub enum Command {
         category: Option<String>,
     },
     SendChat(String),
+    /// Record the program now (also with no show: "record only").
+    StartRecording,
+    StopRecording,
+    /// Removes the recording's file and its row; not the one running.
+    DeleteRecording(i64),
+    SetRecordingSettings(Box<crate::store::recordings::RecordingSettings>),
 }
 
 impl Command {
@@ -225,6 +231,7 @@ impl Command {
                 | LinkPlatform(_)
                 | SetTitle { .. }
                 | SendChat(_)
+                | StopRecording
         )
     }
 }
@@ -252,6 +259,7 @@ pub enum Reply {
     DeviceCode(DeviceCode),
     /// Per platform: what it answered (title, chat).
     Results(Vec<(Kind, Result<(), PlatformError>)>),
+    Recording(crate::store::recordings::Recording),
 }
 
 macro_rules! reply_as {
@@ -272,6 +280,7 @@ impl Reply {
     reply_as!(quality, Quality, quality::Level);
     reply_as!(device_code, DeviceCode, DeviceCode);
     reply_as!(results, Results, Vec<(Kind, Result<(), PlatformError>)>);
+    reply_as!(recording, Recording, crate::store::recordings::Recording);
 
     pub fn invite(self) -> Result<(Invite, String), CoreError> {
         match self {
@@ -318,6 +327,8 @@ pub enum CoreError {
     Join(#[from] JoinError),
     #[error(transparent)]
     Watch(#[from] crate::guests::watch::WatchError),
+    #[error(transparent)]
+    Record(#[from] crate::recording::RecordError),
     /// The core has stopped (the daemon is shutting down).
     #[error("the box is shutting down")]
     Stopped,

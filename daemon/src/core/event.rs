@@ -48,4 +48,9 @@ pub enum Event {
     },
     Chat(crate::platforms::chat::ChatMessage),
     Platform(crate::platforms::PlatformStatus),
+    /// A recording started or ended (`GET /recordings` has the details).
+    Recording {
+        id: i64,
+        recording: bool,
+    },
 }

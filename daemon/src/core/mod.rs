@@ -105,6 +105,7 @@ struct State {
     show: Mutex<Show>,
     machine: Mutex<Machine>,
     record: Mutex<Option<history::ShowRec>>,
+    recorder: crate::recording::Recorder,
     watch: Mutex<history::Watchers>,
     storage: Mutex<storage::Watch>,
     events: broadcast::Sender<Event>,
@@ -131,8 +132,8 @@ impl State {
         let (events, _) = broadcast::channel(1024);
         let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
         // A full disk must not stop the box from starting: the shows stay open until the next start.
-        if let Err(e) = store.close_unfinished_shows() {
-            tracing::warn!("closing unfinished shows: {e}");
+        if let Err(e) = store.close_unfinished_shows().and_then(|_| store.close_unfinished_recordings()) {
+            tracing::warn!("closing unfinished shows and recordings: {e}");
         }
         let obs = crate::obs::Obs::start(store.clone());
         let platforms = crate::platforms::Platforms::start(store.clone(), settings.platforms.clone());
@@ -140,6 +141,7 @@ impl State {
             platforms,
             machine: Mutex::new(Machine::new(Rules { feed_grace: settings.feed_grace, confirm_live: settings.confirm_live })),
             record: Mutex::default(),
+            recorder: crate::recording::Recorder::default(),
             watch: Mutex::default(),
             storage: Mutex::default(),
             obs,
@@ -256,6 +258,11 @@ impl State {
             match e {
                 Effect::StartOutputs(ids) => {
                     self.begin_show_record();
+                    if self.store.recording_settings().is_ok_and(|s| s.enabled) && self.recorder.current().is_none() {
+                        if let Err(e) = self.start_recording(true) {
+                            self.emit(Event::Alert { level: Level::Error, message: format!("the show is not being recorded: {e}") });
+                        }
+                    }
                     for id in ids {
                         if let Err(e) = self.start_destination(id) {
                             self.emit(Event::Alert { level: Level::Error, message: format!("destination {id}: {e}") });
@@ -264,6 +271,11 @@ impl State {
                 }
                 Effect::EndShow(reason) => {
                     self.finish_show_record(reason);
+                    if self.recorder.by_show() {
+                        if let Ok(id) = self.recorder.stop(crate::recording::End::ShowEnded).await {
+                            self.emit(Event::Recording { id, recording: false });
+                        }
+                    }
                     self.fanout.stop_all().await;
                     self.show.lock().unwrap().started_at = None;
                 }
@@ -383,6 +395,10 @@ impl State {
                 self.confirm_live().await;
                 self.watch_alerts();
                 self.watch_storage();
+                for (id, _, message) in self.recorder.take_ended() {
+                    self.emit(Event::Alert { level: Level::Warning, message });
+                    self.emit(Event::Recording { id, recording: false });
+                }
                 if self.is_live() {
                     self.account_show(Duration::from_secs(1));
                 }

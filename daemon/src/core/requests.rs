@@ -73,6 +73,14 @@ impl State {
             }
             SetIce(c) => c.save(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
             SetSlateImage(upload) => self.set_slate_image(upload),
+            StartRecording => self.start_recording(false).map(Reply::Recording),
+            StopRecording => {
+                let id = self.recorder.stop(crate::recording::End::Stopped).await?;
+                self.emit(Event::Recording { id, recording: false });
+                Ok(Reply::Recording(self.store.recording(id)?))
+            }
+            DeleteRecording(id) => self.delete_recording(id),
+            SetRecordingSettings(s) => self.set_recording_settings(*s),
             CreateInvite { name, expires_in_s, max_uses, permissions } => {
                 let (invite, token) = self.store.create_invite(&name, expires_in_s, max_uses, permissions)?;
                 Ok(Reply::Invite { invite, token })
@@ -171,6 +179,65 @@ impl State {
                 Ok(Reply::Results(self.platforms.send_chat(&text).await))
             }
         }
+    }
+
+    /// Starts recording the program, into the folder the settings name (by a show: it ends with it).
+    pub(super) fn start_recording(&self, by_show: bool) -> Result<crate::store::recordings::Recording, CoreError> {
+        let set = self.store.recording_settings()?;
+        let dir = crate::recording::folder(&set, self.settings.data_dir.as_deref())
+            .ok_or_else(|| CoreError::Conflict("no_data_dir", "this box has no data dir to record into: set a recording path".into()))?;
+        self.prune_recordings(&set);
+        let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
+        let media = self.settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
+        let rec = self.recorder.start(&media, &self.store, &self.program, &dir, set.reserve_mb, show, by_show)?;
+        self.emit(Event::Recording { id: rec.id, recording: true });
+        Ok(rec)
+    }
+
+    /// Recordings past the retention go, file and row.
+    fn prune_recordings(&self, set: &crate::store::recordings::RecordingSettings) {
+        if set.retention_days == 0 {
+            return;
+        }
+        let before = chrono::Utc::now().timestamp() - set.retention_days as i64 * 86_400;
+        for r in self.store.recordings_ended_before(before).unwrap_or_default() {
+            if let Err(e) = self.delete_recording(r.id) {
+                tracing::warn!(id = r.id, "old recording not removed: {e}");
+            }
+        }
+    }
+
+    fn delete_recording(&self, id: i64) -> Result<Reply, CoreError> {
+        if self.recorder.current() == Some(id) {
+            return Err(CoreError::Conflict("recording_running", "stop the recording before deleting it".into()));
+        }
+        let path = self.store.recording_path(id)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::Conflict("recording_folder", format!("{}: {e}", path.display()))),
+        }
+        self.store.delete_recording(id)?;
+        Ok(Reply::Done)
+    }
+
+    fn set_recording_settings(&self, s: crate::store::recordings::RecordingSettings) -> Result<Reply, CoreError> {
+        if let Some(p) = &s.path {
+            let dir = std::path::Path::new(p);
+            if !dir.is_absolute() {
+                return Err(CoreError::Invalid("path must be an absolute folder, e.g. /media/usb/recordings".into()));
+            }
+            std::fs::create_dir_all(dir).map_err(|e| CoreError::Invalid(format!("path {p}: {e}")))?;
+            let probe = dir.join(".onair-write-test");
+            std::fs::write(&probe, b"ok").map_err(|e| CoreError::Invalid(format!("path {p} is not writable: {e}")))?;
+            let _ = std::fs::remove_file(probe);
+        }
+        if s.feeds.iter().any(|f| f != "main") {
+            return Err(CoreError::Invalid("feeds: only \"main\" can be recorded (this box has no second feed yet)".into()));
+        }
+        self.store.set_recording_settings(&s)?;
+        self.prune_recordings(&s);
+        Ok(Reply::Done)
     }
 
     fn any_linked(&self) -> Result<(), CoreError> {

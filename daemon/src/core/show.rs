@@ -50,6 +50,8 @@ pub struct ShowStatus {
     pub recovery: Option<crate::store::Recovery>,
     /// The data disk is full or refuses writes: changes are held in memory, not saved.
     pub disk_full: bool,
+    /// The recording running now (its size and length as of the last 2 s).
+    pub recording: Option<crate::store::recordings::Recording>,
 }
 
 impl State {
@@ -101,6 +103,7 @@ impl State {
             platforms: self.platforms.list(),
             recovery: self.store.recovery().cloned(),
             disk_full: self.disk_full(),
+            recording: self.recorder.current().and_then(|id| self.store.recording(id).ok()),
         }
     }
 
@@ -126,6 +129,7 @@ mod ts_bindings {
         crate::core::Event::export_all(&cfg).unwrap();
         crate::store::destinations::Destination::export_all(&cfg).unwrap();
         crate::platforms::presets::Preset::export_all(&cfg).unwrap();
+        crate::store::recordings::RecordingSettings::export_all(&cfg).unwrap();
         let mut out = BTreeMap::new();
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();

@@ -1,4 +1,5 @@
-//! Encoded media as it travels through the box: FLV tag bodies, shared by reference, never re-encoded.
+//! Encoded media as it travels through the box: FLV tag bodies, shared by reference, re-encoded only
+//! for a destination that asks for its own picture (`transcode`).
 //! Owns the program bus (which source is on air, the ring and GOP cache) and the generators (test
 //! signal, slate); knows nothing of destinations, the store or the API.
 pub mod avc;

@@ -9,6 +9,7 @@ pub mod invites;
 pub mod lock;
 pub mod platforms;
 pub mod profiles;
+pub mod recordings;
 pub mod recovery;
 pub mod secret;
 pub mod shows;
@@ -102,6 +103,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // is) and whether a feed codec it does not take is transcoded to H.264
     "ALTER TABLE destinations ADD COLUMN output TEXT;
      ALTER TABLE destinations ADD COLUMN transcode_fallback INTEGER NOT NULL DEFAULT 1;",
+    // 10: recordings of the program on the box (the file is a name inside the recordings folder)
+    "CREATE TABLE recordings (id INTEGER PRIMARY KEY, show_id INTEGER, feed TEXT NOT NULL, started_at INTEGER NOT NULL,
+        file TEXT NOT NULL, ended_at INTEGER, duration_ms INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
+        end_reason TEXT);",
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.

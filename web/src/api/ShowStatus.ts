@@ -3,6 +3,7 @@ import type { DestinationStatus } from "./DestinationStatus";
 import type { GuestInfo } from "./GuestInfo";
 import type { ObsStatus } from "./ObsStatus";
 import type { PlatformStatus } from "./PlatformStatus";
+import type { Recording } from "./Recording";
 import type { Recovery } from "./Recovery";
 import type { Snapshot } from "./Snapshot";
 
@@ -14,4 +15,8 @@ recovery: Recovery | null,
 /**
  * The data disk is full or refuses writes: changes are held in memory, not saved.
  */
-disk_full: boolean, };
+disk_full: boolean, 
+/**
+ * The recording running now (its size and length as of the last 2 s).
+ */
+recording: Recording | null, };

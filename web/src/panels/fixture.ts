@@ -23,5 +23,6 @@ export const status = (over: Partial<ShowStatus> = {}): ShowStatus => ({
   platforms: [],
   recovery: null,
   disk_full: false,
+  recording: null,
   ...over,
 });

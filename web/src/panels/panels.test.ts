@@ -4,6 +4,7 @@ import { destError, presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
 import { ingestView } from "./ingest";
 import { obsState } from "./obs";
+import { recordingRow } from "./recordings";
 import { outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
 
 describe("ingest panel", () => {
@@ -110,6 +111,20 @@ describe("destination picture", () => {
     expect(pictureOf(custom)).toBe("custom");
     expect(outputFromForm(form({ picture: "custom", max_kbps: "", crop_x: "0.5" }), custom)).toEqual({ ...custom, max_kbps: null });
     expect(pictureFields(null, true)).toContain('value="feed" selected');
+  });
+});
+
+describe("recordings", () => {
+  const rec = { id: 4, show_id: null, feed: "main", started_at: "2026-12-03T20:00:00Z", ended_at: "2026-12-03T21:00:00Z", duration_s: 3600.4, bytes: 2_000_000_000, files: ["onair-20261203-200000.flv"], end_reason: "disk_full" };
+  it("lists a recording with its length, size, why it stopped and a download", () => {
+    const row = recordingRow(rec);
+    expect(row).toContain("1:00:00");
+    expect(row).toContain("stopped: disk full");
+    expect(row).toContain('href="/api/v1/recordings/4/file"');
+    expect(recordingRow({ ...rec, end_reason: "stopped" })).not.toContain("stopped:");
+    const running = recordingRow({ ...rec, end_reason: null, ended_at: null });
+    expect(running).toContain("recording");
+    expect(running).not.toContain("download");
   });
 });
 

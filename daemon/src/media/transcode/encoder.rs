@@ -209,7 +209,8 @@ mod tests {
     #[test]
     fn every_fit_encodes_pictures_of_the_output_size() {
         gst::init().unwrap();
-        let p = pipeline::launch("videotestsrc num-buffers=20 ! video/x-raw,format=I420,width=320,height=180,framerate=30/1 ! appsink name=sink sync=false").unwrap();
+        let p = pipeline::launch("videotestsrc num-buffers=20 ! video/x-raw,format=I420,width=320,height=180,framerate=30/1 ! appsink name=sink sync=false")
+            .unwrap();
         let sink: gst_app::AppSink = pipeline::element(&p, "sink").unwrap();
         p.set_state(gst::State::Playing).unwrap();
         let samples: Vec<gst::Sample> = std::iter::from_fn(|| sink.pull_sample().ok()).collect();
