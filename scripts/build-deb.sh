@@ -10,7 +10,11 @@ version=${ONAIR_DEB_VERSION:-$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | 
 [ -x "$bin" ] || { echo "no binary at $bin (cargo build --release --bin onaird)" >&2; exit 1; }
 out=target/deb; stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-install -D -m 0755 "$bin" "$stage/usr/bin/onaird"
+# Shipped without debug info, as dh_strip would (it is most of the binary's size); written
+# stripped rather than copied and stripped, so a nearly full /tmp holds it.
+mkdir -p "$stage/usr/bin"
+if command -v strip >/dev/null; then strip --strip-debug -o "$stage/usr/bin/onaird" "$bin"; else cp "$bin" "$stage/usr/bin/onaird"; fi
+chmod 0755 "$stage/usr/bin/onaird"
 install -D -m 0644 packaging/onaird.service "$stage/lib/systemd/system/onaird.service"
 install -D -m 0644 packaging/onair.toml "$stage/usr/share/onair/onair.toml"
 install -D -m 0644 README.md "$stage/usr/share/doc/onair/README.md"

@@ -21,7 +21,7 @@ cargo fmt --all --check || lint_failed=$((lint_failed + 1))
 cargo clippy --locked --workspace --all-targets -- -D warnings || lint_failed=$((lint_failed + 1))
 echo "lint: $((3 - lint_failed)) passed, $lint_failed failed" | tee -a "$log"
 [ "$lint_failed" -eq 0 ] || status=1
-cargo test --locked --workspace --lib --bins --tests --no-fail-fast -- --test-threads="${ONAIR_TEST_THREADS:-2}" 2>&1 | tee "$log"
+cargo test --locked --workspace --lib --bins --tests --no-fail-fast -- --test-threads="${ONAIR_TEST_THREADS:-2}" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 for suite in tests/suites/*.sh; do
   [ -e "$suite" ] || continue
