@@ -52,6 +52,16 @@ fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>, moder
         &cfg.join("basic/profiles/onair/service.json"),
         &serde_json::json!({"type": "rtmp_custom", "settings": {"server": server, "key": key, "use_auth": false, "bwtest": false}}).to_string(),
     );
+    // A second profile and a second scene collection, to switch to.
+    write(&cfg.join("basic/profiles/backup/basic.ini"), "[General]\nName=backup\n[Video]\nBaseCX=640\nBaseCY=360\nOutputCX=640\nOutputCY=360\n");
+    write(
+        &cfg.join("basic/scenes/other.json"),
+        &serde_json::json!({
+            "name": "other", "current_scene": "Other", "current_program_scene": "Other", "scene_order": [{"name": "Other"}],
+            "sources": [{"id": "scene", "versioned_id": "scene", "name": "Other", "settings": {"items": []}}]
+        })
+        .to_string(),
+    );
     write(
         &cfg.join("basic/scenes/onair.json"),
         &serde_json::json!({
@@ -60,9 +70,12 @@ fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>, moder
             "sources": [
                 {"id": "scene", "versioned_id": "scene", "name": "Second", "settings": {"items": []}},
                 {"id": "scene", "versioned_id": "scene", "name": "Scene", "settings": {"items": [
-                    {"name": "Bars", "id": 1, "visible": true, "pos": {"x": 0.0, "y": 0.0}, "scale": {"x": 1.0, "y": 1.0}, "bounds": {"x": 0.0, "y": 0.0}}
+                    {"name": "Bars", "id": 1, "visible": true, "pos": {"x": 0.0, "y": 0.0}, "scale": {"x": 1.0, "y": 1.0}, "bounds": {"x": 0.0, "y": 0.0}},
+                    {"name": "Music", "id": 2, "visible": true, "pos": {"x": 0.0, "y": 0.0}, "scale": {"x": 1.0, "y": 1.0}, "bounds": {"x": 0.0, "y": 0.0}}
                 ]}},
-                {"id": "color_source", "versioned_id": "color_source_v3", "name": "Bars", "settings": {"color": 4278255360u32, "width": 640, "height": 360}}
+                {"id": "color_source", "versioned_id": "color_source_v3", "name": "Bars", "settings": {"color": 4278255360u32, "width": 640, "height": 360}},
+                // An input with audio (a media source with no file yet), for mute and volume.
+                {"id": "ffmpeg_source", "versioned_id": "ffmpeg_source", "name": "Music", "mixers": 255, "volume": 1.0, "muted": false, "settings": {"is_local_file": true, "local_file": ""}}
             ]
         })
         .to_string(),
@@ -239,6 +252,54 @@ fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     assert_eq!(d.get("/api/v1/obs/scenes")["current"], "Second");
     assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["scene"] == "Second"));
     assert_eq!(d.request("POST", "/api/v1/obs/scene", Some(serde_json::json!({"name": "Nope"}))).status, 404);
+    // Profiles and scene collections, switched from the box and seen in OBS (its own answer).
+    assert_eq!(d.get("/api/v1/status")["obs"]["profile"], "onair");
+    let p = d.get("/api/v1/obs/profiles");
+    assert!(p["current"] == "onair" && p["profiles"].as_array().unwrap().iter().any(|x| x == "backup"), "{p}");
+    d.post("/api/v1/obs/profile", serde_json::json!({"name": "backup"}));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/obs/profiles")["current"] == "backup"), "{}", d.get("/api/v1/obs/profiles"));
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["profile"] == "backup"), "the box noticed the switch");
+    d.post("/api/v1/obs/profile", serde_json::json!({"name": "onair"}));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/obs/profiles")["current"] == "onair"));
+    assert_eq!(d.request("POST", "/api/v1/obs/profile", Some(serde_json::json!({"name": "nope"}))).body["error"]["code"], "no_such_profile");
+    let c = d.get("/api/v1/obs/collections");
+    assert!(c["current"] == "onair" && c["collections"].as_array().unwrap().iter().any(|x| x == "other"), "{c}");
+    d.post("/api/v1/obs/collection", serde_json::json!({"name": "other"}));
+    // While OBS loads a collection it may answer "not ready": the box's answers stay well-formed.
+    assert!(
+        wait_until(Duration::from_secs(20), || d.get("/api/v1/obs/scenes")["scenes"].as_array().is_some_and(|a| a.iter().any(|x| x == "Other"))),
+        "{}",
+        d.get("/api/v1/obs/scenes")
+    );
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["collection"] == "other"));
+    d.post("/api/v1/obs/collection", serde_json::json!({"name": "onair"}));
+    assert!(
+        wait_until(Duration::from_secs(20), || d.get("/api/v1/obs/scenes")["scenes"].as_array().is_some_and(|a| a.iter().any(|x| x == "Scene"))),
+        "{}",
+        d.get("/api/v1/obs/scenes")
+    );
+    d.post("/api/v1/obs/scene", serde_json::json!({"name": "Scene"}));
+    // The current scene's sources: hidden and shown from the box, as OBS reports them.
+    let items = d.get("/api/v1/obs/scene-items");
+    let bars = items.as_array().unwrap().iter().find(|i| i["name"] == "Bars").unwrap_or_else(|| panic!("{items}")).clone();
+    assert_eq!(bars["enabled"], true);
+    let path = format!("/api/v1/obs/scene-items/{}", bars["id"]);
+    d.post(&path, serde_json::json!({"enabled": false}));
+    let hidden = d.get("/api/v1/obs/scene-items");
+    assert_eq!(hidden.as_array().unwrap().iter().find(|i| i["id"] == bars["id"]).unwrap()["enabled"], false, "{hidden}");
+    d.post(&path, serde_json::json!({"enabled": true}));
+    assert_eq!(d.request("POST", "/api/v1/obs/scene-items/999999", Some(serde_json::json!({"enabled": true}))).status, 404);
+    // Audio: the media source's mute and fader.
+    let inputs = d.get("/api/v1/obs/inputs");
+    assert!(inputs.as_array().unwrap().iter().any(|i| i["name"] == "Music"), "{inputs}");
+    assert!(inputs.as_array().unwrap().iter().all(|i| i["name"] != "Bars"), "a colour source has no audio: {inputs}");
+    d.post("/api/v1/obs/inputs/Music", serde_json::json!({"muted": true, "volume_db": -12.0}));
+    let m = d.get("/api/v1/obs/inputs").as_array().unwrap().iter().find(|i| i["name"] == "Music").unwrap().clone();
+    assert!(m["muted"] == true && (m["volume_db"].as_f64().unwrap() + 12.0).abs() < 0.1, "{m}");
+    assert_eq!(d.request("POST", "/api/v1/obs/inputs/Music", Some(serde_json::json!({"volume_db": 40.0}))).status, 422);
+    // The replay buffer is off in this OBS: said so, not a failure of the box.
+    let r = d.request("POST", "/api/v1/obs/replay/save", None);
+    assert!(r.status == 422 && r.text.contains("replay buffer"), "{} {}", r.status, r.text);
     // One click: OBS is pointed at the box, then streams to it.
     d.post("/api/v1/obs/setup-stream", serde_json::json!({}));
     d.post("/api/v1/obs/stream/start", serde_json::json!({}));

@@ -100,3 +100,69 @@ pub async fn browser_source(State(st): State<AppState>, Json(b): Json<BrowserSou
     st.core.execute(Command::ObsBrowserSource { scene: b.scene.clone(), name: b.name.clone(), url: b.url, width: b.width, height: b.height }).await?;
     Ok(axum::Json(serde_json::json!({"scene": b.scene, "name": b.name})))
 }
+
+pub async fn profiles(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let p = st.core.obs().profiles().await?;
+    Ok(axum::Json(serde_json::json!({"current": p.current, "profiles": p.names})))
+}
+
+pub async fn set_profile(State(st): State<AppState>, Json(b): Json<SceneBody>) -> Result<impl IntoResponse, ApiError> {
+    st.core.execute(Command::ObsProfile(b.name.clone())).await?;
+    Ok(axum::Json(serde_json::json!({"current": b.name})))
+}
+
+pub async fn collections(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let c = st.core.obs().collections().await?;
+    Ok(axum::Json(serde_json::json!({"current": c.current, "collections": c.names})))
+}
+
+pub async fn set_collection(State(st): State<AppState>, Json(b): Json<SceneBody>) -> Result<impl IntoResponse, ApiError> {
+    st.core.execute(Command::ObsCollection(b.name.clone())).await?;
+    Ok(axum::Json(serde_json::json!({"current": b.name})))
+}
+
+pub async fn scene_items(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(st.core.obs().scene_items().await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemBody {
+    enabled: bool,
+}
+
+pub async fn set_scene_item(State(st): State<AppState>, Path(id): Path<String>, Json(b): Json<ItemBody>) -> Result<impl IntoResponse, ApiError> {
+    let id = super::parse_id(&id)?;
+    st.core.execute(Command::ObsSceneItem { id, enabled: b.enabled }).await?;
+    Ok(axum::Json(serde_json::json!({"id": id, "enabled": b.enabled})))
+}
+
+pub async fn inputs(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(st.core.obs().audio_inputs().await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputBody {
+    #[serde(default)]
+    muted: Option<bool>,
+    #[serde(default)]
+    volume_db: Option<f64>,
+}
+
+pub async fn set_input(State(st): State<AppState>, Path(name): Path<String>, Json(b): Json<InputBody>) -> Result<impl IntoResponse, ApiError> {
+    use crate::obs::control::VOLUME_DB;
+    if b.volume_db.is_some_and(|v| !VOLUME_DB.contains(&v)) {
+        return Err(ApiError::invalid(format!("volume_db must be {} to {}", VOLUME_DB.start(), VOLUME_DB.end())));
+    }
+    if b.muted.is_none() && b.volume_db.is_none() {
+        return Err(ApiError::invalid("give muted, volume_db or both"));
+    }
+    st.core.execute(Command::ObsInput { name: name.clone(), muted: b.muted, volume_db: b.volume_db }).await?;
+    Ok(axum::Json(serde_json::json!({"name": name})))
+}
+
+pub async fn save_replay(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let file = st.core.execute(Command::ObsReplaySave).await?.file()?;
+    Ok(axum::Json(serde_json::json!({"file": file})))
+}

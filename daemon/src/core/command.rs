@@ -171,6 +171,21 @@ pub enum Command {
     ObsStream(bool),
     ObsRecord(bool),
     ObsScene(String),
+    ObsProfile(String),
+    ObsCollection(String),
+    /// Show or hide a source of the current program scene.
+    ObsSceneItem {
+        id: i64,
+        enabled: bool,
+    },
+    /// An audio input's mute and fader (`None` leaves it).
+    ObsInput {
+        name: String,
+        muted: Option<bool>,
+        volume_db: Option<f64>,
+    },
+    /// Saves OBS's replay buffer; the reply names the file.
+    ObsReplaySave,
     /// Next program scene in OBS (the OBS bridge carries it out).
     NextScene,
     /// Writes the box's ingest (this server and the box's key) into OBS's stream settings.
@@ -225,6 +240,11 @@ impl Command {
                 | ObsStream(_)
                 | ObsRecord(_)
                 | ObsScene(_)
+                | ObsProfile(_)
+                | ObsCollection(_)
+                | ObsSceneItem { .. }
+                | ObsInput { .. }
+                | ObsReplaySave
                 | NextScene
                 | ObsSetupStream { .. }
                 | ObsBrowserSource { .. }
@@ -260,6 +280,8 @@ pub enum Reply {
     /// Per platform: what it answered (title, chat).
     Results(Vec<(Kind, Result<(), PlatformError>)>),
     Recording(crate::store::recordings::Recording),
+    /// A file something wrote (OBS's replay).
+    File(String),
 }
 
 macro_rules! reply_as {
@@ -281,6 +303,7 @@ impl Reply {
     reply_as!(device_code, DeviceCode, DeviceCode);
     reply_as!(results, Results, Vec<(Kind, Result<(), PlatformError>)>);
     reply_as!(recording, Recording, crate::store::recordings::Recording);
+    reply_as!(file, File, String);
 
     pub fn invite(self) -> Result<(Invite, String), CoreError> {
         match self {

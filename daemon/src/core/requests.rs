@@ -159,6 +159,29 @@ impl State {
                 }
                 self.obs.set_scene(&name).await.map(|_| Reply::Done).map_err(CoreError::from)
             }
+            ObsProfile(name) => {
+                if !self.obs.profiles().await?.names.contains(&name) {
+                    return Err(CoreError::Missing("no_such_profile", format!("OBS has no profile {name:?}")));
+                }
+                self.obs.set_profile(&name).await.map(|_| Reply::Done).map_err(CoreError::from)
+            }
+            ObsCollection(name) => {
+                if !self.obs.collections().await?.names.contains(&name) {
+                    return Err(CoreError::Missing("no_such_collection", format!("OBS has no scene collection {name:?}")));
+                }
+                self.obs.set_collection(&name).await.map(|_| Reply::Done).map_err(CoreError::from)
+            }
+            ObsSceneItem { id, enabled } => match self.obs.set_item_enabled(id, enabled).await? {
+                true => Ok(Reply::Done),
+                false => Err(CoreError::Missing("no_such_item", format!("the current scene has no source {id}"))),
+            },
+            ObsInput { name, muted, volume_db } => {
+                if !self.obs.audio_inputs().await?.iter().any(|i| i.name == name) {
+                    return Err(CoreError::Missing("no_such_input", format!("OBS has no audio input {name:?}")));
+                }
+                self.obs.set_input(&name, muted, volume_db).await.map(|_| Reply::Done).map_err(CoreError::from)
+            }
+            ObsReplaySave => Ok(Reply::File(self.obs.save_replay().await?)),
             NextScene => self.obs.next_scene().await.map(|_| Reply::Done).map_err(CoreError::from),
             ObsSetupStream { server } => self.obs.setup_stream(&server, &self.ingest.key()).await.map(|_| Reply::Done).map_err(CoreError::from),
             ObsBrowserSource { scene, name, url, width, height } => {

@@ -10,7 +10,11 @@ pub fn event(e: Event) -> Option<ObsEvent> {
     Some(match e {
         Event::CurrentProgramSceneChanged { name } => ObsEvent::SceneChanged { scene: name },
         Event::StreamStateChanged { active, .. } => ObsEvent::StreamChanged { active },
-        Event::RecordStateChanged { active, .. } => ObsEvent::RecordChanged { active },
+        Event::RecordStateChanged { active, path, .. } => ObsEvent::RecordChanged { active, path },
+        Event::CurrentProfileChanged { name } => ObsEvent::ProfileChanged { profile: name },
+        Event::CurrentSceneCollectionChanged { name } => ObsEvent::CollectionChanged { collection: name },
+        Event::SceneItemEnableStateChanged { scene, item_id, enabled } => ObsEvent::SceneItemChanged { scene, id: item_id as i64, enabled },
+        Event::InputMuteStateChanged { name, muted } => ObsEvent::InputMuted { input: name, muted },
         Event::ExitStarted => ObsEvent::Exiting,
         _ => return None,
     })

@@ -3,6 +3,7 @@
 //! OBS that hangs never holds the box up. Owns the connection; its calls come from the core only
 //! (commands and the Go Live autostart), its events go to the core.
 mod compat;
+pub mod control;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,6 +34,11 @@ pub struct ObsStatus {
     pub cpu_pct: f64,
     pub render_ms: f64,
     pub error: Option<String>,
+    /// OBS's profile and scene collection, as last seen (at connect and on every switch).
+    pub profile: Option<String>,
+    pub collection: Option<String>,
+    /// The file OBS's last recording went to.
+    pub last_recording: Option<String>,
 }
 
 /// What OBS tells the box, for the event feed.
@@ -40,11 +46,39 @@ pub struct ObsStatus {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "obs_event", rename_all = "snake_case")]
 pub enum ObsEvent {
-    Connected { version: String },
-    Disconnected { error: Option<String> },
-    SceneChanged { scene: String },
-    StreamChanged { active: bool },
-    RecordChanged { active: bool },
+    Connected {
+        version: String,
+    },
+    Disconnected {
+        error: Option<String>,
+    },
+    SceneChanged {
+        scene: String,
+    },
+    StreamChanged {
+        active: bool,
+    },
+    /// `path`: the file OBS wrote, when a recording stops (OBS 28+ says it).
+    RecordChanged {
+        active: bool,
+        path: Option<String>,
+    },
+    ProfileChanged {
+        profile: String,
+    },
+    CollectionChanged {
+        collection: String,
+    },
+    /// A source of a scene shown or hidden (from the box or in OBS).
+    SceneItemChanged {
+        scene: String,
+        id: i64,
+        enabled: bool,
+    },
+    InputMuted {
+        input: String,
+        muted: bool,
+    },
     Exiting,
 }
 
@@ -205,6 +239,12 @@ impl Obs {
             s.version = Some(version.obs_version.to_string());
             s.websocket_version = Some(version.obs_web_socket_version.to_string());
         });
+        let profile = call(client.profiles().current()).await.ok();
+        let collection = call(client.scene_collections().current()).await.ok();
+        self.set(|s| {
+            s.profile = profile;
+            s.collection = collection;
+        });
         tracing::info!(version = %version.obs_version, "OBS connected");
         let _ = self.events.send(ObsEvent::Connected { version: version.obs_version.to_string() });
         let mut tick = tokio::time::interval(Duration::from_secs(2));
@@ -218,7 +258,14 @@ impl Obs {
                         match &ev {
                             ObsEvent::SceneChanged { scene } => self.set(|s| s.scene = Some(scene.clone())),
                             ObsEvent::StreamChanged { active } => self.set(|s| s.streaming = *active),
-                            ObsEvent::RecordChanged { active } => self.set(|s| s.recording = *active),
+                            ObsEvent::RecordChanged { active, path } => self.set(|s| {
+                                s.recording = *active;
+                                if path.is_some() && !*active {
+                                    s.last_recording = path.clone();
+                                }
+                            }),
+                            ObsEvent::ProfileChanged { profile } => self.set(|s| s.profile = Some(profile.clone())),
+                            ObsEvent::CollectionChanged { collection } => self.set(|s| s.collection = Some(collection.clone())),
                             _ => {}
                         }
                         let exiting = matches!(ev, ObsEvent::Exiting);

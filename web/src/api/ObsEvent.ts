@@ -3,4 +3,4 @@
 /**
  * What OBS tells the box, for the event feed.
  */
-export type ObsEvent = { "obs_event": "connected", version: string, } | { "obs_event": "disconnected", error: string | null, } | { "obs_event": "scene_changed", scene: string, } | { "obs_event": "stream_changed", active: boolean, } | { "obs_event": "record_changed", active: boolean, } | { "obs_event": "exiting" };
+export type ObsEvent = { "obs_event": "connected", version: string, } | { "obs_event": "disconnected", error: string | null, } | { "obs_event": "scene_changed", scene: string, } | { "obs_event": "stream_changed", active: boolean, } | { "obs_event": "record_changed", active: boolean, path: string | null, } | { "obs_event": "profile_changed", profile: string, } | { "obs_event": "collection_changed", collection: string, } | { "obs_event": "scene_item_changed", scene: string, id: number, enabled: boolean, } | { "obs_event": "input_muted", input: string, muted: boolean, } | { "obs_event": "exiting" };

@@ -3,7 +3,7 @@ import { dest, guest, status } from "./fixture";
 import { destError, presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
 import { ingestView } from "./ingest";
-import { obsState } from "./obs";
+import { choiceHtml, obsState, sourcesHtml } from "./obs";
 import { recordingRow } from "./recordings";
 import { outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
 
@@ -111,6 +111,18 @@ describe("destination picture", () => {
     expect(pictureOf(custom)).toBe("custom");
     expect(outputFromForm(form({ picture: "custom", max_kbps: "", crop_x: "0.5" }), custom)).toEqual({ ...custom, max_kbps: null });
     expect(pictureFields(null, true)).toContain('value="feed" selected');
+  });
+});
+
+describe("OBS controls", () => {
+  it("offers the profiles with the current one chosen, and sources and audio as switches", () => {
+    const sel = choiceHtml("profile", "live", ["live", "<backup>"]);
+    expect(sel).toContain('<option value="live" selected>live</option>');
+    expect(sel).toContain("&#60;backup&#62;");
+    const src = sourcesHtml([{ id: 3, name: "Camera", enabled: false }], [{ name: "Mic", muted: true, volume_db: -100 }]);
+    expect(src).toContain('data-obs-item="3" />');
+    expect(src).toContain("Unmute Mic");
+    expect(src).toContain("−∞ dB");
   });
 });
 

@@ -1,0 +1,136 @@
+//! OBS beyond scenes: profiles and scene collections, the current scene's sources, audio inputs,
+//! the replay buffer. Each is a few obs-websocket 5.0 requests (so every OBS 28+ answers them).
+use serde::Serialize;
+
+use super::{call, Obs, ObsError};
+
+/// OBS's profiles or scene collections: which one is in use, and all of them.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Choice {
+    pub current: String,
+    pub names: Vec<String>,
+}
+
+/// A source in the current program scene.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SceneItem {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+}
+
+/// An input with audio (a microphone, desktop audio, a media source).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AudioInput {
+    pub name: String,
+    pub muted: bool,
+    /// −100 is what OBS shows as −∞.
+    pub volume_db: f64,
+}
+
+/// OBS's fader range: −100 dB (silence) to +26 dB.
+pub const VOLUME_DB: std::ops::RangeInclusive<f64> = -100.0..=26.0;
+
+impl Obs {
+    pub async fn profiles(&self) -> Result<Choice, ObsError> {
+        let c = self.client().await?;
+        let p = call(c.profiles().list()).await?;
+        Ok(Choice { current: p.current, names: p.profiles })
+    }
+
+    pub async fn set_profile(&self, name: &str) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        call(c.profiles().set_current(name)).await
+    }
+
+    pub async fn collections(&self) -> Result<Choice, ObsError> {
+        let c = self.client().await?;
+        let s = call(c.scene_collections().list()).await?;
+        Ok(Choice { current: s.current, names: s.collections })
+    }
+
+    /// OBS loads the collection before it answers; requests meanwhile may be told "not ready".
+    pub async fn set_collection(&self, name: &str) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        call(c.scene_collections().set_current(name)).await
+    }
+
+    async fn program_scene(&self, c: &obws::Client) -> Result<String, ObsError> {
+        call(c.scenes().current_program_scene()).await
+    }
+
+    /// The current program scene's sources, top of the list first (as OBS shows them).
+    pub async fn scene_items(&self) -> Result<Vec<SceneItem>, ObsError> {
+        let c = self.client().await?;
+        let scene = self.program_scene(&c).await?;
+        let mut items = call(c.scene_items().list(&scene)).await?;
+        items.sort_by_key(|i| std::cmp::Reverse(i.index));
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            let enabled = call(c.scene_items().enabled(&scene, i.id)).await?;
+            out.push(SceneItem { id: i.id, name: i.source_name, enabled });
+        }
+        Ok(out)
+    }
+
+    /// Shows or hides a source of the current program scene; `false` when the scene has no such item.
+    pub async fn set_item_enabled(&self, id: i64, enabled: bool) -> Result<bool, ObsError> {
+        let c = self.client().await?;
+        let scene = self.program_scene(&c).await?;
+        if !call(c.scene_items().list(&scene)).await?.iter().any(|i| i.id == id) {
+            return Ok(false);
+        }
+        call(c.scene_items().set_enabled(obws::requests::scene_items::SetEnabled { scene: &scene, item_id: id, enabled })).await?;
+        Ok(true)
+    }
+
+    /// The inputs that have audio: OBS refuses a mute query for one that has none.
+    pub async fn audio_inputs(&self) -> Result<Vec<AudioInput>, ObsError> {
+        let c = self.client().await?;
+        let mut out = vec![];
+        for i in call(c.inputs().list(None)).await? {
+            let muted = match call(c.inputs().muted(&i.name)).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::debug!(input = %i.name, kind = %i.kind, "not an audio input: {e}");
+                    continue;
+                }
+            };
+            let v = call(c.inputs().volume(&i.name)).await?;
+            out.push(AudioInput { name: i.name, muted, volume_db: (v.db as f64).clamp(*VOLUME_DB.start(), *VOLUME_DB.end()) });
+        }
+        Ok(out)
+    }
+
+    pub async fn set_input(&self, name: &str, muted: Option<bool>, volume_db: Option<f64>) -> Result<(), ObsError> {
+        let c = self.client().await?;
+        if let Some(m) = muted {
+            call(c.inputs().set_muted(name, m)).await?;
+        }
+        if let Some(db) = volume_db {
+            call(c.inputs().set_volume(name, obws::requests::inputs::Volume::Db(db as f32))).await?;
+        }
+        Ok(())
+    }
+
+    /// Saves OBS's replay buffer (it must be running in OBS); the file OBS wrote.
+    pub async fn save_replay(&self) -> Result<String, ObsError> {
+        let c = self.client().await?;
+        // An OBS whose replay buffer is not enabled in its output settings refuses the question
+        // itself (InvalidResourceState), one with it enabled but stopped says `false`.
+        match call(c.replay_buffer().status()).await {
+            Ok(true) => {}
+            Ok(false) | Err(ObsError::Obs(_)) => {
+                return Err(ObsError::Lacks("its replay buffer is off (OBS: Settings → Output → Replay Buffer, then Start Replay Buffer)"))
+            }
+            Err(e) => return Err(e),
+        }
+        call(c.replay_buffer().save()).await?;
+        // OBS writes the file after it answers; the name comes a moment later.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        call(c.replay_buffer().last_replay()).await
+    }
+}
