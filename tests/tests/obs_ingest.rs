@@ -23,7 +23,14 @@ fn write(p: &Path, s: &str) {
 /// `modern`: OBS 31 and later, which read user.ini (a global.ini with user settings in it makes
 /// OBS 32 stop at a migration question, with no window to answer it under Xvfb); 29 and 30.2 read
 /// global.ini.
-fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>, modern: bool) {
+/// `tone`: where OBS finds a looping 440 Hz tone for its media source (the path as OBS sees it).
+fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>, modern: bool, tone: &str) {
+    let st = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10", "-ac", "2"])
+        .arg(home.join("tone.wav"))
+        .status()
+        .unwrap();
+    assert!(st.success());
     let cfg = home.join(".config/obs-studio");
     let websocket = match ws {
         Some((port, pw)) => {
@@ -75,7 +82,7 @@ fn obs_home(home: &Path, server: &str, key: &str, ws: Option<(u16, &str)>, moder
                 ]}},
                 {"id": "color_source", "versioned_id": "color_source_v3", "name": "Bars", "settings": {"color": 4278255360u32, "width": 640, "height": 360}},
                 // An input with audio (a media source with no file yet), for mute and volume.
-                {"id": "ffmpeg_source", "versioned_id": "ffmpeg_source", "name": "Music", "mixers": 255, "volume": 1.0, "muted": false, "settings": {"is_local_file": true, "local_file": ""}}
+                {"id": "ffmpeg_source", "versioned_id": "ffmpeg_source", "name": "Music", "mixers": 255, "volume": 1.0, "muted": false, "settings": {"is_local_file": true, "local_file": tone, "looping": true}}
             ]
         })
         .to_string(),
@@ -167,7 +174,8 @@ fn obs_studio_publishes_to_the_box() {
     let id = d.add_destination("n", &n.url(), "sk_obs_ingest_01");
     let key = d.ingest_key();
     let home = tempfile::tempdir().unwrap();
-    obs_home(home.path(), &format!("rtmp://127.0.0.1:{}/live", d.rtmp), &key, None, false);
+    let tone = home.path().join("tone.wav").display().to_string();
+    obs_home(home.path(), &format!("rtmp://127.0.0.1:{}/live", d.rtmp), &key, None, false, &tone);
     let (_x, display) = xvfb(&Place::Host);
     let h = home.path().display().to_string();
     let _obs = start_obs(&Place::Host, &h, home.path(), &display, &["--startstreaming"]);
@@ -219,7 +227,7 @@ fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     let port = free_port();
     let (home_in, home, _guard) = place.home();
     let home = home.as_path();
-    obs_home(home, "rtmp://127.0.0.1:1/nowhere", "not-the-key", Some((port, "obs-secret-pw")), user_ini);
+    obs_home(home, "rtmp://127.0.0.1:1/nowhere", "not-the-key", Some((port, "obs-secret-pw")), user_ini, &format!("{home_in}/tone.wav"));
     // Unreachable first: nothing listens there yet.
     d.request("PUT", "/api/v1/obs/connection", Some(serde_json::json!({"host": "127.0.0.1", "port": port, "password": "obs-secret-pw"})));
     assert!(
@@ -293,7 +301,13 @@ fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     let inputs = d.get("/api/v1/obs/inputs");
     assert!(inputs.as_array().unwrap().iter().any(|i| i["name"] == "Music"), "{inputs}");
     assert!(inputs.as_array().unwrap().iter().all(|i| i["name"] != "Bars"), "a colour source has no audio: {inputs}");
+    // Its meter moves while the tone plays, and falls silent once it is muted.
+    let music = |d: &mut Daemon| d.get("/api/v1/obs/inputs").as_array().unwrap().iter().find(|i| i["name"] == "Music").cloned().unwrap();
+    assert!(wait_until(Duration::from_secs(15), || music(&mut d)["level_db"].as_f64().is_some_and(|l| l > -40.0)), "{}", music(&mut d));
+    assert_eq!(d.get("/api/v1/status")["obs"]["silent_s"], 0, "sound is playing");
     d.post("/api/v1/obs/inputs/Music", serde_json::json!({"muted": true, "volume_db": -12.0}));
+    assert!(wait_until(Duration::from_secs(5), || music(&mut d)["level_db"].as_f64().is_some_and(|l| l <= -60.0)), "{}", music(&mut d));
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["silent_s"].as_u64().is_some_and(|s| s >= 2)));
     let m = d.get("/api/v1/obs/inputs").as_array().unwrap().iter().find(|i| i["name"] == "Music").unwrap().clone();
     assert!(m["muted"] == true && (m["volume_db"].as_f64().unwrap() + 12.0).abs() < 0.1, "{m}");
     assert_eq!(d.request("POST", "/api/v1/obs/inputs/Music", Some(serde_json::json!({"volume_db": 40.0}))).status, 422);
@@ -326,13 +340,17 @@ fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/status")["obs"]["connected"] == false));
     obs = start_obs(&place, &home_in, home, &display, &[]);
     assert!(wait_until(Duration::from_secs(40), || d.get("/api/v1/status")["obs"]["connected"] == true), "{}", obs_log());
-    // Go Live starts OBS's stream, then the destinations; Stop ends both.
+    // Go Live starts OBS's stream, then the destinations; Stop ends both. With the tone muted, the
+    // show's silence is said within the alert's 3 s.
+    d.request("PUT", "/api/v1/settings", Some(serde_json::json!({"silence_alert_s": 3})));
+    d.post("/api/v1/obs/inputs/Music", serde_json::json!({"muted": true}));
     let n = Nginx::start();
     let id = d.add_destination("n", &n.url(), "sk_obs_bridge_01");
     d.post("/api/v1/obs/setup-stream", serde_json::json!({}));
     let r = d.request("POST", "/api/v1/live/start", Some(serde_json::json!({})));
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(wait_until(Duration::from_secs(15), || d.destination_status(id)["state"] == "live"));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/alerts").to_string().contains("program audio silent")), "{}", d.get("/api/v1/alerts"));
     d.post("/api/v1/live/stop", serde_json::json!({}));
     assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/ingest")["connected"] == false), "Stop also stops OBS's stream");
     drop(obs);

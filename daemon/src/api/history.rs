@@ -23,6 +23,7 @@ fn settings(st: &AppState) -> serde_json::Value {
     json!({
         "bitrate_floor_kbps": st.core.setting_u64("bitrate_floor_kbps", DEFAULT_FLOOR_KBPS),
         "low_disk_mb": st.core.setting_u64("low_disk_mb", DEFAULT_LOW_DISK_MB),
+        "silence_alert_s": st.core.setting_u64("silence_alert_s", crate::core::history::DEFAULT_SILENCE_S),
     })
 }
 
@@ -35,6 +36,7 @@ pub async fn get_settings(State(st): State<AppState>) -> impl IntoResponse {
 pub struct SettingsBody {
     bitrate_floor_kbps: Option<u64>,
     low_disk_mb: Option<u64>,
+    silence_alert_s: Option<u64>,
 }
 
 pub async fn put_settings(State(st): State<AppState>, Json(b): Json<SettingsBody>) -> Result<impl IntoResponse, ApiError> {
@@ -44,6 +46,15 @@ pub async fn put_settings(State(st): State<AppState>, Json(b): Json<SettingsBody
     if b.low_disk_mb.is_some_and(|v| v > 100_000_000) {
         return Err(ApiError::invalid("low_disk_mb is 0 (off) to 100000000"));
     }
-    st.core.execute(crate::core::Command::SetAlertSettings { bitrate_floor_kbps: b.bitrate_floor_kbps, low_disk_mb: b.low_disk_mb }).await?;
+    if b.silence_alert_s.is_some_and(|v| v > 3600) {
+        return Err(ApiError::invalid("silence_alert_s is 0 (off) to 3600"));
+    }
+    st.core
+        .execute(crate::core::Command::SetAlertSettings {
+            bitrate_floor_kbps: b.bitrate_floor_kbps,
+            low_disk_mb: b.low_disk_mb,
+            silence_alert_s: b.silence_alert_s,
+        })
+        .await?;
     Ok(axum::Json(settings(&st)))
 }

@@ -119,6 +119,7 @@ pub enum Command {
     SetAlertSettings {
         bitrate_floor_kbps: Option<u64>,
         low_disk_mb: Option<u64>,
+        silence_alert_s: Option<u64>,
     },
     SetIce(Box<crate::guests::ice::IceConfig>),
     CreateInvite {

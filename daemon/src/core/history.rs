@@ -42,7 +42,11 @@ pub(super) struct Watchers {
     floor_alerted: bool,
     disk_checked: Option<Instant>,
     disk_alerted: bool,
+    silence_alerted: bool,
 }
+
+/// Seconds of silence on every OBS audio input, while live, before the alert (0: off).
+pub const DEFAULT_SILENCE_S: u64 = 15;
 
 impl State {
     pub fn setting_u64(&self, key: &str, default: u64) -> u64 {
@@ -150,6 +154,17 @@ impl State {
             } else {
                 w.floor_below_since = None;
                 w.floor_alerted = false;
+            }
+            // The most common failure nobody sees from the stage: a muted or dead microphone.
+            let limit = self.setting_u64("silence_alert_s", DEFAULT_SILENCE_S);
+            match self.obs.silent_for().filter(|_| self.is_live() && self.obs.is_connected() && limit > 0) {
+                Some(quiet) if quiet.as_secs() >= limit => {
+                    if !w.silence_alerted {
+                        w.silence_alerted = true;
+                        alerts.push((Level::Warning, format!("program audio silent for {} s: check OBS's microphone and mutes", quiet.as_secs())));
+                    }
+                }
+                _ => w.silence_alerted = false,
             }
             if w.disk_checked.is_none_or(|t| t.elapsed() >= DISK_EVERY) {
                 w.disk_checked = Some(Instant::now());

@@ -63,8 +63,8 @@ impl State {
             }
             DeleteProfile(id) => self.store.delete_profile(id).map(|_| Reply::Done).map_err(CoreError::from),
             ActivateProfile(id) => self.store.activate_profile(id).map(|_| Reply::Done).map_err(CoreError::from),
-            SetAlertSettings { bitrate_floor_kbps, low_disk_mb } => {
-                for (k, v) in [("bitrate_floor_kbps", bitrate_floor_kbps), ("low_disk_mb", low_disk_mb)] {
+            SetAlertSettings { bitrate_floor_kbps, low_disk_mb, silence_alert_s } => {
+                for (k, v) in [("bitrate_floor_kbps", bitrate_floor_kbps), ("low_disk_mb", low_disk_mb), ("silence_alert_s", silence_alert_s)] {
                     if let Some(v) = v {
                         self.store.set_setting(k, &v.to_string())?;
                     }

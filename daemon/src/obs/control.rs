@@ -2,7 +2,10 @@
 //! the replay buffer. Each is a few obs-websocket 5.0 requests (so every OBS 28+ answers them).
 use serde::Serialize;
 
-use super::{call, Obs, ObsError};
+use super::{call, call_within, Obs, ObsError};
+
+/// Switching a profile or a scene collection: OBS answers once it has loaded it.
+const SWITCH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// OBS's profiles or scene collections: which one is in use, and all of them.
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -29,6 +32,8 @@ pub struct AudioInput {
     pub muted: bool,
     /// −100 is what OBS shows as −∞.
     pub volume_db: f64,
+    /// The last meter reading (peak after the fader), once OBS sends meters.
+    pub level_db: Option<f64>,
 }
 
 /// OBS's fader range: −100 dB (silence) to +26 dB.
@@ -43,7 +48,7 @@ impl Obs {
 
     pub async fn set_profile(&self, name: &str) -> Result<(), ObsError> {
         let c = self.client().await?;
-        call(c.profiles().set_current(name)).await
+        call_within(SWITCH, c.profiles().set_current(name)).await
     }
 
     pub async fn collections(&self) -> Result<Choice, ObsError> {
@@ -55,7 +60,7 @@ impl Obs {
     /// OBS loads the collection before it answers; requests meanwhile may be told "not ready".
     pub async fn set_collection(&self, name: &str) -> Result<(), ObsError> {
         let c = self.client().await?;
-        call(c.scene_collections().set_current(name)).await
+        call_within(SWITCH, c.scene_collections().set_current(name)).await
     }
 
     async fn program_scene(&self, c: &obws::Client) -> Result<String, ObsError> {
@@ -100,7 +105,8 @@ impl Obs {
                 }
             };
             let v = call(c.inputs().volume(&i.name)).await?;
-            out.push(AudioInput { name: i.name, muted, volume_db: (v.db as f64).clamp(*VOLUME_DB.start(), *VOLUME_DB.end()) });
+            let level_db = self.level(&i.name);
+            out.push(AudioInput { name: i.name, muted, volume_db: (v.db as f64).clamp(*VOLUME_DB.start(), *VOLUME_DB.end()), level_db });
         }
         Ok(out)
     }

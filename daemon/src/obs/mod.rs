@@ -4,6 +4,7 @@
 //! (commands and the Go Live autostart), its events go to the core.
 mod compat;
 pub mod control;
+pub mod meters;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,6 +40,9 @@ pub struct ObsStatus {
     pub collection: Option<String>,
     /// The file OBS's last recording went to.
     pub last_recording: Option<String>,
+    /// Seconds every audio input has been silent (below −60 dB after its fader); `null` until
+    /// OBS has sent meters.
+    pub silent_s: Option<u64>,
 }
 
 /// What OBS tells the box, for the event feed.
@@ -79,6 +83,10 @@ pub enum ObsEvent {
         input: String,
         muted: bool,
     },
+    /// Audio levels, at most 5 a second while OBS sends meters.
+    Levels {
+        levels: Vec<meters::AudioLevel>,
+    },
     Exiting,
 }
 
@@ -111,11 +119,18 @@ pub struct Obs {
     status: Mutex<ObsStatus>,
     client: RwLock<Option<Arc<obws::Client>>>,
     changed: Notify,
+    meters: Mutex<meters::Meters>,
 }
 
 async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -> Result<T, ObsError> {
-    match tokio::time::timeout(CALL, f).await {
-        Err(_) => Err(ObsError::Timeout(CALL.as_secs())),
+    call_within(CALL, f).await
+}
+
+/// For requests OBS answers only once it has done them: loading a scene collection took OBS 32
+/// longer than the 5 s of other requests once, on a loaded 2-core machine.
+async fn call_within<T>(limit: Duration, f: impl std::future::Future<Output = Result<T, obws::Error>>) -> Result<T, ObsError> {
+    match tokio::time::timeout(limit, f).await {
+        Err(_) => Err(ObsError::Timeout(limit.as_secs())),
         Ok(Err(e)) => Err(ObsError::Obs(Box::new(e))),
         Ok(Ok(v)) => Ok(v),
     }
@@ -135,7 +150,7 @@ impl std::fmt::Debug for Connection {
 impl Obs {
     pub fn start(store: Store) -> Arc<Obs> {
         let (events, _) = broadcast::channel(64);
-        let obs = Arc::new(Obs { store, events, status: Mutex::default(), client: RwLock::new(None), changed: Notify::new() });
+        let obs = Arc::new(Obs { store, events, status: Mutex::default(), client: RwLock::new(None), changed: Notify::new(), meters: Mutex::default() });
         tokio::spawn(obs.clone().run());
         obs
     }
@@ -145,7 +160,19 @@ impl Obs {
     }
 
     pub fn status(&self) -> ObsStatus {
-        self.status.lock().unwrap().clone()
+        let mut s = self.status.lock().unwrap().clone();
+        s.silent_s = if s.connected { self.silent_for().map(|d| d.as_secs()) } else { None };
+        s
+    }
+
+    /// How long every OBS audio input has been below the silence level (`None`: no meters yet).
+    pub fn silent_for(&self) -> Option<Duration> {
+        self.meters.lock().unwrap().silent_for(Instant::now())
+    }
+
+    /// An input's last peak level after its fader, in dB.
+    pub fn level(&self, input: &str) -> Option<f64> {
+        self.meters.lock().unwrap().level(input)
     }
 
     pub fn connection(&self) -> Option<Connection> {
@@ -245,6 +272,12 @@ impl Obs {
             s.profile = profile;
             s.collection = collection;
         });
+        self.meters.lock().unwrap().reset();
+        // The meters are a high-volume event OBS sends only when asked.
+        use obws::requests::EventSubscription as Sub;
+        if let Err(e) = call(client.reidentify(Sub::ALL | Sub::INPUT_VOLUME_METERS)).await {
+            tracing::warn!("OBS will not send audio meters: {e}");
+        }
         tracing::info!(version = %version.obs_version, "OBS connected");
         let _ = self.events.send(ObsEvent::Connected { version: version.obs_version.to_string() });
         let mut tick = tokio::time::interval(Duration::from_secs(2));
@@ -254,6 +287,12 @@ impl Obs {
                 _ = self.changed.notified() => return "connection settings changed".into(),
                 e = events.next() => match e {
                     None => return "OBS closed the connection".into(),
+                    Some(obws::events::Event::InputVolumeMeters { inputs }) => {
+                        let inputs: Vec<(String, Vec<[f32; 3]>)> = inputs.into_iter().map(|i| (i.name, i.levels)).collect();
+                        if let Some(levels) = self.meters.lock().unwrap().report(&inputs, Instant::now()) {
+                            let _ = self.events.send(ObsEvent::Levels { levels });
+                        }
+                    }
                     Some(ev) => if let Some(ev) = compat::event(ev) {
                         match &ev {
                             ObsEvent::SceneChanged { scene } => self.set(|s| s.scene = Some(scene.clone())),

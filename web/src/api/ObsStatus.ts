@@ -8,4 +8,9 @@ profile: string | null, collection: string | null,
 /**
  * The file OBS's last recording went to.
  */
-last_recording: string | null, };
+last_recording: string | null, 
+/**
+ * Seconds every audio input has been silent (below −60 dB after its fader); `null` until
+ * OBS has sent meters.
+ */
+silent_s: number | null, };

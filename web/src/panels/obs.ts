@@ -14,13 +14,14 @@ export function obsState(o: ObsStatus): string {
   if (o.connected) {
     const parts = [tf("obs.connected", { version: o.version ?? "?" }), t(o.streaming ? "obs.streaming" : "obs.notStreaming")];
     if (o.cpu_pct) parts.push(tf("obs.cpu", { pct: String(o.cpu_pct) }));
+    if (o.silent_s !== null && o.silent_s >= 5) parts.push(tf("obs.silent", { s: String(o.silent_s) }));
     return parts.join(" · ");
   }
   return o.configured ? (o.error ?? t("obs.connecting")) : t("obs.notSetUp");
 }
 
 type Item = { id: number; name: string; enabled: boolean };
-type Input = { name: string; muted: boolean; volume_db: number };
+type Input = { name: string; muted: boolean; volume_db: number; level_db: number | null };
 
 /** A `<select>` of OBS's profiles or scene collections (pure: unit-tested). */
 export function choiceHtml(kind: "profile" | "collection", current: string, names: string[]): string {
@@ -40,6 +41,7 @@ export function sourcesHtml(items: Item[], inputs: Input[]): string {
       (a) => `<div class="obs-input" data-testid="obs-input">
         <button class="small ${a.muted ? "muted" : ""}" data-act="obs-mute" data-input="${esc(a.name)}" data-muted="${a.muted}">${esc(a.muted ? tf("obs.unmute", { name: a.name }) : tf("obs.mute", { name: a.name }))}</button>
         <input type="range" min="-60" max="6" step="0.5" value="${Math.max(-60, a.volume_db)}" data-obs-volume="${esc(a.name)}" aria-label="${esc(tf("obs.volume", { name: a.name }))}" />
+        <meter min="-60" max="0" low="-20" high="-6" optimum="-12" value="${Math.max(-60, a.level_db ?? -60)}" data-obs-level="${esc(a.name)}"></meter>
         <span class="dim">${a.volume_db <= -100 ? "−∞" : a.volume_db.toFixed(1)} dB</span></div>`,
     )
     .join("");
@@ -131,6 +133,13 @@ export const obsPanel: Panel = {
     loadControls().catch(() => {});
   },
   onEvent(m) {
-    if (m.type === "obs" && (m.obs_event === "scene_item_changed" || m.obs_event === "input_muted")) loadControls().catch(() => {});
+    if (m.type !== "obs") return;
+    if (m.obs_event === "scene_item_changed" || m.obs_event === "input_muted") loadControls().catch(() => {});
+    if (m.obs_event === "levels") {
+      for (const l of m.levels) {
+        const el = root.querySelector<HTMLMeterElement>(`meter[data-obs-level="${CSS.escape(l.input)}"]`);
+        if (el) el.value = Math.max(-60, l.db);
+      }
+    }
   },
 };

@@ -119,10 +119,12 @@ describe("OBS controls", () => {
     const sel = choiceHtml("profile", "live", ["live", "<backup>"]);
     expect(sel).toContain('<option value="live" selected>live</option>');
     expect(sel).toContain("&#60;backup&#62;");
-    const src = sourcesHtml([{ id: 3, name: "Camera", enabled: false }], [{ name: "Mic", muted: true, volume_db: -100 }]);
+    const src = sourcesHtml([{ id: 3, name: "Camera", enabled: false }], [{ name: "Mic", muted: true, volume_db: -100, level_db: null }]);
     expect(src).toContain('data-obs-item="3" />');
     expect(src).toContain("Unmute Mic");
     expect(src).toContain("−∞ dB");
+    expect(src).toContain('data-obs-level="Mic"');
+    expect(obsState({ ...status().obs, silent_s: 12 })).toContain("no audio for 12 s");
   });
 });
 
