@@ -228,3 +228,80 @@ fn hevc_from_todays_ffmpeg_is_relayed_unchanged() {
 fn av1_from_todays_ffmpeg_is_relayed_unchanged() {
     relay_todays_codec("av1", &["-c:v", "libsvtav1", "-preset", "12", "-g", "30", "-svtav1-params", "lp=1", "-pix_fmt", "yuv420p"]);
 }
+
+/// A pause on an HEVC show sends the slate in HEVC: the Enhanced-RTMP receiver's recording stays in
+/// one codec and takes the slate's pictures in place of the feed's (an H.264 slate would be a codec
+/// change that receiver drops); Twitch's stand-in gets H.264 throughout, slate included.
+#[test]
+fn a_pause_on_an_hevc_show_sends_an_hevc_slate() {
+    let root = onair_e2e::today::Root::get("sid");
+    let (inside, outside) = root.tmp();
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let port = free_port();
+    d.add_destination("own server", &format!("rtmp://127.0.0.1:{port}/app"), "sk_slate_own_0001");
+    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_slate_twitch_0001");
+    let out = format!("{inside}/out.flv");
+    let mut receiver = onair_e2e::today::RootFfmpeg::start(
+        &root,
+        &["-listen", "1", "-i", &format!("rtmp://127.0.0.1:{port}/app/sk_slate_own_0001"), "-c", "copy", "-f", "flv", &out],
+        outside.join("receiver.log"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let key = d.ingest_key();
+    let secs = 14u64;
+    let t = secs.to_string();
+    let url = format!("rtmp://127.0.0.1:{}/live/{key}", d.rtmp);
+    let args = [
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &t,
+        "-c:v",
+        "libx265",
+        "-preset",
+        "ultrafast",
+        "-x265-params",
+        "keyint=30:min-keyint=30:log-level=error",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-f",
+        "flv",
+        &url,
+    ];
+    let mut publisher = onair_e2e::today::RootFfmpeg::start(&root, &args, outside.join("publisher.log"));
+    assert!(wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == true), "{}", publisher.log_text());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    std::thread::sleep(Duration::from_secs(4));
+    d.post("/api/v1/live/pause", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["on_air"] == "slate"), "{}", d.get("/api/v1/status")["on_air"]);
+    std::thread::sleep(Duration::from_secs(4));
+    d.post("/api/v1/live/resume", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["on_air"] == "feed"));
+    let done = publisher.wait(Duration::from_secs(secs * 4));
+    assert!(done.is_some_and(|s| s.success()), "publisher: {done:?} {}", publisher.log_text());
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    assert!(receiver.wait(Duration::from_secs(15)).is_some(), "{}", receiver.log_text());
+    let (codec, frames) = root.probe_video(&out);
+    let sent = secs * 30;
+    eprintln!("HEVC show with a 4 s pause: {frames} {codec} frames at the Enhanced-RTMP receiver ({sent} sent by the publisher)");
+    assert_eq!(codec, "hevc", "{}", receiver.log_text());
+    // With an H.264 slate this receiver dropped the slate: 279 of 420 frames in one run.
+    assert!(frames as f64 >= sent as f64 * 0.95, "{frames} of about {sent} frames: the slate's are missing");
+    n.stop();
+    let recs = n.recordings();
+    let p = probe(&recs[0]);
+    eprintln!("Twitch's stand-in: {} frames of {}", p.vframes, p.vcodec);
+    assert_eq!(p.vcodec, "h264");
+    assert!(p.vframes as f64 >= sent as f64 * 0.85, "{} frames", p.vframes);
+    let _ = std::fs::remove_dir_all(&outside);
+}

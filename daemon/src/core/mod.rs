@@ -474,6 +474,11 @@ impl State {
                 p.sample_rate = snap.audio.sample_rate;
                 p.channels = snap.audio.channels.clamp(1, 2);
             }
+            // The slate in the feed's codec where the box can encode it (AV1/VP9 feeds get H.264:
+            // no real-time AV1 encoder here).
+            if !snap.video.codec.is_empty() {
+                p.hevc = snap.video.codec == "hevc" && crate::media::generator::can_hevc();
+            }
         }
         // Test signal: only while no real publisher.
         let want_test = s.test_signal && matches!(proto, None | Some(Proto::TestSignal));
@@ -552,7 +557,7 @@ impl State {
     fn start_test_signal(&self, p: Params) -> Option<Running> {
         let guard = self.ingest.claim(Proto::TestSignal, "test-signal", None).ok()?;
         let (tx, mut rx) = mpsc::channel(256);
-        match Generator::start(Look::TestSignal, p, tx) {
+        match Generator::start(Look::TestSignal, Params { hevc: false, ..p }, tx) {
             Ok(g) => {
                 let task = tokio::spawn(async move {
                     while let Some(f) = rx.recv().await {

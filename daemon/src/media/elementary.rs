@@ -113,6 +113,35 @@ pub fn avc_picture(ts: u32, key: bool, cts: i32, au: &[u8]) -> Frame {
     Frame::video(ts, b.freeze())
 }
 
+/// An HEVC sequence start (Enhanced RTMP, FourCC `hvc1`) from an hvcC record.
+pub fn hevc_config(ts: u32, hvcc: &[u8]) -> Frame {
+    let mut b = BytesMut::with_capacity(hvcc.len() + 5);
+    b.put_u8(0x90); // IsExHeader | keyframe | SequenceStart
+    b.put_slice(b"hvc1");
+    b.put_slice(hvcc);
+    Frame::video(ts, b.freeze())
+}
+
+/// An HEVC picture (length-prefixed NAL units) as Enhanced RTMP CodedFrames, with its offset.
+pub fn hevc_picture(ts: u32, key: bool, cts: i32, au: &[u8]) -> Frame {
+    let mut b = BytesMut::with_capacity(au.len() + 8);
+    b.put_u8(if key { 0x91 } else { 0xa1 });
+    b.put_slice(b"hvc1");
+    let c = cts.clamp(-(1 << 23), (1 << 23) - 1);
+    b.put_slice(&[(c >> 16) as u8, (c >> 8) as u8, c as u8]);
+    b.put_slice(au);
+    Frame::video(ts, b.freeze())
+}
+
+/// AAC in FLV: the AudioSpecificConfig, then raw frames.
+pub fn aac_config(ts: u32, asc: &[u8]) -> Frame {
+    Frame::audio(ts, Bytes::from([&[0xaf, 0][..], asc].concat()))
+}
+
+pub fn aac_frame(ts: u32, raw: &[u8]) -> Frame {
+    Frame::audio(ts, Bytes::from([&[0xaf, 1][..], raw].concat()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +184,15 @@ mod tests {
         let c = avc_config(0, &[1, 2, 3]);
         assert!(c.is_sequence_header());
         assert_eq!(crate::media::flv::video_codec_name(&c.data), "h264");
+        let h = hevc_config(0, &[1, 2]);
+        assert!(h.is_sequence_header() && crate::media::flv::video_codec_name(&h.data) == "hevc");
+        assert_eq!(unpack(&h.data), Unpacked::Config { codec: Codec::Hevc, record: Bytes::from_static(&[1, 2]) });
+        let p = hevc_picture(33, false, 66, &[0, 0, 0, 1, 2]);
+        assert!(!p.is_keyframe() && !p.is_sequence_header());
+        assert_eq!(unpack(&p.data), Unpacked::Coded { codec: Codec::Hevc, key: false, cts: 66, data: Bytes::from_static(&[0, 0, 0, 1, 2]) });
+        assert!(hevc_picture(0, true, 0, &[1]).is_keyframe());
+        assert!(aac_config(0, &[0x11, 0x90]).is_sequence_header());
+        assert_eq!(crate::media::flv::aac_config(&aac_config(0, &[0x11, 0x90]).data), Some((48000, 2)));
+        assert!(!aac_frame(0, &[1]).is_sequence_header());
     }
 }

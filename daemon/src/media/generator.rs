@@ -5,9 +5,9 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use tokio::sync::mpsc;
 
-use super::flv;
 use super::pipeline::{self, PipelineError};
 use super::Frame;
+use super::{elementary, flv};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
@@ -18,12 +18,20 @@ pub struct Params {
     pub channels: u32,
     pub kbps: u32,
     pub encoder: String,
+    /// Encode in HEVC (x265), for a feed in HEVC: the destinations that take the feed stay in one
+    /// codec through the slate.
+    pub hevc: bool,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { width: 1280, height: 720, fps: 30, sample_rate: 48000, channels: 2, kbps: 2500, encoder: "x264enc".into() }
+        Params { width: 1280, height: 720, fps: 30, sample_rate: 48000, channels: 2, kbps: 2500, encoder: "x264enc".into(), hevc: false }
     }
+}
+
+/// Whether this box can encode the slate in HEVC.
+pub fn can_hevc() -> bool {
+    gstreamer::ElementFactory::find("x265enc").is_some()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +85,20 @@ fn pipeline_desc(look: &Look, p: &Params, has_text: bool) -> String {
         String::new()
     };
     let time = if has_text && *look == Look::TestSignal { "! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" " } else { "" };
+    if p.hevc {
+        // flvmux (GStreamer 1.22) has no HEVC: the box packs Enhanced RTMP tags itself.
+        return format!(
+            "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 \
+             ! x265enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} ! h265parse config-interval=-1 \
+             ! video/x-h265,stream-format=hvc1,alignment=au ! appsink name=vsink sync=false max-buffers=64 drop=false \
+             audiotestsrc is-live=true wave={wave} samplesperbuffer=1024 ! audio/x-raw,rate={rate},channels={ch} \
+             ! audioconvert ! avenc_aac bitrate=128000 ! aacparse ! audio/mpeg,stream-format=raw ! appsink name=asink sync=false max-buffers=64 drop=false",
+            kbps = p.kbps,
+            gop = p.fps * 2,
+            rate = p.sample_rate,
+            ch = p.channels,
+        );
+    }
     format!(
         "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! h264parse config-interval=-1 \
          ! video/x-h264,stream-format=avc,alignment=au ! queue ! mux. \
@@ -95,6 +117,15 @@ impl Generator {
         let has_text = gst::ElementFactory::find("textoverlay").is_some();
         let desc = pipeline_desc(&look, &params, has_text);
         let pipeline = pipeline::launch(&desc)?;
+        if params.hevc {
+            let video: gst_app::AppSink = pipeline::element(&pipeline, "vsink")?;
+            let audio: gst_app::AppSink = pipeline::element(&pipeline, "asink")?;
+            video.set_callbacks(packing(tx.clone(), elementary::hevc_config, elementary::hevc_picture));
+            audio.set_callbacks(packing(tx, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)));
+            super::drain_bus(&pipeline, "slate encoder");
+            pipeline.set_state(gst::State::Playing)?;
+            return Ok(Generator { pipeline, params });
+        }
         let sink: gst_app::AppSink = pipeline::element(&pipeline, "sink")?;
         let mut reader = flv::Reader::default();
         sink.set_callbacks(
@@ -125,6 +156,43 @@ impl Generator {
     }
 }
 
+/// An appsink's callbacks that turn its buffers into FLV tags: the caps' `codec_data` (each time it
+/// changes) through `config`, each buffer through `picture(ts, key, cts, data)`.
+fn packing(
+    tx: mpsc::Sender<Frame>,
+    config: impl Fn(u32, &[u8]) -> Frame + Send + 'static,
+    picture: impl Fn(u32, bool, i32, &[u8]) -> Frame + Send + 'static,
+) -> gst_app::AppSinkCallbacks {
+    let mut sent: Option<Vec<u8>> = None;
+    gst_app::AppSinkCallbacks::builder()
+        .new_sample(move |s| {
+            let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+            let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
+            let Some(pts) = buf.pts().or(buf.dts()) else { return Ok(gst::FlowSuccess::Ok) };
+            let dts = buf.dts().unwrap_or(pts);
+            let ts = dts.mseconds() as u32;
+            let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
+            let mut out = vec![];
+            if let Some(r) = record {
+                let m = r.map_readable().map_err(|_| gst::FlowError::Error)?;
+                if sent.as_deref() != Some(m.as_slice()) {
+                    out.push(config(ts, m.as_slice()));
+                    sent = Some(m.to_vec());
+                }
+            }
+            let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
+            let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
+            out.push(picture(ts, key, (pts.mseconds() as i64 - dts.mseconds() as i64) as i32, map.as_slice()));
+            for f in out {
+                if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
+                    return Err(gst::FlowError::Eos);
+                }
+            }
+            Ok(gst::FlowSuccess::Ok)
+        })
+        .build()
+}
+
 impl Drop for Generator {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
@@ -153,6 +221,33 @@ mod tests {
                     if f.is_video() && f.is_sequence_header() {
                         assert_eq!(crate::media::avc::sps_info(&f.data).map(|x| (x.0, x.1)), Some((320, 180)));
                     }
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+        drop(g);
+        assert!(vseq && aseq && key && audio > 5, "vseq={vseq} aseq={aseq} key={key} audio={audio}");
+    }
+
+    #[test]
+    fn an_hevc_slate_is_packed_as_enhanced_rtmp() {
+        gst::init().unwrap();
+        assert!(can_hevc(), "x265enc (gstreamer1.0-plugins-bad) is missing: scripts/install-deps.sh installs it");
+        let (tx, mut rx) = mpsc::channel(512);
+        let p = Params { width: 320, height: 180, fps: 15, hevc: true, ..Params::default() };
+        let g = Generator::start(Look::Slate, p, tx).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let (mut vseq, mut aseq, mut key, mut audio) = (false, false, false, 0);
+        while std::time::Instant::now() < deadline && !(vseq && aseq && key && audio > 5) {
+            match rx.try_recv() {
+                Ok(f) => {
+                    if f.is_video() {
+                        assert_eq!(flv::video_codec_name(&f.data), "hevc");
+                    }
+                    vseq |= f.is_video() && f.is_sequence_header();
+                    aseq |= !f.is_video() && flv::aac_config(&f.data).is_some();
+                    key |= f.is_keyframe();
+                    audio += (!f.is_video() && !f.is_sequence_header()) as u32;
                 }
                 Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
             }
