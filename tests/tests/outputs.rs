@@ -205,7 +205,9 @@ fn relay_todays_codec(codec: &str, encoder: &[&str]) {
     let (got_codec, frames) = root.probe_video(&out);
     let sent = secs * 30;
     assert_eq!(got_codec, codec, "receiver: {}", receiver.log_text());
-    assert!(frames as f64 >= sent as f64 * 0.99 && frames <= sent, "{codec}: {frames} of {sent} frames arrived");
+    // The feed ends before the show does: an HEVC feed's slate is HEVC too and may add a frame or
+    // two before the stop (an AV1 feed's H.264 slate is a codec change this receiver drops).
+    assert!(frames as f64 >= sent as f64 * 0.99 && frames <= sent + 30, "{codec}: {frames} of {sent} frames arrived");
     eprintln!("{codec}: {frames} of {sent} frames relayed");
     n.stop();
     let recs = n.recordings();
