@@ -22,6 +22,19 @@ fn clk_tck() -> f64 {
     (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }) as f64
 }
 
+/// CPU seconds per `secs` and peak RSS of `pid`, from 3 s in: connects, the decoder and the
+/// encoders' start are not the steady cost.
+fn measure(pid: u32, secs: u64) -> (f64, f64) {
+    std::thread::sleep(Duration::from_secs(3));
+    let (t0, c0) = (Instant::now(), ticks(pid));
+    let mut peak: f64 = 0.0;
+    while t0.elapsed() < Duration::from_secs(secs) {
+        std::thread::sleep(Duration::from_millis(500));
+        peak = peak.max(rss_mb(pid));
+    }
+    ((ticks(pid) - c0) as f64 / clk_tck() / t0.elapsed().as_secs_f64() * secs as f64, peak)
+}
+
 struct Run {
     cpu_s: f64,
     rss_mb: f64,
@@ -37,15 +50,7 @@ fn show(clip: &std::path::Path, secs: u64, outputs: &[(&str, serde_json::Value)]
     }
     let pid = d.pid();
     let _ff = d.go_live_with(clip);
-    // Measured from 3 s in: connects, the decoder and the encoders' start are not the steady cost.
-    std::thread::sleep(Duration::from_secs(3));
-    let (t0, c0) = (Instant::now(), ticks(pid));
-    let mut peak: f64 = 0.0;
-    while t0.elapsed() < Duration::from_secs(secs) {
-        std::thread::sleep(Duration::from_millis(500));
-        peak = peak.max(rss_mb(pid));
-    }
-    let cpu_s = (ticks(pid) - c0) as f64 / clk_tck() / t0.elapsed().as_secs_f64() * secs as f64;
+    let (cpu_s, peak) = measure(pid, secs);
     d.post("/api/v1/live/stop", json!({}));
     n.stop();
     let frames = outputs
@@ -83,15 +88,7 @@ fn ffmpeg_vertical(clip: &std::path::Path, secs: u64) -> (f64, f64) {
         "flv",
         &url,
     ]);
-    let pid = ff.pid();
-    std::thread::sleep(Duration::from_secs(3));
-    let (t0, c0) = (Instant::now(), ticks(pid));
-    let mut peak: f64 = 0.0;
-    while t0.elapsed() < Duration::from_secs(secs) {
-        std::thread::sleep(Duration::from_millis(500));
-        peak = peak.max(rss_mb(pid));
-    }
-    let cpu = (ticks(pid) - c0) as f64 / clk_tck() / t0.elapsed().as_secs_f64() * secs as f64;
+    let (cpu, peak) = measure(ff.pid(), secs);
     ff.stop();
     (cpu, peak)
 }

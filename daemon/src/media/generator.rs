@@ -120,8 +120,8 @@ impl Generator {
         if params.hevc {
             let video: gst_app::AppSink = pipeline::element(&pipeline, "vsink")?;
             let audio: gst_app::AppSink = pipeline::element(&pipeline, "asink")?;
-            video.set_callbacks(packing(tx.clone(), elementary::hevc_config, elementary::hevc_picture));
-            audio.set_callbacks(packing(tx, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)));
+            video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::hevc_config, elementary::hevc_picture));
+            audio.set_callbacks(pipeline::tag_callbacks(tx, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)));
             super::drain_bus(&pipeline, "slate encoder");
             pipeline.set_state(gst::State::Playing)?;
             return Ok(Generator { pipeline, params });
@@ -154,43 +154,6 @@ impl Generator {
         pipeline.set_state(gst::State::Playing)?;
         Ok(Generator { pipeline, params })
     }
-}
-
-/// An appsink's callbacks that turn its buffers into FLV tags: the caps' `codec_data` (each time it
-/// changes) through `config`, each buffer through `picture(ts, key, cts, data)`.
-fn packing(
-    tx: mpsc::Sender<Frame>,
-    config: impl Fn(u32, &[u8]) -> Frame + Send + 'static,
-    picture: impl Fn(u32, bool, i32, &[u8]) -> Frame + Send + 'static,
-) -> gst_app::AppSinkCallbacks {
-    let mut sent: Option<Vec<u8>> = None;
-    gst_app::AppSinkCallbacks::builder()
-        .new_sample(move |s| {
-            let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-            let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
-            let Some(pts) = buf.pts().or(buf.dts()) else { return Ok(gst::FlowSuccess::Ok) };
-            let dts = buf.dts().unwrap_or(pts);
-            let ts = dts.mseconds() as u32;
-            let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
-            let mut out = vec![];
-            if let Some(r) = record {
-                let m = r.map_readable().map_err(|_| gst::FlowError::Error)?;
-                if sent.as_deref() != Some(m.as_slice()) {
-                    out.push(config(ts, m.as_slice()));
-                    sent = Some(m.to_vec());
-                }
-            }
-            let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
-            let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
-            out.push(picture(ts, key, (pts.mseconds() as i64 - dts.mseconds() as i64) as i32, map.as_slice()));
-            for f in out {
-                if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
-                    return Err(gst::FlowError::Eos);
-                }
-            }
-            Ok(gst::FlowSuccess::Ok)
-        })
-        .build()
 }
 
 impl Drop for Generator {

@@ -28,6 +28,43 @@ pub fn bus(p: &gst::Pipeline) -> Result<gst::Bus, PipelineError> {
     p.bus().ok_or(PipelineError::NoBus)
 }
 
+/// An appsink's callbacks that turn its encoded buffers into FLV tags (the slate, a transcode): the caps' `codec_data` (each time it
+/// changes) through `config`, each buffer through `picture(ts, key, cts, data)`.
+pub fn tag_callbacks(
+    tx: tokio::sync::mpsc::Sender<super::Frame>,
+    config: impl Fn(u32, &[u8]) -> super::Frame + Send + 'static,
+    picture: impl Fn(u32, bool, i32, &[u8]) -> super::Frame + Send + 'static,
+) -> gstreamer_app::AppSinkCallbacks {
+    let mut sent: Option<Vec<u8>> = None;
+    gstreamer_app::AppSinkCallbacks::builder()
+        .new_sample(move |s| {
+            let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+            let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
+            let Some(pts) = buf.pts().or(buf.dts()) else { return Ok(gst::FlowSuccess::Ok) };
+            let dts = buf.dts().unwrap_or(pts);
+            let ts = dts.mseconds() as u32;
+            let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
+            let mut out = vec![];
+            if let Some(r) = record {
+                let m = r.map_readable().map_err(|_| gst::FlowError::Error)?;
+                if sent.as_deref() != Some(m.as_slice()) {
+                    out.push(config(ts, m.as_slice()));
+                    sent = Some(m.to_vec());
+                }
+            }
+            let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
+            let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
+            out.push(picture(ts, key, (pts.mseconds() as i64 - dts.mseconds() as i64) as i32, map.as_slice()));
+            for f in out {
+                if let Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
+                    return Err(gst::FlowError::Eos);
+                }
+            }
+            Ok(gst::FlowSuccess::Ok)
+        })
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

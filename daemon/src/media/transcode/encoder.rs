@@ -107,37 +107,7 @@ impl Encoder {
         let src: gst_app::AppSrc = pipeline::element(&pipeline, "src")?;
         let crop = pipeline.by_name("crop");
         let sink: gst_app::AppSink = pipeline::element(&pipeline, "sink")?;
-        let mut config: Option<gst::Buffer> = None;
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |s| {
-                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
-                    let Some(pts) = buf.pts().or(buf.dts()) else { return Ok(gst::FlowSuccess::Ok) };
-                    let dts = buf.dts().unwrap_or(pts);
-                    let ts = dts.mseconds() as u32;
-                    let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
-                    if let Some(r) = record {
-                        if config.as_ref().map(|c| c.map_readable().ok().map(|m| m.to_vec())) != Some(r.map_readable().ok().map(|m| m.to_vec())) {
-                            let m = r.map_readable().map_err(|_| gst::FlowError::Error)?;
-                            if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(elementary::avc_config(ts, m.as_slice())) {
-                                return Err(gst::FlowError::Eos);
-                            }
-                            drop(m);
-                            config = Some(r);
-                        }
-                    }
-                    let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
-                    let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
-                    let cts = pts.mseconds() as i64 - dts.mseconds() as i64;
-                    let f = elementary::avc_picture(ts, key, cts as i32, map.as_slice());
-                    if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
-                        return Err(gst::FlowError::Eos);
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
+        sink.set_callbacks(pipeline::tag_callbacks(tx, elementary::avc_config, elementary::avc_picture));
         crate::media::drain_bus(&pipeline, "transcode encoder");
         let e = Encoder { pipeline, src, crop, spec: spec.clone(), input, out };
         e.place_crop();
