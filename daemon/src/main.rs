@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
     // Room for HTTP connections next to RTMP, SRT and GStreamer's sockets (see api::limits).
     let nofile = api::limits::raise_fd_limit();
     let rpi = open_hardware(&mut cfg)?;
-    gstreamer::init().context("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?)")?;
+    // GStreamer is initialised by the first thing that needs it (onair::media::gst_ready).
     // Media (ingest, program bus, outputs) gets a thread and an event loop of its own, so nothing the
     // API does can delay a frame; one thread also avoids cross-thread wake-ups on the hot path.
     let media = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -112,12 +112,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
             tracing::info!("admin password set from ONAIR_ADMIN_PASSWORD");
         }
     }
-    let encoders = onair_hw::encoders::probe();
-    let encoder = onair_hw::encoders::pick(&encoders, cfg.encoder.as_deref()).unwrap_or("x264enc").to_string();
-    if let Some(w) = cfg.encoder.as_deref().filter(|w| *w != encoder) {
-        tracing::warn!("encoder {w} is not available here; using {encoder}");
-    }
-    tracing::info!(%encoder, "H.264 encoder for the test signal and slate");
+    let encoder = onair::media::h264enc::Choice::new(cfg.encoder.clone());
     let settings = Settings {
         feed_grace: Duration::from_secs(cfg.feed_grace_s),
         encoder: encoder.clone(),
@@ -171,7 +166,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
     }
     let hw = (cfg.hw != HwBackend::None).then(|| {
         let kind = cfg.hardware.display.kind().unwrap_or(onair_hw::ScreenKind::Lcd240x240);
-        let found = onair::hwbridge::Hardware { backend: cfg.hw, kind, encoders, encoder, pins, panel };
+        let found = onair::hwbridge::Hardware { backend: cfg.hw, kind, encoder, pins, panel };
         onair::hwbridge::HwBridge::start(core.clone(), found, cfg.http.port())
     });
     let https = match cfg.https {

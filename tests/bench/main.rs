@@ -177,6 +177,54 @@ fn run_pair(n: usize, feed: &[onair::media::Frame]) -> (Result, Result) {
     (Result { cpu_s: ocpu, rss_mb: orss, lat_ms: onair_probe.latency() }, Result { cpu_s: ncpu, rss_mb: nrss, lat_ms: nginx_probe.latency() })
 }
 
+/// What the slate costs next to relaying (issue 22's goal: at most 2×): onaird relays the feed to 3
+/// destinations, then carries the slate paused (the feed still arriving), then after the feed has
+/// ended; nginx-rtmp relays the same feed to 3 at the same time. CPU per 10 s over 8 s windows, RSS now.
+fn slate_costs(feed: &[onair::media::Frame]) {
+    const WINDOW: Duration = Duration::from_secs(8);
+    let per10 = |cpu: f64| cpu * 10.0 / WINDOW.as_secs_f64() * 1000.0;
+    let dests: Vec<Nginx> = (0..3).map(|_| Nginx::start_app("")).collect();
+    let ndests: Vec<Nginx> = (0..3).map(|_| Nginx::start_app("")).collect();
+    let mut d = Daemon::start_with(&["--srt", "off"]);
+    let ids: Vec<i64> = dests.iter().enumerate().map(|(i, x)| d.add_destination(&format!("n{i}"), &x.url(), "bench")).collect();
+    let pushes: String = ndests.iter().map(|x| format!("push rtmp://127.0.0.1:{}/app; ", x.port)).collect();
+    let relay = Nginx::start_app(&pushes);
+    let targets = vec![
+        rtmp::Target { port: d.rtmp, app: "live".into(), key: d.ingest_key(), sent: Default::default() },
+        rtmp::Target { port: relay.port, app: "app".into(), key: "bench".into(), sent: Default::default() },
+    ];
+    let (opid, npid) = (d.pid(), relay.pid());
+    let feed2 = feed.to_vec();
+    let publisher = std::thread::spawn(move || rtmp::publish(&targets, &feed2));
+    assert!(d.wait_ingest_connected());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || ids.iter().all(|id| d.destination_status(*id)["state"] == "live")));
+    std::thread::sleep(Duration::from_secs(2));
+    let measure = |d: &mut Daemon| {
+        let (o, n) = (Usage::of(opid), Usage::of(npid));
+        std::thread::sleep(WINDOW);
+        let ((ocpu, _), (ncpu, _)) = (o.since(opid), n.since(npid));
+        (per10(ocpu), per10(ncpu), soak::Held::of(opid).rss_mb, d.get("/api/v1/status")["on_air"].as_str().unwrap_or("").to_string())
+    };
+    let relaying = measure(&mut d);
+    d.post("/api/v1/live/pause", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.get("/api/v1/status")["on_air"] == "slate"));
+    std::thread::sleep(Duration::from_secs(1));
+    let paused = measure(&mut d);
+    d.post("/api/v1/live/resume", serde_json::json!({}));
+    publisher.join().unwrap();
+    assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/status")["on_air"] == "slate"), "the slate after the feed ended");
+    std::thread::sleep(Duration::from_secs(1));
+    let lost = measure(&mut d);
+    println!("slate cost, 1080p30 feed, 3 destinations each; CPU ms per 10 s (8 s windows), onaird RSS now");
+    println!("{:<34} | {:>11} {:>9} {:>10} | {:>21}", "onaird", "CPU ms/10 s", "RSS MB", "× relaying", "nginx-rtmp CPU ms/10 s");
+    for (name, (o, n, rss, on_air)) in [("relaying", &relaying), ("paused (slate, feed arriving)", &paused), ("feed lost (slate)", &lost)] {
+        let nginx = if name.starts_with("feed lost") { format!("{n:.0} (no feed)") } else { format!("{n:.0} (relaying)") };
+        println!("{:<34} | {o:>11.0} {rss:>9.1} {:>10.2} | {nginx:>21}   [on air: {on_air}]", name, o / relaying.0.max(0.1));
+    }
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+}
+
 /// CPU an idle daemon spends in `secs` seconds, with and without the SRT listener.
 fn idle_cost(secs: u64) -> (f64, f64) {
     let mut out = [0.0; 2];
@@ -228,6 +276,9 @@ fn main() {
             med(&|r| r.1.lat_ms.1),
             runs[0].1.lat_ms.2,
         );
+    }
+    if secs >= 26 && std::env::var_os("BENCH_NO_SLATE").is_none() {
+        slate_costs(&feed);
     }
     let (off, on) = idle_cost(secs as u64);
     println!("idle onaird, {secs} s: {off:.2} CPU s with SRT off, {on:.2} CPU s with the SRT port open (no caller)");

@@ -6,6 +6,7 @@ mod ffmpeg;
 pub mod floods;
 mod nginx;
 mod probe;
+pub mod soak;
 pub mod today;
 pub mod whip;
 

@@ -18,6 +18,8 @@ fn png(d: &Daemon) -> Vec<u8> {
 fn simulated_buttons_run_the_show_and_the_tally_and_screen_follow() {
     let mut d = Daemon::start();
     let hw = d.get("/api/v1/hw");
+    assert!(hw["encoder"].is_null(), "nothing encoded yet, so GStreamer's registry is not loaded: {hw}");
+    let hw = d.get("/api/v1/hw?probe=true");
     assert_eq!(hw["backend"], "sim");
     assert_eq!(hw["encoder"], "x264enc", "{hw}");
     for e in hw["encoders"].as_array().unwrap() {

@@ -13,12 +13,25 @@ fn bridge(st: &AppState) -> Result<&std::sync::Arc<crate::hwbridge::HwBridge>, A
     st.hw.as_ref().ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no_hardware", "the box runs with --hw none"))
 }
 
-pub async fn info(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+#[derive(Deserialize)]
+pub struct InfoQuery {
+    #[serde(default)]
+    probe: bool,
+}
+
+/// The encoders are the ones found so far (null until something encoded): looking them up loads
+/// GStreamer's registry, which a dashboard polling the tally must not cause. `?probe=true` looks now.
+pub async fn info(State(st): State<AppState>, axum::extract::Query(q): axum::extract::Query<InfoQuery>) -> Result<impl IntoResponse, ApiError> {
     let hw = bridge(&st)?;
+    if q.probe {
+        let choice = hw.encoder.clone();
+        tokio::task::spawn_blocking(move || choice.name()).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    }
+    let found = hw.encoder.known();
     Ok(axum::Json(serde_json::json!({
         "backend": hw.backend,
-        "encoders": hw.encoders,
-        "encoder": hw.encoder,
+        "encoders": found.as_ref().map(|f| &f.1),
+        "encoder": found.as_ref().map(|f| &f.0),
         "system": onair_hw::sysinfo::read(&st.cfg.data_dir),
         "tally": hw.tally(),
         "screen": {"kind": hw.kind, "page": hw.page()},

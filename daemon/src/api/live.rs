@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, Json};
 use super::AppState;
+use crate::core::command::TestPicture;
 use crate::core::Command;
 
 pub async fn health() -> impl IntoResponse {
@@ -95,10 +96,31 @@ pub async fn rotate_key(State(st): State<AppState>) -> Result<impl IntoResponse,
 #[serde(deny_unknown_fields)]
 pub struct TestSignal {
     enabled: bool,
+    width: Option<u32>,
+    height: Option<u32>,
+    fps: Option<u32>,
+}
+
+impl TestSignal {
+    fn picture(&self) -> Result<Option<TestPicture>, ApiError> {
+        let (w, h, fps) = match (self.width, self.height, self.fps) {
+            (None, None, None) => return Ok(None),
+            (Some(w), Some(h), fps) => (w, h, fps.unwrap_or(30)),
+            _ => return Err(ApiError::invalid("width and height come together")),
+        };
+        if !(160..=3840).contains(&w) || !(90..=2160).contains(&h) || w % 2 == 1 || h % 2 == 1 {
+            return Err(ApiError::invalid("the test signal is 160×90 to 3840×2160, in even sizes"));
+        }
+        if !(1..=60).contains(&fps) {
+            return Err(ApiError::invalid("the test signal runs at 1 to 60 fps"));
+        }
+        Ok(Some(TestPicture { width: w, height: h, fps }))
+    }
 }
 
 pub async fn test_signal(State(st): State<AppState>, Json(t): Json<TestSignal>) -> Result<impl IntoResponse, ApiError> {
-    st.core.execute(Command::SetTestSignal(t.enabled)).await?;
+    let picture = t.picture()?;
+    st.core.execute(Command::SetTestSignal(t.enabled, picture)).await?;
     Ok(axum::Json(serde_json::json!({"enabled": t.enabled})))
 }
 

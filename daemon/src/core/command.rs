@@ -103,7 +103,8 @@ pub enum Command {
         platform: Kind,
         into: Option<i64>,
     },
-    SetTestSignal(bool),
+    /// On or off; on, at the picture asked for (else the last feed's size, or 1280×720 at 30).
+    SetTestSignal(bool, Option<TestPicture>),
     RotateIngestKey,
     /// `""` turns SRT ingest encryption off.
     SetSrtPassphrase(Secret),
@@ -405,4 +406,12 @@ mod tests {
             assert!(!logged.contains(s) && !logged.contains("115, 51"), "{logged}");
         }
     }
+}
+
+/// The test signal's picture size and rate (checked at the API: even sizes, 160×90 to 3840×2160, 1–60 fps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestPicture {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
 }

@@ -42,7 +42,7 @@ pub struct Settings {
     pub feed_grace: Duration,
     /// A feed with no frames for this long counts as lost (Wi-Fi stall with the socket still open).
     pub feed_stall: Duration,
-    pub encoder: String,
+    pub encoder: crate::media::h264enc::Choice,
     /// The runtime that carries media (ingest and outputs); the caller's runtime when `None`.
     pub media: Option<tokio::runtime::Handle>,
     /// Where the user's slate image lives (`<data dir>/slate.img`), if they uploaded one.
@@ -60,7 +60,7 @@ impl Default for Settings {
         Settings {
             feed_grace: Duration::from_secs(60),
             feed_stall: Duration::from_millis(1500),
-            encoder: "x264enc".into(),
+            encoder: Default::default(),
             media: None,
             slate_image: None,
             platforms: Default::default(),
@@ -71,7 +71,8 @@ impl Default for Settings {
 }
 
 struct Running {
-    _gen: Generator,
+    /// The live encoder (the test signal); the slate's loop has none.
+    _gen: Option<Generator>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -88,6 +89,8 @@ struct Show {
     slate: Option<Running>,
     test: Option<Running>,
     last_params: Params,
+    slate_loops: crate::media::slate::Cache,
+    test_picture: Option<command::TestPicture>,
 }
 
 /// What the core owns; only the core's own code (this folder) touches it.
@@ -130,7 +133,7 @@ impl State {
         let media = settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
         let fanout = Fanout::new(media, program.clone(), settings.encoder.clone(), otx);
         let (events, _) = broadcast::channel(1024);
-        let params = Params { encoder: settings.encoder.clone(), ..Params::default() };
+        let params = Params::default();
         // A full disk must not stop the box from starting: the shows stay open until the next start.
         if let Err(e) = store.close_unfinished_shows().and_then(|_| store.close_unfinished_recordings()) {
             tracing::warn!("closing unfinished shows and recordings: {e}");
@@ -152,7 +155,7 @@ impl State {
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),
-            show: Mutex::new(Show { started_at: None, test_signal: false, slate: None, test: None, last_params: params }),
+            show: Mutex::new(Show { started_at: None, test_signal: false, slate: None, test: None, last_params: params, slate_loops: Default::default(), test_picture: None }),
             events,
         });
         core.announce_recovery();
@@ -215,10 +218,17 @@ impl State {
         Ok(Reply::Done)
     }
 
-    async fn set_test_signal(&self, on: bool) -> Result<Reply, CoreError> {
-        self.show.lock().unwrap().test_signal = on;
-        if !on {
-            self.show.lock().unwrap().test = None;
+    async fn set_test_signal(&self, on: bool, picture: Option<command::TestPicture>) -> Result<Reply, CoreError> {
+        {
+            let mut s = self.show.lock().unwrap();
+            s.test_signal = on;
+            // Off costs nothing (its encoder is gone); a new size starts a new encoder.
+            if !on || (picture.is_some() && picture != s.test_picture) {
+                s.test = None;
+            }
+            if on {
+                s.test_picture = picture.or(s.test_picture);
+            }
         }
         let effects = self.evaluate();
         self.apply(effects).await;
@@ -468,7 +478,7 @@ impl State {
                 p.height = snap.video.height;
             }
             if snap.video.fps >= 1.0 {
-                p.fps = snap.video.fps.round().clamp(1.0, 60.0) as u32;
+                p.fps = crate::media::slate::steady_fps(p.fps, snap.video.fps);
             }
             if snap.audio.sample_rate > 0 {
                 p.sample_rate = snap.audio.sample_rate;
@@ -483,13 +493,17 @@ impl State {
         // Test signal: only while no real publisher.
         let want_test = s.test_signal && matches!(proto, None | Some(Proto::TestSignal));
         if want_test && s.test.is_none() {
-            s.test = self.start_test_signal(s.last_params.clone());
+            let mut p = s.last_params.clone();
+            if let Some(t) = s.test_picture {
+                (p.width, p.height, p.fps) = (t.width, t.height, t.fps);
+            }
+            s.test = self.start_test_signal(p);
         } else if !want_test && s.test.is_some() {
             s.test = None;
         }
         if want_slate {
             if s.slate.as_ref().is_none() {
-                s.slate = self.start_slate(s.last_params.clone());
+                s.slate = self.start_slate(&s.slate_loops, s.last_params.clone());
             }
             self.program.select(Source::Slate);
         } else {
@@ -516,48 +530,53 @@ impl State {
         }
         let mut s = self.show.lock().unwrap();
         if s.slate.is_some() {
-            s.slate = self.start_slate(s.last_params.clone());
+            s.slate = self.start_slate(&s.slate_loops, s.last_params.clone());
             drop(s);
             self.emit(Event::Alert { level: Level::Info, message: "the slate on air now shows the new picture".into() });
         }
         Ok(Reply::Done)
     }
 
-    fn start_slate(&self, p: Params) -> Option<Running> {
-        let (tx, mut rx) = mpsc::channel(256);
+    /// Plays the slate's loop (encoded first, off the core, when its picture or format is new).
+    fn start_slate(&self, loops: &crate::media::slate::Cache, mut p: Params) -> Option<Running> {
         self.program.reset(Source::Slate);
         let look = match &self.settings.slate_image {
             Some(path) if path.exists() => Look::Image(path.clone()),
             _ => Look::Slate,
         };
-        let started = Generator::start(look.clone(), p.clone(), tx.clone()).or_else(|e| {
-            if look == Look::Slate {
-                return Err(e);
+        let (loops, program, store, events) = (loops.clone(), self.program.clone(), self.store.clone(), self.events.clone());
+        let alert = move |level: Level, message: String| {
+            if let Err(err) = store.add_alert(level.as_str(), &message) {
+                tracing::warn!("alert not stored: {err}");
             }
-            self.emit(Event::Alert { level: Level::Warning, message: format!("the slate image cannot be used ({e}); using the built-in slate") });
-            Generator::start(Look::Slate, p, tx)
-        });
-        match started {
-            Ok(g) => {
-                let program = self.program.clone();
-                let task = tokio::spawn(async move {
-                    while let Some(f) = rx.recv().await {
-                        program.push(Source::Slate, f);
+            let _ = events.send(Event::Alert { level, message });
+        };
+        let choice = self.settings.encoder.clone();
+        let task = tokio::spawn(async move {
+            let encoded = tokio::task::spawn_blocking(move || {
+                p.encoder = choice.name();
+                loops.get(look.clone(), p.clone()).or_else(|e| {
+                    if look == Look::Slate {
+                        return Err(e);
                     }
-                });
-                Some(Running { _gen: g, task })
+                    alert(Level::Warning, format!("the slate image cannot be used ({e}); using the built-in slate"));
+                    loops.get(Look::Slate, p)
+                }).map_err(|e| (e, alert))
+            })
+            .await;
+            match encoded {
+                Ok(Ok(clip)) => crate::media::slate::play(clip, |f| program.push(Source::Slate, f)).await,
+                Ok(Err((e, alert))) => alert(Level::Error, format!("cannot start the slate: {e}")),
+                Err(e) => tracing::error!("the slate encoder panicked: {e}"),
             }
-            Err(e) => {
-                self.emit(Event::Alert { level: Level::Error, message: format!("cannot start the slate: {e}") });
-                None
-            }
-        }
+        });
+        Some(Running { _gen: None, task })
     }
 
     fn start_test_signal(&self, p: Params) -> Option<Running> {
         let guard = self.ingest.claim(Proto::TestSignal, "test-signal", None).ok()?;
         let (tx, mut rx) = mpsc::channel(256);
-        match Generator::start(Look::TestSignal, Params { hevc: false, ..p }, tx) {
+        match Generator::start(Look::TestSignal, Params { hevc: false, encoder: self.settings.encoder.name(), ..p }, tx) {
             Ok(g) => {
                 let task = tokio::spawn(async move {
                     while let Some(f) = rx.recv().await {
@@ -567,7 +586,7 @@ impl State {
                         guard.push(f);
                     }
                 });
-                Some(Running { _gen: g, task })
+                Some(Running { _gen: Some(g), task })
             }
             Err(e) => {
                 self.emit(Event::Alert { level: Level::Error, message: format!("cannot start the test signal: {e}") });

@@ -42,7 +42,7 @@ impl State {
                 Ok(Reply::Done)
             }
             ImportStreamKey { platform, into } => self.import_stream_key(platform, into).await,
-            SetTestSignal(on) => self.set_test_signal(on).await,
+            SetTestSignal(on, picture) => self.set_test_signal(on, picture).await,
             RotateIngestKey => {
                 let k = self.store.rotate_ingest_key()?;
                 self.ingest.set_key(k);

@@ -262,7 +262,7 @@ pub struct Fanout {
 impl Fanout {
     /// Outputs run on `rt` (the media runtime), whoever asks for them; transcoded ones encode
     /// with `encoder` (the box's picked H.264 encoder).
-    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, encoder: String, events: mpsc::UnboundedSender<OutEvent>) -> Self {
+    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, encoder: crate::media::h264enc::Choice, events: mpsc::UnboundedSender<OutEvent>) -> Self {
         let transcoder = Arc::new(Transcoder::new(rt.clone(), program.clone(), encoder));
         Fanout { rt, program, transcoder, events, stats: Mutex::default(), running: Mutex::default() }
     }

@@ -11,6 +11,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::media::program::{Program, Source};
 use crate::media::transcode::decoder::Decoded;
+use crate::media::h264enc::Choice;
 use crate::media::transcode::encoder::{Encoder, Input};
 use crate::media::transcode::Output;
 use crate::media::Frame;
@@ -22,7 +23,7 @@ const AUDIO_LEAD_MS: u32 = 1_000;
 pub struct Transcoder {
     rt: tokio::runtime::Handle,
     program: Arc<Program>,
-    encoder: String,
+    encoder: Choice,
     decoded: Mutex<Weak<Decoded>>,
 }
 
@@ -34,7 +35,7 @@ pub struct Counters {
 }
 
 impl Transcoder {
-    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, encoder: String) -> Self {
+    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, encoder: Choice) -> Self {
         Transcoder { rt, program, encoder, decoded: Mutex::default() }
     }
 
@@ -58,7 +59,7 @@ impl Transcoder {
     pub fn output(&self, spec: Output, crop_x: watch::Receiver<f64>, stop: watch::Receiver<bool>, counters: Arc<Counters>) -> Arc<Program> {
         let out = Arc::new(Program::new());
         let decoded = self.decoded();
-        self.rt.spawn(run(self.program.clone(), decoded, out.clone(), spec, self.encoder.clone(), crop_x, stop, counters));
+        self.rt.spawn(run(self.program.clone(), decoded, out.clone(), spec, self.encoder.name(), crop_x, stop, counters));
         out
     }
 }

@@ -14,6 +14,7 @@ pub fn parse(body: &[u8]) -> Result<gst_sdp::SDPMessage, SdpError> {
     if !text.starts_with("v=0") || text.len() > 64 * 1024 {
         return Err(SdpError::Malformed);
     }
+    crate::media::gst_ready().map_err(|_| SdpError::Malformed)?;
     let m = gst_sdp::SDPMessage::parse_buffer(body).map_err(|_| SdpError::Malformed)?;
     if m.medias_len() == 0 {
         return Err(SdpError::NoMedia);

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use onair_hw::buttons::Timing;
-use onair_hw::encoders::Encoder;
 use onair_hw::panel::Panel;
 use onair_hw::pins::{EdgeFilter, Pins};
 use onair_hw::{Button, ButtonLogic, Page, ScreenKind, ScreenState, Tally};
@@ -30,8 +29,7 @@ pub struct Hardware {
     pub backend: HwBackend,
     /// The screen drawn when no panel is attached (the panel's own kind wins).
     pub kind: ScreenKind,
-    pub encoders: Vec<Encoder>,
-    pub encoder: String,
+    pub encoder: crate::media::h264enc::Choice,
     pub pins: Option<Box<dyn Pins>>,
     pub panel: Option<Box<dyn Panel>>,
 }
@@ -51,8 +49,7 @@ type Drawn = (Option<(ScreenState, Page)>, Vec<u8>);
 pub struct HwBridge {
     pub backend: HwBackend,
     pub kind: ScreenKind,
-    pub encoders: Vec<Encoder>,
-    pub encoder: String,
+    pub encoder: crate::media::h264enc::Choice,
     core: Arc<Core>,
     t0: Instant,
     buttons: Mutex<HashMap<Button, ButtonLogic>>,
@@ -72,7 +69,7 @@ pub struct HwBridge {
 
 impl HwBridge {
     pub fn start(core: Arc<Core>, hw: Hardware, http_port: u16) -> Arc<HwBridge> {
-        let Hardware { backend, kind, encoders, encoder, pins, panel } = hw;
+        let Hardware { backend, kind, encoder, pins, panel } = hw;
         let kind = panel.as_ref().map(|p| p.kind()).unwrap_or(kind);
         let mut pins = pins.map(|p| (p, EdgeFilter::default()));
         // A button already held when the box starts (someone leaning on it across a restart) stays
@@ -90,7 +87,6 @@ impl HwBridge {
         let hw = Arc::new(HwBridge {
             backend,
             kind,
-            encoders,
             encoder,
             core,
             t0: Instant::now(),
@@ -171,7 +167,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let core = Core::new(crate::store::Store::open(dir.path()).unwrap(), crate::core::Settings::default()).unwrap();
         let code = core.setup().arm();
-        let sim = Hardware { backend: HwBackend::Sim, kind: ScreenKind::Oled128x64, encoders: vec![], encoder: "x264enc".into(), pins: None, panel: None };
+        let sim = Hardware { backend: HwBackend::Sim, kind: ScreenKind::Oled128x64, encoder: Default::default(), pins: None, panel: None };
         let hw = HwBridge::start(core.clone(), sim, 8080);
         let st = hw.screen_state();
         let line = st.setup_code.clone().unwrap();

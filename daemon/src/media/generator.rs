@@ -1,5 +1,6 @@
-//! Locally generated program material, encoded once with GStreamer: the test signal (moving
-//! pattern + tone) and the "be right back" slate, each as H.264 + AAC FLV tags.
+//! Program material the box makes itself, encoded with GStreamer into FLV tags: the test signal
+//! (a moving pattern and a tone, encoded live) and the pictures of the "be right back" slate (the
+//! built-in card or the user's image), which `slate` encodes once into a loop.
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
@@ -7,7 +8,7 @@ use tokio::sync::mpsc;
 
 use super::pipeline::{self, PipelineError};
 use super::Frame;
-use super::{elementary, flv};
+use super::elementary;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
@@ -31,7 +32,7 @@ impl Default for Params {
 
 /// Whether this box can encode the slate in HEVC.
 pub fn can_hevc() -> bool {
-    gstreamer::ElementFactory::find("x265enc").is_some()
+    super::gst_ready().is_ok() && gstreamer::ElementFactory::find("x265enc").is_some()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,35 +49,70 @@ pub enum GenError {
     Pipeline(#[from] PipelineError),
     #[error("GStreamer cannot start the encoder: {0}")]
     Start(#[from] gst::StateChangeError),
+    #[error("GStreamer failed to initialise: {0}")]
+    Init(#[from] gst::glib::Error),
+    #[error("the encoder stopped: {0}")]
+    Stream(String),
+    #[error("the encoder made no picture in {0} s")]
+    Timeout(u64),
+    #[error("the encoder's output is unusable: {0}")]
+    Output(&'static str),
 }
 
-pub struct Generator {
-    pipeline: gst::Pipeline,
-    pub params: Params,
+/// How the pictures are encoded.
+pub(super) enum Rate {
+    /// Live at the params' bitrate, for a moving picture.
+    Live,
+    /// `frames` pictures as fast as the encoder goes, at a constant quality: a still picture gets
+    /// the same quality in every frame, so a loop of them does not pulse.
+    Still { frames: u32 },
 }
 
-fn encoder_desc(p: &Params) -> String {
-    super::h264enc::describe(&p.encoder, p.kbps, p.fps * 2, "ultrafast")
+fn video_encoder(p: &Params, rate: &Rate) -> String {
+    let gop = p.fps * 2;
+    match (rate, p.hevc) {
+        // flvmux (GStreamer 1.22) has no HEVC: the box packs Enhanced RTMP tags itself.
+        (Rate::Live, true) => format!(
+            "x265enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={gop} ! h265parse config-interval=-1 \
+             ! video/x-h265,stream-format=hvc1,alignment=au",
+            p.kbps
+        ),
+        (Rate::Still { .. }, true) => {
+            format!("x265enc tune=zerolatency speed-preset=faster qp=24 key-int-max={gop} ! h265parse config-interval=-1 ! video/x-h265,stream-format=hvc1,alignment=au")
+        }
+        (Rate::Still { .. }, false) if p.encoder == "x264enc" => format!(
+            "x264enc tune=zerolatency speed-preset=faster pass=qual quantizer=20 key-int-max={gop} bframes=0 ! h264parse config-interval=-1 \
+             ! video/x-h264,stream-format=avc,alignment=au"
+        ),
+        _ => format!(
+            "{} ! h264parse config-interval=-1 ! video/x-h264,stream-format=avc,alignment=au",
+            super::h264enc::describe(&p.encoder, p.kbps, gop, "ultrafast")
+        ),
+    }
 }
 
-fn pipeline_desc(look: &Look, p: &Params, has_text: bool) -> String {
+fn pipeline_desc(look: &Look, p: &Params, rate: &Rate, has_text: bool) -> String {
     let (pattern, label, wave) = match look {
         Look::TestSignal => ("smpte horizontal-speed=4", "onair test signal", "sine freq=1000 volume=0.1"),
         Look::Slate => ("solid-color foreground-color=0xff202830", "BE RIGHT BACK", "silence"),
         Look::Image(_) => ("", "", "silence"),
     };
+    let (live, frames, samples) = match rate {
+        Rate::Live => ("is-live=true", String::new(), String::new()),
+        // Enough AAC frames for the encoder's priming to be over; the loop repeats one of them.
+        Rate::Still { frames } => ("is-live=false", format!("num-buffers={frames}"), "num-buffers=16".to_string()),
+    };
+    let size = format!("width={w},height={h},framerate={fps}/1", w = p.width, h = p.height, fps = p.fps);
     let source = match look {
-        Look::Image(path) => format!(
-            "filesrc location=\"{}\" ! decodebin ! videoconvert ! imagefreeze is-live=true ! videoscale add-borders=true \
-             ! videorate ! video/x-raw,width={w},height={h},framerate={fps}/1,pixel-aspect-ratio=1/1 ",
-            path.display().to_string().replace('"', ""),
-            w = p.width,
-            h = p.height,
-            fps = p.fps
-        ),
-        _ => {
-            format!("videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={w},height={h},framerate={fps}/1 ", w = p.width, h = p.height, fps = p.fps)
+        Look::Image(path) => {
+            let location = path.display().to_string().replace('"', "");
+            let freeze = match rate {
+                Rate::Live => format!("imagefreeze {live} ! videoscale add-borders=true ! videorate"),
+                Rate::Still { .. } => format!("imagefreeze {frames} ! videoscale add-borders=true"),
+            };
+            format!("filesrc location=\"{location}\" ! decodebin ! videoconvert ! {freeze} ! video/x-raw,{size},pixel-aspect-ratio=1/1 ")
         }
+        _ => format!("videotestsrc {live} {frames} pattern={pattern} ! video/x-raw,{size} "),
     };
     let has_text = has_text && !matches!(look, Look::Image(_));
     let text = if has_text {
@@ -85,72 +121,42 @@ fn pipeline_desc(look: &Look, p: &Params, has_text: bool) -> String {
         String::new()
     };
     let time = if has_text && *look == Look::TestSignal { "! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" " } else { "" };
-    if p.hevc {
-        // flvmux (GStreamer 1.22) has no HEVC: the box packs Enhanced RTMP tags itself.
-        return format!(
-            "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 \
-             ! x265enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} ! h265parse config-interval=-1 \
-             ! video/x-h265,stream-format=hvc1,alignment=au ! appsink name=vsink sync=false max-buffers=64 drop=false \
-             audiotestsrc is-live=true wave={wave} samplesperbuffer=1024 ! audio/x-raw,rate={rate},channels={ch} \
-             ! audioconvert ! avenc_aac bitrate=128000 ! aacparse ! audio/mpeg,stream-format=raw ! appsink name=asink sync=false max-buffers=64 drop=false",
-            kbps = p.kbps,
-            gop = p.fps * 2,
-            rate = p.sample_rate,
-            ch = p.channels,
-        );
-    }
     format!(
-        "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! h264parse config-interval=-1 \
-         ! video/x-h264,stream-format=avc,alignment=au ! queue ! mux. \
-         audiotestsrc is-live=true wave={wave} samplesperbuffer=1024 ! audio/x-raw,rate={rate},channels={ch} \
-         ! audioconvert ! avenc_aac bitrate=128000 ! aacparse ! queue ! mux. \
-         flvmux name=mux streamable=true latency=100000000 ! appsink name=sink sync=false max-buffers=64 drop=false",
-        enc = encoder_desc(p),
+        "{source}{text}{time}! videoconvert ! video/x-raw,format=I420 ! {enc} ! appsink name=vsink sync=false max-buffers=64 drop=false \
+         audiotestsrc {live} {samples} wave={wave} samplesperbuffer=1024 ! audio/x-raw,rate={rate},channels={ch} \
+         ! audioconvert ! avenc_aac bitrate=128000 ! aacparse ! audio/mpeg,stream-format=raw ! appsink name=asink sync=false max-buffers=64 drop=false",
+        enc = video_encoder(p, rate),
         rate = p.sample_rate,
         ch = p.channels,
     )
 }
 
+/// The pipeline for `look`, its tags going to `tx` (dropped if the receiver falls behind); not started.
+pub(super) fn build(look: &Look, p: &Params, rate: &Rate, tx: mpsc::Sender<Frame>) -> Result<gst::Pipeline, GenError> {
+    super::gst_ready()?;
+    let has_text = gst::ElementFactory::find("textoverlay").is_some();
+    let pipeline = pipeline::launch(&pipeline_desc(look, p, rate, has_text))?;
+    let video: gst_app::AppSink = pipeline::element(&pipeline, "vsink")?;
+    let audio: gst_app::AppSink = pipeline::element(&pipeline, "asink")?;
+    match p.hevc {
+        true => video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::hevc_config, elementary::hevc_picture)),
+        false => video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::avc_config, elementary::avc_picture)),
+    }
+    audio.set_callbacks(pipeline::tag_callbacks(tx, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)));
+    Ok(pipeline)
+}
+
+/// A live encoder (the test signal); stops when dropped.
+pub struct Generator {
+    pipeline: gst::Pipeline,
+    pub params: Params,
+}
+
 impl Generator {
     /// Starts encoding; frames arrive on `tx` (dropped if the receiver falls behind).
     pub fn start(look: Look, params: Params, tx: mpsc::Sender<Frame>) -> Result<Self, GenError> {
-        let has_text = gst::ElementFactory::find("textoverlay").is_some();
-        let desc = pipeline_desc(&look, &params, has_text);
-        let pipeline = pipeline::launch(&desc)?;
-        if params.hevc {
-            let video: gst_app::AppSink = pipeline::element(&pipeline, "vsink")?;
-            let audio: gst_app::AppSink = pipeline::element(&pipeline, "asink")?;
-            video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::hevc_config, elementary::hevc_picture));
-            audio.set_callbacks(pipeline::tag_callbacks(tx, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)));
-            super::drain_bus(&pipeline, "slate encoder");
-            pipeline.set_state(gst::State::Playing)?;
-            return Ok(Generator { pipeline, params });
-        }
-        let sink: gst_app::AppSink = pipeline::element(&pipeline, "sink")?;
-        let mut reader = flv::Reader::default();
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |s| {
-                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
-                    let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
-                    reader.push(map.as_slice());
-                    loop {
-                        match reader.next_frame() {
-                            Ok(Some(f)) => {
-                                if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
-                                    return Err(gst::FlowError::Eos);
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(_) => return Err(gst::FlowError::Error),
-                        }
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-        super::drain_bus(&pipeline, "test signal / slate encoder");
+        let pipeline = build(&look, &params, &Rate::Live, tx)?;
+        super::drain_bus(&pipeline, "test signal encoder");
         pipeline.set_state(gst::State::Playing)?;
         Ok(Generator { pipeline, params })
     }
@@ -159,6 +165,7 @@ impl Generator {
 impl Drop for Generator {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
+        super::give_back_memory();
     }
 }
 
@@ -167,8 +174,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn test_signal_produces_h264_and_aac() {
-        gst::init().unwrap();
+    fn test_signal_produces_h264_and_aac_at_the_size_asked_for() {
         let (tx, mut rx) = mpsc::channel(512);
         let p = Params { width: 320, height: 180, fps: 15, ..Params::default() };
         let g = Generator::start(Look::TestSignal, p, tx).unwrap();
@@ -190,62 +196,5 @@ mod tests {
         }
         drop(g);
         assert!(vseq && aseq && key && audio > 5, "vseq={vseq} aseq={aseq} key={key} audio={audio}");
-    }
-
-    #[test]
-    fn an_hevc_slate_is_packed_as_enhanced_rtmp() {
-        gst::init().unwrap();
-        assert!(can_hevc(), "x265enc (gstreamer1.0-plugins-bad) is missing: scripts/install-deps.sh installs it");
-        let (tx, mut rx) = mpsc::channel(512);
-        let p = Params { width: 320, height: 180, fps: 15, hevc: true, ..Params::default() };
-        let g = Generator::start(Look::Slate, p, tx).unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let (mut vseq, mut aseq, mut key, mut audio) = (false, false, false, 0);
-        while std::time::Instant::now() < deadline && !(vseq && aseq && key && audio > 5) {
-            match rx.try_recv() {
-                Ok(f) => {
-                    if f.is_video() {
-                        assert_eq!(flv::video_codec_name(&f.data), "hevc");
-                    }
-                    vseq |= f.is_video() && f.is_sequence_header();
-                    aseq |= !f.is_video() && flv::aac_config(&f.data).is_some();
-                    key |= f.is_keyframe();
-                    audio += (!f.is_video() && !f.is_sequence_header()) as u32;
-                }
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-            }
-        }
-        drop(g);
-        assert!(vseq && aseq && key && audio > 5, "vseq={vseq} aseq={aseq} key={key} audio={audio}");
-    }
-
-    #[test]
-    fn a_user_image_becomes_a_slate_of_the_feed_size() {
-        gst::init().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let img = dir.path().join("slate.png");
-        let st = std::process::Command::new("gst-launch-1.0")
-            .args(["-q", "videotestsrc", "num-buffers=1", "pattern=ball", "!", "video/x-raw,width=400,height=300", "!", "pngenc", "!", "filesink"])
-            .arg(format!("location={}", img.display()))
-            .status()
-            .unwrap();
-        assert!(st.success());
-        let (tx, mut rx) = mpsc::channel(512);
-        let p = Params { width: 320, height: 180, fps: 10, ..Params::default() };
-        let g = Generator::start(Look::Image(img), p, tx).unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let mut size = None;
-        let mut frames = 0;
-        while std::time::Instant::now() < deadline && (size.is_none() || frames < 5) {
-            match rx.try_recv() {
-                Ok(f) if f.is_video() && f.is_sequence_header() => size = crate::media::avc::sps_info(&f.data).map(|x| (x.0, x.1)),
-                Ok(f) if f.is_video() => frames += 1,
-                Ok(_) => {}
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-            }
-        }
-        drop(g);
-        assert_eq!(size, Some((320, 180)));
-        assert!(frames >= 5);
     }
 }

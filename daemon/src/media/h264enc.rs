@@ -12,3 +12,46 @@ pub fn describe(encoder: &str, kbps: u32, gop: u32, speed: &str) -> String {
         other => other.to_string(),
     }
 }
+
+/// The H.264 encoder the box uses: the user's choice where this machine has it, else the best it
+/// has. Looked up in GStreamer's registry the first time something encodes (or `/hw` is asked), so
+/// a box that only relays never loads the registry.
+#[derive(Clone, Debug, Default)]
+pub struct Choice {
+    wanted: Option<String>,
+    found: std::sync::Arc<std::sync::OnceLock<(String, Vec<onair_hw::encoders::Encoder>)>>,
+}
+
+impl Choice {
+    pub fn new(wanted: Option<String>) -> Self {
+        Choice { wanted, found: Default::default() }
+    }
+
+    fn found(&self) -> &(String, Vec<onair_hw::encoders::Encoder>) {
+        self.found.get_or_init(|| {
+            let encoders = match super::gst_ready() {
+                Ok(()) => onair_hw::encoders::probe(),
+                Err(e) => {
+                    tracing::warn!("GStreamer failed to initialise ({e}): nothing can be encoded");
+                    vec![]
+                }
+            };
+            let name = onair_hw::encoders::pick(&encoders, self.wanted.as_deref()).unwrap_or("x264enc").to_string();
+            if let Some(w) = self.wanted.as_deref().filter(|w| *w != name) {
+                tracing::warn!("encoder {w} is not available here; using {name}");
+            }
+            tracing::info!(encoder = %name, "H.264 encoder for the test signal, the slate and transcodes");
+            (name, encoders)
+        })
+    }
+
+    /// The encoder's element name.
+    pub fn name(&self) -> String {
+        self.found().0.clone()
+    }
+
+    /// The encoder and every candidate (with whether this machine has it), once looked up.
+    pub fn known(&self) -> Option<(String, Vec<onair_hw::encoders::Encoder>)> {
+        self.found.get().cloned()
+    }
+}

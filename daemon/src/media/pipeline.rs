@@ -12,10 +12,13 @@ pub enum PipelineError {
     NoElement(&'static str, &'static str),
     #[error("the pipeline has no bus")]
     NoBus,
+    #[error("GStreamer failed to initialise (is gstreamer1.0-plugins-base installed?): {0}")]
+    Init(#[source] gst::glib::Error),
 }
 
 /// Builds the pipeline `desc` describes; a description of one element alone is not a pipeline.
 pub fn launch(desc: &str) -> Result<gst::Pipeline, PipelineError> {
+    super::gst_ready().map_err(PipelineError::Init)?;
     gst::parse::launch(desc)?.downcast::<gst::Pipeline>().map_err(|e| PipelineError::NotAPipeline(e.type_().name().to_string()))
 }
 

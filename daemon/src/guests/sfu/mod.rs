@@ -85,6 +85,7 @@ pub struct Media {
 }
 
 fn make(factory: &str) -> Result<gst::Element, SfuError> {
+    crate::media::gst_ready().map_err(|_| SfuError::MissingElement(factory.to_string()))?;
     gst::ElementFactory::make(factory).build().map_err(|_| SfuError::MissingElement(factory.to_string()))
 }
 

@@ -12,8 +12,8 @@ use super::{make, webrtcbin, Counters, Media, SfuError, Track, TrackKind};
 
 impl Media {
     pub fn new(ice: super::super::ice::IceConfig) -> Result<Arc<Media>, SfuError> {
-        let pipeline = gst::Pipeline::new();
         let publisher = webrtcbin(&ice)?;
+        let pipeline = gst::Pipeline::new();
         pipeline.add(&publisher)?;
         let m = Arc::new(Media {
             pipeline,
