@@ -68,7 +68,8 @@ pub fn flaky_show(minutes: u64, clip: &Path, mut report: impl FnMut(Duration, He
     d.post("/api/v1/live/start", serde_json::json!({}));
     let t0 = Instant::now();
     let end = Duration::from_secs(minutes * 60);
-    let (mut next_sample, mut next_kill, mut next_pause, mut next_drop) = (Duration::ZERO, Duration::from_secs(60), Duration::from_secs(300), Duration::from_secs(150));
+    let (mut next_sample, mut next_kill, mut next_pause, mut next_drop) =
+        (Duration::ZERO, Duration::from_secs(60), Duration::from_secs(300), Duration::from_secs(150));
     let mut dead_until: Option<Duration> = None;
     let mut drop_until: Option<Duration> = None;
     let mut what = String::from("live");

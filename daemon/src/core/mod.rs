@@ -155,7 +155,15 @@ impl State {
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),
-            show: Mutex::new(Show { started_at: None, test_signal: false, slate: None, test: None, last_params: params, slate_loops: Default::default(), test_picture: None }),
+            show: Mutex::new(Show {
+                started_at: None,
+                test_signal: false,
+                slate: None,
+                test: None,
+                last_params: params,
+                slate_loops: Default::default(),
+                test_picture: None,
+            }),
             events,
         });
         core.announce_recovery();
@@ -555,19 +563,29 @@ impl State {
         let task = tokio::spawn(async move {
             let encoded = tokio::task::spawn_blocking(move || {
                 p.encoder = choice.name();
-                loops.get(look.clone(), p.clone()).or_else(|e| {
+                let mut unusable = None;
+                let clip = loops.get(look.clone(), p.clone()).or_else(|e| {
                     if look == Look::Slate {
                         return Err(e);
                     }
-                    alert(Level::Warning, format!("the slate image cannot be used ({e}); using the built-in slate"));
+                    unusable = Some(e);
                     loops.get(Look::Slate, p)
-                }).map_err(|e| (e, alert))
+                });
+                (clip, unusable)
             })
             .await;
-            match encoded {
-                Ok(Ok(clip)) => crate::media::slate::play(clip, |f| program.push(Source::Slate, f)).await,
-                Ok(Err((e, alert))) => alert(Level::Error, format!("cannot start the slate: {e}")),
-                Err(e) => tracing::error!("the slate encoder panicked: {e}"),
+            let clip = match encoded {
+                Ok((clip, unusable)) => {
+                    if let Some(e) = unusable {
+                        alert(Level::Warning, format!("the slate image cannot be used ({e}); using the built-in slate"));
+                    }
+                    clip
+                }
+                Err(e) => return tracing::error!("the slate encoder panicked: {e}"),
+            };
+            match clip {
+                Ok(clip) => crate::media::slate::play(clip, |f| program.push(Source::Slate, f)).await,
+                Err(e) => alert(Level::Error, format!("cannot start the slate: {e}")),
             }
         });
         Some(Running { _gen: None, task })

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, Weak};
 use gstreamer as gst;
 use tokio::sync::{broadcast, mpsc, watch};
 
+use crate::media::h264enc::Choice;
 use crate::media::program::{Program, Source};
 use crate::media::transcode::decoder::Decoded;
-use crate::media::h264enc::Choice;
 use crate::media::transcode::encoder::{Encoder, Input};
 use crate::media::transcode::Output;
 use crate::media::Frame;

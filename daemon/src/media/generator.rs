@@ -6,9 +6,9 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use tokio::sync::mpsc;
 
+use super::elementary;
 use super::pipeline::{self, PipelineError};
 use super::Frame;
-use super::elementary;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {

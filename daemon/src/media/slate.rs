@@ -79,16 +79,15 @@ fn encode(key: Key) -> Result<Clip, GenError> {
     let (tx, mut rx) = mpsc::channel(frames as usize + 64);
     let pipeline = generator::build(&key.look, &key.params, &Rate::Still { frames }, tx)?;
     let bus = pipeline::bus(&pipeline)?;
-    let ended = pipeline
-        .set_state(gst::State::Playing)
-        .map_err(GenError::from)
-        .and_then(|_| match bus.timed_pop_filtered(gst::ClockTime::from_seconds(ENCODE_LIMIT), &[gst::MessageType::Eos, gst::MessageType::Error]) {
+    let ended = pipeline.set_state(gst::State::Playing).map_err(GenError::from).and_then(|_| {
+        match bus.timed_pop_filtered(gst::ClockTime::from_seconds(ENCODE_LIMIT), &[gst::MessageType::Eos, gst::MessageType::Error]) {
             None => Err(GenError::Timeout(ENCODE_LIMIT)),
             Some(m) => match m.view() {
                 gst::MessageView::Error(e) => Err(GenError::Stream(e.error().to_string())),
                 _ => Ok(()),
             },
-        });
+        }
+    });
     let _ = pipeline.set_state(gst::State::Null);
     drop(pipeline);
     super::give_back_memory();
@@ -136,7 +135,16 @@ impl Cache {
         *last = None;
         self.encodes.fetch_add(1, Ordering::Relaxed);
         let p = &key.params;
-        tracing::info!("encoding the slate's loop: {:?} at {}x{} {} fps, {} Hz {} ch, {}", key.look, p.width, p.height, p.fps, p.sample_rate, p.channels, if p.hevc { "HEVC" } else { &p.encoder });
+        tracing::info!(
+            "encoding the slate's loop: {:?} at {}x{} {} fps, {} Hz {} ch, {}",
+            key.look,
+            p.width,
+            p.height,
+            p.fps,
+            p.sample_rate,
+            p.channels,
+            if p.hevc { "HEVC" } else { &p.encoder }
+        );
         let t0 = std::time::Instant::now();
         let clip = Arc::new(encode(key)?);
         tracing::info!("the slate's loop: {} pictures, {} bytes, encoded in {} ms", clip.pictures(), clip.bytes(), t0.elapsed().as_millis());
