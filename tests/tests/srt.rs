@@ -82,3 +82,51 @@ fn test_signal_goes_live_without_obs() {
     assert_eq!((p.vcodec.as_str(), p.acodec.as_str()), ("h264", "aac"), "{p:?}");
     assert!(p.vframes > 30, "{p:?}");
 }
+
+/// HEVC over SRT (MPEG-TS, as OBS sends it) is relayed unchanged to an Enhanced-RTMP receiver and
+/// reaches a destination that takes only H.264 (Twitch's stand-in) as H.264.
+#[test]
+fn hevc_over_srt_is_relayed_and_transcoded_for_h264_only_destinations() {
+    let root = onair_e2e::today::Root::get("sid");
+    let (inside, outside) = root.tmp();
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let port = free_port();
+    d.add_destination("own server", &format!("rtmp://127.0.0.1:{port}/app"), "sk_srt_own_0001");
+    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_srt_twitch_0001");
+    let out = format!("{inside}/out.flv");
+    let mut receiver = onair_e2e::today::RootFfmpeg::start(
+        &root,
+        &["-listen", "1", "-i", &format!("rtmp://127.0.0.1:{port}/app/sk_srt_own_0001"), "-c", "copy", "-f", "flv", &out],
+        outside.join("receiver.log"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let key = d.ingest_key();
+    let srt = format!("srt://127.0.0.1:{}?streamid={key}", d.srt);
+    let secs = 12u64;
+    let t = secs.to_string();
+    #[rustfmt::skip]
+    let mut ff = Ffmpeg::run(&[
+        "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", &t,
+        "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=30:min-keyint=30:log-level=error", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-f", "mpegts", &srt,
+    ]);
+    assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/ingest")["connected"] == true), "{}", ff.log_text());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/ingest")["video"]["codec"] == "hevc"), "{}", d.get("/api/v1/ingest"));
+    let done = ff.wait(Duration::from_secs(secs * 4));
+    assert!(done.is_some_and(|s| s.success()), "publisher: {done:?} {}", ff.log_text());
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    assert!(receiver.wait(Duration::from_secs(15)).is_some(), "{}", receiver.log_text());
+    let (codec, frames) = root.probe_video(&out);
+    let sent = secs * 30;
+    eprintln!("HEVC over SRT: {frames} {codec} frames at the Enhanced-RTMP receiver ({sent} sent)");
+    assert_eq!(codec, "hevc", "{}", receiver.log_text());
+    assert!(frames as f64 >= sent as f64 * 0.85, "{frames} of {sent}");
+    n.stop();
+    let p = probe(&n.recordings()[0]);
+    eprintln!("Twitch's stand-in: {} frames of {}", p.vframes, p.vcodec);
+    assert_eq!(p.vcodec, "h264");
+    assert!(p.vframes as f64 >= sent as f64 * 0.8, "{} frames", p.vframes);
+    let _ = std::fs::remove_dir_all(&outside);
+}

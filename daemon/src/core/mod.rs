@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::fanout::target::Target;
 use crate::fanout::{Fanout, OutEvent, OutState};
 use crate::ingest::{Ingest, IngestEvent, Proto};
+use crate::media::elementary::Codec;
 use crate::media::generator::{Generator, Look, Params};
 use crate::media::program::{Program, Source};
 use crate::store::{Store, StoreError};
@@ -492,10 +493,10 @@ impl State {
                 p.sample_rate = snap.audio.sample_rate;
                 p.channels = snap.audio.channels.clamp(1, 2);
             }
-            // The slate in the feed's codec where the box can encode it (AV1/VP9 feeds get H.264:
-            // no real-time AV1 encoder here).
+            // The slate in the feed's codec (HEVC, AV1; VP9 feeds get H.264), or H.264 where the box
+            // has no encoder for it (checked when the slate starts: it loads GStreamer).
             if !snap.video.codec.is_empty() {
-                p.hevc = snap.video.codec == "hevc" && crate::media::generator::can_hevc();
+                p.codec = crate::media::generator::slate_codec(&snap.video.codec);
             }
         }
         // Test signal: only while no real publisher.
@@ -563,6 +564,9 @@ impl State {
         let task = tokio::spawn(async move {
             let encoded = tokio::task::spawn_blocking(move || {
                 p.encoder = choice.name();
+                if !crate::media::generator::can_encode(p.codec) {
+                    p.codec = Codec::H264;
+                }
                 let mut unusable = None;
                 let clip = loops.get(look.clone(), p.clone()).or_else(|e| {
                     if look == Look::Slate {
@@ -594,7 +598,7 @@ impl State {
     fn start_test_signal(&self, p: Params) -> Option<Running> {
         let guard = self.ingest.claim(Proto::TestSignal, "test-signal", None).ok()?;
         let (tx, mut rx) = mpsc::channel(256);
-        match Generator::start(Look::TestSignal, Params { hevc: false, encoder: self.settings.encoder.name(), ..p }, tx) {
+        match Generator::start(Look::TestSignal, Params { codec: Codec::H264, encoder: self.settings.encoder.name(), ..p }, tx) {
             Ok(g) => {
                 let task = tokio::spawn(async move {
                     while let Some(f) = rx.recv().await {

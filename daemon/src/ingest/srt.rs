@@ -1,7 +1,8 @@
 //! SRT ingest (listener, MPEG-TS): `srt://HOST:9000?streamid=<key>`. GStreamer's `srtsrc` receives and
-//! checks the stream id; `tsdemux` + parsers + `flvmux` turn the feed into the same FLV tags the
-//! RTMP ingest produces. One pipeline per caller; a new one listens when it ends. With a passphrase
-//! set (`PUT /api/v1/ingest/srt`), only callers that encrypt with it get in.
+//! checks the stream id; `tsdemux` and a parser per stream (H.264 or HEVC video, AAC audio) give
+//! access units that the box packs into the same FLV tags the RTMP ingest produces (HEVC as
+//! Enhanced RTMP: flvmux in GStreamer 1.22 has no HEVC). One pipeline per caller; a new one listens
+//! when it ends. With a passphrase set (`PUT /api/v1/ingest/srt`), only callers that encrypt with it get in.
 //!
 //! While nobody calls, a plain UDP socket holds the port: libsrt's listener wakes about a hundred
 //! times a second even when idle (~1 % of a core here, more on a Pi). The first packet of a caller's
@@ -15,14 +16,72 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
 use super::{Ingest, Proto};
-use crate::media::flv;
+use crate::media::elementary;
 use crate::media::pipeline::{self, PipelineError};
 
-/// Fixed text; the listening address and the passphrase are set on `srtsrc` as properties.
-const PIPELINE: &str = "srtsrc name=src latency=120 authentication=true ! queue ! tsdemux name=demux \
-     demux. ! queue ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux. \
-     demux. ! queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! mux. \
-     flvmux name=mux streamable=true latency=200000000 ! appsink name=sink sync=false max-buffers=256";
+/// Fixed text; the listening address and the passphrase are set on `srtsrc` as properties, and each
+/// stream `tsdemux` finds gets its branch from [`branch`].
+const PIPELINE: &str = "srtsrc name=src latency=120 authentication=true ! queue ! tsdemux name=demux";
+
+/// A stream of the feed: how it is parsed, and how its access units become tags.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stream {
+    H264,
+    Hevc,
+    Aac,
+}
+
+impl Stream {
+    fn of(caps: &gst::CapsRef) -> Option<Stream> {
+        let s = caps.structure(0)?;
+        match s.name().as_str() {
+            "video/x-h264" => Some(Stream::H264),
+            "video/x-h265" => Some(Stream::Hevc),
+            "audio/mpeg" if s.get::<i32>("mpegversion").is_ok_and(|v| v == 2 || v == 4) => Some(Stream::Aac),
+            _ => None,
+        }
+    }
+
+    fn branch(self) -> &'static str {
+        match self {
+            Stream::H264 => "queue ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! appsink name=sink sync=false max-buffers=256",
+            Stream::Hevc => "queue ! h265parse ! video/x-h265,stream-format=hvc1,alignment=au ! appsink name=sink sync=false max-buffers=256",
+            Stream::Aac => "queue ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! appsink name=sink sync=false max-buffers=256",
+        }
+    }
+}
+
+/// Tags of one stream to the caller's claim on the ingest.
+type Claim = Arc<std::sync::Mutex<Option<super::PublishGuard>>>;
+
+/// Adds the branch for a stream `tsdemux` found and links it; other streams (subtitles, data, a
+/// second audio track) are left unlinked, as `tsdemux` allows.
+fn branch(p: &gst::Pipeline, pad: &gst::Pad, claim: &Claim) -> Result<(), String> {
+    let Some(stream) = pad.current_caps().as_deref().and_then(Stream::of) else {
+        tracing::debug!(caps = ?pad.current_caps(), "srt: a stream the box does not take");
+        return Ok(());
+    };
+    let bin = gst::parse::bin_from_description(stream.branch(), true).map_err(|e| e.to_string())?;
+    let sink = bin.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or("no appsink")?;
+    let claim = claim.clone();
+    let emit = move |f| {
+        if let Some(g) = claim.lock().unwrap().as_ref() {
+            g.push(f);
+        }
+        true
+    };
+    sink.set_callbacks(match stream {
+        Stream::H264 => pipeline::tag_callbacks_to(emit, elementary::avc_config, elementary::avc_picture),
+        Stream::Hevc => pipeline::tag_callbacks_to(emit, elementary::hevc_config, elementary::hevc_picture),
+        Stream::Aac => pipeline::tag_callbacks_to(emit, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)),
+    });
+    p.add(&bin).map_err(|e| e.to_string())?;
+    bin.sync_state_with_parent().map_err(|e| e.to_string())?;
+    let target = bin.static_pad("sink").ok_or("no sink pad")?;
+    pad.link(&target).map_err(|e| e.to_string())?;
+    tracing::debug!(?stream, "srt: stream linked");
+    Ok(())
+}
 
 #[derive(Debug, thiserror::Error)]
 enum ListenError {
@@ -34,7 +93,7 @@ enum ListenError {
     Stream(#[source] gst::glib::Error),
 }
 
-fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::Element, gst_app::AppSink), PipelineError> {
+fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::Element, gst::Element), PipelineError> {
     let p = pipeline::launch(PIPELINE)?;
     let src: gst::Element = pipeline::element(&p, "src")?;
     let host = match addr.ip() {
@@ -46,8 +105,8 @@ fn pipeline(addr: SocketAddr, passphrase: &str) -> Result<(gst::Pipeline, gst::E
         // libsrt enforces encryption by default: a caller without it, or with another one, is refused.
         src.set_property("passphrase", passphrase);
     }
-    let sink: gst_app::AppSink = pipeline::element(&p, "sink")?;
-    Ok((p, src, sink))
+    let demux: gst::Element = pipeline::element(&p, "demux")?;
+    Ok((p, src, demux))
 }
 
 /// How long `srtsrc` listens without a caller (say, one refused for a wrong key) before the port
@@ -88,8 +147,8 @@ pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
 
 /// Listens for one caller and runs until it leaves. Blocking (GStreamer bus loop).
 fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), ListenError> {
-    let (p, src, sink) = pipeline(addr, &ingest.srt_passphrase())?;
-    let guard = Arc::new(std::sync::Mutex::new(None));
+    let (p, src, demux) = pipeline(addr, &ingest.srt_passphrase())?;
+    let guard: Claim = Arc::new(std::sync::Mutex::new(None));
     {
         let ingest = ingest.clone();
         src.connect("caller-connecting", false, move |args| {
@@ -115,25 +174,13 @@ fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), ListenError> {
         });
     }
     {
-        let guard = guard.clone();
-        let mut reader = flv::Reader::default();
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |s| {
-                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
-                    let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
-                    reader.push(map.as_slice());
-                    let g = guard.lock().unwrap();
-                    while let Ok(Some(f)) = reader.next_frame() {
-                        if let Some(g) = g.as_ref() {
-                            g.push(f);
-                        }
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
+        let (guard, weak) = (guard.clone(), p.downgrade());
+        demux.connect_pad_added(move |_, pad| {
+            let Some(p) = weak.upgrade() else { return };
+            if let Err(e) = branch(&p, pad, &guard) {
+                tracing::warn!("srt: a stream of the feed cannot be taken: {e}");
+            }
+        });
     }
     {
         // Wake the bus loop when the caller leaves, so it can block instead of polling.

@@ -13,6 +13,15 @@ pub enum Codec {
 }
 
 impl Codec {
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::H264 => "h264",
+            Codec::Hevc => "hevc",
+            Codec::Av1 => "av1",
+            Codec::Vp9 => "vp9",
+        }
+    }
+
     /// GStreamer caps of this codec's frames as they come out of a tag (length-prefixed NAL units
     /// for H.264/HEVC, a temporal unit of OBUs for AV1, one frame for VP9).
     pub fn caps_name(self) -> &'static str {

@@ -6,7 +6,7 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use tokio::sync::mpsc;
 
-use super::elementary;
+use super::elementary::{self, Codec};
 use super::pipeline::{self, PipelineError};
 use super::Frame;
 
@@ -18,21 +18,36 @@ pub struct Params {
     pub sample_rate: u32,
     pub channels: u32,
     pub kbps: u32,
+    /// H.264 with `encoder`; HEVC (x265) or AV1 (aom) for a feed in that codec, so the destinations
+    /// that take the feed stay in one codec through the slate.
     pub encoder: String,
-    /// Encode in HEVC (x265), for a feed in HEVC: the destinations that take the feed stay in one
-    /// codec through the slate.
-    pub hevc: bool,
+    pub codec: Codec,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { width: 1280, height: 720, fps: 30, sample_rate: 48000, channels: 2, kbps: 2500, encoder: "x264enc".into(), hevc: false }
+        Params { width: 1280, height: 720, fps: 30, sample_rate: 48000, channels: 2, kbps: 2500, encoder: "x264enc".into(), codec: Codec::H264 }
     }
 }
 
-/// Whether this box can encode the slate in HEVC.
-pub fn can_hevc() -> bool {
-    super::gst_ready().is_ok() && gstreamer::ElementFactory::find("x265enc").is_some()
+/// The slate's codec for a feed in `feed` (as `flv::video_codec_name` says it): the feed's own,
+/// except VP9 (the box has no VP9 packing), which gets H.264.
+pub fn slate_codec(feed: &str) -> Codec {
+    match feed {
+        "hevc" => Codec::Hevc,
+        "av1" => Codec::Av1,
+        _ => Codec::H264,
+    }
+}
+
+/// Whether this box has the encoder for `codec` (loads GStreamer's registry: ask only to encode).
+pub fn can_encode(codec: Codec) -> bool {
+    let element = match codec {
+        Codec::Hevc => "x265enc",
+        Codec::Av1 => "av1enc",
+        _ => return true,
+    };
+    super::gst_ready().is_ok() && gstreamer::ElementFactory::find(element).is_some()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,17 +85,23 @@ pub(super) enum Rate {
 
 fn video_encoder(p: &Params, rate: &Rate) -> String {
     let gop = p.fps * 2;
-    match (rate, p.hevc) {
+    match (rate, p.codec) {
         // flvmux (GStreamer 1.22) has no HEVC: the box packs Enhanced RTMP tags itself.
-        (Rate::Live, true) => format!(
+        (Rate::Live, Codec::Hevc) => format!(
             "x265enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={gop} ! h265parse config-interval=-1 \
              ! video/x-h265,stream-format=hvc1,alignment=au",
             p.kbps
         ),
-        (Rate::Still { .. }, true) => {
+        (Rate::Still { .. }, Codec::Hevc) => {
             format!("x265enc tune=zerolatency speed-preset=faster qp=24 key-int-max={gop} ! h265parse config-interval=-1 ! video/x-h265,stream-format=hvc1,alignment=au")
         }
-        (Rate::Still { .. }, false) if p.encoder == "x264enc" => format!(
+        // aom at its fastest real-time setting, one quantizer throughout: the loop is encoded once,
+        // about a second for a 1080p picture here (there is no real-time AV1 encoder for a live one).
+        (_, Codec::Av1) => format!(
+            "av1enc usage-profile=realtime cpu-used=8 end-usage=q min-quantizer=28 max-quantizer=28 keyframe-max-dist={gop} threads=2 \
+             ! av1parse ! video/x-av1,stream-format=obu-stream,alignment=tu"
+        ),
+        (Rate::Still { .. }, _) if p.encoder == "x264enc" => format!(
             "x264enc tune=zerolatency speed-preset=faster pass=qual quantizer=20 key-int-max={gop} bframes=0 ! h264parse config-interval=-1 \
              ! video/x-h264,stream-format=avc,alignment=au"
         ),
@@ -138,12 +159,36 @@ pub(super) fn build(look: &Look, p: &Params, rate: &Rate, tx: mpsc::Sender<Frame
     let pipeline = pipeline::launch(&pipeline_desc(look, p, rate, has_text))?;
     let video: gst_app::AppSink = pipeline::element(&pipeline, "vsink")?;
     let audio: gst_app::AppSink = pipeline::element(&pipeline, "asink")?;
-    match p.hevc {
-        true => video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::hevc_config, elementary::hevc_picture)),
-        false => video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::avc_config, elementary::avc_picture)),
+    match p.codec {
+        Codec::Hevc => video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::hevc_config, elementary::hevc_picture)),
+        Codec::Av1 => video.set_callbacks(av1_callbacks(tx.clone())),
+        _ => video.set_callbacks(pipeline::tag_callbacks(tx.clone(), elementary::avc_config, elementary::avc_picture)),
     }
     audio.set_callbacks(pipeline::tag_callbacks(tx, elementary::aac_config, |ts, _, _, raw| elementary::aac_frame(ts, raw)));
     Ok(pipeline)
+}
+
+/// AV1's configuration travels in the stream (its sequence header), not in the caps: the record
+/// goes before the first keyframe that carries one.
+fn av1_callbacks(tx: mpsc::Sender<Frame>) -> gst_app::AppSinkCallbacks {
+    let mut configured = false;
+    gst_app::AppSinkCallbacks::builder()
+        .new_sample(move |s| {
+            let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+            let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
+            let Some(ts) = buf.dts().or(buf.pts()).map(|t| t.mseconds() as u32) else { return Ok(gst::FlowSuccess::Ok) };
+            let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
+            let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
+            let config = if key && !configured { super::av1::config(ts, map.as_slice()) } else { None };
+            configured |= config.is_some();
+            for f in config.into_iter().chain([super::av1::picture(ts, key, map.as_slice())]) {
+                if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
+                    return Err(gst::FlowError::Eos);
+                }
+            }
+            Ok(gst::FlowSuccess::Ok)
+        })
+        .build()
 }
 
 /// A live encoder (the test signal); stops when dropped.

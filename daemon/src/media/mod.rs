@@ -2,6 +2,7 @@
 //! for a destination that asks for its own picture (`transcode`).
 //! Owns the program bus (which source is on air, the ring and GOP cache) and the generators (test
 //! signal, slate); knows nothing of destinations, the store or the API.
+pub mod av1;
 pub mod avc;
 pub mod elementary;
 pub mod flv;

@@ -32,9 +32,20 @@ pub fn bus(p: &gst::Pipeline) -> Result<gst::Bus, PipelineError> {
 }
 
 /// An appsink's callbacks that turn its encoded buffers into FLV tags (the slate, a transcode): the caps' `codec_data` (each time it
-/// changes) through `config`, each buffer through `picture(ts, key, cts, data)`.
+/// changes) through `config`, each buffer through `picture(ts, key, cts, data)`; the tags go to `tx`
+/// (dropped when it is full).
 pub fn tag_callbacks(
     tx: tokio::sync::mpsc::Sender<super::Frame>,
+    config: impl Fn(u32, &[u8]) -> super::Frame + Send + 'static,
+    picture: impl Fn(u32, bool, i32, &[u8]) -> super::Frame + Send + 'static,
+) -> gstreamer_app::AppSinkCallbacks {
+    tag_callbacks_to(move |f| !matches!(tx.try_send(f), Err(tokio::sync::mpsc::error::TrySendError::Closed(_))), config, picture)
+}
+
+/// [`tag_callbacks`] with the tags handed to `emit`, which says `false` when nobody takes them any more.
+/// Timestamps are the buffers' running time (an MPEG-TS feed's start anywhere on its clock reads as 0).
+pub fn tag_callbacks_to(
+    mut emit: impl FnMut(super::Frame) -> bool + Send + 'static,
     config: impl Fn(u32, &[u8]) -> super::Frame + Send + 'static,
     picture: impl Fn(u32, bool, i32, &[u8]) -> super::Frame + Send + 'static,
 ) -> gstreamer_app::AppSinkCallbacks {
@@ -43,8 +54,13 @@ pub fn tag_callbacks(
         .new_sample(move |s| {
             let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
             let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
-            let Some(pts) = buf.pts().or(buf.dts()) else { return Ok(gst::FlowSuccess::Ok) };
-            let dts = buf.dts().unwrap_or(pts);
+            let segment = sample.segment().and_then(|s| s.downcast_ref::<gst::ClockTime>().cloned());
+            let running = |t: Option<gst::ClockTime>| match &segment {
+                Some(seg) => t.and_then(|t| seg.to_running_time(t)),
+                None => t,
+            };
+            let Some(pts) = running(buf.pts()).or(running(buf.dts())) else { return Ok(gst::FlowSuccess::Ok) };
+            let dts = running(buf.dts()).unwrap_or(pts);
             let ts = dts.mseconds() as u32;
             let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
             let mut out = vec![];
@@ -59,7 +75,7 @@ pub fn tag_callbacks(
             let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
             out.push(picture(ts, key, (pts.mseconds() as i64 - dts.mseconds() as i64) as i32, map.as_slice()));
             for f in out {
-                if let Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) = tx.try_send(f) {
+                if !emit(f) {
                     return Err(gst::FlowError::Eos);
                 }
             }

@@ -143,7 +143,7 @@ impl Cache {
             p.fps,
             p.sample_rate,
             p.channels,
-            if p.hevc { "HEVC" } else { &p.encoder }
+            if p.codec == super::elementary::Codec::H264 { p.encoder.as_str() } else { p.codec.name() }
         );
         let t0 = std::time::Instant::now();
         let clip = Arc::new(encode(key)?);
@@ -212,6 +212,7 @@ pub async fn play(clip: Arc<Clip>, mut push: impl FnMut(Frame)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::elementary::Codec;
     use crate::media::{avc, flv};
 
     fn small() -> Params {
@@ -282,12 +283,19 @@ mod tests {
     }
 
     #[test]
-    fn an_hevc_slate_loop_is_packed_as_enhanced_rtmp() {
-        assert!(generator::can_hevc(), "x265enc (gstreamer1.0-plugins-bad) is missing: scripts/install-deps.sh installs it");
-        let clip = Cache::default().get(Look::Slate, Params { hevc: true, ..small() }).unwrap();
-        assert_eq!(flv::video_codec_name(&clip.video_header.data), "hevc");
-        assert!(clip.gop.iter().all(|f| flv::video_codec_name(&f.data) == "hevc"));
-        assert!(clip.gop[0].is_keyframe() && clip.gop[1..].iter().all(|f| !f.is_keyframe()));
+    fn hevc_and_av1_slate_loops_are_packed_as_enhanced_rtmp() {
+        for (feed, codec) in [("hevc", Codec::Hevc), ("av1", Codec::Av1)] {
+            assert_eq!(generator::slate_codec(feed), codec);
+            assert!(generator::can_encode(codec), "x265enc or av1enc (gstreamer1.0-plugins-bad) is missing: scripts/install-deps.sh installs them");
+            let clip = Cache::default().get(Look::Slate, Params { codec, ..small() }).unwrap();
+            assert_eq!(flv::video_codec_name(&clip.video_header.data), feed);
+            assert!(clip.video_header.is_sequence_header());
+            assert!(clip.gop.iter().all(|f| flv::video_codec_name(&f.data) == feed));
+            assert!(clip.gop[0].is_keyframe() && clip.gop[1..].iter().all(|f| !f.is_keyframe()), "{feed}");
+            assert_eq!(clip.pictures(), 30, "{feed}");
+        }
+        assert_eq!(generator::slate_codec("vp9"), Codec::H264);
+        assert_eq!(generator::slate_codec("h264"), Codec::H264);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! OBS beyond scenes: profiles and scene collections, the current scene's sources, audio inputs,
 //! the replay buffer. Each is a few obs-websocket 5.0 requests (so every OBS 28+ answers them).
+use std::time::Duration;
+
 use serde::Serialize;
 
 use super::{call, call_within, Obs, ObsError};
 
 /// Switching a profile or a scene collection: OBS answers once it has loaded it.
-const SWITCH: std::time::Duration = std::time::Duration::from_secs(30);
+pub(super) const SWITCH: Duration = Duration::from_secs(30);
 
 /// OBS's profiles or scene collections: which one is in use, and all of them.
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -48,7 +50,7 @@ impl Obs {
 
     pub async fn set_profile(&self, name: &str) -> Result<(), ObsError> {
         let c = self.client().await?;
-        call_within(SWITCH, c.profiles().set_current(name)).await
+        self.switching(call_within(SWITCH, c.profiles().set_current(name))).await
     }
 
     pub async fn collections(&self) -> Result<Choice, ObsError> {
@@ -60,7 +62,15 @@ impl Obs {
     /// OBS loads the collection before it answers; requests meanwhile may be told "not ready".
     pub async fn set_collection(&self, name: &str) -> Result<(), ObsError> {
         let c = self.client().await?;
-        call_within(SWITCH, c.scene_collections().set_current(name)).await
+        self.switching(call_within(SWITCH, c.scene_collections().set_current(name))).await
+    }
+
+    /// A switch with the polls held while it runs (OBS's own events may come too late to hold them).
+    async fn switching<T>(&self, f: impl std::future::Future<Output = Result<T, ObsError>>) -> Result<T, ObsError> {
+        self.hold_polls_for(SWITCH);
+        let r = f.await;
+        self.hold_polls_for(Duration::from_secs(1));
+        r
     }
 
     async fn program_scene(&self, c: &obws::Client) -> Result<String, ObsError> {

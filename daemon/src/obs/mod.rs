@@ -120,6 +120,10 @@ pub struct Obs {
     client: RwLock<Option<Arc<obws::Client>>>,
     changed: Notify,
     meters: Mutex<meters::Meters>,
+    /// The polls hold off until then: OBS is loading a scene collection or a profile (ours, or one
+    /// picked in OBS itself). Meanwhile it answers "not ready" (code 207), which obws 0.11 cannot
+    /// read: the request then hangs, and a hung poll would end the session mid-switch.
+    hold_polls: Mutex<Option<Instant>>,
 }
 
 async fn call<T>(f: impl std::future::Future<Output = Result<T, obws::Error>>) -> Result<T, ObsError> {
@@ -150,7 +154,15 @@ impl std::fmt::Debug for Connection {
 impl Obs {
     pub fn start(store: Store) -> Arc<Obs> {
         let (events, _) = broadcast::channel(64);
-        let obs = Arc::new(Obs { store, events, status: Mutex::default(), client: RwLock::new(None), changed: Notify::new(), meters: Mutex::default() });
+        let obs = Arc::new(Obs {
+            store,
+            events,
+            status: Mutex::default(),
+            client: RwLock::new(None),
+            changed: Notify::new(),
+            meters: Mutex::default(),
+            hold_polls: Mutex::default(),
+        });
         tokio::spawn(obs.clone().run());
         obs
     }
@@ -293,7 +305,13 @@ impl Obs {
                             let _ = self.events.send(ObsEvent::Levels { levels });
                         }
                     }
-                    Some(ev) => if let Some(ev) = compat::event(ev) {
+                    Some(ev) => {
+                        match &ev {
+                            obws::events::Event::CurrentSceneCollectionChanging { .. } | obws::events::Event::CurrentProfileChanging { .. } => self.hold_polls_for(control::SWITCH),
+                            obws::events::Event::CurrentSceneCollectionChanged { .. } | obws::events::Event::CurrentProfileChanged { .. } => self.hold_polls_for(Duration::from_secs(1)),
+                            _ => {}
+                        }
+                        if let Some(ev) = compat::event(ev) {
                         match &ev {
                             ObsEvent::SceneChanged { scene } => self.set(|s| s.scene = Some(scene.clone())),
                             ObsEvent::StreamChanged { active } => self.set(|s| s.streaming = *active),
@@ -313,15 +331,27 @@ impl Obs {
                             return "OBS is exiting".into();
                         }
                     }
+                    }
                 },
-                _ = tick.tick() => {
+                _ = tick.tick(), if !self.polls_held() => {
                     match self.poll(&client, &mut last_bytes).await {
                         Ok(()) => {}
+                        // A switch began while this poll waited: OBS said "not ready" to it.
+                        Err(e) if self.polls_held() => tracing::debug!("OBS poll during a switch: {e}"),
                         Err(e) => return e.to_string(),
                     }
                 }
             }
         }
+    }
+
+    /// No poll for `d` from now (a switch began: up to its limit; it ended: a second's grace).
+    fn hold_polls_for(&self, d: Duration) {
+        *self.hold_polls.lock().unwrap() = Some(Instant::now() + d);
+    }
+
+    fn polls_held(&self) -> bool {
+        self.hold_polls.lock().unwrap().is_some_and(|t| Instant::now() < t)
     }
 
     async fn poll(&self, c: &obws::Client, last: &mut Option<(u64, Instant)>) -> Result<(), ObsError> {
