@@ -44,6 +44,8 @@ pub struct Settings {
     /// A feed with no frames for this long counts as lost (Wi-Fi stall with the socket still open).
     pub feed_stall: Duration,
     pub encoder: crate::media::h264enc::Choice,
+    /// The daemon's own binary, to encode the slate's loops in a child process (`None`: in this one).
+    pub slate_encoder: Option<std::path::PathBuf>,
     /// The runtime that carries media (ingest and outputs); the caller's runtime when `None`.
     pub media: Option<tokio::runtime::Handle>,
     /// Where the user's slate image lives (`<data dir>/slate.img`), if they uploaded one.
@@ -62,6 +64,7 @@ impl Default for Settings {
             feed_grace: Duration::from_secs(60),
             feed_stall: Duration::from_millis(1500),
             encoder: Default::default(),
+            slate_encoder: None,
             media: None,
             slate_image: None,
             platforms: Default::default(),
@@ -135,6 +138,7 @@ impl State {
         let fanout = Fanout::new(media, program.clone(), settings.encoder.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params::default();
+        let slate_loops = crate::media::slate::Cache::new(settings.encoder.clone(), settings.slate_encoder.clone());
         // A full disk must not stop the box from starting: the shows stay open until the next start.
         if let Err(e) = store.close_unfinished_shows().and_then(|_| store.close_unfinished_recordings()) {
             tracing::warn!("closing unfinished shows and recordings: {e}");
@@ -156,15 +160,7 @@ impl State {
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),
-            show: Mutex::new(Show {
-                started_at: None,
-                test_signal: false,
-                slate: None,
-                test: None,
-                last_params: params,
-                slate_loops: Default::default(),
-                test_picture: None,
-            }),
+            show: Mutex::new(Show { started_at: None, test_signal: false, slate: None, test: None, last_params: params, slate_loops, test_picture: None }),
             events,
         });
         core.announce_recovery();
@@ -547,7 +543,7 @@ impl State {
     }
 
     /// Plays the slate's loop (encoded first, off the core, when its picture or format is new).
-    fn start_slate(&self, loops: &crate::media::slate::Cache, mut p: Params) -> Option<Running> {
+    fn start_slate(&self, loops: &crate::media::slate::Cache, p: Params) -> Option<Running> {
         self.program.reset(Source::Slate);
         let look = match &self.settings.slate_image {
             Some(path) if path.exists() => Look::Image(path.clone()),
@@ -560,13 +556,8 @@ impl State {
             }
             let _ = events.send(Event::Alert { level, message });
         };
-        let choice = self.settings.encoder.clone();
         let task = tokio::spawn(async move {
             let encoded = tokio::task::spawn_blocking(move || {
-                p.encoder = choice.name();
-                if !crate::media::generator::can_encode(p.codec) {
-                    p.codec = Codec::H264;
-                }
                 let mut unusable = None;
                 let clip = loops.get(look.clone(), p.clone()).or_else(|e| {
                     if look == Look::Slate {

@@ -45,6 +45,11 @@ impl Choice {
         })
     }
 
+    /// The user's choice, if any.
+    pub fn wanted(&self) -> Option<&str> {
+        self.wanted.as_deref()
+    }
+
     /// The encoder's element name.
     pub fn name(&self) -> String {
         self.found().0.clone()

@@ -12,7 +12,9 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::mpsc;
 
+use super::elementary::Codec;
 use super::generator::{self, GenError, Look, Params, Rate};
+use super::h264enc::Choice;
 use super::{pipeline, Frame, Kind};
 
 /// What a loop was encoded from: a change in any of it encodes again.
@@ -74,10 +76,15 @@ impl Clip {
 /// How long the encoder of one loop may take (a 1080p picture takes well under a second here).
 const ENCODE_LIMIT: u64 = 30;
 
-fn encode(key: Key) -> Result<Clip, GenError> {
-    let frames = key.params.fps.clamp(1, 60) * 2;
+/// The loop's tags as the encoder made them (headers, pictures, sound), in this process.
+fn encode_here(look: &Look, mut params: Params, encoder: &Choice) -> Result<Vec<Frame>, GenError> {
+    params.encoder = encoder.name();
+    if !generator::can_encode(params.codec) {
+        params.codec = Codec::H264;
+    }
+    let frames = params.fps.clamp(1, 60) * 2;
     let (tx, mut rx) = mpsc::channel(frames as usize + 64);
-    let pipeline = generator::build(&key.look, &key.params, &Rate::Still { frames }, tx)?;
+    let pipeline = generator::build(look, &params, &Rate::Still { frames }, tx)?;
     let bus = pipeline::bus(&pipeline)?;
     let ended = pipeline.set_state(gst::State::Playing).map_err(GenError::from).and_then(|_| {
         match bus.timed_pop_filtered(gst::ClockTime::from_seconds(ENCODE_LIMIT), &[gst::MessageType::Eos, gst::MessageType::Error]) {
@@ -92,27 +99,147 @@ fn encode(key: Key) -> Result<Clip, GenError> {
     drop(pipeline);
     super::give_back_memory();
     ended?;
-    let (mut video_header, mut audio_header, mut gop, mut sound) = (None, None, vec![], vec![]);
+    let mut tags = vec![];
     while let Ok(f) = rx.try_recv() {
-        match (f.kind, f.is_sequence_header()) {
-            (Kind::Video, true) => video_header = video_header.or(Some(f)),
-            (Kind::Audio, true) => audio_header = audio_header.or(Some(f)),
-            (Kind::Video, false) => gop.push(f),
-            (Kind::Audio, false) => sound.push(f),
+        tags.push(f);
+    }
+    Ok(tags)
+}
+
+/// Names the job in a child's environment: the daemon's own binary encodes one loop and exits.
+pub const JOB_ENV: &str = "ONAIR_SLATE_JOB";
+
+/// One loop to encode in a child process.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Job {
+    image: Option<std::path::PathBuf>,
+    width: u32,
+    height: u32,
+    fps: u32,
+    sample_rate: u32,
+    channels: u32,
+    kbps: u32,
+    codec: String,
+    /// The user's encoder, if any: the child looks for it (and the best one) itself.
+    encoder: Option<String>,
+}
+
+/// The child's side (`main` calls it when [`JOB_ENV`] is set): encodes the loop and writes it to
+/// stdout as an FLV stream. Returns the exit code.
+pub fn run_job(job: &str) -> i32 {
+    let result = serde_json::from_str::<Job>(job).map_err(|e| e.to_string()).and_then(|job| {
+        let look = job.image.map_or(Look::Slate, Look::Image);
+        let codec = super::generator::slate_codec(&job.codec);
+        let params = Params {
+            width: job.width,
+            height: job.height,
+            fps: job.fps,
+            sample_rate: job.sample_rate,
+            channels: job.channels,
+            kbps: job.kbps,
+            encoder: String::new(),
+            codec,
+        };
+        encode_here(&look, params, &Choice::new(job.encoder)).map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(tags) => {
+            let mut out = bytes::BytesMut::from(&super::flv::FILE_HEADER[..]);
+            tags.iter().for_each(|f| super::flv::write_tag(&mut out, f));
+            match std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            1
         }
     }
-    if !gop.first().is_some_and(Frame::is_keyframe) {
-        return Err(GenError::Output("the first picture is not a keyframe"));
+}
+
+/// The loop's tags from a child process: `exe` (the daemon's own binary) with the job in its environment.
+fn encode_in_child(exe: &std::path::Path, look: &Look, p: &Params, wanted: Option<&str>) -> Result<Vec<Frame>, GenError> {
+    use std::io::Read;
+    let job = Job {
+        image: match look {
+            Look::Image(path) => Some(path.clone()),
+            _ => None,
+        },
+        width: p.width,
+        height: p.height,
+        fps: p.fps,
+        sample_rate: p.sample_rate,
+        channels: p.channels,
+        kbps: p.kbps,
+        codec: p.codec.name().into(),
+        encoder: wanted.map(str::to_string),
+    };
+    let json = serde_json::to_string(&job).map_err(|e| GenError::Stream(e.to_string()))?;
+    let mut child = std::process::Command::new(exe)
+        .env(JOB_ENV, json)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| GenError::Stream(format!("cannot start the slate encoder {}: {e}", exe.display())))?;
+    let (mut stdout, mut stderr) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    let reader = std::thread::spawn(move || {
+        let mut v = vec![];
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(ENCODE_LIMIT);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(GenError::Timeout(ENCODE_LIMIT));
+            }
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        let mut why = String::new();
+        let _ = stderr.by_ref().take(4096).read_to_string(&mut why);
+        return Err(GenError::Stream(why.trim().to_string()));
     }
-    // A frame from the middle: the encoder's first and last frames carry its priming and flush.
-    let silence = sound.get(sound.len() / 2).cloned().ok_or(GenError::Output("no sound"))?;
-    Ok(Clip {
-        key,
-        video_header: video_header.ok_or(GenError::Output("no video sequence header"))?,
-        audio_header: audio_header.ok_or(GenError::Output("no audio sequence header"))?,
-        gop,
-        silence,
-    })
+    let mut r = super::flv::Reader::default();
+    r.push(&out);
+    let mut tags = vec![];
+    while let Ok(Some(f)) = r.next_frame() {
+        tags.push(f);
+    }
+    Ok(tags)
+}
+
+impl Clip {
+    fn from_tags(key: Key, tags: Vec<Frame>) -> Result<Clip, GenError> {
+        let (mut video_header, mut audio_header, mut gop, mut sound) = (None, None, vec![], vec![]);
+        for f in tags {
+            match (f.kind, f.is_sequence_header()) {
+                (Kind::Video, true) => video_header = video_header.or(Some(f)),
+                (Kind::Audio, true) => audio_header = audio_header.or(Some(f)),
+                (Kind::Video, false) => gop.push(f),
+                (Kind::Audio, false) => sound.push(f),
+            }
+        }
+        if !gop.first().is_some_and(Frame::is_keyframe) {
+            return Err(GenError::Output("the first picture is not a keyframe"));
+        }
+        // A frame from the middle: the encoder's first and last frames carry its priming and flush.
+        let silence = sound.get(sound.len() / 2).cloned().ok_or(GenError::Output("no sound"))?;
+        Ok(Clip {
+            key,
+            video_header: video_header.ok_or(GenError::Output("no video sequence header"))?,
+            audio_header: audio_header.ok_or(GenError::Output("no audio sequence header"))?,
+            gop,
+            silence,
+        })
+    }
 }
 
 /// The last loop encoded, kept for the next slate of the same format.
@@ -120,9 +247,18 @@ fn encode(key: Key) -> Result<Clip, GenError> {
 pub struct Cache {
     last: Arc<Mutex<Option<Arc<Clip>>>>,
     encodes: Arc<AtomicU32>,
+    encoder: Choice,
+    /// Encode in a child process running this binary (the daemon's own); else in this process.
+    /// In a child, GStreamer's registry, the plugins and the encoder's memory never enter the
+    /// daemon: loaded for the first slate they added 37 MB to its RSS for good.
+    child: Option<std::path::PathBuf>,
 }
 
 impl Cache {
+    pub fn new(encoder: Choice, child: Option<std::path::PathBuf>) -> Self {
+        Cache { encoder, child, ..Default::default() }
+    }
+
     /// The loop of `look` at `params`: the last one if nothing changed, else encoded now. Blocks
     /// while it encodes (a second or so at 1080p); two callers asking at once encode once.
     pub fn get(&self, look: Look, params: Params) -> Result<Arc<Clip>, GenError> {
@@ -143,10 +279,14 @@ impl Cache {
             p.fps,
             p.sample_rate,
             p.channels,
-            if p.codec == super::elementary::Codec::H264 { p.encoder.as_str() } else { p.codec.name() }
+            p.codec.name()
         );
         let t0 = std::time::Instant::now();
-        let clip = Arc::new(encode(key)?);
+        let tags = match &self.child {
+            Some(exe) => encode_in_child(exe, &key.look, &key.params, self.encoder.wanted())?,
+            None => encode_here(&key.look, key.params.clone(), &self.encoder)?,
+        };
+        let clip = Arc::new(Clip::from_tags(key, tags)?);
         tracing::info!("the slate's loop: {} pictures, {} bytes, encoded in {} ms", clip.pictures(), clip.bytes(), t0.elapsed().as_millis());
         *last = Some(clip.clone());
         Ok(clip)
@@ -212,7 +352,6 @@ pub async fn play(clip: Arc<Clip>, mut push: impl FnMut(Frame)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::elementary::Codec;
     use crate::media::{avc, flv};
 
     fn small() -> Params {
