@@ -12,6 +12,10 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::mpsc;
 
+mod child;
+
+pub use child::{run_job, JOB_ENV};
+
 use super::elementary::Codec;
 use super::generator::{self, GenError, Look, Params, Rate};
 use super::h264enc::Choice;
@@ -74,10 +78,10 @@ impl Clip {
 }
 
 /// How long the encoder of one loop may take (a 1080p picture takes well under a second here).
-const ENCODE_LIMIT: u64 = 30;
+pub(super) const ENCODE_LIMIT: u64 = 30;
 
 /// The loop's tags as the encoder made them (headers, pictures, sound), in this process.
-fn encode_here(look: &Look, mut params: Params, encoder: &Choice) -> Result<Vec<Frame>, GenError> {
+pub(super) fn encode_here(look: &Look, mut params: Params, encoder: &Choice) -> Result<Vec<Frame>, GenError> {
     params.encoder = encoder.name();
     if !generator::can_encode(params.codec) {
         params.codec = Codec::H264;
@@ -101,116 +105,6 @@ fn encode_here(look: &Look, mut params: Params, encoder: &Choice) -> Result<Vec<
     ended?;
     let mut tags = vec![];
     while let Ok(f) = rx.try_recv() {
-        tags.push(f);
-    }
-    Ok(tags)
-}
-
-/// Names the job in a child's environment: the daemon's own binary encodes one loop and exits.
-pub const JOB_ENV: &str = "ONAIR_SLATE_JOB";
-
-/// One loop to encode in a child process.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Job {
-    image: Option<std::path::PathBuf>,
-    width: u32,
-    height: u32,
-    fps: u32,
-    sample_rate: u32,
-    channels: u32,
-    kbps: u32,
-    codec: String,
-    /// The user's encoder, if any: the child looks for it (and the best one) itself.
-    encoder: Option<String>,
-}
-
-/// The child's side (`main` calls it when [`JOB_ENV`] is set): encodes the loop and writes it to
-/// stdout as an FLV stream. Returns the exit code.
-pub fn run_job(job: &str) -> i32 {
-    let result = serde_json::from_str::<Job>(job).map_err(|e| e.to_string()).and_then(|job| {
-        let look = job.image.map_or(Look::Slate, Look::Image);
-        let codec = super::generator::slate_codec(&job.codec);
-        let params = Params {
-            width: job.width,
-            height: job.height,
-            fps: job.fps,
-            sample_rate: job.sample_rate,
-            channels: job.channels,
-            kbps: job.kbps,
-            encoder: String::new(),
-            codec,
-        };
-        encode_here(&look, params, &Choice::new(job.encoder)).map_err(|e| e.to_string())
-    });
-    match result {
-        Ok(tags) => {
-            let mut out = bytes::BytesMut::from(&super::flv::FILE_HEADER[..]);
-            tags.iter().for_each(|f| super::flv::write_tag(&mut out, f));
-            match std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
-                Ok(()) => 0,
-                Err(_) => 1,
-            }
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            1
-        }
-    }
-}
-
-/// The loop's tags from a child process: `exe` (the daemon's own binary) with the job in its environment.
-fn encode_in_child(exe: &std::path::Path, look: &Look, p: &Params, wanted: Option<&str>) -> Result<Vec<Frame>, GenError> {
-    use std::io::Read;
-    let job = Job {
-        image: match look {
-            Look::Image(path) => Some(path.clone()),
-            _ => None,
-        },
-        width: p.width,
-        height: p.height,
-        fps: p.fps,
-        sample_rate: p.sample_rate,
-        channels: p.channels,
-        kbps: p.kbps,
-        codec: p.codec.name().into(),
-        encoder: wanted.map(str::to_string),
-    };
-    let json = serde_json::to_string(&job).map_err(|e| GenError::Stream(e.to_string()))?;
-    let mut child = std::process::Command::new(exe)
-        .env(JOB_ENV, json)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| GenError::Stream(format!("cannot start the slate encoder {}: {e}", exe.display())))?;
-    let (mut stdout, mut stderr) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
-    let reader = std::thread::spawn(move || {
-        let mut v = vec![];
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let deadline = std::time::Instant::now() + Duration::from_secs(ENCODE_LIMIT);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(GenError::Timeout(ENCODE_LIMIT));
-            }
-        }
-    };
-    let out = reader.join().unwrap_or_default();
-    if !status.success() {
-        let mut why = String::new();
-        let _ = stderr.by_ref().take(4096).read_to_string(&mut why);
-        return Err(GenError::Stream(why.trim().to_string()));
-    }
-    let mut r = super::flv::Reader::default();
-    r.push(&out);
-    let mut tags = vec![];
-    while let Ok(Some(f)) = r.next_frame() {
         tags.push(f);
     }
     Ok(tags)
@@ -283,7 +177,7 @@ impl Cache {
         );
         let t0 = std::time::Instant::now();
         let tags = match &self.child {
-            Some(exe) => encode_in_child(exe, &key.look, &key.params, self.encoder.wanted())?,
+            Some(exe) => child::encode(exe, &key.look, &key.params, self.encoder.wanted())?,
             None => encode_here(&key.look, key.params.clone(), &self.encoder)?,
         };
         let clip = Arc::new(Clip::from_tags(key, tags)?);
