@@ -92,6 +92,14 @@ pub(super) fn encode(exe: &std::path::Path, look: &Look, p: &Params, wanted: Opt
         let _ = stdout.read_to_end(&mut v);
         v
     });
+    // Read as it comes (a child writing more than a pipe holds would block on it): the first 4 KiB
+    // say why it failed, the rest is dropped.
+    let errors = std::thread::spawn(move || {
+        let mut why = vec![];
+        let _ = stderr.by_ref().take(4096).read_to_end(&mut why);
+        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+        String::from_utf8_lossy(&why).trim().to_string()
+    });
     let deadline = std::time::Instant::now() + Duration::from_secs(ENCODE_LIMIT);
     let status = loop {
         match child.try_wait() {
@@ -105,10 +113,9 @@ pub(super) fn encode(exe: &std::path::Path, look: &Look, p: &Params, wanted: Opt
         }
     };
     let out = reader.join().unwrap_or_default();
+    let why = errors.join().unwrap_or_default();
     if !status.success() {
-        let mut why = String::new();
-        let _ = stderr.by_ref().take(4096).read_to_string(&mut why);
-        return Err(GenError::Stream(why.trim().to_string()));
+        return Err(GenError::Stream(why));
     }
     let mut r = flv::Reader::default();
     r.push(&out);
