@@ -103,3 +103,16 @@ impl Drop for RootFfmpeg {
         self.stop();
     }
 }
+
+/// ffmpeg 9 as an Enhanced-RTMP server (the "own server" a destination points at), recording what it
+/// gets to `out` (a path inside the root) with its log in `outside`; and the destination URL for `key`.
+pub fn enhanced_rtmp_receiver(root: &Root, outside: &std::path::Path, out: &str, key: &str) -> (RootFfmpeg, String) {
+    let port = crate::free_port();
+    let receiver = RootFfmpeg::start(
+        root,
+        &["-listen", "1", "-i", &format!("rtmp://127.0.0.1:{port}/app/{key}"), "-c", "copy", "-f", "flv", out],
+        outside.join("receiver.log"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    (receiver, format!("rtmp://127.0.0.1:{port}/app"))
+}

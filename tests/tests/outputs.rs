@@ -250,16 +250,10 @@ fn pause_sends_the_slate_in_the_feeds_codec(codec: &str, encoder: &[&str]) {
     let (inside, outside) = root.tmp();
     let mut n = Nginx::start();
     let mut d = Daemon::start();
-    let port = free_port();
-    d.add_destination("own server", &format!("rtmp://127.0.0.1:{port}/app"), "sk_slate_own_0001");
-    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_slate_twitch_0001");
     let out = format!("{inside}/out.flv");
-    let mut receiver = onair_e2e::today::RootFfmpeg::start(
-        &root,
-        &["-listen", "1", "-i", &format!("rtmp://127.0.0.1:{port}/app/sk_slate_own_0001"), "-c", "copy", "-f", "flv", &out],
-        outside.join("receiver.log"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
+    let (mut receiver, own) = onair_e2e::today::enhanced_rtmp_receiver(&root, &outside, &out, "sk_slate_own_0001");
+    d.add_destination("own server", &own, "sk_slate_own_0001");
+    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_slate_twitch_0001");
     let key = d.ingest_key();
     let secs = 14u64;
     let t = secs.to_string();

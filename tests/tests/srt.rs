@@ -91,16 +91,10 @@ fn hevc_over_srt_is_relayed_and_transcoded_for_h264_only_destinations() {
     let (inside, outside) = root.tmp();
     let mut n = Nginx::start();
     let mut d = Daemon::start();
-    let port = free_port();
-    d.add_destination("own server", &format!("rtmp://127.0.0.1:{port}/app"), "sk_srt_own_0001");
-    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_srt_twitch_0001");
     let out = format!("{inside}/out.flv");
-    let mut receiver = onair_e2e::today::RootFfmpeg::start(
-        &root,
-        &["-listen", "1", "-i", &format!("rtmp://127.0.0.1:{port}/app/sk_srt_own_0001"), "-c", "copy", "-f", "flv", &out],
-        outside.join("receiver.log"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
+    let (mut receiver, own) = onair_e2e::today::enhanced_rtmp_receiver(&root, &outside, &out, "sk_srt_own_0001");
+    d.add_destination("own server", &own, "sk_srt_own_0001");
+    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_srt_twitch_0001");
     let key = d.ingest_key();
     let srt = format!("srt://127.0.0.1:{}?streamid={key}", d.srt);
     let secs = 12u64;

@@ -243,3 +243,34 @@ async fn stream(
 pub async fn alerts(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     Ok(axum::Json(st.core.store().alerts(200)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picture(json: &str) -> Result<Option<TestPicture>, u16> {
+        let t: TestSignal = serde_json::from_str(json).map_err(|_| 400u16)?;
+        t.picture().map_err(|e| e.status.as_u16())
+    }
+
+    #[test]
+    fn the_test_signal_size_is_checked() {
+        assert_eq!(picture(r#"{"enabled": true}"#), Ok(None));
+        assert_eq!(picture(r#"{"enabled": true, "width": 1920, "height": 1080}"#), Ok(Some(TestPicture { width: 1920, height: 1080, fps: 30 })));
+        assert_eq!(picture(r#"{"enabled": true, "width": 640, "height": 360, "fps": 15}"#), Ok(Some(TestPicture { width: 640, height: 360, fps: 15 })));
+        for bad in [
+            r#"{"enabled": true, "width": 1920}"#,
+            r#"{"enabled": true, "fps": 30}"#,
+            r#"{"enabled": true, "width": 641, "height": 360}"#,
+            r#"{"enabled": true, "width": 100000, "height": 100000}"#,
+            r#"{"enabled": true, "width": 0, "height": 0}"#,
+            r#"{"enabled": true, "width": 640, "height": 360, "fps": 0}"#,
+            r#"{"enabled": true, "width": 640, "height": 360, "fps": 1000}"#,
+        ] {
+            assert_eq!(picture(bad), Err(422), "{bad}");
+        }
+        for broken in [r#"{"enabled": true, "width": -1, "height": 360}"#, r#"{"enabled": true, "width": 1e30}"#, r#"{"enabled": true, "depth": 8}"#] {
+            assert_eq!(picture(broken), Err(400), "{broken}");
+        }
+    }
+}
