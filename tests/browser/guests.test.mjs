@@ -57,6 +57,7 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     const withRtt = await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.rtt_ms != null), 15000, "RTT reported");
     assert.ok(withRtt.rtt_ms >= 0 && withRtt.rtt_ms < 1000, JSON.stringify(withRtt));
     assert.equal(withRtt.quality, "high");
+    assert.ok(withRtt.width > 0 && withRtt.height > 0, "the picture size read from the guest's keyframes");
     console.log(`guest stats: ${JSON.stringify(withRtt)}`);
 
     // Without its token the view page is refused and never plays; WHEP without it is refused too.

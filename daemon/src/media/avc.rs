@@ -11,6 +11,10 @@ pub fn sps_info(flv_body: &[u8]) -> Option<(u32, u32, Option<f64>)> {
     // h264-reader 0.7's `decode_nal` reserves `len - 2` bytes: an empty SPS (length 0 in the record)
     // made that wrap and panicked on capacity overflow (found by the avc_aac fuzz target). A real
     // SPS has its NAL header, profile, constraint flags and level at least.
+    sps_nal_info(sps)
+}
+
+fn sps_nal_info(sps: &[u8]) -> Option<(u32, u32, Option<f64>)> {
     if sps.len() < 4 {
         return None;
     }
@@ -18,6 +22,11 @@ pub fn sps_info(flv_body: &[u8]) -> Option<(u32, u32, Option<f64>)> {
     let sps = SeqParameterSet::from_bits(rbsp::BitReader::new(&rbsp[..])).ok()?;
     let (w, h) = sps.pixel_dimensions().ok()?;
     Some((w, h, sps.fps()))
+}
+
+/// `(width, height)` from one SPS NAL unit, header byte included (as RTP carries it).
+pub fn sps_nal_size(nal: &[u8]) -> Option<(u32, u32)> {
+    sps_nal_info(nal).map(|(w, h, _)| (w, h))
 }
 
 #[cfg(test)]

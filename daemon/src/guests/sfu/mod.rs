@@ -1,12 +1,16 @@
-//! The SFU: one GStreamer pipeline per guest. The guest's `webrtcbin` receives; each track is
-//! depayloaded (no decoding) into a `tee`; every viewer gets its own `webrtcbin` fed by a payloader
-//! from that tee. Keyframe requests from a viewer travel upstream to the guest as PLI.
+//! The SFU: one GStreamer pipeline per guest. The guest's `webrtcbin` receives (DTLS, SRTP, its
+//! jitter buffer, NACKs and RTX towards the guest); each track's RTP packets go into a `tee`; every
+//! viewer gets its own `webrtcbin` fed from that tee with the packets rewritten for it (`rtp`: its
+//! SSRC, sequence numbers, timestamps, payload type and MID; starting at a keyframe) — nothing is
+//! depayloaded or payloaded again. Keyframe requests from a viewer travel upstream to the guest as
+//! PLI; a viewer's NACKs are answered by its own `webrtcbin` from what it sent.
 //!
 //! `publisher`: the guest's `webrtcbin` and its tracks; `viewer`: the viewers' branches;
 //! `negotiate`: offer in, answer out; `liveness`: who was heard from last and when.
 mod liveness;
 mod negotiate;
 mod publisher;
+pub mod rtp;
 mod viewer;
 
 use std::collections::HashMap;
@@ -62,6 +66,10 @@ impl TrackKind {
 pub struct Track {
     pub kind: TrackKind,
     pub encoding: String,
+    pub format: rtp::Format,
+    /// The guest's RTP caps (codec parameters a viewer's caps take over).
+    pub caps: gst::Caps,
+    /// The guest's RTP packets, as its `webrtcbin` gives them.
     pub tee: gst::Element,
 }
 
@@ -75,6 +83,8 @@ pub struct Media {
     heard: Arc<Mutex<Instant>>,
     pub muted_audio: Arc<AtomicBool>,
     pub muted_video: Arc<AtomicBool>,
+    /// The picture size the guest's last keyframe gave.
+    size: Arc<Mutex<Option<(u32, u32)>>>,
     viewers: Mutex<HashMap<String, viewer::Viewer>>,
     ice: super::ice::IceConfig,
     /// Tracks the guest's offer announced; viewers wait until all of them flow, or a viewer that

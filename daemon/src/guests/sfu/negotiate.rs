@@ -1,18 +1,16 @@
 //! Offer in, answer out: webrtcbin's promises, what the box adds to its answers (transport-wide
-//! congestion control, the MID header extension) and which elements forward each codec.
+//! congestion control, the MID header extension).
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_rtp as gst_rtp;
-use gstreamer_rtp::prelude::*;
 use gstreamer_sdp as gst_sdp;
 use gstreamer_webrtc as gst_webrtc;
 use tokio::sync::oneshot;
 
 use super::super::sdp;
-use super::{make, SfuError, TrackKind};
+use super::{SfuError, TrackKind};
 
 /// Emits a webrtcbin action with a promise and waits (at most 5 s) for its reply.
 pub(super) async fn promise(f: impl FnOnce(gst::Promise)) -> Result<Option<gst::Structure>, SfuError> {
@@ -116,19 +114,8 @@ async fn gather_candidates(w: &gst::Element) {
     }
 }
 
-/// Writes the section's MID into every packet (RFC 8843), as browsers expect from a bundled sender.
-pub(super) fn add_mid_extension(pay: &gst::Element, mid: &str, id: u32) -> Result<(), SfuError> {
-    let ext = make("rtphdrextmid")?
-        .downcast::<gst_rtp::RTPHeaderExtension>()
-        .map_err(|_| SfuError::Gst(gst::glib::bool_error!("rtphdrextmid is not a header extension")))?;
-    ext.set_id(id);
-    ext.set_property("mid", mid);
-    pay.emit_by_name::<()>("add-extension", &[&ext]);
-    Ok(())
-}
-
-/// What a viewer's transceiver prefers for a track whose sender writes the MID extension as `id`:
-/// webrtcbin answers before the payloader's caps exist, so it learns of the extension only from these.
+/// What a viewer's transceiver prefers for a track whose packets carry the MID extension as `id`:
+/// webrtcbin answers before any caps reach its sink, so it learns of the extension only from these.
 pub(super) fn mid_preferences(kind: TrackKind, encoding: &str, pt: u32, id: u32) -> gst::Caps {
     let clock_rate = match kind {
         TrackKind::Audio => 48_000,
@@ -141,26 +128,6 @@ pub(super) fn mid_preferences(kind: TrackKind, encoding: &str, pt: u32, id: u32)
         .field("clock-rate", clock_rate)
         .field(format!("extmap-{id}").as_str(), sdp::MID_URI)
         .build()
-}
-
-/// The elements that forward a codec without decoding it: the guest's side depayloads (and, for
-/// H.264, parses) into the track's tee; each viewer's branch payloads it again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Codec {
-    pub depay: &'static str,
-    pub parse: Option<&'static str>,
-    pub pay: &'static str,
-}
-
-pub(super) fn codec(kind: TrackKind, encoding: &str) -> Option<Codec> {
-    let (depay, parse, pay) = match (kind, encoding.to_ascii_uppercase().as_str()) {
-        (TrackKind::Video, "VP8") => ("rtpvp8depay", None, "rtpvp8pay"),
-        (TrackKind::Video, "VP9") => ("rtpvp9depay", None, "rtpvp9pay"),
-        (TrackKind::Video, "H264") => ("rtph264depay", Some("h264parse"), "rtph264pay"),
-        (TrackKind::Audio, "OPUS") => ("rtpopusdepay", None, "rtpopuspay"),
-        _ => return None,
-    };
-    Some(Codec { depay, parse, pay })
 }
 
 #[cfg(test)]
@@ -193,14 +160,5 @@ mod tests {
         // Applied twice (or to an answer that has it), it adds nothing.
         let again = with_twcc(&answer, &ids);
         assert_eq!(again.sdp().media(0).unwrap().attributes().filter(|a| a.key() == "extmap").count(), 1);
-    }
-
-    #[test]
-    fn codecs_are_matched_by_kind_and_by_name_in_any_case() {
-        assert_eq!(codec(TrackKind::Video, "vp8").map(|c| c.pay), Some("rtpvp8pay"));
-        assert_eq!(codec(TrackKind::Video, "H264"), Some(Codec { depay: "rtph264depay", parse: Some("h264parse"), pay: "rtph264pay" }));
-        assert_eq!(codec(TrackKind::Audio, "opus").map(|c| c.depay), Some("rtpopusdepay"));
-        assert_eq!(codec(TrackKind::Audio, "VP8"), None);
-        assert_eq!(codec(TrackKind::Video, "AV1"), None);
     }
 }

@@ -1,5 +1,6 @@
-//! The guest's side: its `webrtcbin`, and for each track it sends a chain into a `tee` that the
-//! viewers' branches take from. What flows is counted here, and dropped while the track is muted.
+//! The guest's side: its `webrtcbin`, and for each track it sends a queue into a `tee` of the
+//! guest's RTP packets that the viewers' branches take from. What flows is counted here (and the
+//! picture size read from keyframes), and dropped while the track is muted.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -7,7 +8,8 @@ use std::time::Instant;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
-use super::negotiate::{codec, promise};
+use super::negotiate::promise;
+use super::rtp::{self, Format};
 use super::{make, webrtcbin, Counters, Media, SfuError, Track, TrackKind};
 
 impl Media {
@@ -24,6 +26,7 @@ impl Media {
             heard: Arc::new(Mutex::new(Instant::now())),
             muted_audio: Arc::default(),
             muted_video: Arc::default(),
+            size: Arc::default(),
             viewers: Mutex::default(),
             ice,
             expected_tracks: Default::default(),
@@ -32,7 +35,13 @@ impl Media {
         // Weak: the publisher is the pipeline's child, and a strong pipeline in its own signal
         // handler is a cycle that keeps every element, thread and socket alive after the guest leaves.
         let pl = m.pipeline.downgrade();
-        let meter = Meter { counters: m.counters.clone(), last: m.last_media.clone(), muted_audio: m.muted_audio.clone(), muted_video: m.muted_video.clone() };
+        let meter = Meter {
+            counters: m.counters.clone(),
+            last: m.last_media.clone(),
+            muted_audio: m.muted_audio.clone(),
+            muted_video: m.muted_video.clone(),
+            size: m.size.clone(),
+        };
         let (tracks, changes) = (m.tracks.clone(), m.changes.clone());
         m.publisher.connect_pad_added(move |_, pad| {
             if pad.direction() != gst::PadDirection::Src {
@@ -43,11 +52,12 @@ impl Media {
             let kind = if s.get::<&str>("media").ok() == Some("audio") { TrackKind::Audio } else { TrackKind::Video };
             let encoding = s.get::<&str>("encoding-name").unwrap_or("").to_string();
             let Some(pl) = pl.upgrade() else { return };
-            match link_track(&pl, pad, kind, &encoding) {
-                Ok(tee) => {
-                    meter.watch(&tee, kind);
+            let linked = Format::of(kind, &encoding).ok_or(SfuError::NoMedia).and_then(|format| Ok((format, link_track(&pl, pad)?)));
+            match linked {
+                Ok((format, tee)) => {
+                    meter.watch(&tee, format);
                     tracing::debug!(kind = kind.as_str(), %encoding, "guest track flowing");
-                    tracks.lock().unwrap().push(Track { kind, encoding, tee });
+                    tracks.lock().unwrap().push(Track { kind, encoding, format, caps: caps.clone(), tee });
                     if let Some(c) = changes.get() {
                         c.send_modify(|v| *v = v.wrapping_add(1));
                     }
@@ -67,12 +77,10 @@ impl Media {
         Ok(m)
     }
 
+    /// The guest's picture size, as its last keyframe gave it.
     pub fn video_size(&self) -> Option<(i32, i32)> {
-        let t = self.tracks.lock().unwrap();
-        let v = t.iter().find(|t| t.kind == TrackKind::Video)?;
-        let caps = v.tee.static_pad("sink")?.current_caps()?;
-        let s = caps.structure(0)?;
-        Some((s.get::<i32>("width").ok()?, s.get::<i32>("height").ok()?))
+        let (w, h) = (*self.size.lock().unwrap())?;
+        Some((w as i32, h as i32))
     }
 
     /// (rtt ms, jitter ms, loss %) from webrtcbin's own statistics, where it has them.
@@ -98,22 +106,14 @@ impl Media {
     }
 }
 
-/// queue ! depayloader [! parser] ! tee, fed by the publisher's new `pad`; returns the tee.
-fn link_track(pl: &gst::Pipeline, pad: &gst::Pad, kind: TrackKind, encoding: &str) -> Result<gst::Element, SfuError> {
-    let codec = codec(kind, encoding).ok_or(SfuError::NoMedia)?;
+/// queue ! tee, fed by the publisher's new `pad` (the guest's RTP packets); returns the tee.
+fn link_track(pl: &gst::Pipeline, pad: &gst::Pad) -> Result<gst::Element, SfuError> {
     let q = make("queue")?;
     let tee = make("tee")?;
     tee.set_property("allow-not-linked", true);
-    let mut chain = vec![q.clone(), make(codec.depay)?];
-    if let Some(p) = codec.parse {
-        let p = make(p)?;
-        p.set_property("config-interval", -1i32);
-        chain.push(p);
-    }
-    chain.push(tee.clone());
-    pl.add_many(&chain)?;
-    gst::Element::link_many(&chain)?;
-    for e in &chain {
+    pl.add_many([&q, &tee])?;
+    q.link(&tee)?;
+    for e in [&q, &tee] {
         let _ = e.sync_state_with_parent();
     }
     pad.link(&q.static_pad("sink").unwrap())?;
@@ -126,27 +126,39 @@ struct Meter {
     last: Arc<Mutex<Instant>>,
     muted_audio: Arc<AtomicBool>,
     muted_video: Arc<AtomicBool>,
+    size: Arc<Mutex<Option<(u32, u32)>>>,
 }
 
 impl Meter {
-    fn watch(&self, tee: &gst::Element, kind: TrackKind) {
-        let (c, l) = (self.counters.clone(), self.last.clone());
-        let muted = match kind {
-            TrackKind::Audio => self.muted_audio.clone(),
-            TrackKind::Video => self.muted_video.clone(),
-        };
-        tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER, move |_, info| {
-            let Some(b) = info.buffer() else { return gst::PadProbeReturn::Ok };
-            *l.lock().unwrap() = Instant::now();
-            match kind {
-                TrackKind::Video => {
-                    c.video_bytes.fetch_add(b.size() as u64, Ordering::Relaxed);
-                    c.video_frames.fetch_add(1, Ordering::Relaxed);
+    fn watch(&self, tee: &gst::Element, format: Format) {
+        let (c, l, size) = (self.counters.clone(), self.last.clone(), self.size.clone());
+        let muted = if format.is_video() { self.muted_video.clone() } else { self.muted_audio.clone() };
+        tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST, move |_, info| {
+            let count = |b: &gst::BufferRef| {
+                let Ok(map) = b.map_readable() else { return };
+                let Some(h) = rtp::parse(&map) else { return };
+                if format.is_video() {
+                    c.video_bytes.fetch_add(map.len() as u64, Ordering::Relaxed);
+                    // The marker bit ends a picture.
+                    if h.marker {
+                        c.video_frames.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let payload = &map[h.payload.0..h.payload.1];
+                    if rtp::starts_keyframe(format, payload) {
+                        if let Some(s) = rtp::picture_size(format, payload) {
+                            *size.lock().unwrap() = Some(s);
+                        }
+                    }
+                } else {
+                    c.audio_bytes.fetch_add(map.len() as u64, Ordering::Relaxed);
                 }
-                TrackKind::Audio => {
-                    c.audio_bytes.fetch_add(b.size() as u64, Ordering::Relaxed);
-                }
+            };
+            match &info.data {
+                Some(gst::PadProbeData::Buffer(b)) => count(b),
+                Some(gst::PadProbeData::BufferList(list)) => list.iter().for_each(count),
+                _ => return gst::PadProbeReturn::Ok,
             }
+            *l.lock().unwrap() = Instant::now();
             if muted.load(Ordering::Relaxed) {
                 gst::PadProbeReturn::Drop
             } else {

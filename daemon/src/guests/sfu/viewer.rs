@@ -1,5 +1,6 @@
-//! The viewers: each gets its own `webrtcbin`, fed by a leaky queue and a payloader per track from
-//! the guest's tees. Added on a WHEP offer, removed on request or once its browser falls silent.
+//! The viewers: each gets its own `webrtcbin`, fed by a leaky queue per track from the guest's tees,
+//! the packets rewritten for it on their way out of the queue. Added on a WHEP offer, removed on
+//! request or once its browser falls silent.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +12,8 @@ use gstreamer_webrtc as gst_webrtc;
 
 use super::super::sdp;
 use super::liveness::watch_peer;
-use super::negotiate::{add_mid_extension, answer, codec, mid_preferences};
+use super::negotiate::{answer, mid_preferences};
+use super::rtp::Rewriter;
 use super::{make, webrtcbin, Media, SfuError, Track, TrackKind};
 
 pub(super) struct Viewer {
@@ -31,15 +33,15 @@ impl Media {
         self.pipeline.add(&w)?;
         let _ = w.sync_state_with_parent();
         let mut added = vec![w.clone()];
-        let mut video_pays = vec![];
+        let mut video_feeds = vec![];
         let mut any = false;
         for t in &tracks {
             let Some(pt) = sdp::payload_type(&offer, t.kind.as_str(), &t.encoding) else { continue };
             match self.feed(&w, t, pt, &offer, &mut added) {
-                Ok(pay) => {
+                Ok(q) => {
                     any = true;
                     if t.kind == TrackKind::Video {
-                        video_pays.push(pay);
+                        video_feeds.push(q);
                     }
                 }
                 Err(e) => {
@@ -58,35 +60,34 @@ impl Media {
                 let heard = Arc::new(Mutex::new(Instant::now()));
                 watch_peer(&w, &heard);
                 self.viewers.lock().unwrap().insert(viewer.to_string(), Viewer { elements: added, heard });
-                ask_for_keyframes(&w, video_pays);
+                ask_for_keyframes(&w, video_feeds);
             }
             Err(_) => self.remove_elements(&added),
         }
         result
     }
 
-    /// tee ! queue ! payloader ! the viewer's `w`, for one track the viewer takes as `pt`; the new
-    /// elements go into `added` as they join the pipeline. Returns the payloader.
+    /// tee ! queue ! the viewer's `w`, for one track the viewer takes as `pt`, the packets rewritten
+    /// for the viewer as they leave the queue; the new elements go into `added` as they join the
+    /// pipeline. Returns the queue.
     fn feed(&self, w: &gst::Element, t: &Track, pt: u32, offer: &gst_sdp::SDPMessage, added: &mut Vec<gst::Element>) -> Result<gst::Element, SfuError> {
-        let pay = codec(t.kind, &t.encoding).ok_or(SfuError::NoMedia)?.pay;
         let q = make("queue")?;
         q.set_property_from_str("leaky", "downstream");
         q.set_property("max-size-time", 2_000_000_000u64);
-        let p = make(pay)?;
-        p.set_property("pt", pt);
-        if pay == "rtph264pay" {
-            p.set_property("config-interval", -1i32);
-            p.set_property_from_str("aggregate-mode", "zero-latency");
-        }
+        self.pipeline.add(&q)?;
+        added.push(q.clone());
         let mid_ext = sdp::mid_extension(offer, t.kind.as_str());
-        if let Some((mid, id)) = &mid_ext {
-            add_mid_extension(&p, mid, *id)?;
-        }
-        self.pipeline.add_many([&q, &p])?;
-        added.extend([q.clone(), p.clone()]);
-        q.link(&p)?;
+        let ssrc = rand::random::<u32>();
+        let mid = mid_ext.as_ref().map(|(mid, id)| (*id as u8, mid.as_str()));
+        let rewriter = Mutex::new(Rewriter::new(t.format, ssrc, pt as u8, mid, rand::random(), rand::random()));
+        let caps = viewer_caps(&t.caps, pt, ssrc, mid_ext.as_ref().map(|(_, id)| *id));
+        q.static_pad("src")
+            .unwrap()
+            .add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST | gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+                rewrite(&rewriter, &caps, info)
+            });
         let sink = w.request_pad_simple("sink_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no webrtcbin sink pad")))?;
-        p.static_pad("src").unwrap().link(&sink)?;
+        q.static_pad("src").unwrap().link(&sink)?;
         if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
             tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
             if let Some((_, id)) = mid_ext {
@@ -95,11 +96,10 @@ impl Media {
         }
         // The branch must be running before the tee feeds it: a buffer pushed into a stopped
         // queue returns FLUSHING, which would stop the guest's whole stream.
-        let _ = p.sync_state_with_parent();
         let _ = q.sync_state_with_parent();
         let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no tee pad")))?;
         tee_src.link(&q.static_pad("sink").unwrap())?;
-        Ok(p)
+        Ok(q)
     }
 
     /// Takes a viewer's branch out of the running pipeline. The tee's pads go first, each unlinked
@@ -173,7 +173,7 @@ impl Media {
 }
 
 /// A new viewer needs a keyframe once its transport is up, and browsers send VP8 keyframes only on
-/// request: ask the guest (a PLI, via the viewer's video payloaders) the moment DTLS is up, which
+/// request: ask the guest (a PLI, via the viewer's video queues) the moment DTLS is up, which
 /// is when one helps most, and a few times more while ICE and DTLS settle.
 fn ask_for_keyframes(w: &gst::Element, pays: Vec<gst::Element>) {
     fn ask(pays: &[gst::Element]) {
@@ -193,6 +193,63 @@ fn ask_for_keyframes(w: &gst::Element, pays: Vec<gst::Element>) {
             ask(&pays);
         }
     });
+}
+
+/// The caps a viewer's `webrtcbin` sink gets: the guest's codec parameters under the viewer's
+/// payload type, SSRC and MID extension (the guest's own header extensions are not forwarded).
+fn viewer_caps(guest: &gst::Caps, pt: u32, ssrc: u32, mid_id: Option<u32>) -> gst::Caps {
+    const CODEC_FIELDS: [&str; 8] =
+        ["media", "encoding-name", "clock-rate", "encoding-params", "packetization-mode", "profile-level-id", "level-asymmetry-allowed", "profile-id"];
+    let mut b = gst::Structure::builder("application/x-rtp");
+    if let Some(s) = guest.structure(0) {
+        for (k, v) in s.iter().filter(|(k, _)| CODEC_FIELDS.contains(&k.as_str())) {
+            b = b.field(k.as_str(), v.clone());
+        }
+    }
+    let mut s = b.field("payload", pt as i32).field("ssrc", ssrc).build();
+    if let Some(id) = mid_id {
+        s.set(format!("extmap-{id}").as_str(), sdp::MID_URI);
+    }
+    gst::Caps::builder_full().structure(s).build()
+}
+
+/// The probe on a viewer's queue: each packet rewritten by `rw` (or dropped), each caps event
+/// replaced by the viewer's `caps`.
+fn rewrite(rw: &Mutex<Rewriter>, caps: &gst::Caps, info: &mut gst::PadProbeInfo) -> gst::PadProbeReturn {
+    let one = |b: &gst::BufferRef, rw: &mut Rewriter| -> Option<gst::Buffer> {
+        let out = {
+            let map = b.map_readable().ok()?;
+            rw.forward(&map)?
+        };
+        let mut nb = gst::Buffer::from_mut_slice(out);
+        let m = nb.get_mut().unwrap();
+        m.set_pts(b.pts());
+        m.set_dts(b.dts());
+        Some(nb)
+    };
+    match &mut info.data {
+        Some(gst::PadProbeData::Buffer(b)) => match one(b, &mut rw.lock().unwrap()) {
+            Some(nb) => *b = nb,
+            None => return gst::PadProbeReturn::Drop,
+        },
+        Some(gst::PadProbeData::BufferList(list)) => {
+            let mut rw = rw.lock().unwrap();
+            let mut out = gst::BufferList::new_sized(list.len());
+            let o = out.get_mut().unwrap();
+            for b in list.iter() {
+                if let Some(nb) = one(b, &mut rw) {
+                    o.add(nb);
+                }
+            }
+            if o.is_empty() {
+                return gst::PadProbeReturn::Drop;
+            }
+            *list = out;
+        }
+        Some(gst::PadProbeData::Event(e)) if e.type_() == gst::EventType::Caps => *e = gst::event::Caps::new(caps),
+        _ => {}
+    }
+    gst::PadProbeReturn::Ok
 }
 
 /// A viewer's elements on their way out (see `Media::remove_elements`).
@@ -252,29 +309,35 @@ mod tests {
     async fn removing_viewers_never_stops_the_guests_stream() {
         gst::init().unwrap();
         let m = Media::new(Default::default()).unwrap();
-        // The guest's audio, made here: Opus packets of 2.5 ms (400 a second) into the track's tee.
+        // The guest's audio, made here: Opus RTP packets of 2.5 ms (400 a second) into the track's tee.
         let src = gst::ElementFactory::make("audiotestsrc").property("is-live", true).property("samplesperbuffer", 120i32).build().unwrap();
         let enc = make("opusenc").unwrap();
         enc.set_property_from_str("frame-size", "2.5");
+        let pay = make("rtpopuspay").unwrap();
         let tee = make("tee").unwrap();
         tee.set_property("allow-not-linked", true);
-        m.pipeline.add_many([&src, &enc, &tee]).unwrap();
-        gst::Element::link_many([&src, &enc, &tee]).unwrap();
+        m.pipeline.add_many([&src, &enc, &pay, &tee]).unwrap();
+        gst::Element::link_many([&src, &enc, &pay, &tee]).unwrap();
         let packets = Arc::new(AtomicU64::new(0));
         let p = packets.clone();
         tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER, move |_, _| {
             p.fetch_add(1, Ordering::Relaxed);
             gst::PadProbeReturn::Ok
         });
-        for e in [&src, &enc, &tee] {
+        for e in [&src, &enc, &pay, &tee] {
             e.sync_state_with_parent().unwrap();
         }
-        m.tracks.lock().unwrap().push(Track { kind: TrackKind::Audio, encoding: "OPUS".into(), tee });
+        let caps = gst::Caps::builder("application/x-rtp").field("media", "audio").field("encoding-name", "OPUS").field("clock-rate", 48_000i32).build();
+        m.tracks.lock().unwrap().push(Track { kind: TrackKind::Audio, encoding: "OPUS".into(), format: super::super::rtp::Format::Opus, caps, tee });
         m.expected_tracks.store(1, Ordering::Relaxed);
         for round in 0..6 {
             for i in 0..4 {
                 m.add_viewer(&format!("v{round}.{i}"), viewer_offer()).await.expect("a viewer");
             }
+            // Packets are forwarded: no viewer's branch depayloads or payloads (the one payloader
+            // is this test's guest).
+            let pays = m.pipeline.children().iter().filter(|e| e.factory().is_some_and(|f| f.name().ends_with("pay"))).count();
+            assert_eq!(pays, 1, "{:?}", m.pipeline.children().iter().map(|e| e.name()).collect::<Vec<_>>());
             tokio::time::sleep(Duration::from_millis(200)).await;
             for i in 0..4 {
                 assert!(m.remove_viewer(&format!("v{round}.{i}")));
@@ -286,7 +349,7 @@ mod tests {
             assert!(flowed > 50, "the guest's stream stopped after its viewers were removed (round {round}: {flowed} packets in 0.5 s)");
         }
         // The branches are gone from the pipeline: the guest's own webrtcbin and track remain.
-        assert!(wait_for(|| m.pipeline.children().len() == 4).await, "{:?}", m.pipeline.children().iter().map(|e| e.name()).collect::<Vec<_>>());
+        assert!(wait_for(|| m.pipeline.children().len() == 5).await, "{:?}", m.pipeline.children().iter().map(|e| e.name()).collect::<Vec<_>>());
         m.close();
     }
 
