@@ -236,6 +236,25 @@ const resources = (pid) => ({
   fds: readdirSync(`/proc/${pid}/fd`).length,
 });
 
+// The daemon's threads by name ("queue3:src ×2, dtlsenc ×1"), to say which ones stayed.
+const threadNames = (pid) => {
+  const n = {};
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try { const c = readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim(); n[c] = (n[c] ?? 0) + 1; } catch {}
+  }
+  return Object.entries(n).map(([k, v]) => `${k} ×${v}`).join(", ");
+};
+
+// Waits until the daemon holds at most 2 threads and 2 files more than `baseline`; on time-out says
+// what it holds then, thread by thread.
+const settled = async (pid, baseline, ms) => {
+  try {
+    return await until(async () => { const r = resources(pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, ms, "threads and sockets back");
+  } catch {
+    throw new Error(`threads and sockets not back near ${JSON.stringify(baseline)} after ${ms} ms: now ${JSON.stringify(resources(pid))}; threads: ${threadNames(pid)}`);
+  }
+};
+
 test("a guest whose browser dies is cleaned up; the others go on", { timeout: 120000 }, async () => {
   const box = await startDaemon({ password: "guest-pass-456" });
   const api = await apiClient(box, "guest-pass-456");
@@ -281,7 +300,7 @@ test("a guest whose browser dies is cleaned up; the others go on", { timeout: 12
     // idle threads up to 15 s): measured here, a dtlsenc source thread left 14 s after its guest was
     // removed, and in 2 runs of 5, with the box before and after the one-core change alike, 28
     // threads were still there 15 s after the last guest went (none after 30 s).
-    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 30000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    const after = await settled(box.child.pid, baseline, 30000);
     console.log(`daemon before guests ${JSON.stringify(baseline)}, with three ${JSON.stringify(during)}, after all vanished ${JSON.stringify(after)}`);
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
@@ -354,7 +373,7 @@ test("an invite without a microphone: video-only guest plays in OBS's view page;
     const closedAt = Date.now();
     await vb.close();
     await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.id === g.id).viewers === 0, 30000, "the vanished viewer removed");
-    const freed = await until(async () => { const r = resources(box.child.pid); return r.threads <= beforeViewer.threads + 2 && r.fds <= beforeViewer.fds + 2 ? r : null; }, 15000, `threads and sockets back near ${JSON.stringify(beforeViewer)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    const freed = await settled(box.child.pid, beforeViewer, 15000);
     console.log(`vanished viewer removed after ${Date.now() - closedAt} ms; daemon ${JSON.stringify(beforeViewer)} before the viewer, ${JSON.stringify(freed)} after`);
 
     // The box refuses what the invite does not allow, whatever the page does.
@@ -407,7 +426,7 @@ test("revoking an invite drops its guest: the page sees its session end, the box
     // idle threads up to 15 s): measured here, a dtlsenc source thread left 14 s after its guest was
     // removed, and in 2 runs of 5, with the box before and after the one-core change alike, 28
     // threads were still there 15 s after the last guest went (none after 30 s).
-    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 30000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    const after = await settled(box.child.pid, baseline, 30000);
     console.log(`daemon before ${JSON.stringify(baseline)}, after ${JSON.stringify(after)}`);
   } finally {
     await br.close().catch(() => {});
@@ -485,7 +504,7 @@ test("a WHEP flood at one guest: beyond the caps 503, /health answers, threads a
     // libnice's pending checks end: about 16 s after its removal here (measured), hence the wait.
     await until(async () => (await api("GET", "/api/v1/guests")).json.find((x) => x.id === g.id).viewers === 0, 40000, "the flood's viewers dropped");
     const reapedAt = Date.now();
-    const after = await until(async () => { const r = resources(box.child.pid); return r.threads <= baseline.threads + 2 && r.fds <= baseline.fds + 2 ? r : null; }, 60000, `threads and sockets back near ${JSON.stringify(baseline)} (now ${JSON.stringify(resources(box.child.pid))})`);
+    const after = await settled(box.child.pid, baseline, 60000);
     console.log(`after the flood: ${JSON.stringify(after)}, ${Date.now() - reapedAt} ms after the box dropped the viewers`);
     // And a real viewer gets in again.
     const again = await fetch(`${box.url}/whep/guests/${g.id}?k=${k}`, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: offer });

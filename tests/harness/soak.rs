@@ -23,6 +23,15 @@ impl Held {
     }
 }
 
+/// User + system CPU seconds a process has used so far.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<&str> = s.rsplit_once(')').map(|x| x.1).unwrap_or("").split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Clock ticks of 1/100 s (USER_HZ on Linux).
+    (tick(11) + tick(12)) / 100.0
+}
+
 /// ffmpeg publishing `clip` in a loop, for ever, until dropped.
 pub struct Looping(Child);
 

@@ -35,39 +35,47 @@ impl WhipGuest {
         let pipeline = gst::parse::launch(desc).expect("the publisher pipeline").downcast::<gst::Pipeline>().unwrap();
         let w = pipeline.by_name("w").unwrap();
         pipeline.set_state(gst::State::Playing).expect("playing");
-        let p = gst::Promise::new();
-        w.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &p]);
-        let offer = wait(&p).and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("offer").ok()).expect("an offer");
-        let p = gst::Promise::new();
-        w.emit_by_name::<()>("set-local-description", &[&offer, &p]);
-        wait(&p);
-        let t0 = Instant::now();
-        while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
-            && t0.elapsed() < Duration::from_secs(3)
-        {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let sdp = w.property::<gst_webrtc::WebRTCSessionDescription>("local-description").sdp().as_text().unwrap();
-        let r = ureq::post(&format!("{base}/whip/{token}"))
-            .set("Content-Type", "application/sdp")
-            .set("X-Guest-Name", name)
-            .timeout(Duration::from_secs(30))
-            .send_string(&sdp);
-        let r = match r {
-            Ok(r) => r,
-            Err(ureq::Error::Status(s, r)) => panic!("WHIP {s}: {}", r.into_string().unwrap_or_default()),
-            Err(e) => panic!("WHIP: {e}"),
-        };
-        assert_eq!(r.status(), 201);
-        let resource = r.header("Location").unwrap().to_string();
-        let answer = gst_sdp::SDPMessage::parse_buffer(r.into_string().unwrap().as_bytes()).expect("an SDP answer");
-        let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Answer, answer);
-        let p = gst::Promise::new();
-        w.emit_by_name::<()>("set-remote-description", &[&desc, &p]);
-        wait(&p);
+        let resource = exchange(&w, &format!("{base}/whip/{token}"), &[("X-Guest-Name", name)]).unwrap_or_else(|e| panic!("{e}"));
         let id = resource.rsplit('/').next().unwrap().to_string();
         WhipGuest { pipeline, id, resource }
     }
+}
+
+/// Offer from `w` (non-trickle: once its candidates are gathered), POSTed to `url`; the answer
+/// set on `w`. Returns the resource the box made (its `Location`).
+pub fn exchange(w: &gst::Element, url: &str, headers: &[(&str, &str)]) -> Result<String, String> {
+    let p = gst::Promise::new();
+    w.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &p]);
+    let offer = wait(&p).and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("offer").ok()).ok_or("no offer")?;
+    let p = gst::Promise::new();
+    w.emit_by_name::<()>("set-local-description", &[&offer, &p]);
+    wait(&p);
+    let t0 = Instant::now();
+    while w.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state") != gst_webrtc::WebRTCICEGatheringState::Complete
+        && t0.elapsed() < Duration::from_secs(3)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sdp = w.property::<gst_webrtc::WebRTCSessionDescription>("local-description").sdp().as_text().unwrap();
+    let mut req = ureq::post(url).set("Content-Type", "application/sdp").timeout(Duration::from_secs(30));
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    let r = match req.send_string(&sdp) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(s, r)) => return Err(format!("{url}: {s}: {}", r.into_string().unwrap_or_default())),
+        Err(e) => return Err(format!("{url}: {e}")),
+    };
+    if r.status() != 201 {
+        return Err(format!("{url}: {}", r.status()));
+    }
+    let resource = r.header("Location").ok_or("no Location")?.to_string();
+    let answer = gst_sdp::SDPMessage::parse_buffer(r.into_string().map_err(|e| e.to_string())?.as_bytes()).map_err(|_| "not an SDP answer")?;
+    let desc = gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Answer, answer);
+    let p = gst::Promise::new();
+    w.emit_by_name::<()>("set-remote-description", &[&desc, &p]);
+    wait(&p);
+    Ok(resource)
 }
 
 impl Drop for WhipGuest {

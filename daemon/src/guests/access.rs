@@ -25,7 +25,24 @@ use crate::store::{Store, StoreError};
 pub const PER_GUEST: usize = 8;
 /// Viewers of all guests together: six guests seeing each other and OBS (6 × 7 = 42) would be over
 /// what a Pi 4 encrypts comfortably; 32 still leaves five guests fully meshed with OBS on each.
+/// `ONAIR_GUEST_VIEWERS_TOTAL` (1–512) sets another cap, for a box with cores to spare.
 pub const TOTAL: usize = 32;
+
+pub fn total_cap() -> usize {
+    static CAP: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CAP.get_or_init(|| cap_from(std::env::var("ONAIR_GUEST_VIEWERS_TOTAL").ok().as_deref()))
+}
+
+fn cap_from(v: Option<&str>) -> usize {
+    match v.map(|v| v.trim().parse::<usize>()) {
+        Some(Ok(n)) if (1..=512).contains(&n) => n,
+        Some(_) => {
+            tracing::warn!("ONAIR_GUEST_VIEWERS_TOTAL must be a number from 1 to 512; using {TOTAL}");
+            TOTAL
+        }
+        None => TOTAL,
+    }
+}
 
 const GENERATION: &str = "guest_view_generation";
 
@@ -43,8 +60,8 @@ fn same(a: &str, b: &str) -> bool {
 pub enum Full {
     #[error("this guest already has {PER_GUEST} viewers")]
     Guest,
-    #[error("the box already serves {TOTAL} guest viewers")]
-    Total,
+    #[error("the box already serves {0} guest viewers")]
+    Total(usize),
 }
 
 /// A viewer's place in the caps, held from the offer until the viewer is counted by its media
@@ -182,8 +199,9 @@ impl Guests {
             return Err(Full::Guest);
         }
         let total = counts.iter().map(|(_, n)| n).sum::<usize>() + p.values().sum::<usize>();
-        if total >= TOTAL {
-            return Err(Full::Total);
+        let cap = total_cap();
+        if total >= cap {
+            return Err(Full::Total(cap));
         }
         *p.entry(id.to_string()).or_default() += 1;
         Ok(Seat { guests: self.clone(), id: id.to_string() })
@@ -268,7 +286,7 @@ mod tests {
             match g.admit(&format!("g{}", i % 7)) {
                 Ok(s) => others.push(s),
                 Err(e) => {
-                    assert_eq!(e, Full::Total);
+                    assert_eq!(e, Full::Total(TOTAL));
                     break;
                 }
             }
@@ -277,5 +295,14 @@ mod tests {
         drop(others);
         drop(seats);
         assert!(g.pending.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_total_cap_takes_only_a_sane_number() {
+        assert_eq!(cap_from(None), TOTAL);
+        assert_eq!(cap_from(Some("64")), 64);
+        for bad in ["0", "513", "-1", "lots", ""] {
+            assert_eq!(cap_from(Some(bad)), TOTAL, "{bad}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use super::{make, webrtcbin, Counters, Media, SfuError, Track, TrackKind};
 impl Media {
     pub fn new(ice: super::super::ice::IceConfig) -> Result<Arc<Media>, SfuError> {
         let publisher = webrtcbin(&ice)?;
+        tracing::debug!(webrtcbin = %publisher.name(), "guest's webrtcbin");
         let pipeline = gst::Pipeline::new();
         pipeline.add(&publisher)?;
         let m = Arc::new(Media {

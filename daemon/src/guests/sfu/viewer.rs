@@ -1,6 +1,6 @@
-//! The viewers: each gets its own `webrtcbin`, fed by a leaky queue per track from the guest's tees,
-//! the packets rewritten for it on their way out of the queue. Added on a WHEP offer, removed on
-//! request or once its browser falls silent.
+//! The viewers: each gets its own `webrtcbin`, fed by a pad of each of the guest's tees, the packets
+//! rewritten for it on their way out of the tee. Added on a WHEP offer, removed on request or once
+//! its browser falls silent.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,12 +14,52 @@ use super::super::sdp;
 use super::liveness::watch_peer;
 use super::negotiate::{answer, mid_preferences};
 use super::rtp::Rewriter;
-use super::{make, webrtcbin, Media, SfuError, Track, TrackKind};
+use super::{webrtcbin, Media, SfuError, Track, TrackKind};
 
 pub(super) struct Viewer {
     elements: Vec<gst::Element>,
+    feeds: Arc<Feeds>,
     /// When the viewer's browser last sent anything (RTCP reports, about every second).
     heard: Arc<Mutex<Instant>>,
+}
+
+/// A viewer's tee pads (one per track) and the `webrtcbin` sink each feeds. They are linked only
+/// once the viewer's transport is up: until then nothing could be sent, and a `webrtcbin` that never
+/// connects holds the first buffer pushed into it, which would stall the tee for every other viewer.
+/// Once linked, the tee's thread pushes straight into the viewer's `webrtcbin` (no queue, no thread
+/// of its own: a queue per viewer cost a thread wake-up per packet, most of what forwarding cost).
+pub(super) struct Feeds {
+    pads: Vec<(gst::Pad, gst::Pad)>,
+    state: Mutex<FeedState>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FeedState {
+    Waiting,
+    Linked,
+    Closed,
+}
+
+impl Feeds {
+    fn link(&self) {
+        let mut st = self.state.lock().unwrap();
+        if *st != FeedState::Waiting {
+            return;
+        }
+        for (tee_src, sink) in &self.pads {
+            if let Err(e) = tee_src.link(sink) {
+                tracing::warn!("a viewer's track not linked: {e}");
+            }
+        }
+        *st = FeedState::Linked;
+    }
+
+    /// Asks the guest for a keyframe on behalf of this viewer (a PLI, through the tee).
+    fn ask_for_keyframe(&self) {
+        for (tee_src, _) in &self.pads {
+            let _ = tee_src.send_event(gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build()));
+        }
+    }
 }
 
 impl Media {
@@ -30,28 +70,30 @@ impl Media {
         }
         let tracks = self.tracks.lock().unwrap().clone();
         let w = webrtcbin(&self.ice)?;
+        tracing::debug!(viewer, webrtcbin = %w.name(), "viewer's webrtcbin");
         self.pipeline.add(&w)?;
         let _ = w.sync_state_with_parent();
-        let mut added = vec![w.clone()];
-        let mut video_feeds = vec![];
-        let mut any = false;
+        let added = vec![w.clone()];
+        let mut pads = vec![];
+        let mut video = vec![];
         for t in &tracks {
             let Some(pt) = sdp::payload_type(&offer, t.kind.as_str(), &t.encoding) else { continue };
-            match self.feed(&w, t, pt, &offer, &mut added) {
-                Ok(q) => {
-                    any = true;
+            match self.feed(&w, t, pt, &offer) {
+                Ok(pair) => {
                     if t.kind == TrackKind::Video {
-                        video_feeds.push(q);
+                        video.push(pair.clone());
                     }
+                    pads.push(pair);
                 }
                 Err(e) => {
-                    self.remove_elements(&added);
+                    self.remove_elements(&added, &Feeds { pads, state: Mutex::new(FeedState::Waiting) });
                     return Err(e);
                 }
             }
         }
-        if !any {
-            self.remove_elements(&added);
+        let feeds = Arc::new(Feeds { pads, state: Mutex::new(FeedState::Waiting) });
+        if feeds.pads.is_empty() {
+            self.remove_elements(&added, &feeds);
             return Err(SfuError::Negotiation("the viewer accepts none of the guest's codecs".into()));
         }
         let result = answer(&w, offer).await;
@@ -59,68 +101,52 @@ impl Media {
             Ok(_) => {
                 let heard = Arc::new(Mutex::new(Instant::now()));
                 watch_peer(&w, &heard);
-                self.viewers.lock().unwrap().insert(viewer.to_string(), Viewer { elements: added, heard });
-                ask_for_keyframes(&w, video_feeds);
+                let keyframes = Arc::new(Feeds { pads: video, state: Mutex::new(FeedState::Linked) });
+                link_when_connected(&w, feeds.clone(), keyframes);
+                self.viewers.lock().unwrap().insert(viewer.to_string(), Viewer { elements: added, feeds, heard });
             }
-            Err(_) => self.remove_elements(&added),
+            Err(_) => self.remove_elements(&added, &feeds),
         }
         result
     }
 
-    /// tee ! queue ! the viewer's `w`, for one track the viewer takes as `pt`, the packets rewritten
-    /// for the viewer as they leave the queue; the new elements go into `added` as they join the
-    /// pipeline. Returns the queue.
-    fn feed(&self, w: &gst::Element, t: &Track, pt: u32, offer: &gst_sdp::SDPMessage, added: &mut Vec<gst::Element>) -> Result<gst::Element, SfuError> {
-        let q = make("queue")?;
-        q.set_property_from_str("leaky", "downstream");
-        q.set_property("max-size-time", 2_000_000_000u64);
-        self.pipeline.add(&q)?;
-        added.push(q.clone());
+    /// A tee pad for one track the viewer takes as `pt`, the packets rewritten for the viewer as they
+    /// leave it, and the viewer's `webrtcbin` sink it is to feed (see `Feeds`).
+    fn feed(&self, w: &gst::Element, t: &Track, pt: u32, offer: &gst_sdp::SDPMessage) -> Result<(gst::Pad, gst::Pad), SfuError> {
         let mid_ext = sdp::mid_extension(offer, t.kind.as_str());
         let ssrc = rand::random::<u32>();
         let mid = mid_ext.as_ref().map(|(mid, id)| (*id as u8, mid.as_str()));
         let rewriter = Mutex::new(Rewriter::new(t.format, ssrc, pt as u8, mid, rand::random(), rand::random()));
         let caps = viewer_caps(&t.caps, pt, ssrc, mid_ext.as_ref().map(|(_, id)| *id));
-        q.static_pad("src")
-            .unwrap()
-            .add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST | gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
-                rewrite(&rewriter, &caps, info)
-            });
         let sink = w.request_pad_simple("sink_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no webrtcbin sink pad")))?;
-        q.static_pad("src").unwrap().link(&sink)?;
         if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
             tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
             if let Some((_, id)) = mid_ext {
                 tr.set_property("codec-preferences", mid_preferences(t.kind, &t.encoding, pt, id));
             }
         }
-        // The branch must be running before the tee feeds it: a buffer pushed into a stopped
-        // queue returns FLUSHING, which would stop the guest's whole stream.
-        let _ = q.sync_state_with_parent();
         let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no tee pad")))?;
-        tee_src.link(&q.static_pad("sink").unwrap())?;
-        Ok(q)
+        tee_src.add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST | gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+            rewrite(&rewriter, &caps, info)
+        });
+        Ok((tee_src, sink))
     }
 
     /// Takes a viewer's branch out of the running pipeline. The tee's pads go first, each unlinked
     /// from an IDLE probe (never while the tee pushes into it): a branch being shut down answers a
-    /// push with FLUSHING (a viewer that never connected always has a buffer held inside its
-    /// webrtcbin, which its shutdown flushes back up), and a tee that gets FLUSHING from any pad
-    /// returns it upstream, which stops the guest's whole stream for good (the guest then counts as
-    /// gone 8 s later). Only once the tee is rid of the branch is it set to NULL and removed, on
-    /// GStreamer's thread pool: the caller (the async tick, an HTTP handler) never waits for it.
-    fn remove_elements(&self, els: &[gst::Element]) {
-        let feeds: Vec<gst::Pad> = els
-            .iter()
-            .filter_map(|e| e.static_pad("sink")?.peer())
-            .filter(|p| p.parent_element().is_some_and(|t| t.factory().is_some_and(|f| f.name() == "tee")))
-            .collect();
-        let branch = Arc::new(Branch { left: AtomicUsize::new(feeds.len()), pipeline: self.pipeline.downgrade(), elements: Mutex::new(els.to_vec()) });
-        if feeds.is_empty() {
+    /// push with FLUSHING, and a tee that gets FLUSHING from any pad returns it upstream, which
+    /// stops the guest's whole stream for good (the guest then counts as gone 8 s later). Only once
+    /// the tee is rid of the branch is it set to NULL and removed, on GStreamer's thread pool: the
+    /// caller (the async tick, an HTTP handler) never waits for it.
+    fn remove_elements(&self, els: &[gst::Element], feeds: &Feeds) {
+        *feeds.state.lock().unwrap() = FeedState::Closed;
+        let tee_pads: Vec<gst::Pad> = feeds.pads.iter().map(|(p, _)| p.clone()).collect();
+        let branch = Arc::new(Branch { left: AtomicUsize::new(tee_pads.len()), pipeline: self.pipeline.downgrade(), elements: Mutex::new(els.to_vec()) });
+        if tee_pads.is_empty() {
             branch.shut_down();
             return;
         }
-        for pad in feeds {
+        for pad in tee_pads {
             let b = branch.clone();
             pad.add_probe(gst::PadProbeType::IDLE, move |pad, _| {
                 if let Some(peer) = pad.peer() {
@@ -143,7 +169,7 @@ impl Media {
         let v = self.viewers.lock().unwrap().remove(viewer);
         match v {
             Some(v) => {
-                self.remove_elements(&v.elements);
+                self.remove_elements(&v.elements, &v.feeds);
                 true
             }
             None => false,
@@ -172,25 +198,29 @@ impl Media {
     }
 }
 
-/// A new viewer needs a keyframe once its transport is up, and browsers send VP8 keyframes only on
-/// request: ask the guest (a PLI, via the viewer's video queues) the moment DTLS is up, which
-/// is when one helps most, and a few times more while ICE and DTLS settle.
-fn ask_for_keyframes(w: &gst::Element, pays: Vec<gst::Element>) {
-    fn ask(pays: &[gst::Element]) {
-        for p in pays {
-            let _ = p.send_event(gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build()));
-        }
-    }
-    let on_connect = pays.clone();
+/// Links the viewer's feeds once its transport is up, and asks for a keyframe then (browsers send
+/// VP8 keyframes only on request, and the viewer's rewrite waits for one) and a few times more while
+/// ICE and DTLS settle.
+fn link_when_connected(w: &gst::Element, feeds: Arc<Feeds>, video: Arc<Feeds>) {
+    let connected =
+        |w: &gst::Element| w.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state") == gst_webrtc::WebRTCPeerConnectionState::Connected;
+    let (f, v) = (feeds.clone(), video.clone());
     w.connect_notify(Some("connection-state"), move |w, _| {
-        if w.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state") == gst_webrtc::WebRTCPeerConnectionState::Connected {
-            ask(&on_connect);
+        if connected(w) {
+            f.link();
+            v.ask_for_keyframe();
         }
     });
+    if connected(w) {
+        feeds.link();
+    }
     tokio::spawn(async move {
         for _ in 0..8 {
             tokio::time::sleep(Duration::from_millis(400)).await;
-            ask(&pays);
+            if *feeds.state.lock().unwrap() == FeedState::Closed {
+                return;
+            }
+            video.ask_for_keyframe();
         }
     });
 }
@@ -261,14 +291,23 @@ struct Branch {
 }
 
 impl Branch {
-    /// Sets the elements to NULL and removes them, on GStreamer's thread pool. The webrtcbin goes
-    /// first: its shutdown frees the queue's thread from a push it holds, which the queue's own
-    /// shutdown would otherwise wait for.
+    /// Sets the elements to NULL and removes them, on GStreamer's thread pool.
     fn shut_down(&self) {
         let els = std::mem::take(&mut *self.elements.lock().unwrap());
-        let Some(pipeline) = self.pipeline.upgrade() else { return };
+        let Some(pipeline) = self.pipeline.upgrade() else {
+            tracing::debug!(elements = ?els.iter().map(|e| e.name()).collect::<Vec<_>>(), "viewer branch outlived its guest's pipeline");
+            for e in &els {
+                let _ = e.set_state(gst::State::Null);
+            }
+            return;
+        };
         pipeline.call_async(move |pipeline| {
             for e in &els {
+                // Out of the pipeline's hands first: a guest leaving at the same moment sets its
+                // pipeline to NULL, and on its way down through PAUSED that would bring an element
+                // already set to NULL here back up to PAUSED, to be dropped in PAUSED with its
+                // threads and socket still running (seen: 3 threads and a socket for good, 1 run in 4).
+                e.set_locked_state(true);
                 for pad in e.sink_pads() {
                     if pad.pad_template().is_some_and(|t| t.presence() == gst::PadPresence::Request) {
                         if let Some(peer) = pad.peer() {
@@ -286,6 +325,7 @@ impl Branch {
 
 #[cfg(test)]
 mod tests {
+    use super::super::make;
     use super::*;
     use std::sync::atomic::AtomicU64;
 
