@@ -216,7 +216,8 @@ pub enum Event {
     /// The name of an input has changed.
     InputNameChanged {
         /// UUID of the input.
-        #[serde(rename = "inputUuid")]
+        /// onair patch: nil before obs-websocket 5.3.
+        #[serde(rename = "inputUuid", default)]
         uuid: Uuid,
         /// Old name of the input.
         #[serde(rename = "oldInputName")]
@@ -515,7 +516,8 @@ pub enum Event {
     /// The name of a scene has changed.
     SceneNameChanged {
         /// UUID of the scene.
-        #[serde(rename = "sceneUuid")]
+        /// onair patch: nil before obs-websocket 5.3.
+        #[serde(rename = "sceneUuid", default)]
         uuid: Uuid,
         /// Old name of the scene.
         #[serde(rename = "oldSceneName")]

@@ -12,7 +12,10 @@ macro_rules! item_id {
             #[serde(rename = $name_field)]
             pub name: String,
             #[doc = concat!("UUID of the", $name, ".")]
-            #[serde(rename = $uuid_field)]
+            ///
+            /// onair patch: nil when obs-websocket is older than 5.3 (OBS 29 and before), which
+            /// sends no UUIDs.
+            #[serde(rename = $uuid_field, default)]
             pub uuid: Uuid,
         }
 

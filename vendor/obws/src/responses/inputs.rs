@@ -172,7 +172,8 @@ pub struct ListPropertyItem {
 #[derive(Clone, Debug, Default, Deserialize, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize)]
 pub struct SceneItemId {
     ///  UUID of the newly created input.
-    #[serde(rename = "inputUuid")]
+    /// onair patch: nil before obs-websocket 5.3.
+    #[serde(rename = "inputUuid", default)]
     pub input_uuid: Uuid,
     /// Numeric ID of the scene item.
     #[serde(rename = "sceneItemId")]

@@ -57,7 +57,8 @@ pub struct CurrentPreviewScene {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CreateScene {
     /// UUID of the created scene.
-    #[serde(rename = "sceneUuid")]
+    /// onair patch: nil before obs-websocket 5.3.
+    #[serde(rename = "sceneUuid", default)]
     pub uuid: Uuid,
 }
 
