@@ -187,12 +187,15 @@ fn slow_body(e: &(dyn std::error::Error + 'static)) -> bool {
 impl From<crate::obs::ObsError> for ApiError {
     fn from(e: crate::obs::ObsError) -> Self {
         use crate::obs::ObsError as O;
+        use obws::error::Error as ObwsError;
         let m = e.to_string();
         match e {
             O::NotConfigured | O::NotConnected(_) => ApiError::new(StatusCode::CONFLICT, "obs_not_connected", m),
             O::Timeout(_) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "obs_timeout", m),
+            // Still loading after the bridge's retries: come back later (503 carries Retry-After).
+            O::NotReady(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "obs_not_ready", m),
             // The link dropped under the request: OBS is gone, not refusing.
-            O::Obs(e) if matches!(*e, obws::Error::Disconnected | obws::Error::Send(_) | obws::Error::ReceiveMessage(_)) => {
+            O::Obs(e) if matches!(*e, ObwsError::Disconnected | ObwsError::Send(_) | ObwsError::ReceiveMessage(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "obs_not_connected", m)
             }
             O::Obs(_) | O::Lacks(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "obs_refused", m),
@@ -207,15 +210,23 @@ mod tests {
 
     #[test]
     fn obs_errors_keep_their_kind_up_to_the_http_code() {
-        let gone = ApiError::from(ObsError::Obs(Box::new(obws::Error::Disconnected)));
+        let gone = ApiError::from(ObsError::Obs(Box::new(obws::error::Error::Disconnected)));
         assert_eq!((gone.status, gone.code), (StatusCode::CONFLICT, "obs_not_connected"));
         let lacks = ApiError::from(ObsError::Lacks("it has no scenes"));
         assert_eq!((lacks.status, lacks.code), (StatusCode::UNPROCESSABLE_ENTITY, "obs_refused"));
         assert_eq!(lacks.message, "OBS cannot: it has no scenes");
         let slow = ApiError::from(ObsError::Timeout(5));
         assert_eq!((slow.status, slow.code), (StatusCode::GATEWAY_TIMEOUT, "obs_timeout"));
+        let loading = ApiError::from(ObsError::NotReady(30));
+        assert_eq!((loading.status, loading.code), (StatusCode::SERVICE_UNAVAILABLE, "obs_not_ready"));
+        let r = loading.into_response();
+        assert!(r.headers().contains_key(axum::http::header::RETRY_AFTER), "a client is told when to come back");
+        // An error OBS answered (here: no such input) is a refusal, not a lost link.
+        let refused = obws::error::Error::Api { code: obws::responses::StatusCode::ResourceNotFound, message: Some("no input".into()) };
+        let refused = ApiError::from(ObsError::Obs(Box::new(refused)));
+        assert_eq!((refused.status, refused.code), (StatusCode::UNPROCESSABLE_ENTITY, "obs_refused"));
         // The source stays reachable for logs and callers that need the detail.
-        let e = ObsError::Obs(Box::new(obws::Error::Disconnected));
+        let e = ObsError::Obs(Box::new(obws::error::Error::Disconnected));
         assert!(std::error::Error::source(&e).is_some());
     }
 }

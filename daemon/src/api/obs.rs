@@ -32,20 +32,46 @@ pub async fn set_connection(State(st): State<AppState>, Json(b): Json<ConnBody>)
     Ok(axum::Json(serde_json::json!({"host": host, "port": b.port, "password_set": true, "autostart": st.core.obs().autostart()})))
 }
 
+/// `current` and `scenes` are names (SPEC); `current_uuid` and `uuids` (in the order of `scenes`)
+/// are OBS 30+'s UUIDs, `null` from an older OBS.
 pub async fn scenes(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let (current, scenes) = st.core.obs().scenes().await?;
-    Ok(axum::Json(serde_json::json!({"current": current, "scenes": scenes})))
+    Ok(axum::Json(serde_json::json!({
+        "current": current.as_ref().map(|c| &c.name),
+        "scenes": scenes.iter().map(|s| &s.name).collect::<Vec<_>>(),
+        "current_uuid": current.as_ref().and_then(|c| c.uuid_string()),
+        "uuids": scenes.iter().map(|s| s.uuid_string()).collect::<Vec<_>>(),
+    })))
 }
 
+/// A profile's or a scene collection's name.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SceneBody {
     name: String,
 }
 
-pub async fn set_scene(State(st): State<AppState>, Json(b): Json<SceneBody>) -> Result<impl IntoResponse, ApiError> {
-    st.core.execute(Command::ObsScene(b.name.clone())).await?;
-    Ok(axum::Json(serde_json::json!({"current": b.name})))
+/// `{"name"}` (SPEC) or `{"uuid"}` (OBS 30+: still right after the scene is renamed in OBS).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetSceneBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    uuid: Option<String>,
+}
+
+pub async fn set_scene(State(st): State<AppState>, Json(b): Json<SetSceneBody>) -> Result<impl IntoResponse, ApiError> {
+    let which = match (&b.name, &b.uuid) {
+        (Some(n), None) => n.clone(),
+        (None, Some(u)) => u.clone(),
+        _ => return Err(ApiError::invalid("give name or uuid")),
+    };
+    st.core.execute(Command::ObsScene(which)).await?;
+    Ok(axum::Json(match b.name {
+        Some(n) => serde_json::json!({"current": n}),
+        None => serde_json::json!({"current_uuid": b.uuid}),
+    }))
 }
 
 pub async fn output(State(st): State<AppState>, Path((what, action)): Path<(String, String)>) -> Result<impl IntoResponse, ApiError> {

@@ -172,6 +172,7 @@ pub enum Command {
     },
     ObsStream(bool),
     ObsRecord(bool),
+    /// A scene's name, or its UUID (OBS 30+).
     ObsScene(String),
     ObsProfile(String),
     ObsCollection(String),
@@ -180,7 +181,7 @@ pub enum Command {
         id: i64,
         enabled: bool,
     },
-    /// An audio input's mute and fader (`None` leaves it).
+    /// An audio input's mute and fader (`None` leaves it); `name` may be its UUID (OBS 30+).
     ObsInput {
         name: String,
         muted: Option<bool>,

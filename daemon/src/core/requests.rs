@@ -154,10 +154,11 @@ impl State {
             ObsRecord(on) => self.obs.record(on).await.map(|_| Reply::Done).map_err(CoreError::from),
             ObsScene(name) => {
                 let (_, scenes) = self.obs.scenes().await?;
-                if !scenes.contains(&name) {
+                // Its name, or its UUID (OBS 30+), which a rename in OBS leaves as it was.
+                let Some(scene) = scenes.iter().find(|s| s.name == name).or_else(|| scenes.iter().find(|s| s.answers_to(&name))) else {
                     return Err(CoreError::Missing("no_such_scene", format!("OBS has no scene {name:?}")));
-                }
-                self.obs.set_scene(&name).await.map(|_| Reply::Done).map_err(CoreError::from)
+                };
+                self.obs.set_scene(scene).await.map(|_| Reply::Done).map_err(CoreError::from)
             }
             ObsProfile(name) => {
                 if !self.obs.profiles().await?.names.contains(&name) {
@@ -176,10 +177,11 @@ impl State {
                 false => Err(CoreError::Missing("no_such_item", format!("the current scene has no source {id}"))),
             },
             ObsInput { name, muted, volume_db } => {
-                if !self.obs.audio_inputs().await?.iter().any(|i| i.name == name) {
+                let inputs = self.obs.audio_inputs_named().await?;
+                let Some((input, _)) = inputs.iter().find(|(i, _)| i.name == name).or_else(|| inputs.iter().find(|(i, _)| i.answers_to(&name))) else {
                     return Err(CoreError::Missing("no_such_input", format!("OBS has no audio input {name:?}")));
-                }
-                self.obs.set_input(&name, muted, volume_db).await.map(|_| Reply::Done).map_err(CoreError::from)
+                };
+                self.obs.set_input(input, muted, volume_db).await.map(|_| Reply::Done).map_err(CoreError::from)
             }
             ObsReplaySave => Ok(Reply::File(self.obs.save_replay().await?)),
             NextScene => self.obs.next_scene().await.map(|_| Reply::Done).map_err(CoreError::from),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{call, call_within, Obs, ObsError};
+use super::{call, call_within, compat, Named, Obs, ObsError};
 
 /// Switching a profile or a scene collection: OBS answers once it has loaded it.
 pub(super) const SWITCH: Duration = Duration::from_secs(30);
@@ -31,6 +31,8 @@ pub struct SceneItem {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AudioInput {
     pub name: String,
+    /// OBS 30+ (obs-websocket 5.3+); `null` from an older OBS. `POST /obs/inputs/{uuid}` works too.
+    pub uuid: Option<String>,
     pub muted: bool,
     /// −100 is what OBS shows as −∞.
     pub volume_db: f64,
@@ -44,25 +46,30 @@ pub const VOLUME_DB: std::ops::RangeInclusive<f64> = -100.0..=26.0;
 impl Obs {
     pub async fn profiles(&self) -> Result<Choice, ObsError> {
         let c = self.client().await?;
-        let p = call(c.profiles().list()).await?;
+        let c = &*c;
+        let p = call(|| async move { c.profiles().list().await }).await?;
         Ok(Choice { current: p.current, names: p.profiles })
     }
 
     pub async fn set_profile(&self, name: &str) -> Result<(), ObsError> {
         let c = self.client().await?;
-        self.switching(call_within(SWITCH, c.profiles().set_current(name))).await
+        let c = &*c;
+        self.switching(call_within(SWITCH, || async move { c.profiles().set_current(name).await })).await
     }
 
     pub async fn collections(&self) -> Result<Choice, ObsError> {
         let c = self.client().await?;
-        let s = call(c.scene_collections().list()).await?;
+        let c = &*c;
+        let s = call(|| async move { c.scene_collections().list().await }).await?;
         Ok(Choice { current: s.current, names: s.collections })
     }
 
-    /// OBS loads the collection before it answers; requests meanwhile may be told "not ready".
+    /// OBS loads the collection before it answers; requests meanwhile are told "not ready" (and
+    /// sent again until it is).
     pub async fn set_collection(&self, name: &str) -> Result<(), ObsError> {
         let c = self.client().await?;
-        self.switching(call_within(SWITCH, c.scene_collections().set_current(name))).await
+        let c = &*c;
+        self.switching(call_within(SWITCH, || async move { c.scene_collections().set_current(name).await })).await
     }
 
     /// A switch with the polls held while it runs (OBS's own events may come too late to hold them).
@@ -73,19 +80,17 @@ impl Obs {
         r
     }
 
-    async fn program_scene(&self, c: &obws::Client) -> Result<String, ObsError> {
-        call(c.scenes().current_program_scene()).await
-    }
-
-    /// The current program scene's sources, top of the list first (as OBS shows them).
+    /// The current program scene's sources, top of the list first (as OBS shows them). The scene
+    /// is named by its UUID where OBS gives one: a rename between the requests changes nothing.
     pub async fn scene_items(&self) -> Result<Vec<SceneItem>, ObsError> {
         let c = self.client().await?;
-        let scene = self.program_scene(&c).await?;
-        let mut items = call(c.scene_items().list(&scene)).await?;
+        let c = &*c;
+        let scene = &compat::program_scene(c).await?;
+        let mut items = call(|| async move { c.scene_items().list(scene.scene_id()).await }).await?;
         items.sort_by_key(|i| std::cmp::Reverse(i.index));
         let mut out = Vec::with_capacity(items.len());
         for i in items {
-            let enabled = call(c.scene_items().enabled(&scene, i.id)).await?;
+            let enabled = call(|| async move { c.scene_items().enabled(scene.scene_id(), i.id).await }).await?;
             out.push(SceneItem { id: i.id, name: i.source_name, enabled });
         }
         Ok(out)
@@ -94,40 +99,57 @@ impl Obs {
     /// Shows or hides a source of the current program scene; `false` when the scene has no such item.
     pub async fn set_item_enabled(&self, id: i64, enabled: bool) -> Result<bool, ObsError> {
         let c = self.client().await?;
-        let scene = self.program_scene(&c).await?;
-        if !call(c.scene_items().list(&scene)).await?.iter().any(|i| i.id == id) {
+        let c = &*c;
+        let scene = &compat::program_scene(c).await?;
+        if !call(|| async move { c.scene_items().list(scene.scene_id()).await }).await?.iter().any(|i| i.id == id) {
             return Ok(false);
         }
-        call(c.scene_items().set_enabled(obws::requests::scene_items::SetEnabled { scene: &scene, item_id: id, enabled })).await?;
+        call(|| async move { c.scene_items().set_enabled(obws::requests::scene_items::SetEnabled { scene: scene.scene_id(), item_id: id, enabled }).await })
+            .await?;
         Ok(true)
     }
 
     /// The inputs that have audio: OBS refuses a mute query for one that has none.
     pub async fn audio_inputs(&self) -> Result<Vec<AudioInput>, ObsError> {
+        Ok(self.audio_inputs_named().await?.into_iter().map(|(_, a)| a).collect())
+    }
+
+    /// The audio inputs, each with how the bridge names it to OBS.
+    pub async fn audio_inputs_named(&self) -> Result<Vec<(Named, AudioInput)>, ObsError> {
         let c = self.client().await?;
+        let c = &*c;
         let mut out = vec![];
-        for i in call(c.inputs().list(None)).await? {
-            let muted = match call(c.inputs().muted(&i.name)).await {
+        for (i, kind) in compat::inputs(c, None).await? {
+            let id = i.input_id();
+            let muted = match call(|| async move { c.inputs().muted(id).await }).await {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::debug!(input = %i.name, kind = %i.kind, "not an audio input: {e}");
+                    tracing::debug!(input = %i.name, %kind, "not an audio input: {e}");
                     continue;
                 }
             };
-            let v = call(c.inputs().volume(&i.name)).await?;
+            let v = call(|| async move { c.inputs().volume(id).await }).await?;
             let level_db = self.level(&i.name);
-            out.push(AudioInput { name: i.name, muted, volume_db: (v.db as f64).clamp(*VOLUME_DB.start(), *VOLUME_DB.end()), level_db });
+            let a = AudioInput {
+                name: i.name.clone(),
+                uuid: i.uuid_string(),
+                muted,
+                volume_db: (v.db as f64).clamp(*VOLUME_DB.start(), *VOLUME_DB.end()),
+                level_db,
+            };
+            out.push((i, a));
         }
         Ok(out)
     }
 
-    pub async fn set_input(&self, name: &str, muted: Option<bool>, volume_db: Option<f64>) -> Result<(), ObsError> {
+    pub async fn set_input(&self, input: &Named, muted: Option<bool>, volume_db: Option<f64>) -> Result<(), ObsError> {
         let c = self.client().await?;
+        let c = &*c;
         if let Some(m) = muted {
-            call(c.inputs().set_muted(name, m)).await?;
+            call(|| async move { c.inputs().set_muted(input.input_id(), m).await }).await?;
         }
         if let Some(db) = volume_db {
-            call(c.inputs().set_volume(name, obws::requests::inputs::Volume::Db(db as f32))).await?;
+            call(|| async move { c.inputs().set_volume(input.input_id(), obws::requests::inputs::Volume::Db(db as f32)).await }).await?;
         }
         Ok(())
     }
@@ -135,18 +157,19 @@ impl Obs {
     /// Saves OBS's replay buffer (it must be running in OBS); the file OBS wrote.
     pub async fn save_replay(&self) -> Result<String, ObsError> {
         let c = self.client().await?;
+        let c = &*c;
         // An OBS whose replay buffer is not enabled in its output settings refuses the question
         // itself (InvalidResourceState), one with it enabled but stopped says `false`.
-        match call(c.replay_buffer().status()).await {
+        match call(|| async move { c.replay_buffer().status().await }).await {
             Ok(true) => {}
             Ok(false) | Err(ObsError::Obs(_)) => {
                 return Err(ObsError::Lacks("its replay buffer is off (OBS: Settings → Output → Replay Buffer, then Start Replay Buffer)"))
             }
             Err(e) => return Err(e),
         }
-        call(c.replay_buffer().save()).await?;
+        call(|| async move { c.replay_buffer().save().await }).await?;
         // OBS writes the file after it answers; the name comes a moment later.
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        call(c.replay_buffer().last_replay()).await
+        call(|| async move { c.replay_buffer().last_replay().await }).await
     }
 }

@@ -19,7 +19,7 @@ export const status = (over: Partial<ShowStatus> = {}): ShowStatus => ({
   ingest: { connected: true, proto: "rtmp", peer: "127.0.0.1:5000", connected_s: 70, video: { codec: "h264", width: 1920, height: 1080, fps: 30, kbps: 6000 }, audio: { codec: "aac", sample_rate: 48000, channels: 2, kbps: 160 }, frames: 2100, bytes: 5_000_000 },
   destinations: [dest(), dest({ id: 2, name: "Bravo", dropped_frames: 4 })],
   guests: [guest()],
-  obs: { configured: true, connected: true, version: "31.0.0", websocket_version: "5.5.0", scene: "Main", streaming: true, recording: false, kbps: 6000, dropped_frames: 5, total_frames: 900, render_skipped_frames: 0, cpu_pct: 0, render_ms: 2, error: null, profile: "onair", collection: "onair", last_recording: null, silent_s: 0 },
+  obs: { configured: true, connected: true, version: "31.0.0", websocket_version: "5.5.0", scene: "Main", scene_uuid: null, streaming: true, recording: false, kbps: 6000, dropped_frames: 5, total_frames: 900, render_skipped_frames: 0, cpu_pct: 0, render_ms: 2, error: null, profile: "onair", collection: "onair", last_recording: null, silent_s: 0 },
   platforms: [],
   recovery: null,
   disk_full: false,

@@ -134,7 +134,9 @@ export const obsPanel: Panel = {
   },
   onEvent(m) {
     if (m.type !== "obs") return;
-    if (m.obs_event === "scene_item_changed" || m.obs_event === "input_muted") loadControls().catch(() => {});
+    if (m.obs_event === "scene_item_changed" || m.obs_event === "input_muted" || m.obs_event === "input_renamed") loadControls().catch(() => {});
+    // A scene renamed in OBS: its button says the new name (the status says it too when it is the current one).
+    if (m.obs_event === "scene_renamed") loadScenes().catch(() => {});
     if (m.obs_event === "levels") {
       for (const l of m.levels) {
         const el = root.querySelector<HTMLMeterElement>(`meter[data-obs-level="${CSS.escape(l.input)}"]`);
