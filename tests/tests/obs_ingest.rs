@@ -14,6 +14,28 @@ impl Drop for Kill {
     }
 }
 
+/// Renames a scene in OBS, as another remote (a Stream Deck, OBS's own window) would.
+fn rename_scene_in_obs(port: u16, password: &str, old: &str, new: &str) {
+    use obws::client::{ConnectConfig, DangerousConnectConfig, DEFAULT_BROADCAST_CAPACITY};
+    use obws::requests::scenes::SceneId;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let c = obws::Client::connect_with_config(ConnectConfig {
+            host: "127.0.0.1",
+            port,
+            password: Some(password),
+            event_subscriptions: Some(obws::requests::EventSubscription::NONE),
+            broadcast_capacity: DEFAULT_BROADCAST_CAPACITY,
+            connect_timeout: Duration::from_secs(10),
+            // OBS 29 too (obws checks for 30.2+).
+            dangerous: Some(DangerousConnectConfig { skip_studio_version_check: true, skip_websocket_version_check: true }),
+        })
+        .await
+        .expect("a second obs-websocket client");
+        c.scenes().set_name(SceneId::Name(old), new).await.expect("SetSceneName");
+    });
+}
+
 fn write(p: &Path, s: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, s).unwrap();
@@ -260,6 +282,24 @@ fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     assert_eq!(d.get("/api/v1/obs/scenes")["current"], "Second");
     assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["scene"] == "Second"));
     assert_eq!(d.request("POST", "/api/v1/obs/scene", Some(serde_json::json!({"name": "Nope"}))).status, 404);
+    // A scene renamed in OBS: the box follows it. OBS 30+ gives UUIDs, so a client that holds one
+    // still switches to it by that; OBS 29 gives none (null), and names are all there is.
+    let sc = d.get("/api/v1/obs/scenes");
+    let at = sc["scenes"].as_array().unwrap().iter().position(|s| s == "Second").unwrap();
+    let uuid = sc["uuids"][at].clone();
+    assert_eq!(d.get("/api/v1/status")["obs"]["scene_uuid"], uuid, "{sc}");
+    assert_eq!(uuid.is_null(), version == "29.", "UUIDs from OBS 30 on: {sc}");
+    rename_scene_in_obs(port, "obs-secret-pw", "Second", "Second (renamed)");
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["scene"] == "Second (renamed)"), "{}", d.get("/api/v1/status")["obs"]);
+    let sc = d.get("/api/v1/obs/scenes");
+    assert!(sc["scenes"].as_array().unwrap().iter().all(|s| s != "Second") && sc["uuids"][at] == uuid, "{sc}");
+    if let Some(u) = uuid.as_str() {
+        d.post("/api/v1/obs/scene", serde_json::json!({"name": "Scene"}));
+        d.post("/api/v1/obs/scene", serde_json::json!({"uuid": u}));
+        assert_eq!(d.get("/api/v1/obs/scenes")["current"], "Second (renamed)");
+    }
+    rename_scene_in_obs(port, "obs-secret-pw", "Second (renamed)", "Second");
+    assert!(wait_until(Duration::from_secs(5), || d.get("/api/v1/status")["obs"]["scene"] == "Second"));
     // Profiles and scene collections, switched from the box and seen in OBS (its own answer).
     assert_eq!(d.get("/api/v1/status")["obs"]["profile"], "onair");
     let p = d.get("/api/v1/obs/profiles");
@@ -272,8 +312,47 @@ fn bridge_drives(place: Place, version: &str, user_ini: bool) {
     assert_eq!(d.request("POST", "/api/v1/obs/profile", Some(serde_json::json!({"name": "nope"}))).body["error"]["code"], "no_such_profile");
     let c = d.get("/api/v1/obs/collections");
     assert!(c["current"] == "onair" && c["collections"].as_array().unwrap().iter().any(|x| x == "other"), "{c}");
-    d.post("/api/v1/obs/collection", serde_json::json!({"name": "other"}));
-    // While OBS loads a collection it may answer "not ready": the box's answers stay well-formed.
+    // While OBS loads a collection it answers other requests "not ready" (207): the box asks
+    // again until it is, so a request sent meanwhile completes (obws 0.11 could not read 207: such
+    // a request hung for 5 s, then 504 obs_timeout).
+    let switch = {
+        let (url, cookie) = (d.url("/api/v1/obs/collection"), d.cookie().unwrap());
+        std::thread::spawn(move || {
+            let t = std::time::Instant::now();
+            let r = ureq::post(&url)
+                .timeout(Duration::from_secs(60))
+                .set("Cookie", &cookie)
+                .set("X-Requested-With", "onair")
+                .set("Content-Type", "application/json")
+                .send_string(r#"{"name": "other"}"#);
+            (
+                r.map(|r| r.status()).unwrap_or_else(|e| match e {
+                    ureq::Error::Status(s, _) => s,
+                    e => panic!("{e}"),
+                }),
+                t.elapsed(),
+            )
+        })
+    };
+    let mut during = vec![];
+    while !switch.is_finished() {
+        let t = std::time::Instant::now();
+        let r = d.request("GET", "/api/v1/obs/scenes", None);
+        let done = switch.is_finished();
+        during.push((r.status, t.elapsed(), done, r.text));
+    }
+    let (switched, took) = switch.join().unwrap();
+    assert_eq!(switched, 200, "the switch itself");
+    let not_ready = std::fs::read_to_string(&d.log).unwrap_or_default().matches("OBS is not ready").count();
+    eprintln!(
+        "OBS {version}: collection switch {took:?}; {} scene lists asked meanwhile, slowest {:?}; the box saw 'not ready' {not_ready} times",
+        during.len(),
+        during.iter().map(|r| r.1).max()
+    );
+    assert!(during.iter().any(|r| !r.2), "a request went while the switch ran");
+    for (status, _, _, text) in &during {
+        assert_eq!(*status, 200, "a request during the switch: {text}");
+    }
     assert!(
         wait_until(Duration::from_secs(20), || d.get("/api/v1/obs/scenes")["scenes"].as_array().is_some_and(|a| a.iter().any(|x| x == "Other"))),
         "{}",
