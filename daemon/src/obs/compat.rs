@@ -69,21 +69,28 @@ pub fn same(name: Option<&str>, held: Option<&str>, old: &str, uuid: Option<&str
     }
 }
 
-/// Connects: obws refuses an OBS before 30.2 (obs-websocket 5.5) by default, yet speaks the
-/// requests the box sends to OBS 28+ (obs-websocket 5.0). The same events as obws's default
-/// (all but the high-volume ones; the session asks for the meters itself). No TLS: obs-websocket
-/// has none.
+/// Connects: obws refuses an OBS before 30.2 (obs-websocket 5.5), yet speaks the requests the box
+/// sends to OBS 28+ (obs-websocket 5.0), so an older OBS is connected to again with obws's version
+/// checks off (asked for only then: obws warns of it on every connect). The same events as obws's
+/// default (all but the high-volume ones; the session asks for the meters itself). No TLS:
+/// obs-websocket has none.
 pub async fn connect(c: &Connection) -> Result<obws::Client, Error> {
-    obws::Client::connect_with_config(ConnectConfig {
+    let config = |older: bool| ConnectConfig {
         host: c.host.as_str(),
         port: c.port,
         password: c.password.as_deref(),
         event_subscriptions: None,
         broadcast_capacity: DEFAULT_BROADCAST_CAPACITY,
         connect_timeout: std::time::Duration::from_secs(5),
-        dangerous: Some(DangerousConnectConfig { skip_studio_version_check: true, skip_websocket_version_check: true }),
-    })
-    .await
+        dangerous: older.then_some(DangerousConnectConfig { skip_studio_version_check: true, skip_websocket_version_check: true }),
+    };
+    match obws::Client::connect_with_config(config(false)).await {
+        Err(e @ (Error::ObsStudioVersion(..) | Error::ObsWebsocketVersion(..))) => {
+            tracing::debug!("{e}: connecting without obws's version check");
+            obws::Client::connect_with_config(config(true)).await
+        }
+        r => r,
+    }
 }
 
 pub fn event(e: Event) -> Option<ObsEvent> {
