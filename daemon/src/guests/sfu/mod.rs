@@ -71,6 +71,8 @@ pub struct Track {
     pub caps: gst::Caps,
     /// The guest's RTP packets, as its `webrtcbin` gives them.
     pub tee: gst::Element,
+    /// Video: the packets since the last keyframe, for a viewer that starts now (empty for audio).
+    pub gop: Arc<Mutex<rtp::Gop<gst::Buffer>>>,
 }
 
 pub struct Media {

@@ -9,7 +9,10 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::negotiate::promise;
-use super::rtp::{self, Format};
+use super::rtp::{self, Format, Gop};
+
+/// The most of a guest's current group of pictures kept for new viewers: 6 s at 2 Mb/s.
+const GOP_BYTES: usize = 1_500_000;
 use super::{make, webrtcbin, Counters, Media, SfuError, Track, TrackKind};
 
 impl Media {
@@ -56,9 +59,10 @@ impl Media {
             let linked = Format::of(kind, &encoding).ok_or(SfuError::NoMedia).and_then(|format| Ok((format, link_track(&pl, pad)?)));
             match linked {
                 Ok((format, tee)) => {
-                    meter.watch(&tee, format);
+                    let gop = Arc::new(Mutex::new(Gop::new(GOP_BYTES)));
+                    meter.watch(&tee, format, &gop);
                     tracing::debug!(kind = kind.as_str(), %encoding, "guest track flowing");
-                    tracks.lock().unwrap().push(Track { kind, encoding, format, caps: caps.clone(), tee });
+                    tracks.lock().unwrap().push(Track { kind, encoding, format, caps: caps.clone(), tee, gop });
                     if let Some(c) = changes.get() {
                         c.send_modify(|v| *v = v.wrapping_add(1));
                     }
@@ -131,8 +135,8 @@ struct Meter {
 }
 
 impl Meter {
-    fn watch(&self, tee: &gst::Element, format: Format) {
-        let (c, l, size) = (self.counters.clone(), self.last.clone(), self.size.clone());
+    fn watch(&self, tee: &gst::Element, format: Format, gop: &Arc<Mutex<Gop<gst::Buffer>>>) {
+        let (c, l, size, gop) = (self.counters.clone(), self.last.clone(), self.size.clone(), gop.clone());
         let muted = if format.is_video() { self.muted_video.clone() } else { self.muted_audio.clone() };
         tee.static_pad("sink").unwrap().add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST, move |_, info| {
             let count = |b: &gst::BufferRef| {
@@ -145,10 +149,14 @@ impl Meter {
                         c.video_frames.fetch_add(1, Ordering::Relaxed);
                     }
                     let payload = &map[h.payload.0..h.payload.1];
-                    if rtp::starts_keyframe(format, payload) {
+                    let key = rtp::starts_keyframe(format, payload);
+                    if key {
                         if let Some(s) = rtp::picture_size(format, payload) {
                             *size.lock().unwrap() = Some(s);
                         }
+                    }
+                    if !muted.load(Ordering::Relaxed) {
+                        gop.lock().unwrap().push(b.to_owned(), map.len(), key);
                     }
                 } else {
                     c.audio_bytes.fetch_add(map.len() as u64, Ordering::Relaxed);

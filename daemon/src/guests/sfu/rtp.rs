@@ -272,6 +272,49 @@ impl Rewriter {
     }
 }
 
+/// The packets since the guest's last keyframe began (its group of pictures), so a new viewer can
+/// start at once from the keyframe it missed instead of waiting for the next one. Bounded in bytes:
+/// a group that outgrows `max_bytes` is dropped until the next keyframe (browsers send VP8
+/// keyframes only on request, so a group can last for minutes).
+#[derive(Debug)]
+pub struct Gop<T> {
+    items: Vec<T>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl<T: Clone> Gop<T> {
+    pub fn new(max_bytes: usize) -> Gop<T> {
+        Gop { items: Vec::new(), bytes: 0, max_bytes }
+    }
+
+    /// One more packet of `len` bytes, which begins a keyframe or not.
+    pub fn push(&mut self, item: T, len: usize, keyframe: bool) {
+        if keyframe {
+            self.items.clear();
+            self.bytes = 0;
+        } else if self.items.is_empty() {
+            return;
+        }
+        if self.bytes + len > self.max_bytes {
+            self.items.clear();
+            self.bytes = 0;
+            return;
+        }
+        self.bytes += len;
+        self.items.push(item);
+    }
+
+    /// The group so far, keyframe first; empty when there is none to start from.
+    pub fn snapshot(&self) -> Vec<T> {
+        self.items.clone()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +451,28 @@ mod tests {
         let b = parse(&w.forward(&packet(false, 109, 11, 1920, 5, &[], &[0xfc, 2])).unwrap()).unwrap();
         assert_eq!((a.seq, b.seq, b.ts), (65535, 0, 959));
         assert!(!w.waiting(), "audio needs no keyframe");
+    }
+
+    #[test]
+    fn the_gop_holds_from_the_last_keyframe_within_its_budget() {
+        let mut g = Gop::new(100);
+        g.push(1, 10, false);
+        assert!(g.snapshot().is_empty(), "nothing before a keyframe");
+        g.push(2, 10, true);
+        g.push(3, 10, false);
+        assert_eq!(g.snapshot(), vec![2, 3]);
+        g.push(4, 10, true);
+        assert_eq!((g.snapshot(), g.bytes()), (vec![4], 10), "a keyframe starts a new group");
+        for i in 5..20 {
+            g.push(i, 10, false);
+        }
+        assert!(g.snapshot().is_empty(), "a group over budget is dropped");
+        g.push(30, 10, false);
+        assert!(g.snapshot().is_empty(), "and stays dropped until the next keyframe");
+        g.push(31, 10, true);
+        assert_eq!(g.snapshot(), vec![31]);
+        g.push(32, 500, true);
+        assert!(g.snapshot().is_empty(), "a keyframe alone over budget is not kept");
     }
 
     #[test]

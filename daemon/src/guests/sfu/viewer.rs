@@ -13,7 +13,7 @@ use gstreamer_webrtc as gst_webrtc;
 use super::super::sdp;
 use super::liveness::watch_peer;
 use super::negotiate::{answer, mid_preferences};
-use super::rtp::Rewriter;
+use super::rtp::{self, Gop, Rewriter};
 use super::{webrtcbin, Media, SfuError, Track, TrackKind};
 
 pub(super) struct Viewer {
@@ -52,6 +52,7 @@ impl Feeds {
             }
         }
         *st = FeedState::Linked;
+        tracing::debug!(tracks = self.pads.len(), "a viewer's transport is up: its tracks linked");
     }
 
     /// Asks the guest for a keyframe on behalf of this viewer (a PLI, through the tee).
@@ -126,8 +127,9 @@ impl Media {
             }
         }
         let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no tee pad")))?;
-        tee_src.add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST | gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
-            rewrite(&rewriter, &caps, info)
+        let gop = t.gop.clone();
+        tee_src.add_probe(gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST | gst::PadProbeType::EVENT_DOWNSTREAM, move |pad, info| {
+            rewrite(pad, &rewriter, &gop, &caps, info)
         });
         Ok((tee_src, sink))
     }
@@ -243,9 +245,11 @@ fn viewer_caps(guest: &gst::Caps, pt: u32, ssrc: u32, mid_id: Option<u32>) -> gs
     gst::Caps::builder_full().structure(s).build()
 }
 
-/// The probe on a viewer's queue: each packet rewritten by `rw` (or dropped), each caps event
-/// replaced by the viewer's `caps`.
-fn rewrite(rw: &Mutex<Rewriter>, caps: &gst::Caps, info: &mut gst::PadProbeInfo) -> gst::PadProbeReturn {
+/// The probe on a viewer's tee pad: each packet rewritten by `rw` (or dropped), each caps event
+/// replaced by the viewer's `caps`. Nothing passes (and the rewrite does not start) before the pad is
+/// linked; the first video packet after that is preceded by the guest's group of pictures so far,
+/// so the viewer starts from the keyframe it missed instead of waiting for the next one.
+fn rewrite(pad: &gst::Pad, rw: &Mutex<Rewriter>, gop: &Mutex<Gop<gst::Buffer>>, caps: &gst::Caps, info: &mut gst::PadProbeInfo) -> gst::PadProbeReturn {
     let one = |b: &gst::BufferRef, rw: &mut Rewriter| -> Option<gst::Buffer> {
         let out = {
             let map = b.map_readable().ok()?;
@@ -257,13 +261,43 @@ fn rewrite(rw: &Mutex<Rewriter>, caps: &gst::Caps, info: &mut gst::PadProbeInfo)
         m.set_dts(b.dts());
         Some(nb)
     };
+    let Some(peer) = pad.peer() else {
+        return match &info.data {
+            Some(gst::PadProbeData::Event(_)) => gst::PadProbeReturn::Ok,
+            _ => gst::PadProbeReturn::Drop,
+        };
+    };
+    let catch_up = |rw: &mut Rewriter, current: &gst::BufferRef| {
+        if !rw.waiting() {
+            return;
+        }
+        let seq = |b: &gst::BufferRef| b.map_readable().ok().and_then(|m| rtp::parse(&m).map(|h| h.seq));
+        let now = seq(current);
+        let group = gop.lock().unwrap().snapshot();
+        let n = group.len();
+        for b in group.iter().filter(|b| seq(b) != now) {
+            if let Some(nb) = one(b, rw) {
+                let _ = peer.chain(nb);
+            }
+        }
+        if n > 0 {
+            tracing::debug!(packets = n, "a new viewer started from the guest's last keyframe");
+        }
+    };
     match &mut info.data {
-        Some(gst::PadProbeData::Buffer(b)) => match one(b, &mut rw.lock().unwrap()) {
-            Some(nb) => *b = nb,
-            None => return gst::PadProbeReturn::Drop,
-        },
+        Some(gst::PadProbeData::Buffer(b)) => {
+            let mut rw = rw.lock().unwrap();
+            catch_up(&mut rw, b);
+            match one(b, &mut rw) {
+                Some(nb) => *b = nb,
+                None => return gst::PadProbeReturn::Drop,
+            }
+        }
         Some(gst::PadProbeData::BufferList(list)) => {
             let mut rw = rw.lock().unwrap();
+            if let Some(first) = list.get(0) {
+                catch_up(&mut rw, first);
+            }
             let mut out = gst::BufferList::new_sized(list.len());
             let o = out.get_mut().unwrap();
             for b in list.iter() {
@@ -368,7 +402,14 @@ mod tests {
             e.sync_state_with_parent().unwrap();
         }
         let caps = gst::Caps::builder("application/x-rtp").field("media", "audio").field("encoding-name", "OPUS").field("clock-rate", 48_000i32).build();
-        m.tracks.lock().unwrap().push(Track { kind: TrackKind::Audio, encoding: "OPUS".into(), format: super::super::rtp::Format::Opus, caps, tee });
+        m.tracks.lock().unwrap().push(Track {
+            kind: TrackKind::Audio,
+            encoding: "OPUS".into(),
+            format: super::super::rtp::Format::Opus,
+            caps,
+            tee,
+            gop: Arc::new(Mutex::new(super::super::rtp::Gop::new(0))),
+        });
         m.expected_tracks.store(1, Ordering::Relaxed);
         for round in 0..6 {
             for i in 0..4 {
