@@ -1,9 +1,9 @@
-//! The SFU: one GStreamer pipeline per guest. The guest's `webrtcbin` receives (DTLS, SRTP, its
-//! jitter buffer, NACKs and RTX towards the guest); each track's RTP packets go into a `tee`; every
+//! The SFU: one GStreamer pipeline per guest. The guest's `webrtcbin` receives (DTLS, SRTP and its
+//! jitter buffer); each track's RTP packets go into a `tee`; every
 //! viewer gets its own `webrtcbin` fed from that tee with the packets rewritten for it (`rtp`: its
 //! SSRC, sequence numbers, timestamps, payload type and MID; starting at a keyframe) — nothing is
 //! depayloaded or payloaded again. Keyframe requests from a viewer travel upstream to the guest as
-//! PLI; a viewer's NACKs are answered by its own `webrtcbin` from what it sent.
+//! PLI.
 //!
 //! `publisher`: the guest's `webrtcbin` and its tracks; `viewer`: the viewers' branches;
 //! `negotiate`: offer in, answer out; `liveness`: who was heard from last and when.
