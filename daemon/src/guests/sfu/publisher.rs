@@ -11,8 +11,11 @@ use gstreamer::prelude::*;
 use super::negotiate::promise;
 use super::rtp::{self, Format, Gop};
 
-/// The most of a guest's current group of pictures kept for new viewers: 6 s at 2 Mb/s.
-const GOP_BYTES: usize = 1_500_000;
+/// The most of a guest's current group of pictures kept for a new viewer, who gets it as one burst:
+/// a 720p keyframe from Chromium at 2 Mb/s is 50–150 KB, and a burst much larger than a browser's UDP
+/// receive buffer would be lost to it. A longer group is dropped; the viewer then waits for the
+/// keyframe its PLI asks for.
+const GOP_BYTES: usize = 400_000;
 use super::{make, webrtcbin, Counters, Media, SfuError, Track, TrackKind};
 
 impl Media {
