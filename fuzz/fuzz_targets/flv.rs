@@ -1,11 +1,12 @@
 //! The FLV tag reader (SRT ingest: flvmux output) and what the ingest then reads from each frame.
 //! Reading the stream whole and in small pieces must give the same frames, and a frame written
-//! back must read back unchanged, and so must an H.264 picture a transcode takes apart.
+//! back must read back unchanged, and so must an H.264 picture a transcode takes apart. Each frame
+//! also goes through the RTMP ingest's multitrack filter.
 #![no_main]
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use onair::media::elementary::{self, Unpacked};
-use onair::media::{avc, flv, Frame};
+use onair::media::{avc, flv, multitrack, Frame};
 
 fn read_all(pieces: &mut dyn Iterator<Item = &[u8]>) -> Vec<Frame> {
     let mut r = flv::Reader::default();
@@ -25,6 +26,10 @@ fn read_all(pieces: &mut dyn Iterator<Item = &[u8]>) -> Vec<Frame> {
 
 fn inspect(f: &Frame) {
     let _ = (f.is_keyframe(), f.is_sequence_header());
+    // The RTMP ingest's multitrack filter sees every tag first; what it keeps is read as above.
+    if let Some(kept) = multitrack::default_track(f.is_video(), f.data.clone()) {
+        let _ = (flv::video_codec_name(&kept), flv::video_is_sequence_header(&kept), avc::sps_info(&kept));
+    }
     if f.is_video() {
         let _ = flv::video_codec_name(&f.data);
         let _ = avc::sps_info(&f.data);

@@ -288,3 +288,73 @@ fn pause_sends_the_slate_in_the_feeds_codec(codec: &str, encoder: &[&str]) {
     assert!(p.vframes as f64 >= sent as f64 * 0.85, "{} frames", p.vframes);
     let _ = std::fs::remove_dir_all(&outside);
 }
+
+/// A multitrack feed (Enhanced RTMP v2, as OBS's Enhanced Broadcasting sends it): ffmpeg 9 given two
+/// video streams sends the second as multitrack packets. A destination that takes one track (every
+/// platform's ingest; nginx-rtmp as Twitch's stand-in here) gets the default track only, and the feed's
+/// figures are those of that track.
+#[test]
+fn a_multitrack_feed_is_relayed_with_its_default_track() {
+    let root = onair_e2e::today::Root::get("sid");
+    let (_, outside) = root.tmp();
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    d.add_destination_platform_url("twitch", "twitch", &n.url(), "sk_multitrack_0001");
+    let key = d.ingest_key();
+    let url = format!("rtmp://127.0.0.1:{}/live/{key}", d.rtmp);
+    let secs = 8u64;
+    let t = secs.to_string();
+    let args = [
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &t,
+        "-filter_complex",
+        "[0:v]split[a][b];[b]scale=320:180[c]",
+        "-map",
+        "[a]",
+        "-map",
+        "[c]",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-f",
+        "flv",
+        &url,
+    ];
+    let mut publisher = onair_e2e::today::RootFfmpeg::start(&root, &args, outside.join("publisher.log"));
+    assert!(wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == true), "{}", publisher.log_text());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    std::thread::sleep(Duration::from_secs(4));
+    let ingest = d.get("/api/v1/ingest");
+    let done = publisher.wait(Duration::from_secs(secs * 4));
+    assert!(done.is_some_and(|s| s.success()), "publisher: {done:?} {}", publisher.log_text());
+    assert!(publisher.log_text().contains("more than one video stream"), "the publisher sent two video streams: {}", publisher.log_text());
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    n.stop();
+    let recs = n.recordings();
+    let p = probe(&recs[0]);
+    let sent = secs * 30;
+    eprintln!("multitrack feed: ingest {} ; Twitch's stand-in: {} frames of {} at {}x{}", ingest, p.vframes, p.vcodec, p.width, p.height);
+    assert_eq!((p.vcodec.as_str(), p.width, p.height), ("h264", 640, 360), "the default track, only");
+    assert!(p.vframes as f64 >= (sent - 4 * 30) as f64 * 0.9 && p.vframes <= sent + 5, "{} frames: one track's worth", p.vframes);
+    let fps = ingest["video"]["fps"].as_f64().unwrap_or(0.0);
+    assert!(fps < 40.0, "the feed's frame rate counts one track: {ingest}");
+    let _ = std::fs::remove_dir_all(&outside);
+}

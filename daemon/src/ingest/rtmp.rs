@@ -171,7 +171,10 @@ async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot
             match m.type_id {
                 8 | 9 => {
                     if let Some(g) = &guard {
-                        g.push(if m.type_id == 9 { Frame::video(m.timestamp, m.payload) } else { Frame::audio(m.timestamp, m.payload) });
+                        let video = m.type_id == 9;
+                        if let Some(d) = crate::media::multitrack::default_track(video, m.payload) {
+                            g.push(if video { Frame::video(m.timestamp, d) } else { Frame::audio(m.timestamp, d) });
+                        }
                     }
                 }
                 // Window Acknowledgement Size: the publisher wants to hear how much arrived.

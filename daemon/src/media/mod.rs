@@ -8,6 +8,7 @@ pub mod elementary;
 pub mod flv;
 pub mod generator;
 pub mod h264enc;
+pub mod multitrack;
 pub mod pipeline;
 pub mod program;
 pub mod slate;
