@@ -150,7 +150,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
 
     let rtmp = tokio::net::TcpListener::bind(cfg.rtmp).await.with_context(|| format!("binding RTMP on {}", cfg.rtmp))?;
     let rtmp = rtmp.into_std()?;
-    let ingest = core.ingest().clone();
+    let ingest = core.ingests().clone();
     media.spawn(async move {
         match tokio::net::TcpListener::from_std(rtmp) {
             Ok(l) => onair::ingest::rtmp::serve(l, ingest).await,
@@ -158,7 +158,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
         }
     });
     if let Some(srt) = cfg.srt {
-        tokio::spawn(onair::ingest::srt::serve(srt, core.ingest().clone()));
+        tokio::spawn(onair::ingest::srt::serve(srt, core.ingests().clone()));
     }
 
     let http = tokio::net::TcpListener::bind(cfg.http).await.with_context(|| format!("binding HTTP on {}", cfg.http))?;

@@ -358,3 +358,76 @@ fn a_multitrack_feed_is_relayed_with_its_default_track() {
     assert!(fps < 40.0, "the feed's frame rate counts one track: {ingest}");
     let _ = std::fs::remove_dir_all(&outside);
 }
+
+/// A second program feed (OBS's second canvas, Aitum Vertical) on its own ingest key: a vertical
+/// destination takes it while a landscape one takes the main feed, each gets its own picture, and
+/// when the second feed ends its destination carries a slate of its own (vertical too) while the
+/// main feed stays on air.
+#[test]
+fn a_second_feed_goes_to_its_own_destinations_with_its_own_slate() {
+    let main_clip = clip(16, 640, 360, 30);
+    let second_clip = clip(6, 360, 640, 30);
+    let mut n = Nginx::start();
+    let mut d = Daemon::start();
+    let landscape = d.add_destination("landscape", &n.url(), "sk_feed_main_0001");
+    let vertical = d.post(
+        "/api/v1/destinations",
+        serde_json::json!({"name": "vertical", "platform": "custom", "url": n.url(), "stream_key": "sk_feed_second_0001", "feed": "second"}),
+    );
+    assert_eq!(vertical["feed"], "second", "{vertical}");
+    let vertical = vertical["id"].as_i64().unwrap();
+    // A feed the box does not have is refused, and changes nothing.
+    let bad = d.request("PATCH", &format!("/api/v1/destinations/{landscape}"), Some(serde_json::json!({"feed": "third"})));
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert_eq!(d.destination_status(landscape)["feed"], "main");
+    let ingest = d.get("/api/v1/ingest");
+    let (main_key, second_key) = (ingest["key"].as_str().unwrap().to_string(), ingest["second"]["key"].as_str().unwrap().to_string());
+    assert_ne!(main_key, second_key);
+    // A new second key leaves the main one as it was.
+    let rotated = d.post("/api/v1/ingest/second/rotate-key", serde_json::json!({}));
+    let second_key = rotated["key"].as_str().unwrap().to_string();
+    assert_ne!(second_key, ingest["second"]["key"].as_str().unwrap());
+    assert_eq!(d.ingest_key(), main_key);
+    let url = |k: &str| format!("rtmp://127.0.0.1:{}/live/{k}", d.rtmp);
+    let _main = Ffmpeg::publish(&main_clip, &url(&main_key), "flv");
+    let mut second = Ffmpeg::publish(&second_clip, &url(&second_key), "flv");
+    assert!(
+        wait_until(Duration::from_secs(15), || {
+            let i = d.get("/api/v1/ingest");
+            i["connected"] == true && i["second"]["connected"] == true
+        }),
+        "{} / {}",
+        d.get("/api/v1/ingest"),
+        second.log_text()
+    );
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(15), || d.destination_status(landscape)["state"] == "live" && d.destination_status(vertical)["state"] == "live"));
+    let s = d.get("/api/v1/status");
+    assert_eq!(
+        (s["second"]["ingest"]["video"]["width"].as_u64(), s["second"]["ingest"]["video"]["height"].as_u64()),
+        (Some(360), Some(640)),
+        "{}",
+        s["second"]
+    );
+    assert_eq!(s["second"]["in_use"], true);
+    // The second publisher's clip ends: its destination goes to the slate, the main feed stays on.
+    assert!(second.wait(Duration::from_secs(20)).is_some());
+    assert!(wait_until(Duration::from_secs(8), || d.get("/api/v1/status")["second"]["on_air"] == "slate"), "{}", d.get("/api/v1/status")["second"]);
+    let s = d.get("/api/v1/status");
+    assert_eq!((s["live"].as_bool(), s["on_air"].as_str()), (Some(true), Some("feed")), "the main feed stays on air");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(d.destination_status(vertical)["state"], "live", "the slate keeps the second feed's destination live");
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    n.stop();
+    let recs = n.recordings();
+    let rec = |key: &str| probe(recs.iter().find(|p| p.to_string_lossy().contains(key)).unwrap_or_else(|| panic!("{key}: {recs:?}")));
+    let (m, v) = (rec("sk_feed_main_0001"), rec("sk_feed_second_0001"));
+    eprintln!(
+        "main feed's destination: {}x{} {} frames {:.1} s; second feed's: {}x{} {} frames {:.1} s",
+        m.width, m.height, m.vframes, m.duration, v.width, v.height, v.vframes, v.duration
+    );
+    assert_eq!((m.vcodec.as_str(), m.width, m.height), ("h264", 640, 360));
+    assert_eq!((v.vcodec.as_str(), v.width, v.height), ("h264", 360, 640), "the second feed, and a slate of its own size");
+    // The second feed lasted at most 6 s of the show; its destination ran on with the slate.
+    assert!(v.duration >= 8.0, "{:.1} s at the second feed's destination: no slate after its feed ended", v.duration);
+}

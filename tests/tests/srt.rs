@@ -38,6 +38,14 @@ fn srt_ingest_end_to_end() {
     let mut again = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid={key}", d.srt), "mpegts");
     assert!(d.wait_ingest_connected(), "a second SRT caller: {}", again.log_text());
     again.kill();
+    // The second feed's key over SRT: that caller is the second feed, the main one stays free.
+    assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/ingest")["connected"] == false));
+    let second_key = d.get("/api/v1/ingest")["second"]["key"].as_str().unwrap().to_string();
+    let mut second = Ffmpeg::publish(&clip, &format!("srt://127.0.0.1:{}?streamid={second_key}", d.srt), "mpegts");
+    assert!(wait_until(Duration::from_secs(15), || d.get("/api/v1/ingest")["second"]["connected"] == true), "second feed over SRT: {}", second.log_text());
+    let ing = d.get("/api/v1/ingest");
+    assert_eq!((ing["connected"].as_bool(), ing["second"]["proto"].as_str()), (Some(false), Some("srt")), "{ing}");
+    second.kill();
     let mut n = n;
     n.stop();
     let recs = n.recordings();

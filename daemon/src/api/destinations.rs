@@ -9,6 +9,7 @@ use super::{parse_id, AppState};
 use crate::core::{Command, NewDestination as Create, Secret};
 use crate::fanout::target::{Scheme, Target};
 use crate::fanout::url_secrets::{split, Split};
+use crate::media::feed::FeedId;
 use crate::media::transcode::Output;
 use crate::platforms::presets;
 use crate::store::destinations::{Change, Destination, MAX_DELAY_S};
@@ -33,6 +34,9 @@ pub struct NewDestination {
     output: Option<Output>,
     #[serde(default = "yes")]
     transcode_fallback: bool,
+    /// `"main"` (default) or `"second"`.
+    #[serde(default)]
+    feed: FeedId,
 }
 
 fn yes() -> bool {
@@ -54,6 +58,7 @@ pub struct Patch {
     #[serde(default, deserialize_with = "present")]
     output: Option<Option<Output>>,
     transcode_fallback: Option<bool>,
+    feed: Option<FeedId>,
 }
 
 /// A field given as `null` is `Some(None)`, apart from one left out (`None`).
@@ -177,6 +182,7 @@ pub async fn create(State(st): State<AppState>, Json(d): Json<NewDestination>) -
         delay_s: check_delay(d.delay_s)?,
         output: check_output(d.output)?,
         transcode_fallback: d.transcode_fallback,
+        feed: d.feed,
     };
     let created = st.core.execute(Command::CreateDestination(Box::new(new))).await?.destination()?;
     Ok((StatusCode::CREATED, axum::Json(answer(created, &parts.moved))))
@@ -215,6 +221,7 @@ pub async fn update(State(st): State<AppState>, Path(id): Path<String>, Json(p):
         delay_s: p.delay_s.map(check_delay).transpose()?,
         output: p.output.map(check_output).transpose()?,
         transcode_fallback: p.transcode_fallback,
+        feed: p.feed,
     };
     let d = st.core.execute(Command::UpdateDestination(id, Box::new(c))).await?.destination()?;
     Ok(axum::Json(answer(d, &moved)))

@@ -9,6 +9,7 @@ use super::error::{ApiError, Json};
 use super::AppState;
 use crate::core::command::TestPicture;
 use crate::core::Command;
+use crate::media::feed::FeedId;
 
 pub async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
@@ -37,22 +38,30 @@ pub async fn status(State(st): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn ingest(State(st): State<AppState>) -> impl IntoResponse {
-    let s = st.core.ingest().snapshot();
-    let key = st.core.ingest().key();
+    let feeds = st.core.ingests();
     let host = &st.cfg.public_host;
-    axum::Json(serde_json::json!({
-        "rtmp_url": format!("rtmp://{host}:{}/live", st.cfg.rtmp.port()),
-        "srt_url": st.cfg.srt.map(|a| srt_url(host, a.port(), &key, &st.core.ingest().srt_passphrase())),
-        "srt_passphrase_set": !st.core.ingest().srt_passphrase().is_empty(),
-        "key": key,
-        "connected": s.connected,
-        "proto": s.proto,
-        "peer": s.peer,
-        "connected_s": s.connected_s,
-        "video": s.video,
-        "audio": s.audio,
-        "test_signal": st.core.status().test_signal,
-    }))
+    let passphrase = feeds.main.srt_passphrase();
+    let feed = |ing: &crate::ingest::Ingest| {
+        let s = ing.snapshot();
+        let key = ing.key();
+        serde_json::json!({
+            "rtmp_url": format!("rtmp://{host}:{}/live", st.cfg.rtmp.port()),
+            "srt_url": st.cfg.srt.map(|a| srt_url(host, a.port(), &key, &passphrase)),
+            "key": key,
+            "connected": s.connected,
+            "proto": s.proto,
+            "peer": s.peer,
+            "connected_s": s.connected_s,
+            "video": s.video,
+            "audio": s.audio,
+        })
+    };
+    let mut main = feed(&feeds.main);
+    main["srt_passphrase_set"] = (!passphrase.is_empty()).into();
+    main["test_signal"] = st.core.status().test_signal.into();
+    // The second feed (OBS's second canvas, Aitum Vertical): the same server, its own key.
+    main["second"] = feed(&feeds.second);
+    axum::Json(main)
 }
 
 /// What OBS (or ffmpeg) takes as the SRT server: `srt://HOST:PORT?streamid=KEY`, with
@@ -88,8 +97,18 @@ pub async fn set_srt(State(st): State<AppState>, Json(b): Json<SrtSettings>) -> 
 }
 
 pub async fn rotate_key(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    st.core.execute(Command::RotateIngestKey).await?;
-    Ok(axum::Json(serde_json::json!({"key": st.core.ingest().key()})))
+    rotate(&st, FeedId::Main).await
+}
+
+/// `POST /ingest/second/rotate-key`: a new key for the second feed (its publisher stays on until
+/// it reconnects).
+pub async fn rotate_second_key(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    rotate(&st, FeedId::Second).await
+}
+
+async fn rotate(st: &AppState, feed: FeedId) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    st.core.execute(Command::RotateIngestKey(feed)).await?;
+    Ok(axum::Json(serde_json::json!({"key": st.core.ingests().get(feed).key()})))
 }
 
 #[derive(Deserialize)]

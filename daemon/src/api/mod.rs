@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens/{id}", delete(auth::delete_token))
         .route("/ingest", get(live::ingest))
         .route("/ingest/rotate-key", post(live::rotate_key))
+        .route("/ingest/second/rotate-key", post(live::rotate_second_key))
         .route("/ingest/srt", axum::routing::put(live::set_srt))
         .route("/ingest/test-signal", post(live::test_signal))
         .route("/destinations", get(destinations::list).post(destinations::create))

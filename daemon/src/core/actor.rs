@@ -69,9 +69,15 @@ impl Core {
         &self.state.platforms
     }
 
-    /// The ingest, for its listeners (RTMP, SRT), which hand it the connections they accept.
+    /// The main feed's ingest.
     pub fn ingest(&self) -> &Arc<crate::ingest::Ingest> {
-        &self.state.ingest
+        &self.state.feeds.main
+    }
+
+    /// Both feeds' ingests, for their listeners (RTMP, SRT), which hand them the connections they
+    /// accept.
+    pub fn ingests(&self) -> &crate::ingest::Ingests {
+        &self.state.feeds
     }
 
     pub fn settings(&self) -> &Settings {

@@ -33,6 +33,7 @@ pub struct NewDestination {
     /// Its own picture (`None`: the feed as it is), already checked.
     pub output: Option<crate::media::transcode::Output>,
     pub transcode_fallback: bool,
+    pub feed: crate::media::feed::FeedId,
 }
 
 /// A parsed SDP offer (its `Debug` says only how many media sections it has: an offer carries
@@ -105,7 +106,7 @@ pub enum Command {
     },
     /// On or off; on, at the picture asked for (else the last feed's size, or 1280×720 at 30).
     SetTestSignal(bool, Option<TestPicture>),
-    RotateIngestKey,
+    RotateIngestKey(crate::media::feed::FeedId),
     /// `""` turns SRT ingest encryption off.
     SetSrtPassphrase(Secret),
     SaveProfile {
@@ -396,6 +397,7 @@ mod tests {
                 delay_s: 0,
                 output: None,
                 transcode_fallback: true,
+                feed: Default::default(),
             })),
             Command::UpdateDestination(1, Box::new(Change { stream_key: Some(s.into()), passphrase: Some(s.into()), ..Default::default() })),
             Command::ConnectObs { connection: Connection { host: "h".into(), port: 4455, password: Some(s.into()) }, autostart: None },

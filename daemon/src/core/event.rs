@@ -28,6 +28,8 @@ pub enum Event {
         output: &'static str,
     },
     Ingest {
+        /// Which program feed: `main` or `second`.
+        feed: crate::media::feed::FeedId,
         connected: bool,
         proto: Option<Proto>,
         peer: Option<String>,

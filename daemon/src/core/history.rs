@@ -67,7 +67,7 @@ impl State {
 
     fn account_show_inner(&self, tick: Duration, final_sample: bool) {
         let dests = self.store.list_destinations().unwrap_or_default();
-        let ingest = self.ingest.snapshot();
+        let ingest = self.feeds.main.snapshot();
         let mut rec = self.record.lock().unwrap();
         let Some(r) = rec.as_mut() else { return };
         let (mut out_kbps, mut viewers) = (0u64, None::<u64>);
@@ -138,7 +138,7 @@ impl State {
         let mut alerts = Vec::new();
         {
             let floor = self.setting_u64("bitrate_floor_kbps", DEFAULT_FLOOR_KBPS);
-            let snap = self.ingest.snapshot();
+            let snap = self.feeds.main.snapshot();
             let kbps = (snap.video.kbps + snap.audio.kbps) as u64;
             let mut w = self.watch.lock().unwrap();
             let settled = snap.connected_s.is_some_and(|s| s >= 3);

@@ -3,6 +3,7 @@
 //! goes out as [`Effect`]s, which the core carries out (the way str0m's `Rtc` takes `handle_input`
 //! with a time and hands back what to send), so every rule here is tested in simulated time.
 use crate::alert::Level;
+use crate::media::feed::{FeedId, PerFeed};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -13,8 +14,8 @@ pub enum Effect {
     StartOutputs(Vec<i64>),
     /// The show is over: stop every output and close its record with this reason.
     EndShow(&'static str),
-    /// What goes to the outputs: the slate (`true`) or the program feed.
-    Slate(bool),
+    /// What goes to that feed's outputs: the slate (`true`) or the feed itself.
+    Slate(FeedId, bool),
     /// Restart one output (the watchdog's `attempt` of [`WATCHDOG_RESTARTS`]).
     RestartOutput {
         id: i64,
@@ -99,13 +100,13 @@ pub struct Machine {
     /// Bumped by every stop: a Go Live begun before it is void.
     epoch: u64,
     started: Option<Instant>,
-    feed_lost_at: Option<Instant>,
+    feed_lost_at: PerFeed<Option<Instant>>,
     watch: HashMap<i64, Watch>,
 }
 
 impl Machine {
     pub fn new(rules: Rules) -> Machine {
-        Machine { rules, live: false, paused: false, starting: false, epoch: 0, started: None, feed_lost_at: None, watch: HashMap::new() }
+        Machine { rules, live: false, paused: false, starting: false, epoch: 0, started: None, feed_lost_at: PerFeed::default(), watch: HashMap::new() }
     }
 
     pub fn live(&self) -> bool {
@@ -120,8 +121,9 @@ impl Machine {
         self.started
     }
 
-    pub fn feed_lost_at(&self) -> Option<Instant> {
-        self.feed_lost_at
+    /// Since when `feed` has been lost in this show (a second feed no output takes is never lost).
+    pub fn feed_lost_at(&self, feed: FeedId) -> Option<Instant> {
+        self.feed_lost_at[feed]
     }
 
     pub fn watchdog_restarts(&self, id: i64) -> u32 {
@@ -149,8 +151,10 @@ impl Machine {
         }
     }
 
-    /// Ends the Go Live under way: live with `destinations` if there is a feed and any destination.
-    pub fn go_live(&mut self, ticket: u64, feed: bool, destinations: Vec<i64>, now: Instant) -> Result<Vec<Effect>, Refused> {
+    /// Ends the Go Live under way: live with `destinations` (each with the feed it takes) if any
+    /// of them takes a feed that is connected. The others start too and carry their feed's slate
+    /// until it comes.
+    pub fn go_live(&mut self, ticket: u64, connected: PerFeed<bool>, destinations: Vec<(i64, FeedId)>, now: Instant) -> Result<Vec<Effect>, Refused> {
         if ticket != self.epoch {
             return Err(Refused::Cancelled);
         }
@@ -158,18 +162,21 @@ impl Machine {
         if self.live {
             return Err(Refused::AlreadyLive);
         }
-        if !feed {
+        if !connected.iter().any(|(_, c)| *c) {
             return Err(Refused::NoFeed);
         }
         if destinations.is_empty() {
             return Err(Refused::NoDestinations);
         }
+        if !destinations.iter().any(|(_, f)| connected[*f]) {
+            return Err(Refused::NoFeed);
+        }
         self.live = true;
         self.paused = false;
         self.started = Some(now);
-        self.feed_lost_at = None;
+        self.feed_lost_at = PerFeed::default();
         self.watch.clear();
-        Ok(vec![Effect::StartOutputs(destinations), Effect::ShowChanged])
+        Ok(vec![Effect::StartOutputs(destinations.into_iter().map(|(id, _)| id).collect()), Effect::ShowChanged])
     }
 
     /// Stop: whatever the state, nothing is live afterwards.
@@ -179,7 +186,7 @@ impl Machine {
         self.starting = false;
         self.end();
         if was {
-            vec![Effect::EndShow("stopped"), Effect::Slate(false), Effect::ShowChanged]
+            vec![Effect::EndShow("stopped"), Effect::Slate(FeedId::Main, false), Effect::Slate(FeedId::Second, false), Effect::ShowChanged]
         } else {
             vec![Effect::EndShow("stopped"), Effect::ShowChanged]
         }
@@ -189,7 +196,7 @@ impl Machine {
         self.live = false;
         self.paused = false;
         self.started = None;
-        self.feed_lost_at = None;
+        self.feed_lost_at = PerFeed::default();
     }
 
     pub fn pause(&mut self, pause: bool) -> Result<Vec<Effect>, Refused> {
@@ -200,29 +207,43 @@ impl Machine {
         Ok(vec![Effect::ShowChanged])
     }
 
-    /// Whether the program feed is fresh now. Decides the slate, the loss alert and the end of the
-    /// show when the feed stays away past the grace period (a paused show waits as long as it must).
-    pub fn feed(&mut self, fresh: bool, now: Instant) -> Vec<Effect> {
+    /// Whether each feed is fresh now, and whether any running output takes the second one.
+    /// Decides each feed's slate and loss alert, and the end of the show when every feed it uses
+    /// stays away past the grace period (a paused show waits as long as it must). The main feed
+    /// always counts as used; the second only while an output takes it.
+    pub fn feeds(&mut self, fresh: PerFeed<bool>, second_used: bool, now: Instant) -> Vec<Effect> {
         if !self.live {
-            return vec![Effect::Slate(false)];
+            return vec![Effect::Slate(FeedId::Main, false), Effect::Slate(FeedId::Second, false)];
         }
+        let used = PerFeed::new(true, second_used);
         let mut out = vec![];
-        if fresh {
-            self.feed_lost_at = None;
-        } else if self.feed_lost_at.is_none() {
-            self.feed_lost_at = Some(now);
-            out.push(Effect::Alert { level: Level::Warning, message: "program feed lost: outputs carry the slate".into() });
+        for f in FeedId::ALL {
+            if fresh[f] || !used[f] {
+                self.feed_lost_at[f] = None;
+            } else if self.feed_lost_at[f].is_none() {
+                self.feed_lost_at[f] = Some(now);
+                let message = match f {
+                    FeedId::Main => "program feed lost: outputs carry the slate",
+                    FeedId::Second => "second feed lost: its outputs carry the slate",
+                };
+                out.push(Effect::Alert { level: Level::Warning, message: message.into() });
+            }
         }
-        let over = self.feed_lost_at.is_some_and(|t| now.saturating_duration_since(t) > self.rules.feed_grace);
-        if !self.paused && over {
+        let over = |at: Option<Instant>| at.is_some_and(|t| now.saturating_duration_since(t) > self.rules.feed_grace);
+        // A show whose main feed is gone but whose second one still runs goes on (and the reverse).
+        let all_over = FeedId::ALL.iter().filter(|f| used[**f]).all(|f| over(self.feed_lost_at[*f]));
+        if !self.paused && all_over {
             self.end();
             out.push(Effect::EndShow("feed lost"));
             out.push(Effect::Alert { level: Level::Error, message: "the program feed did not return within the grace period: show ended".into() });
-            out.push(Effect::Slate(false));
+            out.push(Effect::Slate(FeedId::Main, false));
+            out.push(Effect::Slate(FeedId::Second, false));
             out.push(Effect::ShowChanged);
             return out;
         }
-        out.push(Effect::Slate(self.paused || !fresh));
+        for f in FeedId::ALL {
+            out.push(Effect::Slate(f, used[f] && (self.paused || !fresh[f])));
+        }
         out
     }
 
@@ -276,14 +297,25 @@ mod tests {
         Machine::new(Rules { feed_grace: Duration::from_secs(60), confirm_live: Duration::from_secs(90) })
     }
 
+    /// Destinations that take the main feed.
+    fn main(ids: &[i64]) -> Vec<(i64, FeedId)> {
+        ids.iter().map(|id| (*id, FeedId::Main)).collect()
+    }
+
+    /// The main feed's freshness with no second feed in use; its effects but the second feed's
+    /// "no slate".
+    fn feed(m: &mut Machine, fresh: bool, t: Instant) -> Vec<Effect> {
+        m.feeds(PerFeed::new(fresh, false), false, t).into_iter().filter(|e| *e != Effect::Slate(FeedId::Second, false)).collect()
+    }
+
     fn live(m: &mut Machine, t: Instant) {
         let k = m.begin_go_live().unwrap();
-        assert_eq!(m.go_live(k, true, vec![1, 2], t).unwrap(), vec![Effect::StartOutputs(vec![1, 2]), Effect::ShowChanged]);
+        assert_eq!(m.go_live(k, PerFeed::new(true, false), main(&[1, 2]), t).unwrap(), vec![Effect::StartOutputs(vec![1, 2]), Effect::ShowChanged]);
     }
 
     /// Steps the feed from `from` for `secs` seconds in 100 ms steps; every effect seen.
     fn run(m: &mut Machine, from: Instant, secs: u64, fresh: bool) -> Vec<Effect> {
-        (1..=secs * 10).flat_map(|i| m.feed(fresh, from + Duration::from_millis(i * 100))).collect()
+        (1..=secs * 10).flat_map(|i| feed(m, fresh, from + Duration::from_millis(i * 100))).collect()
     }
 
     fn ended(e: &[Effect]) -> bool {
@@ -295,9 +327,9 @@ mod tests {
         let mut m = machine();
         let t = Instant::now();
         let k = m.begin_go_live().unwrap();
-        assert_eq!(m.go_live(k, false, vec![1], t), Err(Refused::NoFeed));
+        assert_eq!(m.go_live(k, PerFeed::new(false, false), main(&[1]), t), Err(Refused::NoFeed));
         let k = m.begin_go_live().unwrap();
-        assert_eq!(m.go_live(k, true, vec![], t), Err(Refused::NoDestinations));
+        assert_eq!(m.go_live(k, PerFeed::new(true, false), main(&[]), t), Err(Refused::NoDestinations));
         assert!(!m.live());
         live(&mut m, t);
         assert!(m.live());
@@ -313,7 +345,7 @@ mod tests {
         let k = m.begin_go_live().unwrap();
         assert_eq!(m.begin_go_live(), Err(Refused::Starting));
         assert_eq!(Refused::Starting.code(), "already_live");
-        m.go_live(k, true, vec![1], t).unwrap();
+        m.go_live(k, PerFeed::new(true, false), main(&[1]), t).unwrap();
         assert_eq!(m.begin_go_live(), Err(Refused::AlreadyLive));
         // A Go Live that failed half-way lets the next one try.
         let mut m = machine();
@@ -329,13 +361,13 @@ mod tests {
         let t = Instant::now();
         let k = m.begin_go_live().unwrap();
         m.stop();
-        assert_eq!(m.go_live(k, true, vec![1], t), Err(Refused::Cancelled));
+        assert_eq!(m.go_live(k, PerFeed::new(true, false), main(&[1]), t), Err(Refused::Cancelled));
         assert!(!m.live());
         // The void Go Live giving up does not undo a newer one.
         let k2 = m.begin_go_live().unwrap();
         m.abandon_go_live(k);
         assert_eq!(m.begin_go_live(), Err(Refused::Starting));
-        assert!(m.go_live(k2, true, vec![1], t).is_ok());
+        assert!(m.go_live(k2, PerFeed::new(true, false), main(&[1]), t).is_ok());
     }
 
     #[test]
@@ -343,11 +375,11 @@ mod tests {
         let mut m = machine();
         let t0 = Instant::now();
         live(&mut m, t0);
-        assert_eq!(m.feed(true, t0), vec![Effect::Slate(false)]);
+        assert_eq!(feed(&mut m, true, t0), vec![Effect::Slate(FeedId::Main, false)]);
         let lost = t0 + Duration::from_secs(10);
-        let e = m.feed(false, lost);
+        let e = feed(&mut m, false, lost);
         assert!(matches!(&e[0], Effect::Alert { level: Level::Warning, .. }), "{e:?}");
-        assert_eq!(e.last(), Some(&Effect::Slate(true)));
+        assert_eq!(e.last(), Some(&Effect::Slate(FeedId::Main, true)));
         // 59.9 s later: still on the slate, still live, one alert only.
         let e = run(&mut m, lost, 59, false);
         assert!(!ended(&e) && m.live());
@@ -363,13 +395,13 @@ mod tests {
         let mut m = machine();
         let t0 = Instant::now();
         live(&mut m, t0);
-        m.feed(false, t0);
+        feed(&mut m, false, t0);
         run(&mut m, t0, 50, false);
-        assert_eq!(m.feed(true, t0 + Duration::from_secs(50)), vec![Effect::Slate(false)]);
-        assert_eq!(m.feed_lost_at(), None);
+        assert_eq!(feed(&mut m, true, t0 + Duration::from_secs(50)), vec![Effect::Slate(FeedId::Main, false)]);
+        assert_eq!(m.feed_lost_at(FeedId::Main), None);
         // A new loss starts a new grace.
         let t1 = t0 + Duration::from_secs(55);
-        m.feed(false, t1);
+        feed(&mut m, false, t1);
         assert!(!ended(&run(&mut m, t1, 59, false)));
         assert!(m.live());
     }
@@ -380,13 +412,13 @@ mod tests {
         let t0 = Instant::now();
         live(&mut m, t0);
         m.pause(true).unwrap();
-        assert_eq!(m.feed(true, t0), vec![Effect::Slate(true)], "paused: the slate, with the feed there");
-        m.feed(false, t0);
+        assert_eq!(feed(&mut m, true, t0), vec![Effect::Slate(FeedId::Main, true)], "paused: the slate, with the feed there");
+        feed(&mut m, false, t0);
         let e = run(&mut m, t0, 600, false);
         assert!(!ended(&e) && m.live(), "ten minutes of feed loss while paused");
         // Resumed with the feed still gone: the grace counted from the loss has run out.
         m.pause(false).unwrap();
-        assert!(ended(&m.feed(false, t0 + Duration::from_secs(601))));
+        assert!(ended(&feed(&mut m, false, t0 + Duration::from_secs(601))));
         assert_eq!(m.pause(true), Err(Refused::NotLive));
     }
 
@@ -399,7 +431,56 @@ mod tests {
         let e = m.stop();
         assert!(e.contains(&Effect::EndShow("stopped")));
         assert!(!m.live() && !m.paused() && m.started().is_none());
-        assert_eq!(m.feed(false, t0), vec![Effect::Slate(false)], "nothing live: no slate, no alert");
+        assert_eq!(feed(&mut m, false, t0), vec![Effect::Slate(FeedId::Main, false)], "nothing live: no slate, no alert");
+    }
+
+    fn slates(e: &[Effect]) -> Vec<(FeedId, bool)> {
+        e.iter().filter_map(|x| if let Effect::Slate(f, on) = x { Some((*f, *on)) } else { None }).collect()
+    }
+
+    #[test]
+    fn a_show_can_go_live_on_the_second_feed_alone() {
+        let mut m = machine();
+        let t = Instant::now();
+        let both = vec![(1, FeedId::Main), (2, FeedId::Second)];
+        // Only the second feed is there but nothing takes it: no feed for this show.
+        let k = m.begin_go_live().unwrap();
+        assert_eq!(m.go_live(k, PerFeed::new(false, true), main(&[1]), t), Err(Refused::NoFeed));
+        // Something takes it: every destination starts, the main one on the slate until its feed comes.
+        let k = m.begin_go_live().unwrap();
+        assert_eq!(m.go_live(k, PerFeed::new(false, true), both, t).unwrap()[0], Effect::StartOutputs(vec![1, 2]));
+        let e = m.feeds(PerFeed::new(false, true), true, t);
+        assert_eq!(slates(&e), [(FeedId::Main, true), (FeedId::Second, false)]);
+    }
+
+    #[test]
+    fn each_feed_has_its_own_slate_and_the_show_ends_when_both_are_gone() {
+        let mut m = machine();
+        let t0 = Instant::now();
+        live(&mut m, t0);
+        let step = |m: &mut Machine, main: bool, second: bool, at: Instant| m.feeds(PerFeed::new(main, second), true, at);
+        assert_eq!(slates(&step(&mut m, true, true, t0)), [(FeedId::Main, false), (FeedId::Second, false)]);
+        // The second feed drops: its own alert and slate; the main feed stays on air.
+        let lost = t0 + Duration::from_secs(5);
+        let e = step(&mut m, true, false, lost);
+        assert!(e.iter().any(|x| matches!(x, Effect::Alert { message, .. } if message.starts_with("second feed lost"))), "{e:?}");
+        assert_eq!(slates(&e), [(FeedId::Main, false), (FeedId::Second, true)]);
+        assert_eq!(m.feed_lost_at(FeedId::Second), Some(lost));
+        // Past the grace with the main feed still there: the show goes on, the second on its slate.
+        let e: Vec<_> = (1..=700).flat_map(|i| step(&mut m, true, false, lost + Duration::from_millis(i * 100))).collect();
+        assert!(!ended(&e) && m.live());
+        // Then the main feed goes too: the show ends a grace after the later of the two losses.
+        let main_lost = lost + Duration::from_secs(70);
+        step(&mut m, false, false, main_lost);
+        assert!(!ended(&step(&mut m, false, false, main_lost + Duration::from_secs(59))));
+        assert!(ended(&step(&mut m, false, false, main_lost + Duration::from_secs(61))));
+        // A second feed no output takes is never lost and never slated.
+        let mut m = machine();
+        live(&mut m, t0);
+        let e = m.feeds(PerFeed::new(true, false), false, t0);
+        assert_eq!(slates(&e), [(FeedId::Main, false), (FeedId::Second, false)]);
+        assert!(!e.iter().any(|x| matches!(x, Effect::Alert { .. })));
+        assert_eq!(m.feed_lost_at(FeedId::Second), None);
     }
 
     fn view(id: i64, live: bool, offline: bool) -> OutputView {

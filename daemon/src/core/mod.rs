@@ -20,8 +20,9 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::fanout::target::Target;
 use crate::fanout::{Fanout, OutEvent, OutState};
-use crate::ingest::{Ingest, IngestEvent, Proto};
+use crate::ingest::{Ingest, IngestEvent, Ingests, Proto};
 use crate::media::elementary::Codec;
+use crate::media::feed::{FeedId, PerFeed};
 use crate::media::generator::{Generator, Look, Params};
 use crate::media::program::{Program, Source};
 use crate::store::{Store, StoreError};
@@ -90,9 +91,11 @@ impl Drop for Running {
 struct Show {
     started_at: Option<chrono::DateTime<chrono::Utc>>,
     test_signal: bool,
-    slate: Option<Running>,
+    /// Each feed's slate, while it is on air (or about to be).
+    slate: PerFeed<Option<Running>>,
     test: Option<Running>,
-    last_params: Params,
+    /// Each feed's picture and sound as last seen, for its slate.
+    last_params: PerFeed<Params>,
     slate_loops: crate::media::slate::Cache,
     test_picture: Option<command::TestPicture>,
 }
@@ -102,8 +105,8 @@ struct State {
     store: Store,
     obs: Arc<crate::obs::Obs>,
     guests: Arc<crate::guests::Guests>,
-    program: Arc<Program>,
-    ingest: Arc<Ingest>,
+    /// The two program feeds' ingests (each with its program bus).
+    feeds: Ingests,
     fanout: Fanout,
     platforms: Arc<crate::platforms::Platforms>,
     settings: Settings,
@@ -120,7 +123,6 @@ struct State {
 
 impl State {
     fn new(store: Store, settings: Settings) -> Result<Arc<Self>, StoreError> {
-        let program = Arc::new(Program::new());
         let (itx, irx) = mpsc::unbounded_channel();
         let (otx, orx) = mpsc::unbounded_channel();
         let key = store.ingest_key().or_else(|e| match e.is_disk_full() {
@@ -128,14 +130,22 @@ impl State {
             true => Ok(format!("live_{}", crate::store::secret::random_token(18))),
             false => Err(e),
         })?;
-        let ingest = Ingest::new(program.clone(), key, itx);
-        ingest.set_srt_passphrase(store.srt_passphrase().unwrap_or_else(|e| {
+        let second_key = store.feed_key(FeedId::Second).unwrap_or_else(|e| {
+            tracing::warn!("the second feed's ingest key cannot be stored ({e}); one for this run");
+            format!("live2_{}", crate::store::secret::random_token(18))
+        });
+        let feeds = Ingests {
+            main: Ingest::new(FeedId::Main, Arc::new(Program::new()), key, itx.clone()),
+            second: Ingest::new(FeedId::Second, Arc::new(Program::new()), second_key, itx),
+        };
+        feeds.main.set_srt_passphrase(store.srt_passphrase().unwrap_or_else(|e| {
             // Fail closed: SRT stays encrypted, with a passphrase nobody has, until a new one is set.
             tracing::warn!("the SRT ingest passphrase cannot be opened ({e}); set it again (PUT /api/v1/ingest/srt)");
             crate::store::secret::random_token(24)
         }));
         let media = settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
-        let fanout = Fanout::new(media, program.clone(), settings.encoder.clone(), otx);
+        let programs = PerFeed::new(feeds.main.program().clone(), feeds.second.program().clone());
+        let fanout = Fanout::new(media, programs, settings.encoder.clone(), otx);
         let (events, _) = broadcast::channel(1024);
         let params = Params::default();
         let slate_loops = crate::media::slate::Cache::new(settings.encoder.clone(), settings.slate_encoder.clone());
@@ -155,12 +165,19 @@ impl State {
             obs,
             guests: crate::guests::Guests::new(),
             store,
-            program,
-            ingest,
+            feeds,
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),
-            show: Mutex::new(Show { started_at: None, test_signal: false, slate: None, test: None, last_params: params, slate_loops, test_picture: None }),
+            show: Mutex::new(Show {
+                started_at: None,
+                test_signal: false,
+                slate: PerFeed::default(),
+                test: None,
+                last_params: PerFeed::new(params.clone(), params),
+                slate_loops,
+                test_picture: None,
+            }),
             events,
         });
         core.announce_recovery();
@@ -249,19 +266,20 @@ impl State {
     }
 
     async fn go_live_once_fed(&self, ticket: u64) -> Result<(), CoreError> {
-        if self.ingest.publisher_proto().is_none() && self.obs.is_connected() && self.obs.autostart() {
+        if self.feeds.main.publisher_proto().is_none() && self.obs.is_connected() && self.obs.autostart() {
             // One button starts the whole show: OBS streams to the box, then the destinations.
             if !self.obs.status().streaming {
                 self.obs.stream(true).await?;
             }
             let t0 = Instant::now();
-            while self.ingest.publisher_proto().is_none() && t0.elapsed() < Duration::from_secs(15) {
+            while self.feeds.main.publisher_proto().is_none() && t0.elapsed() < Duration::from_secs(15) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        let feed = self.ingest.publisher_proto().is_some();
-        let ids = if feed { self.store.live_destination_ids()? } else { vec![] };
-        let effects = self.machine.lock().unwrap().go_live(ticket, feed, ids, Instant::now()).map_err(refused)?;
+        let connected = PerFeed::new(self.feeds.main.publisher_proto().is_some(), self.feeds.second.publisher_proto().is_some());
+        let ids = if connected.iter().any(|(_, c)| *c) { self.store.live_destination_ids()? } else { vec![] };
+        let dests = ids.into_iter().map(|id| (id, self.store.destination(id).map(|d| d.feed).unwrap_or_default())).collect();
+        let effects = self.machine.lock().unwrap().go_live(ticket, connected, dests, Instant::now()).map_err(refused)?;
         self.show.lock().unwrap().started_at = Some(chrono::Utc::now());
         self.apply(effects).await;
         Ok(())
@@ -295,7 +313,7 @@ impl State {
                     self.show.lock().unwrap().started_at = None;
                 }
                 // `evaluate` carries this out with the generators it needs.
-                Effect::Slate(_) => {}
+                Effect::Slate(..) => {}
                 Effect::RestartOutput { id, .. } => {
                     self.fanout.stop(id).await;
                     if self.is_live() {
@@ -325,7 +343,8 @@ impl State {
             .with_passphrase(&passphrase)
             .taking(crate::fanout::target::Takes::of(&d.platform))
             .delayed(Duration::from_secs(d.delay_s.into()))
-            .transcoded(d.output.clone(), d.transcode_fallback);
+            .transcoded(d.output.clone(), d.transcode_fallback)
+            .from_feed(d.feed);
         self.fanout.start(id, target);
         let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
         if let Some(show) = show {
@@ -349,7 +368,7 @@ impl State {
             let m = self.machine.lock().unwrap();
             (m.live(), m.paused())
         };
-        let on_air = match self.program.active() {
+        let on_air = match self.feeds.main.program().active() {
             Some(Source::Slate) => "slate",
             Some(Source::Feed) => "feed",
             None => "none",
@@ -377,11 +396,11 @@ impl State {
                 }
                 Some(e) = irx.recv() => {
                     match e {
-                        IngestEvent::Connected { proto, peer } => {
-                            self.emit(Event::Ingest { connected: true, proto: Some(proto), peer: Some(peer) });
+                        IngestEvent::Connected { feed, proto, peer } => {
+                            self.emit(Event::Ingest { feed, connected: true, proto: Some(proto), peer: Some(peer) });
                         }
-                        IngestEvent::Disconnected { proto, .. } => {
-                            self.emit(Event::Ingest { connected: false, proto: Some(proto), peer: None });
+                        IngestEvent::Disconnected { feed, proto, .. } => {
+                            self.emit(Event::Ingest { feed, connected: false, proto: Some(proto), peer: None });
                         }
                         IngestEvent::Refused { proto, peer, reason } => self.emit(Event::IngestRefused { proto, peer, reason }),
                     }
@@ -418,8 +437,10 @@ impl State {
                     self.account_show(Duration::from_secs(1));
                 }
                 let now = Instant::now();
-                self.ingest.sample_rates(now);
-                self.ingest.kick_stalled(Duration::from_secs(10), now);
+                for f in FeedId::ALL {
+                    self.feeds.get(f).sample_rates(now);
+                    self.feeds.get(f).kick_stalled(Duration::from_secs(10), now);
+                }
                 self.fanout.sample_rates();
                 for e in self.guests.tick(now).await {
                     if let crate::guests::GuestEvent::Left { name, reason, .. } = &e {
@@ -428,11 +449,12 @@ impl State {
                     self.emit(Event::Guest(e));
                 }
             }
-            let before = self.program.active();
+            let on_air = || (self.feeds.main.program().active(), self.feeds.second.program().active());
+            let before = on_air();
             let effects = self.evaluate();
             let told = effects.contains(&Effect::ShowChanged);
             self.apply(effects).await;
-            if !told && self.program.active() != before {
+            if !told && on_air() != before {
                 self.emit_show();
             }
         }
@@ -463,42 +485,39 @@ impl State {
         self.machine.lock().unwrap().watchdog_restarts(id)
     }
 
-    /// Runs the generators the show needs and puts the slate or the feed on air, as the machine
-    /// decides from the feed's freshness; returns the machine's other effects for [`Core::apply`].
+    /// Whether `feed` has delivered a frame lately.
+    fn fresh(&self, feed: FeedId, now: Instant) -> bool {
+        self.feeds.get(feed).feed_age(now).is_some_and(|a| a < self.settings.feed_stall)
+    }
+
+    /// Runs the generators the show needs and puts each feed's slate or the feed itself on air, as
+    /// the machine decides from the feeds' freshness; returns the machine's other effects for
+    /// [`Core::apply`].
     fn evaluate(&self) -> Vec<Effect> {
         let now = Instant::now();
-        let age = self.ingest.feed_age(now);
-        let proto = self.ingest.publisher_proto();
-        let feed_ok = age.is_some_and(|a| a < self.settings.feed_stall);
-        let snap = if feed_ok && proto != Some(Proto::TestSignal) { Some(self.ingest.snapshot()) } else { None };
-        let mut effects = self.machine.lock().unwrap().feed(feed_ok, now);
-        let want_slate = effects.contains(&Effect::Slate(true));
-        effects.retain(|e| !matches!(e, Effect::Slate(_)));
+        let fresh = PerFeed::new(self.fresh(FeedId::Main, now), self.fresh(FeedId::Second, now));
+        let mut effects = self.machine.lock().unwrap().feeds(fresh.clone(), self.fanout.takes(FeedId::Second), now);
+        let mut want_slate = PerFeed::new(false, false);
+        effects.retain(|e| match e {
+            Effect::Slate(f, on) => {
+                want_slate[*f] = *on;
+                false
+            }
+            _ => true,
+        });
         let live = self.is_live();
         let mut s = self.show.lock().unwrap();
-        if let Some(snap) = snap {
-            let p = &mut s.last_params;
-            if snap.video.width > 0 {
-                p.width = snap.video.width;
-                p.height = snap.video.height;
-            }
-            if snap.video.fps >= 1.0 {
-                p.fps = crate::media::slate::steady_fps(p.fps, snap.video.fps);
-            }
-            if snap.audio.sample_rate > 0 {
-                p.sample_rate = snap.audio.sample_rate;
-                p.channels = snap.audio.channels.clamp(1, 2);
-            }
-            // The slate in the feed's codec (HEVC, AV1; VP9 feeds get H.264), or H.264 where the box
-            // has no encoder for it (checked when the slate starts: it loads GStreamer).
-            if !snap.video.codec.is_empty() {
-                p.codec = crate::media::generator::slate_codec(&snap.video.codec);
+        for f in FeedId::ALL {
+            let ingest = self.feeds.get(f);
+            if fresh[f] && ingest.publisher_proto() != Some(Proto::TestSignal) {
+                follow_feed(&mut s.last_params[f], &ingest.snapshot());
             }
         }
-        // Test signal: only while no real publisher.
+        // Test signal: only while the main feed has no real publisher.
+        let proto = self.feeds.main.publisher_proto();
         let want_test = s.test_signal && matches!(proto, None | Some(Proto::TestSignal));
         if want_test && s.test.is_none() {
-            let mut p = s.last_params.clone();
+            let mut p = s.last_params[FeedId::Main].clone();
             if let Some(t) = s.test_picture {
                 (p.width, p.height, p.fps) = (t.width, t.height, t.fps);
             }
@@ -506,16 +525,19 @@ impl State {
         } else if !want_test && s.test.is_some() {
             s.test = None;
         }
-        if want_slate {
-            if s.slate.as_ref().is_none() {
-                s.slate = self.start_slate(&s.slate_loops, s.last_params.clone());
-            }
-            self.program.select(Source::Slate);
-        } else {
-            self.program.select(Source::Feed);
-            // Keep the slate encoding until the feed is actually back on air (or the show is over).
-            if !live || self.program.active() != Some(Source::Slate) {
-                s.slate = None;
+        for f in FeedId::ALL {
+            let program = self.feeds.get(f).program();
+            if want_slate[f] {
+                if s.slate[f].is_none() {
+                    s.slate[f] = self.start_slate(f, &s.slate_loops, s.last_params[f].clone());
+                }
+                program.select(Source::Slate);
+            } else {
+                program.select(Source::Feed);
+                // Keep the slate encoding until the feed is actually back on air (or the show is over).
+                if !live || program.active() != Some(Source::Slate) {
+                    s.slate[f] = None;
+                }
             }
         }
         effects
@@ -534,22 +556,26 @@ impl State {
             },
         }
         let mut s = self.show.lock().unwrap();
-        if s.slate.is_some() {
-            s.slate = self.start_slate(&s.slate_loops, s.last_params.clone());
-            drop(s);
+        let on_air: Vec<FeedId> = FeedId::ALL.into_iter().filter(|f| s.slate[*f].is_some()).collect();
+        for f in &on_air {
+            s.slate[*f] = self.start_slate(*f, &s.slate_loops, s.last_params[*f].clone());
+        }
+        drop(s);
+        if !on_air.is_empty() {
             self.emit(Event::Alert { level: Level::Info, message: "the slate on air now shows the new picture".into() });
         }
         Ok(Reply::Done)
     }
 
     /// Plays the slate's loop (encoded first, off the core, when its picture or format is new).
-    fn start_slate(&self, loops: &crate::media::slate::Cache, p: Params) -> Option<Running> {
-        self.program.reset(Source::Slate);
+    fn start_slate(&self, feed: FeedId, loops: &crate::media::slate::Cache, p: Params) -> Option<Running> {
+        let program = self.feeds.get(feed).program();
+        program.reset(Source::Slate);
         let look = match &self.settings.slate_image {
             Some(path) if path.exists() => Look::Image(path.clone()),
             _ => Look::Slate,
         };
-        let (loops, program, store, events) = (loops.clone(), self.program.clone(), self.store.clone(), self.events.clone());
+        let (loops, program, store, events) = (loops.clone(), program.clone(), self.store.clone(), self.events.clone());
         let alert = move |level: Level, message: String| {
             if let Err(err) = store.add_alert(level.as_str(), &message) {
                 tracing::warn!("alert not stored: {err}");
@@ -587,7 +613,7 @@ impl State {
     }
 
     fn start_test_signal(&self, p: Params) -> Option<Running> {
-        let guard = self.ingest.claim(Proto::TestSignal, "test-signal", None).ok()?;
+        let guard = self.feeds.main.claim(Proto::TestSignal, "test-signal", None).ok()?;
         let (tx, mut rx) = mpsc::channel(256);
         match Generator::start(Look::TestSignal, Params { codec: Codec::H264, encoder: self.settings.encoder.name(), ..p }, tx) {
             Ok(g) => {
@@ -606,5 +632,25 @@ impl State {
                 None
             }
         }
+    }
+}
+
+/// A slate looks like the feed it stands in for: its size, pace, sound and codec as last seen.
+fn follow_feed(p: &mut Params, snap: &crate::ingest::Snapshot) {
+    if snap.video.width > 0 {
+        p.width = snap.video.width;
+        p.height = snap.video.height;
+    }
+    if snap.video.fps >= 1.0 {
+        p.fps = crate::media::slate::steady_fps(p.fps, snap.video.fps);
+    }
+    if snap.audio.sample_rate > 0 {
+        p.sample_rate = snap.audio.sample_rate;
+        p.channels = snap.audio.channels.clamp(1, 2);
+    }
+    // The slate in the feed's codec (HEVC, AV1; VP9 feeds get H.264), or H.264 where the box
+    // has no encoder for it (checked when the slate starts: it loads GStreamer).
+    if !snap.video.codec.is_empty() {
+        p.codec = crate::media::generator::slate_codec(&snap.video.codec);
     }
 }

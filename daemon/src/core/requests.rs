@@ -43,14 +43,14 @@ impl State {
             }
             ImportStreamKey { platform, into } => self.import_stream_key(platform, into).await,
             SetTestSignal(on, picture) => self.set_test_signal(on, picture).await,
-            RotateIngestKey => {
-                let k = self.store.rotate_ingest_key()?;
-                self.ingest.set_key(k);
+            RotateIngestKey(feed) => {
+                let k = self.store.rotate_feed_key(feed)?;
+                self.feeds.get(feed).set_key(k);
                 Ok(Reply::Done)
             }
             SetSrtPassphrase(p) => {
                 self.store.set_srt_passphrase(Some(&p.0))?;
-                self.ingest.set_srt_passphrase(p.0);
+                self.feeds.main.set_srt_passphrase(p.0);
                 Ok(Reply::Done)
             }
             SaveProfile { id, name, destination_ids } => {
@@ -185,7 +185,7 @@ impl State {
             }
             ObsReplaySave => Ok(Reply::File(self.obs.save_replay().await?)),
             NextScene => self.obs.next_scene().await.map(|_| Reply::Done).map_err(CoreError::from),
-            ObsSetupStream { server } => self.obs.setup_stream(&server, &self.ingest.key()).await.map(|_| Reply::Done).map_err(CoreError::from),
+            ObsSetupStream { server } => self.obs.setup_stream(&server, &self.feeds.main.key()).await.map(|_| Reply::Done).map_err(CoreError::from),
             ObsBrowserSource { scene, name, url, width, height } => {
                 self.obs.browser_source(&scene, &name, &url, width, height).await.map(|_| Reply::Done).map_err(CoreError::from)
             }
@@ -214,7 +214,7 @@ impl State {
         self.prune_recordings(&set);
         let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
         let media = self.settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
-        let rec = self.recorder.start(&media, &self.store, &self.program, &dir, set.reserve_mb, show, by_show)?;
+        let rec = self.recorder.start(&media, &self.store, self.feeds.main.program(), &dir, set.reserve_mb, show, by_show)?;
         self.emit(Event::Recording { id: rec.id, recording: true });
         Ok(rec)
     }
@@ -274,10 +274,16 @@ impl State {
 
     fn create_destination(&self, d: NewDestination) -> Result<crate::store::destinations::Destination, CoreError> {
         let made = self.store.create_destination_with(&d.name, &d.platform, &d.url, &d.stream_key.0, &d.passphrase.0, d.enabled)?;
-        if d.delay_s == 0 && d.output.is_none() && d.transcode_fallback {
+        if d.delay_s == 0 && d.output.is_none() && d.transcode_fallback && d.feed == Default::default() {
             return Ok(made);
         }
-        let rest = Change { delay_s: Some(d.delay_s), output: Some(d.output), transcode_fallback: Some(d.transcode_fallback), ..Default::default() };
+        let rest = Change {
+            delay_s: Some(d.delay_s),
+            output: Some(d.output),
+            transcode_fallback: Some(d.transcode_fallback),
+            feed: Some(d.feed),
+            ..Default::default()
+        };
         Ok(self.store.update_destination(made.id, rest)?)
     }
 

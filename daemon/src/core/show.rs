@@ -4,7 +4,8 @@ use serde::Serialize;
 use super::State;
 use crate::fanout::OutSnapshot;
 use crate::ingest::Snapshot;
-use crate::media::program::Source;
+use crate::media::feed::FeedId;
+use crate::media::program::{Program, Source};
 
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Serialize)]
@@ -29,6 +30,19 @@ pub struct DestinationStatus {
     pub delay_s: u32,
     /// Its own picture, as set on the destination (`null`: the feed as it is).
     pub output: Option<crate::media::transcode::Output>,
+    /// The program feed it takes.
+    pub feed: FeedId,
+}
+
+/// The second program feed (its own ingest key): what is on air in it and what arrives.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Serialize)]
+pub struct SecondFeed {
+    pub on_air: &'static str,
+    pub feed_lost_s: Option<u64>,
+    /// A running output takes it.
+    pub in_use: bool,
+    pub ingest: Snapshot,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -42,6 +56,7 @@ pub struct ShowStatus {
     pub feed_lost_s: Option<u64>,
     pub test_signal: bool,
     pub ingest: Snapshot,
+    pub second: SecondFeed,
     pub destinations: Vec<DestinationStatus>,
     pub guests: Vec<crate::guests::GuestInfo>,
     pub obs: crate::obs::ObsStatus,
@@ -69,6 +84,7 @@ impl State {
                     watchdog_restarts: self.watchdog_restarts(d.id),
                     delay_s: d.delay_s,
                     output: d.output,
+                    feed: d.feed,
                     fresh_key_needed: d.key_used
                         && crate::platforms::presets::preset(&d.platform).is_some_and(|p| p.single_use_key)
                         && !self.fanout.is_running(d.id),
@@ -79,24 +95,26 @@ impl State {
                 }
             })
             .collect();
-        let (live, paused, started, feed_lost_at) = {
+        let (live, paused, started, feed_lost_at, second_lost_at) = {
             let m = self.machine.lock().unwrap();
-            (m.live(), m.paused(), m.started(), m.feed_lost_at())
+            (m.live(), m.paused(), m.started(), m.feed_lost_at(FeedId::Main), m.feed_lost_at(FeedId::Second))
         };
         let s = self.show.lock().unwrap();
         ShowStatus {
             live,
             paused,
-            on_air: match self.program.active() {
-                Some(Source::Feed) => "feed",
-                Some(Source::Slate) => "slate",
-                None => "none",
-            },
+            on_air: on_air(self.feeds.main.program()),
             started_at: s.started_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             duration_s: started.map(|t| t.elapsed().as_secs()),
             feed_lost_s: feed_lost_at.map(|t| t.elapsed().as_secs()),
             test_signal: s.test_signal,
-            ingest: self.ingest.snapshot(),
+            ingest: self.feeds.main.snapshot(),
+            second: SecondFeed {
+                on_air: on_air(self.feeds.second.program()),
+                feed_lost_s: second_lost_at.map(|t| t.elapsed().as_secs()),
+                in_use: self.fanout.takes(FeedId::Second),
+                ingest: self.feeds.second.snapshot(),
+            },
             destinations,
             guests: self.guests.list(),
             obs: self.obs.status(),
@@ -109,6 +127,14 @@ impl State {
 
     pub fn is_live(&self) -> bool {
         self.machine.lock().unwrap().live()
+    }
+}
+
+fn on_air(p: &Program) -> &'static str {
+    match p.active() {
+        Some(Source::Feed) => "feed",
+        Some(Source::Slate) => "slate",
+        None => "none",
     }
 }
 

@@ -20,6 +20,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::backoff::Backoff;
+use crate::media::feed::{FeedId, PerFeed};
 use crate::media::program::Program;
 use crate::media::transcode::Output;
 use crate::media::Frame;
@@ -245,6 +246,7 @@ fn feed_codec(program: &Program) -> Option<&'static str> {
 }
 
 struct Handle {
+    feed: FeedId,
     stop: watch::Sender<bool>,
     crop_x: watch::Sender<f64>,
     task: tokio::task::JoinHandle<()>,
@@ -252,24 +254,37 @@ struct Handle {
 
 pub struct Fanout {
     rt: tokio::runtime::Handle,
-    program: Arc<Program>,
-    transcoder: Arc<Transcoder>,
+    programs: PerFeed<Arc<Program>>,
+    /// Each feed is decoded at most once, for all of its transcoded outputs.
+    transcoders: PerFeed<Arc<Transcoder>>,
     events: mpsc::UnboundedSender<OutEvent>,
     stats: Mutex<HashMap<i64, Arc<OutputStats>>>,
     running: Mutex<HashMap<i64, Handle>>,
 }
 
 impl Fanout {
-    /// Outputs run on `rt` (the media runtime), whoever asks for them; transcoded ones encode
-    /// with `encoder` (the box's picked H.264 encoder).
-    pub fn new(rt: tokio::runtime::Handle, program: Arc<Program>, encoder: crate::media::h264enc::Choice, events: mpsc::UnboundedSender<OutEvent>) -> Self {
-        let transcoder = Arc::new(Transcoder::new(rt.clone(), program.clone(), encoder));
-        Fanout { rt, program, transcoder, events, stats: Mutex::default(), running: Mutex::default() }
+    /// Outputs run on `rt` (the media runtime), whoever asks for them, each reading the program
+    /// of the feed its target takes; transcoded ones encode with `encoder` (the box's picked H.264
+    /// encoder).
+    pub fn new(
+        rt: tokio::runtime::Handle,
+        programs: PerFeed<Arc<Program>>,
+        encoder: crate::media::h264enc::Choice,
+        events: mpsc::UnboundedSender<OutEvent>,
+    ) -> Self {
+        let t = |p: &Arc<Program>| Arc::new(Transcoder::new(rt.clone(), p.clone(), encoder.clone()));
+        let transcoders = PerFeed::new(t(&programs[FeedId::Main]), t(&programs[FeedId::Second]));
+        Fanout { rt, programs, transcoders, events, stats: Mutex::default(), running: Mutex::default() }
     }
 
-    /// Whether the feed is being decoded for some transcoded output.
+    /// Whether a feed is being decoded for some transcoded output.
     pub fn decoding(&self) -> bool {
-        self.transcoder.decoding()
+        self.transcoders.iter().any(|(_, t)| t.decoding())
+    }
+
+    /// Whether a running output takes `feed`.
+    pub fn takes(&self, feed: FeedId) -> bool {
+        self.running.lock().unwrap().values().any(|h| h.feed == feed && !h.task.is_finished())
     }
 
     /// Moves a running output's crop window (0 left … 1 right) without restarting it.
@@ -301,10 +316,17 @@ impl Fanout {
         self.stats.lock().unwrap().insert(id, stats.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
         let (crop_tx, crop_rx) = watch::channel(target.output.as_ref().map_or(0.5, |o| o.crop_x));
-        let source = Source { rt: self.rt.clone(), program: self.program.clone(), transcoder: self.transcoder.clone(), crop_x: crop_rx, stop: stop_rx.clone() };
+        let feed = target.feed;
+        let source = Source {
+            rt: self.rt.clone(),
+            program: self.programs[feed].clone(),
+            transcoder: self.transcoders[feed].clone(),
+            crop_x: crop_rx,
+            stop: stop_rx.clone(),
+        };
         let events = self.events.clone();
         let task = self.rt.spawn(run(id, target, source, stats, stop_rx, events));
-        if let Some(old) = self.running.lock().unwrap().insert(id, Handle { stop: stop_tx, crop_x: crop_tx, task }) {
+        if let Some(old) = self.running.lock().unwrap().insert(id, Handle { feed, stop: stop_tx, crop_x: crop_tx, task }) {
             let _ = old.stop.send(true);
         }
     }

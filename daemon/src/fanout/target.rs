@@ -29,6 +29,8 @@ pub struct Target {
     /// A feed in a codec it does not take is transcoded to H.264 (otherwise the card says why
     /// it cannot go out).
     pub transcode_fallback: bool,
+    /// The program feed it takes.
+    pub feed: crate::media::feed::FeedId,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,11 +145,17 @@ impl Target {
             delay: std::time::Duration::ZERO,
             output: None,
             transcode_fallback: false,
+            feed: Default::default(),
         })
     }
 
     pub fn with_passphrase(mut self, p: &str) -> Self {
         self.passphrase = p.to_string();
+        self
+    }
+
+    pub fn from_feed(mut self, feed: crate::media::feed::FeedId) -> Self {
+        self.feed = feed;
         self
     }
 

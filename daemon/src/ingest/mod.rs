@@ -13,6 +13,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, Notify};
 
+use crate::media::feed::FeedId;
 use crate::media::program::{Program, Source};
 use crate::media::{avc, flv, AudioInfo, Frame, Kind, VideoInfo};
 
@@ -35,8 +36,8 @@ pub enum Refusal {
 
 #[derive(Debug, Clone)]
 pub enum IngestEvent {
-    Connected { proto: Proto, peer: String },
-    Disconnected { proto: Proto, peer: String },
+    Connected { feed: FeedId, proto: Proto, peer: String },
+    Disconnected { feed: FeedId, proto: Proto, peer: String },
     Refused { proto: Proto, peer: String, reason: String },
 }
 
@@ -84,12 +85,48 @@ struct Publisher {
 }
 
 pub struct Ingest {
+    feed: FeedId,
     program: Arc<Program>,
     key: RwLock<String>,
     /// The SRT listener's passphrase (empty: SRT ingest unencrypted).
     srt_passphrase: RwLock<String>,
     state: Mutex<(Option<Publisher>, u64, Stats)>,
     events: mpsc::UnboundedSender<IngestEvent>,
+}
+
+/// Both feeds' ingests, as the listeners see them: a publisher's key says which feed it is.
+#[derive(Clone)]
+pub struct Ingests {
+    pub main: Arc<Ingest>,
+    pub second: Arc<Ingest>,
+}
+
+impl Ingests {
+    pub fn get(&self, f: FeedId) -> &Arc<Ingest> {
+        match f {
+            FeedId::Main => &self.main,
+            FeedId::Second => &self.second,
+        }
+    }
+
+    /// Which feed `key` is the ingest key of (both compared in constant time).
+    pub fn which(&self, key: &str) -> Option<FeedId> {
+        let (m, s) = (self.main.key_matches(key), self.second.key_matches(key));
+        match (m, s) {
+            (true, _) => Some(FeedId::Main),
+            (false, true) => Some(FeedId::Second),
+            _ => None,
+        }
+    }
+
+    /// A publisher with `key` claims the feed that key is for (a wrong key is told to the main
+    /// feed's ingest, which reports it).
+    pub fn claim(&self, proto: Proto, peer: &str, key: &str) -> Result<PublishGuard, Refusal> {
+        match self.which(key) {
+            Some(f) => self.get(f).claim(proto, peer, Some(key)),
+            None => self.main.claim(proto, peer, Some(key)),
+        }
+    }
 }
 
 /// Held by a publishing connection; dropping it ends the publication.
@@ -102,8 +139,17 @@ pub struct PublishGuard {
 }
 
 impl Ingest {
-    pub fn new(program: Arc<Program>, key: String, events: mpsc::UnboundedSender<IngestEvent>) -> Arc<Self> {
-        Arc::new(Ingest { program, key: RwLock::new(key), srt_passphrase: RwLock::default(), state: Mutex::new((None, 0, Stats::default())), events })
+    pub fn new(feed: FeedId, program: Arc<Program>, key: String, events: mpsc::UnboundedSender<IngestEvent>) -> Arc<Self> {
+        Arc::new(Ingest { feed, program, key: RwLock::new(key), srt_passphrase: RwLock::default(), state: Mutex::new((None, 0, Stats::default())), events })
+    }
+
+    pub fn feed(&self) -> FeedId {
+        self.feed
+    }
+
+    /// The program bus this feed goes into.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
     }
 
     pub fn key(&self) -> String {
@@ -142,7 +188,7 @@ impl Ingest {
                 let _ = self.events.send(IngestEvent::Refused { proto, peer: peer.into(), reason: "another publisher is live".into() });
                 return Err(Refusal::Busy);
             }
-            let _ = self.events.send(IngestEvent::Disconnected { proto: p.proto, peer: p.peer.clone() });
+            let _ = self.events.send(IngestEvent::Disconnected { feed: self.feed, proto: p.proto, peer: p.peer.clone() });
         }
         g.1 += 1;
         let generation = g.1;
@@ -151,7 +197,7 @@ impl Ingest {
         g.2 = Stats::default();
         drop(g);
         self.program.reset(Source::Feed);
-        let _ = self.events.send(IngestEvent::Connected { proto, peer: peer.into() });
+        let _ = self.events.send(IngestEvent::Connected { feed: self.feed, proto, peer: peer.into() });
         Ok(PublishGuard { ingest: self.clone(), generation, proto, peer: peer.into(), stall })
     }
 
@@ -274,7 +320,7 @@ impl Ingest {
         if g.0.as_ref().map(|p| p.generation) == Some(generation) {
             g.0 = None;
             drop(g);
-            let _ = self.events.send(IngestEvent::Disconnected { proto, peer: peer.into() });
+            let _ = self.events.send(IngestEvent::Disconnected { feed: self.feed, proto, peer: peer.into() });
         }
     }
 }
@@ -286,6 +332,10 @@ impl PublishGuard {
     pub fn metadata(&self, m: StreamMetadata) {
         self.ingest.on_metadata(self.generation, m);
     }
+    pub fn feed(&self) -> FeedId {
+        self.ingest.feed
+    }
+
     /// Which publication this is (a connection may publish again after unpublishing).
     pub fn generation(&self) -> u64 {
         self.generation
@@ -317,7 +367,7 @@ mod tests {
     #[test]
     fn one_publisher_key_checked_test_signal_yields() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let ing = Ingest::new(Arc::new(Program::new()), "live_k".into(), tx);
+        let ing = Ingest::new(FeedId::Main, Arc::new(Program::new()), "live_k".into(), tx);
         assert_eq!(ing.claim(Proto::Rtmp, "a", Some("live_x")).err(), Some(Refusal::WrongKey));
         assert_eq!(ing.claim(Proto::Rtmp, "a", Some("live_")).err(), Some(Refusal::WrongKey));
         let t = ing.claim(Proto::TestSignal, "test", None).unwrap();
@@ -341,7 +391,7 @@ mod tests {
     #[test]
     fn stalls_and_rates_follow_the_time_given() {
         let (tx, _rx) = mpsc::unbounded_channel();
-        let ing = Ingest::new(Arc::new(Program::new()), "live_k".into(), tx);
+        let ing = Ingest::new(FeedId::Main, Arc::new(Program::new()), "live_k".into(), tx);
         let g = ing.claim(Proto::Rtmp, "a", Some("live_k")).unwrap();
         let t0 = Instant::now();
         ing.sample_rates(t0);

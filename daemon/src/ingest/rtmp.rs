@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use super::slots::{Slot, Slots};
-use super::{Ingest, Proto, PublishGuard};
+use super::{Ingests, Proto, PublishGuard};
 use crate::media::Frame;
 use crate::protocols::rtmp::amf_guard;
 use crate::protocols::rtmp::chunks::{Demuxer, Message, DEFAULT_BUDGET};
@@ -51,7 +51,7 @@ pub enum RtmpError {
     Panic,
 }
 
-pub async fn serve(listener: TcpListener, ingest: Arc<Ingest>) {
+pub async fn serve(listener: TcpListener, ingest: Ingests) {
     let slots = Arc::new(Slots::default());
     loop {
         let (sock, peer) = match listener.accept().await {
@@ -145,7 +145,7 @@ pub fn session_input(rechunk: &mut ChunkSerializer, session: &mut ServerSession,
     feed(session, &bytes)
 }
 
-async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Arc<Ingest>, slot: &Slot) -> Result<(), RtmpError> {
+async fn handle(mut sock: TcpStream, peer: SocketAddr, ingest: Ingests, slot: &Slot) -> Result<(), RtmpError> {
     let mut door = Door { deadline: Instant::now() + PUBLISH_DEADLINE, slot };
     let leftover = door.bound(handshake(&mut sock)).await?;
     let mut cfg = ServerSessionConfig::new();
@@ -250,7 +250,7 @@ impl Acks {
 fn settle(
     session: &mut ServerSession,
     results: Vec<ServerSessionResult>,
-    ingest: &Arc<Ingest>,
+    ingest: &Ingests,
     peer: &str,
     guard: &mut Option<PublishGuard>,
     slot: &Slot,
@@ -279,7 +279,7 @@ enum Step {
     Close(Vec<ServerSessionResult>, String),
 }
 
-fn on_event(session: &mut ServerSession, ev: Ev, ingest: &Arc<Ingest>, peer: &str, guard: &mut Option<PublishGuard>, slot: &Slot) -> Result<Step, RtmpError> {
+fn on_event(session: &mut ServerSession, ev: Ev, ingest: &Ingests, peer: &str, guard: &mut Option<PublishGuard>, slot: &Slot) -> Result<Step, RtmpError> {
     let proto = |e| RtmpError::Protocol(format!("{e:?}"));
     use Step::Continue as C;
     match ev {
@@ -298,9 +298,9 @@ fn on_event(session: &mut ServerSession, ev: Ev, ingest: &Arc<Ingest>, peer: &st
             if guard.is_some() {
                 return Err(RtmpError::Refused("already publishing".into()));
             }
-            match ingest.claim(Proto::Rtmp, peer, Some(&stream_key)) {
+            match ingest.claim(Proto::Rtmp, peer, &stream_key) {
                 Ok(g) => {
-                    tracing::info!(peer, "rtmp: publisher accepted");
+                    tracing::info!(peer, feed = g.feed().as_str(), "rtmp: publisher accepted");
                     *guard = Some(g);
                     session.accept_request(request_id).map_err(proto).map(C)
                 }

@@ -15,8 +15,9 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
-use super::{Ingest, Proto};
+use super::{Ingests, Proto};
 use crate::media::elementary;
+use crate::media::feed::FeedId;
 use crate::media::pipeline::{self, PipelineError};
 
 /// Fixed text; the listening address and the passphrase are set on `srtsrc` as properties, and each
@@ -122,7 +123,7 @@ async fn wait_for_caller(addr: SocketAddr) -> std::io::Result<()> {
     Ok(())
 }
 
-pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
+pub async fn serve(addr: SocketAddr, ingest: Ingests) {
     loop {
         if let Err(e) = wait_for_caller(addr).await {
             tracing::warn!("srt ingest: cannot listen on {addr}: {e}");
@@ -146,27 +147,33 @@ pub async fn serve(addr: SocketAddr, ingest: Arc<Ingest>) {
 }
 
 /// Listens for one caller and runs until it leaves. Blocking (GStreamer bus loop).
-fn run_once(addr: SocketAddr, ingest: Arc<Ingest>) -> Result<(), ListenError> {
-    let (p, src, demux) = pipeline(addr, &ingest.srt_passphrase())?;
+fn run_once(addr: SocketAddr, ingest: Ingests) -> Result<(), ListenError> {
+    // One passphrase for the SRT listener, whichever feed the caller brings.
+    let (p, src, demux) = pipeline(addr, &ingest.main.srt_passphrase())?;
     let guard: Claim = Arc::new(std::sync::Mutex::new(None));
+    // The feed the caller's key is for, from `caller-connecting` (which sees the stream id) to
+    // `caller-added` (which does not).
+    let chosen: Arc<std::sync::Mutex<Option<FeedId>>> = Arc::default();
     {
-        let ingest = ingest.clone();
+        let (ingest, chosen) = (ingest.clone(), chosen.clone());
         src.connect("caller-connecting", false, move |args| {
             let peer = args.get(1).and_then(|v| v.get::<gst::glib::Object>().ok()).map(|_| "srt-caller".to_string());
             let sid = args.get(2).and_then(|v| v.get::<Option<String>>().ok()).flatten().unwrap_or_default();
             let key = sid.strip_prefix("#!::r=").map(|s| s.split(',').next().unwrap_or("")).unwrap_or(&sid).to_string();
-            let ok = ingest.key_matches(&key) && ingest.publisher_proto().is_none_or(|p| p == Proto::TestSignal);
-            if !ok {
+            let feed = ingest.which(&key).filter(|f| ingest.get(*f).publisher_proto().is_none_or(|p| p == Proto::TestSignal));
+            if feed.is_none() {
                 tracing::warn!(peer = peer.as_deref().unwrap_or("?"), "srt: caller refused (wrong key or busy)");
             }
-            Some(ok.to_value())
+            *chosen.lock().unwrap() = feed;
+            Some(feed.is_some().to_value())
         });
     }
     {
         let (ingest, guard) = (ingest.clone(), guard.clone());
         src.connect("caller-added", false, move |_| {
-            let key = ingest.key();
-            match ingest.claim(Proto::Srt, "srt-caller", Some(&key)) {
+            let feed = (*chosen.lock().unwrap())?;
+            let ing = ingest.get(feed);
+            match ing.claim(Proto::Srt, "srt-caller", Some(&ing.key())) {
                 Ok(g) => *guard.lock().unwrap() = Some(g),
                 Err(e) => tracing::warn!("srt: {e}"),
             }

@@ -5,6 +5,7 @@
 pub mod av1;
 pub mod avc;
 pub mod elementary;
+pub mod feed;
 pub mod flv;
 pub mod generator;
 pub mod h264enc;

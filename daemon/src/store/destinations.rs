@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{now, Place, Result, Store, StoreError};
+use crate::media::feed::FeedId;
 use crate::media::transcode::Output;
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -31,6 +32,8 @@ pub struct Destination {
     /// A feed in a codec this destination does not take goes out transcoded to H.264; when off,
     /// the card says why it cannot go out.
     pub transcode_fallback: bool,
+    /// The program feed it takes: the main one or the second ingest key's.
+    pub feed: FeedId,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -48,12 +51,18 @@ pub struct Change {
     /// `Some(None)` goes back to the feed as it is.
     pub output: Option<Option<Output>>,
     pub transcode_fallback: Option<bool>,
+    pub feed: Option<FeedId>,
 }
 
 impl Change {
     /// Whether a running output must restart to follow it (the name alone does not matter to it).
     pub fn touches_output(&self) -> bool {
-        self.platform.is_some() || self.url.is_some() || self.stream_key.is_some() || self.passphrase.is_some() || self.transcode_fallback.is_some()
+        self.platform.is_some()
+            || self.url.is_some()
+            || self.stream_key.is_some()
+            || self.passphrase.is_some()
+            || self.transcode_fallback.is_some()
+            || self.feed.is_some()
     }
 }
 
@@ -75,6 +84,7 @@ impl std::fmt::Debug for Change {
             .field("delay_s", &self.delay_s)
             .field("output", &self.output)
             .field("transcode_fallback", &self.transcode_fallback)
+            .field("feed", &self.feed)
             .finish()
     }
 }
@@ -89,7 +99,7 @@ pub fn hint(key: &str) -> Option<String> {
     Some(if n <= 8 { "…".to_string() } else { format!("…{tail}") })
 }
 
-const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc, key_used_show, delay_s, output, transcode_fallback";
+const COLS: &str = "id, name, platform, url, enabled, stream_key_enc, stream_key_hint, created_at, updated_at, passphrase_enc, key_used_show, delay_s, output, transcode_fallback, feed";
 
 fn key_at(id: i64) -> Place {
     Place::new("destinations", "stream_key_enc", id)
@@ -121,6 +131,8 @@ impl Store {
             // Written by this code from a checked `Output`; a row that does not read is passthrough.
             output: r.get::<_, Option<String>>(12)?.and_then(|j| serde_json::from_str(&j).ok()),
             transcode_fallback: r.get(13)?,
+            // Written by this code from a `FeedId`; anything else reads as the main feed.
+            feed: FeedId::parse(&r.get::<_, String>(14)?).unwrap_or_default(),
             created_at: r.get(7)?,
             updated_at: r.get(8)?,
         })
@@ -192,7 +204,7 @@ impl Store {
             let tx = db.unchecked_transaction()?;
             tx.execute(
                 "UPDATE destinations SET name = ?2, platform = ?3, url = ?4, enabled = ?5, updated_at = ?6, delay_s = ?7, output = ?8,
-                 transcode_fallback = ?9 WHERE id = ?1",
+                 transcode_fallback = ?9, feed = ?10 WHERE id = ?1",
                 params![
                     id,
                     c.name.unwrap_or(cur.name),
@@ -202,7 +214,8 @@ impl Store {
                     now(),
                     c.delay_s.unwrap_or(cur.delay_s),
                     c.output.unwrap_or(cur.output).map(|o| serde_json::to_string(&o).expect("an Output always serialises")),
-                    c.transcode_fallback.unwrap_or(cur.transcode_fallback)
+                    c.transcode_fallback.unwrap_or(cur.transcode_fallback),
+                    c.feed.unwrap_or(cur.feed).as_str()
                 ],
             )?;
             if let Some(k) = c.stream_key {

@@ -18,6 +18,7 @@ mod upgrade;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::media::feed::FeedId;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use recovery::Recovery;
@@ -107,6 +108,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "CREATE TABLE recordings (id INTEGER PRIMARY KEY, show_id INTEGER, feed TEXT NOT NULL, started_at INTEGER NOT NULL,
         file TEXT NOT NULL, ended_at INTEGER, duration_ms INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
         end_reason TEXT);",
+    // 11: which program feed a destination takes ('main' or 'second')
+    "ALTER TABLE destinations ADD COLUMN feed TEXT NOT NULL DEFAULT 'main';",
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.
@@ -283,17 +286,30 @@ impl Store {
     /// The ingest key (sealed at rest), created on first use. One that cannot be opened (a
     /// damaged value, another secret.key) is replaced, with a warning: the box must still start.
     pub fn ingest_key(&self) -> Result<String> {
-        match self.sealed_setting("ingest_key") {
+        self.feed_key(FeedId::Main)
+    }
+
+    /// The ingest key of `feed` (made on first use).
+    pub fn feed_key(&self, feed: FeedId) -> Result<String> {
+        match self.sealed_setting(key_setting(feed)) {
             Ok(Some(k)) => return Ok(k),
             Ok(None) => {}
-            Err(e) => tracing::warn!("the stored ingest key cannot be opened ({e}); making a new one"),
+            Err(e) => tracing::warn!("the stored {} ingest key cannot be opened ({e}); making a new one", feed.as_str()),
         }
-        self.rotate_ingest_key()
+        self.rotate_feed_key(feed)
     }
 
     pub fn rotate_ingest_key(&self) -> Result<String> {
-        let k = format!("live_{}", secret::random_token(18));
-        self.set_sealed_setting("ingest_key", Some(&k))?;
+        self.rotate_feed_key(FeedId::Main)
+    }
+
+    pub fn rotate_feed_key(&self, feed: FeedId) -> Result<String> {
+        let prefix = match feed {
+            FeedId::Main => "live_",
+            FeedId::Second => "live2_",
+        };
+        let k = format!("{prefix}{}", secret::random_token(18));
+        self.set_sealed_setting(key_setting(feed), Some(&k))?;
         Ok(k)
     }
 
@@ -304,6 +320,13 @@ impl Store {
 
     pub fn set_srt_passphrase(&self, p: Option<&str>) -> Result<()> {
         self.set_sealed_setting("srt_passphrase", p)
+    }
+}
+
+fn key_setting(feed: FeedId) -> &'static str {
+    match feed {
+        FeedId::Main => "ingest_key",
+        FeedId::Second => "ingest_key_second",
     }
 }
 
@@ -347,5 +370,8 @@ mod tests {
         let mode: String = s.db().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         assert_ne!(s.rotate_ingest_key().unwrap(), k);
+        let second = s.feed_key(FeedId::Second).unwrap();
+        assert!(second.starts_with("live2_") && second != s.ingest_key().unwrap());
+        assert_eq!(s.feed_key(FeedId::Second).unwrap(), second, "kept");
     }
 }

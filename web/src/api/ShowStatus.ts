@@ -5,9 +5,10 @@ import type { ObsStatus } from "./ObsStatus";
 import type { PlatformStatus } from "./PlatformStatus";
 import type { Recording } from "./Recording";
 import type { Recovery } from "./Recovery";
+import type { SecondFeed } from "./SecondFeed";
 import type { Snapshot } from "./Snapshot";
 
-export type ShowStatus = { live: boolean, paused: boolean, on_air: string, started_at: string | null, duration_s: number | null, feed_lost_s: number | null, test_signal: boolean, ingest: Snapshot, destinations: Array<DestinationStatus>, guests: Array<GuestInfo>, obs: ObsStatus, platforms: Array<PlatformStatus>, 
+export type ShowStatus = { live: boolean, paused: boolean, on_air: string, started_at: string | null, duration_s: number | null, feed_lost_s: number | null, test_signal: boolean, ingest: Snapshot, second: SecondFeed, destinations: Array<DestinationStatus>, guests: Array<GuestInfo>, obs: ObsStatus, platforms: Array<PlatformStatus>, 
 /**
  * What start-up did about a damaged database (`null` when it opened cleanly).
  */

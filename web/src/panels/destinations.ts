@@ -7,6 +7,7 @@ import type { ShowStatus } from "../api/ShowStatus";
 import { bytes, duration, kbps, pushSample, stateLabel } from "../format";
 import { t, tf } from "../i18n";
 import { setDestinations } from "./manage";
+import { feedSelect } from "./feed";
 import { pictureLabel } from "./picture";
 import { esc, run, toast } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
@@ -44,6 +45,7 @@ export function statsHtml(d: DestinationStatus): string {
       <span>${esc(tf(d.reconnects === 1 ? "dest.reconnect" : "dest.reconnects", { n: String(d.reconnects) }))}</span>
       <span>${bytes(d.bytes_sent)}</span>
       ${d.output || d.transcoding ? `<span data-testid="dest-picture">${esc(pictureLabel(d.output, d.transcoding))}</span>` : ""}
+      ${d.feed === "second" ? `<span data-testid="dest-feed">${esc(t("dest.secondFeed"))}</span>` : ""}
       ${d.delay_s > 0 ? `<span data-testid="dest-delay">${esc(tf("dest.delayed", { n: String(d.delay_s) }))}</span>` : ""}
       ${d.viewers != null ? `<span data-testid="dest-viewers">${esc(tf("dest.viewers", { n: String(d.viewers) }))}</span>` : ""}
       <span class="confirm" title="${esc(t(confirmed ? "dest.confirmedPlatformHint" : "dest.confirmedBoxHint"))}">${esc(confirmed ? tf(d.platform_live ? "dest.seenLive" : "dest.reportsOffline", { platform: d.platform }) : t("dest.boxOnly"))}</span>`;
@@ -143,6 +145,7 @@ export const addDestinationPanel: Panel = {
           <input name="name" placeholder="${esc(t("dest.name"))}" required maxlength="100" data-testid="dest-name" />
           <input name="url" placeholder="${esc(t("dest.url"))}" data-testid="dest-url" />
           <input name="stream_key" type="password" placeholder="${esc(t("dest.key"))}" autocomplete="off" data-testid="dest-key" />
+          ${feedSelect("main")}
           <button class="primary" data-testid="add">${esc(t("dest.add"))}</button>
         </form>
       </section>`,
@@ -153,7 +156,7 @@ export const addDestinationPanel: Panel = {
       e.preventDefault();
       const f = new FormData(form);
       run(async () => {
-        await api("POST", "/destinations", { name: f.get("name"), platform: f.get("platform"), url: f.get("url") || undefined, stream_key: f.get("stream_key") || "", enabled: true });
+        await api("POST", "/destinations", { name: f.get("name"), platform: f.get("platform"), url: f.get("url") || undefined, stream_key: f.get("stream_key") || "", enabled: true, feed: f.get("feed") || "main" });
         form.reset();
         fillUrl();
         ctx.refresh();

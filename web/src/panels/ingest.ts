@@ -8,7 +8,8 @@ import { esc, run, toast } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
 
 let root: HTMLElement;
-let ingest: { rtmp_url: string; key: string } = { rtmp_url: "", key: "" };
+type Keys = { rtmp_url: string; key: string };
+let ingest: Keys & { second: Keys } = { rtmp_url: "", key: "", second: { rtmp_url: "", key: "" } };
 let plot: uPlot | null = null;
 let series: number[] = [];
 
@@ -16,6 +17,20 @@ async function loadIngest() {
   ingest = await api("GET", "/ingest");
   $(root, "[data-field=rtmp_url]")!.textContent = ingest.rtmp_url;
   $(root, "[data-field=key]")!.textContent = maskKey(ingest.key);
+  $(root, "[data-field=second_key]")!.textContent = maskKey(ingest.second.key);
+}
+
+/** The second feed's state line and details (pure: unit-tested). */
+export function secondView(s: ShowStatus): { on: boolean; state: string; info: string } {
+  const f = s.second;
+  const i = f.ingest;
+  const state = i.connected ? tf("ingest.connected", { proto: String(i.proto).toUpperCase() }) : t("ingest.noFeed");
+  const v = i.video;
+  const users = s.destinations.filter((d) => d.feed === "second").length;
+  const info = `${i.connected ? `<dt>${esc(t("ingest.video"))}</dt><dd>${esc(v.codec)} ${v.width}×${v.height} · ${v.fps.toFixed(1)} fps · ${kbps(v.kbps + i.audio.kbps)}</dd>` : ""}
+       <dt>${esc(t("ingest.onAir"))}</dt><dd>${esc(f.on_air)}</dd>
+       <dt>${esc(t("ingest.secondUsers"))}</dt><dd data-testid="second-users">${users}</dd>`;
+  return { on: i.connected, state, info };
 }
 
 /** The feed's state line and details (pure: unit-tested). */
@@ -48,16 +63,27 @@ export const ingestPanel: Panel = {
           <label>${esc(t("ingest.server"))} <code data-field="rtmp_url"></code> <button class="ghost small" data-act="copy" data-copy="rtmp_url">${esc(t("common.copy"))}</button></label>
           <label>${esc(t("ingest.key"))} <code data-field="key"></code> <button class="ghost small" data-act="copy" data-copy="key">${esc(t("common.copy"))}</button> <button class="ghost small" data-act="rotate">${esc(t("ingest.rotate"))}</button></label>
         </div>
+        <div class="ingest-second" data-testid="second-feed">
+          <h3>${esc(t("ingest.secondTitle"))}</h3>
+          <div class="dim">${esc(t("ingest.secondHow"))}</div>
+          <div class="ingest-state second-state"></div>
+          <dl class="ingest-info second-info"></dl>
+          <label>${esc(t("ingest.key"))} <code data-field="second_key"></code> <button class="ghost small" data-act="copy" data-copy="second_key">${esc(t("common.copy"))}</button> <button class="ghost small" data-act="rotate2">${esc(t("ingest.rotate"))}</button></label>
+        </div>
       </section>`,
   init(ctx: Ctx) {
     root = ctx.root;
     ctx.acts
       .on("copy", (b) => {
-        navigator.clipboard?.writeText(ingest[b.dataset.copy as "rtmp_url" | "key"] ?? "");
+        const which = b.dataset.copy;
+        navigator.clipboard?.writeText((which === "second_key" ? ingest.second.key : ingest[which as "rtmp_url" | "key"]) ?? "");
         toast(t("common.copied"));
       })
       .on("rotate", () => {
         if (confirm(t("ingest.rotateConfirm"))) run(() => api("POST", "/ingest/rotate-key").then(loadIngest));
+      })
+      .on("rotate2", () => {
+        if (confirm(t("ingest.rotateConfirm"))) run(() => api("POST", "/ingest/second/rotate-key").then(loadIngest));
       });
     loadIngest().catch(() => {});
     plot = new uPlot(
@@ -76,5 +102,10 @@ export const ingestPanel: Panel = {
     series = pushSample(series, v.totalKbps);
     plot?.setData([series.map((_, i) => i), series]);
     $(root, "[data-testid=ingest-drops]")!.textContent = v.drops;
+    const sv = secondView(s);
+    const st2 = $(root, ".second-state")!;
+    st2.className = `ingest-state second-state ${sv.on ? "on" : "off"}`;
+    st2.textContent = sv.state;
+    $(root, ".second-info")!.innerHTML = sv.info;
   },
 };

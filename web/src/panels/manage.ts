@@ -6,6 +6,7 @@ import type { Dispatcher } from "../dispatch";
 import { t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import type { Panel } from "./panel";
+import { feedSelect } from "./feed";
 import { outputFromForm, pictureFields } from "./picture";
 
 let root: HTMLElement;
@@ -83,6 +84,7 @@ export function editForm(d: Destination): string {
     <input name="stream_key" type="password" autocomplete="off" placeholder="${esc(d.stream_key_set ? tf("dest.keySet", { hint: d.stream_key_hint ?? "…" }) : t("dest.key"))}" />
     <label class="switch"><input type="checkbox" name="enabled" ${d.enabled ? "checked" : ""}/> ${esc(t("dest.enabled"))}</label>
     <label title="${esc(t("dest.delayHint"))}">${esc(t("dest.delay"))} <input name="delay_s" type="number" min="0" max="180" step="1" value="${d.delay_s}" data-testid="delay-s" /></label>
+    ${feedSelect(d.feed)}
     ${pictureFields(d.output, d.transcode_fallback)}
     <div class="dest-actions"><button class="small primary">${esc(t("common.save"))}</button><button type="button" class="ghost small" data-act="dcancel">${esc(t("common.cancel"))}</button></div>
   </form>`;
@@ -135,6 +137,7 @@ function onSubmit(e: Event) {
       url: f.get("url"),
       enabled: f.get("enabled") === "on",
       delay_s: Number(f.get("delay_s") ?? 0),
+      feed: f.get("feed") || "main",
       transcode_fallback: f.get("transcode_fallback") === "on",
     };
     const output = outputFromForm(f, editing.get(card.dataset.id ?? "") ?? null);

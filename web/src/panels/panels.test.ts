@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { dest, guest, status } from "./fixture";
 import { destError, presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
-import { ingestView } from "./ingest";
+import { ingestView, secondView } from "./ingest";
+import { feedSelect } from "./feed";
 import { choiceHtml, obsState, sourcesHtml } from "./obs";
 import { recordingRow } from "./recordings";
 import { outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
@@ -31,6 +32,29 @@ describe("ingest panel", () => {
     const s = status();
     s.ingest = { ...s.ingest, connected: false, proto: "test-signal" };
     expect(ingestView(s)).toMatchObject({ on: true, state: "Test signal" });
+  });
+});
+
+describe("second feed", () => {
+  it("shows its own state, picture and how many destinations take it", () => {
+    const off = secondView(status());
+    expect(off).toMatchObject({ on: false, state: "No feed" });
+    expect(off.info).toContain('data-testid="second-users">0<');
+    const base = status();
+    const s = status({
+      second: { ...base.second, on_air: "feed", in_use: true, ingest: { ...base.ingest, video: { codec: "h264", width: 720, height: 1280, fps: 30, kbps: 3000 } } },
+      destinations: [dest(), dest({ id: 2, feed: "second" })],
+    });
+    const v = secondView(s);
+    expect(v).toMatchObject({ on: true, state: "Connected (RTMP)" });
+    expect(v.info).toContain("720×1280");
+    expect(v.info).toContain('data-testid="second-users">1<');
+    expect(statsHtml(dest({ feed: "second" }))).toContain('data-testid="dest-feed"');
+    expect(statsHtml(dest())).not.toContain("dest-feed");
+  });
+  it("is picked on the destination's form", () => {
+    expect(feedSelect("second")).toMatch(/<option value="second" selected>/);
+    expect(feedSelect("main")).toMatch(/<option value="main" selected>/);
   });
 });
 
