@@ -53,8 +53,10 @@ fn a_recording_by_hand_is_listed_downloaded_in_ranges_and_deleted() {
     assert!(d.wait_ingest_connected(), "{}", ff.log_text());
     let bad = d.request("PUT", "/api/v1/recording/settings", Some(json!({"path": "relative/dir"})));
     assert_eq!(bad.status, 422, "{:?}", bad.body);
-    let bad = d.request("PUT", "/api/v1/recording/settings", Some(json!({"feeds": ["second"]})));
-    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    for feeds in [json!(["third"]), json!([]), json!(["main", 2])] {
+        let bad = d.request("PUT", "/api/v1/recording/settings", Some(json!({ "feeds": feeds })));
+        assert_eq!(bad.status, 422, "{feeds}: {:?}", bad.body);
+    }
     let none = d.request("POST", "/api/v1/recording/stop", None);
     assert_eq!((none.status, none.body["error"]["code"].as_str()), (409, Some("not_recording")));
     // Record only: no show, no destination.
@@ -153,4 +155,40 @@ fn a_disk_that_fills_stops_the_recording_and_never_the_stream() {
     assert_eq!(d.get("/api/v1/ingest")["connected"], true);
     let files = flv_files(mnt.path());
     assert_eq!(probe(&files[0]).vcodec, "h264", "what was recorded plays");
+}
+
+/// Both feeds recorded (the settings' `feeds`): one file per feed, each listed with its feed, the
+/// second feed's in its own picture.
+#[test]
+fn both_feeds_are_recorded_each_in_its_own_file() {
+    let main_clip = clip(20, 640, 360, 30);
+    let second_clip = clip(20, 360, 640, 30);
+    let mut d = Daemon::start();
+    let set = d.request("PUT", "/api/v1/recording/settings", Some(json!({"feeds": ["main", "second"]})));
+    assert_eq!((set.status, set.body["feeds"].clone()), (200, json!(["main", "second"])), "{:?}", set.body);
+    let second_key = d.get("/api/v1/ingest")["second"]["key"].as_str().unwrap().to_string();
+    let mut main = Ffmpeg::publish(&main_clip, &d.ingest_url(), "flv");
+    let mut second = Ffmpeg::publish(&second_clip, &format!("rtmp://127.0.0.1:{}/live/{second_key}", d.rtmp), "flv");
+    assert!(wait_until(Duration::from_secs(15), || {
+        let i = d.get("/api/v1/ingest");
+        i["connected"] == true && i["second"]["connected"] == true
+    }));
+    let started = d.request("POST", "/api/v1/recording/start", None);
+    assert_eq!((started.status, started.body["feed"].as_str()), (201, Some("main")), "{:?}", started.body);
+    std::thread::sleep(Duration::from_secs(6));
+    let stopped = d.request("POST", "/api/v1/recording/stop", None);
+    assert_eq!(stopped.status, 200, "{:?}", stopped.body);
+    let recs = d.get("/api/v1/recordings");
+    let mut feeds: Vec<&str> = recs.as_array().unwrap().iter().map(|r| r["feed"].as_str().unwrap()).collect();
+    feeds.sort();
+    assert_eq!(feeds, ["main", "second"], "{recs}");
+    let files = flv_files(&d.data_dir().join("recordings"));
+    assert_eq!(files.len(), 2, "{files:?}");
+    let second_file = files.iter().find(|f| f.to_string_lossy().ends_with("-second.flv")).expect("the second feed's file");
+    let (m, s) = (probe(files.iter().find(|f| *f != second_file).unwrap()), probe(second_file));
+    eprintln!("main: {}x{} {:.1} s; second: {}x{} {:.1} s", m.width, m.height, m.duration, s.width, s.height, s.duration);
+    assert_eq!((m.width, m.height, s.width, s.height), (640, 360, 360, 640));
+    assert!(m.duration > 4.0 && s.duration > 4.0, "{m:?} {s:?}");
+    main.stop();
+    second.stop();
 }

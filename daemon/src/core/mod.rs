@@ -305,7 +305,7 @@ impl State {
                 Effect::EndShow(reason) => {
                     self.finish_show_record(reason);
                     if self.recorder.by_show() {
-                        if let Ok(id) = self.recorder.stop(crate::recording::End::ShowEnded).await {
+                        for id in self.recorder.stop(crate::recording::End::ShowEnded).await.unwrap_or_default() {
                             self.emit(Event::Recording { id, recording: false });
                         }
                     }

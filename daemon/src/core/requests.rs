@@ -3,7 +3,9 @@
 //! a capability here, and announce what changed.
 use super::command::{Command, CoreError, Join, NewDestination, Reply};
 use super::{Event, State};
+use crate::alert::Level;
 use crate::guests::GuestEvent;
+use crate::media::feed::FeedId;
 use crate::platforms::{presets, Kind};
 use crate::store::destinations::Change;
 
@@ -75,9 +77,11 @@ impl State {
             SetSlateImage(upload) => self.set_slate_image(upload),
             StartRecording => self.start_recording(false).map(Reply::Recording),
             StopRecording => {
-                let id = self.recorder.stop(crate::recording::End::Stopped).await?;
-                self.emit(Event::Recording { id, recording: false });
-                Ok(Reply::Recording(self.store.recording(id)?))
+                let ids = self.recorder.stop(crate::recording::End::Stopped).await?;
+                for id in &ids {
+                    self.emit(Event::Recording { id: *id, recording: false });
+                }
+                Ok(Reply::Recording(self.store.recording(ids[0])?))
             }
             DeleteRecording(id) => self.delete_recording(id),
             SetRecordingSettings(s) => self.set_recording_settings(*s),
@@ -206,7 +210,8 @@ impl State {
         }
     }
 
-    /// Starts recording the program, into the folder the settings name (by a show: it ends with it).
+    /// Starts recording the feeds the settings name, into the folder they name (by a show: it ends
+    /// with it). Returns the first feed's recording; a second feed that cannot start is an alert.
     pub(super) fn start_recording(&self, by_show: bool) -> Result<crate::store::recordings::Recording, CoreError> {
         let set = self.store.recording_settings()?;
         let dir = crate::recording::folder(&set, self.settings.data_dir.as_deref())
@@ -214,9 +219,18 @@ impl State {
         self.prune_recordings(&set);
         let show = self.record.lock().unwrap().as_ref().map(|r| r.id);
         let media = self.settings.media.clone().unwrap_or_else(tokio::runtime::Handle::current);
-        let rec = self.recorder.start(&media, &self.store, self.feeds.main.program(), &dir, set.reserve_mb, show, by_show)?;
-        self.emit(Event::Recording { id: rec.id, recording: true });
-        Ok(rec)
+        let mut first = None;
+        for f in FeedId::ALL.into_iter().filter(|f| set.feeds.iter().any(|x| x == f.as_str())) {
+            match self.recorder.start(&media, &self.store, f, self.feeds.get(f).program(), &dir, set.reserve_mb, show, by_show) {
+                Ok(rec) => {
+                    self.emit(Event::Recording { id: rec.id, recording: true });
+                    first.get_or_insert(rec);
+                }
+                Err(e) if first.is_none() => return Err(e.into()),
+                Err(e) => self.emit(Event::Alert { level: Level::Error, message: format!("the {} feed is not being recorded: {e}", f.as_str()) }),
+            }
+        }
+        first.ok_or_else(|| CoreError::Invalid("feeds: name at least one feed to record".into()))
     }
 
     /// Recordings past the retention go, file and row.
@@ -233,7 +247,7 @@ impl State {
     }
 
     fn delete_recording(&self, id: i64) -> Result<Reply, CoreError> {
-        if self.recorder.current() == Some(id) {
+        if self.recorder.is_running(id) {
             return Err(CoreError::Conflict("recording_running", "stop the recording before deleting it".into()));
         }
         let path = self.store.recording_path(id)?;
@@ -257,8 +271,8 @@ impl State {
             std::fs::write(&probe, b"ok").map_err(|e| CoreError::Invalid(format!("path {p} is not writable: {e}")))?;
             let _ = std::fs::remove_file(probe);
         }
-        if s.feeds.iter().any(|f| f != "main") {
-            return Err(CoreError::Invalid("feeds: only \"main\" can be recorded (this box has no second feed yet)".into()));
+        if s.feeds.is_empty() || s.feeds.iter().any(|f| FeedId::parse(f).is_none()) {
+            return Err(CoreError::Invalid("feeds: \"main\", \"second\" or both".into()));
         }
         self.store.set_recording_settings(&s)?;
         self.prune_recordings(&s);

@@ -22,8 +22,10 @@ pub struct FlvFile {
 
 impl FlvFile {
     /// A new file in `dir` named for the time it starts (`onair-20261203-2001.flv`, `-2` … if taken).
-    pub fn create_in(dir: &Path, at: chrono::DateTime<chrono::Local>) -> std::io::Result<(PathBuf, FlvFile)> {
-        let stem = format!("onair-{}", at.format("%Y%m%d-%H%M%S"));
+    /// A new file named for the time (and `-second` for the second feed's), never over another.
+    pub fn create_in(dir: &Path, feed: crate::media::feed::FeedId, at: chrono::DateTime<chrono::Local>) -> std::io::Result<(PathBuf, FlvFile)> {
+        let tail = if feed == crate::media::feed::FeedId::Second { "-second" } else { "" };
+        let stem = format!("onair-{}{tail}", at.format("%Y%m%d-%H%M%S"));
         for n in 1..1000 {
             let name = if n == 1 { format!("{stem}.flv") } else { format!("{stem}-{n}.flv") };
             let path = dir.join(name);
@@ -90,15 +92,18 @@ impl FlvFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::feed::FeedId;
     use bytes::Bytes;
 
     #[test]
     fn a_file_starts_at_a_keyframe_from_zero_and_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let at = chrono::Local::now();
-        let (p1, mut f) = FlvFile::create_in(dir.path(), at).unwrap();
-        let (p2, _) = FlvFile::create_in(dir.path(), at).unwrap();
+        let (p1, mut f) = FlvFile::create_in(dir.path(), FeedId::Main, at).unwrap();
+        let (p2, _) = FlvFile::create_in(dir.path(), FeedId::Main, at).unwrap();
         assert_ne!(p1, p2, "a second recording in the same second gets its own name");
+        let (p3, _) = FlvFile::create_in(dir.path(), FeedId::Second, at).unwrap();
+        assert!(p3.to_string_lossy().ends_with("-second.flv"), "{}", p3.display());
         let seq = Frame::video(5000, Bytes::from_static(&[0x17, 0, 0, 0, 0, 1]));
         let inter = Frame::video(5000, Bytes::from_static(&[0x27, 1, 0, 0, 0, 2]));
         let key = Frame::video(5033, Bytes::from_static(&[0x17, 1, 0, 0, 0, 3]));

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
+use crate::media::feed::FeedId;
 use crate::media::program::Program;
 use crate::store::recordings::{Recording, RecordingSettings};
 use crate::store::{Store, StoreError};
@@ -54,16 +55,17 @@ impl End {
 
 struct Running {
     id: i64,
+    feed: FeedId,
     /// Started by a show (ends with it) rather than by hand.
     by_show: bool,
     stop: watch::Sender<Option<End>>,
     task: tokio::task::JoinHandle<()>,
 }
 
-/// The one recording running at a time, and those that ended by themselves since asked.
+/// The recordings running (at most one per feed), and those that ended by themselves since asked.
 #[derive(Default)]
 pub struct Recorder {
-    running: Mutex<Option<Running>>,
+    running: Mutex<Vec<Running>>,
     ended: Arc<Mutex<Vec<(i64, End, String)>>>,
 }
 
@@ -77,12 +79,19 @@ pub fn free_mb(dir: &Path) -> u64 {
 }
 
 impl Recorder {
+    /// The recording running now: the main feed's, else the second's.
     pub fn current(&self) -> Option<i64> {
-        self.running.lock().unwrap().as_ref().filter(|r| !r.task.is_finished()).map(|r| r.id)
+        let g = self.running.lock().unwrap();
+        let live = || g.iter().filter(|r| !r.task.is_finished());
+        live().find(|r| r.feed == FeedId::Main).or_else(|| live().next()).map(|r| r.id)
+    }
+
+    pub fn is_running(&self, id: i64) -> bool {
+        self.running.lock().unwrap().iter().any(|r| r.id == id && !r.task.is_finished())
     }
 
     pub fn by_show(&self) -> bool {
-        self.running.lock().unwrap().as_ref().is_some_and(|r| r.by_show && !r.task.is_finished())
+        self.running.lock().unwrap().iter().any(|r| r.by_show && !r.task.is_finished())
     }
 
     /// Recordings that stopped on their own (a full disk, a write error) since the last call.
@@ -95,6 +104,7 @@ impl Recorder {
         &self,
         rt: &tokio::runtime::Handle,
         store: &Store,
+        feed: FeedId,
         program: &Arc<Program>,
         dir: &Path,
         reserve_mb: u64,
@@ -102,7 +112,8 @@ impl Recorder {
         by_show: bool,
     ) -> Result<Recording, RecordError> {
         let mut g = self.running.lock().unwrap();
-        if g.as_ref().is_some_and(|r| !r.task.is_finished()) {
+        g.retain(|r| !r.task.is_finished());
+        if g.iter().any(|r| r.feed == feed) {
             return Err(RecordError::Running);
         }
         std::fs::create_dir_all(dir).map_err(|e| RecordError::Folder(dir.display().to_string(), e))?;
@@ -110,22 +121,31 @@ impl Recorder {
         if free < reserve_mb {
             return Err(RecordError::DiskFull { free, reserve: reserve_mb });
         }
-        let (path, file) = FlvFile::create_in(dir, chrono::Local::now()).map_err(|e| RecordError::Folder(dir.display().to_string(), e))?;
-        let rec = store.create_recording(show_id, "main", &path.display().to_string())?;
+        let (path, file) = FlvFile::create_in(dir, feed, chrono::Local::now()).map_err(|e| RecordError::Folder(dir.display().to_string(), e))?;
+        let rec = store.create_recording(show_id, feed.as_str(), &path.display().to_string())?;
         let (stop, stop_rx) = watch::channel(None);
         let job = Job { id: rec.id, store: store.clone(), dir: dir.to_path_buf(), reserve_mb, ended: self.ended.clone() };
         let task = rt.spawn(job.run(program.subscribe(), file, stop_rx));
-        tracing::info!(id = rec.id, file = %path.display(), "recording started");
-        *g = Some(Running { id: rec.id, by_show, stop, task });
+        tracing::info!(id = rec.id, feed = feed.as_str(), file = %path.display(), "recording started");
+        g.push(Running { id: rec.id, feed, by_show, stop, task });
         Ok(rec)
     }
 
-    /// Ends the running recording: the file is synced and its row closed before this returns.
-    pub async fn stop(&self, why: End) -> Result<i64, RecordError> {
-        let r = self.running.lock().unwrap().take().ok_or(RecordError::NotRunning)?;
-        let _ = r.stop.send(Some(why));
-        let _ = r.task.await;
-        Ok(r.id)
+    /// Ends every running recording: the files are synced and their rows closed before this
+    /// returns. Their ids, the main feed's first.
+    pub async fn stop(&self, why: End) -> Result<Vec<i64>, RecordError> {
+        let mut all = std::mem::take(&mut *self.running.lock().unwrap());
+        if all.is_empty() {
+            return Err(RecordError::NotRunning);
+        }
+        all.sort_by_key(|r| r.feed != FeedId::Main);
+        let mut ids = vec![];
+        for r in all {
+            let _ = r.stop.send(Some(why));
+            let _ = r.task.await;
+            ids.push(r.id);
+        }
+        Ok(ids)
     }
 }
 

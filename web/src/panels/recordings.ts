@@ -15,7 +15,7 @@ let root: HTMLElement;
 export function recordingRow(r: Recording): string {
   const ended = r.end_reason ? (r.end_reason === "stopped" || r.end_reason === "show_ended" ? "" : ` · ${esc(t(`recordings.end.${r.end_reason}` as "recordings.end.error"))}`) : ` · ${esc(t("recordings.running"))}`;
   return `<li data-testid="recording-row" data-rec="${r.id}">
-    <span>${esc(new Date(r.started_at).toLocaleString())} · ${duration(Math.round(r.duration_s))} · ${bytes(r.bytes)}${ended}</span>
+    <span>${r.feed === "second" ? `<b data-testid="recording-feed">${esc(t("dest.secondFeed"))}</b> · ` : ""}${esc(new Date(r.started_at).toLocaleString())} · ${duration(Math.round(r.duration_s))} · ${bytes(r.bytes)}${ended}</span>
     <span class="dest-actions">${
       r.end_reason
         ? `<a class="button small" href="/api/v1/recordings/${r.id}/file" download data-testid="recording-download">${esc(t("recordings.download"))}</a>
@@ -37,6 +37,7 @@ export function recordingsHtml(): string {
           <label class="switch"><input type="checkbox" name="enabled" /> ${esc(t("recordings.everyShow"))}</label>
           <label>${esc(t("recordings.path"))} <input name="path" placeholder="${esc(t("recordings.pathDefault"))}" /></label>
           <label>${esc(t("recordings.retention"))} <input name="retention_days" type="number" min="0" max="3650" /></label>
+          <label class="switch"><input type="checkbox" name="second" data-testid="record-second" /> ${esc(t("recordings.second"))}</label>
           <button class="small">${esc(t("common.save"))}</button>
         </form></details>
     </section>`;
@@ -55,6 +56,7 @@ async function loadSettings() {
   (f.elements.namedItem("enabled") as HTMLInputElement).checked = s.enabled;
   (f.elements.namedItem("path") as HTMLInputElement).value = s.path ?? "";
   (f.elements.namedItem("retention_days") as HTMLInputElement).value = String(s.retention_days);
+  (f.elements.namedItem("second") as HTMLInputElement).checked = s.feeds.includes("second");
 }
 
 export const recordingsPanel: Panel = {
@@ -73,7 +75,7 @@ export const recordingsPanel: Panel = {
       if (form.dataset.testid !== "recording-settings") return;
       e.preventDefault();
       const f = new FormData(form);
-      const cur = { enabled: f.get("enabled") === "on", path: String(f.get("path") ?? "").trim() || null, retention_days: Number(f.get("retention_days") || 0) };
+      const cur = { enabled: f.get("enabled") === "on", path: String(f.get("path") ?? "").trim() || null, retention_days: Number(f.get("retention_days") || 0), feeds: f.get("second") === "on" ? ["main", "second"] : ["main"] };
       run(() => api<RecordingSettings>("GET", "/recording/settings").then((s) => api("PUT", "/recording/settings", { ...s, ...cur })).then(() => toast(t("common.saved"))));
     });
     load();
