@@ -359,6 +359,19 @@ fn a_multitrack_feed_is_relayed_with_its_default_track() {
     let _ = std::fs::remove_dir_all(&outside);
 }
 
+/// `GET /feeds/{feed}/preview.jpg` with the owner's cookie: its status and content type, and the file.
+fn still(d: &Daemon, feed: &str) -> (String, std::path::PathBuf) {
+    let file = d.dir.path().join(format!("still-{feed}.jpg"));
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-o"])
+        .arg(&file)
+        .args(["-w", "%{http_code} %{content_type}", "-b", &d.cookie().unwrap()])
+        .arg(d.url(&format!("/api/v1/feeds/{feed}/preview.jpg")))
+        .output()
+        .unwrap();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), file)
+}
+
 /// A second program feed (OBS's second canvas, Aitum Vertical) on its own ingest key: a vertical
 /// destination takes it while a landscape one takes the main feed, each gets its own picture, and
 /// when the second feed ends its destination carries a slate of its own (vertical too) while the
@@ -380,6 +393,8 @@ fn a_second_feed_goes_to_its_own_destinations_with_its_own_slate() {
     let bad = d.request("PATCH", &format!("/api/v1/destinations/{landscape}"), Some(serde_json::json!({"feed": "third"})));
     assert_eq!(bad.status, 422, "{:?}", bad.body);
     assert_eq!(d.destination_status(landscape)["feed"], "main");
+    let (status, _) = still(&d, "main");
+    assert!(status.starts_with("409"), "no feed, no still: {status}");
     let ingest = d.get("/api/v1/ingest");
     let (main_key, second_key) = (ingest["key"].as_str().unwrap().to_string(), ingest["second"]["key"].as_str().unwrap().to_string());
     assert_ne!(main_key, second_key);
@@ -400,6 +415,17 @@ fn a_second_feed_goes_to_its_own_destinations_with_its_own_slate() {
         d.get("/api/v1/ingest"),
         second.log_text()
     );
+    // A still of each feed, in its own shape, for placing a crop window on the dashboard.
+    for (feed, size) in [("main", (480, 270)), ("second", (270, 480))] {
+        let (status, file) = still(&d, feed);
+        assert_eq!(status, "200 image/jpeg", "{feed}: {}", std::fs::read_to_string(&file).unwrap_or_default());
+        let p = probe(&file);
+        assert_eq!((p.vcodec.as_str(), p.width, p.height), ("mjpeg", size.0, size.1), "{feed}");
+    }
+    assert!(still(&d, "third").0.starts_with("404"));
+    let anonymous =
+        std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}"]).arg(d.url("/api/v1/feeds/main/preview.jpg")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&anonymous.stdout), "401", "a still is the owner's");
     d.post("/api/v1/live/start", serde_json::json!({}));
     assert!(wait_until(Duration::from_secs(15), || d.destination_status(landscape)["state"] == "live" && d.destination_status(vertical)["state"] == "live"));
     let s = d.get("/api/v1/status");

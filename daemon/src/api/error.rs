@@ -122,6 +122,17 @@ impl From<InviteRefusal> for ApiError {
     }
 }
 
+impl From<crate::media::preview::PreviewError> for ApiError {
+    fn from(e: crate::media::preview::PreviewError) -> Self {
+        use crate::media::preview::PreviewError as P;
+        match &e {
+            P::NoPicture => ApiError::new(StatusCode::CONFLICT, "no_picture", e.to_string()),
+            P::Decode(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "undecodable", e.to_string()),
+            P::Pipeline(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_decoder", e.to_string()),
+        }
+    }
+}
+
 impl From<SfuError> for ApiError {
     fn from(e: SfuError) -> Self {
         match e {

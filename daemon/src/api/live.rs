@@ -293,3 +293,14 @@ mod tests {
         }
     }
 }
+
+/// `GET /feeds/{main|second}/preview.jpg`: a still of the feed's latest keyframe (at most one
+/// decode per keyframe, whoever asks), for placing a crop window on the dashboard.
+pub async fn preview(State(st): State<AppState>, axum::extract::Path(feed): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let feed = FeedId::parse(&feed).ok_or_else(ApiError::not_found)?;
+    let core = st.core.clone();
+    let jpeg = tokio::task::spawn_blocking(move || core.still(feed))
+        .await
+        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "no-store")], jpeg))
+}

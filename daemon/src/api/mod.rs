@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ingest", get(live::ingest))
         .route("/ingest/rotate-key", post(live::rotate_key))
         .route("/ingest/second/rotate-key", post(live::rotate_second_key))
+        .route("/feeds/{feed}/preview.jpg", get(live::preview))
         .route("/ingest/srt", axum::routing::put(live::set_srt))
         .route("/ingest/test-signal", post(live::test_signal))
         .route("/destinations", get(destinations::list).post(destinations::create))

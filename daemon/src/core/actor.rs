@@ -74,6 +74,11 @@ impl Core {
         &self.state.feeds.main
     }
 
+    /// A JPEG still of `feed`'s latest keyframe (blocking: it may decode one).
+    pub fn still(&self, feed: crate::media::feed::FeedId) -> Result<bytes::Bytes, crate::media::preview::PreviewError> {
+        self.state.stills[feed].jpeg(self.state.feeds.get(feed).program())
+    }
+
     /// Both feeds' ingests, for their listeners (RTMP, SRT), which hand them the connections they
     /// accept.
     pub fn ingests(&self) -> &crate::ingest::Ingests {

@@ -107,6 +107,8 @@ struct State {
     guests: Arc<crate::guests::Guests>,
     /// The two program feeds' ingests (each with its program bus).
     feeds: Ingests,
+    /// Each feed's last still for the dashboard.
+    stills: PerFeed<crate::media::preview::Stills>,
     fanout: Fanout,
     platforms: Arc<crate::platforms::Platforms>,
     settings: Settings,
@@ -166,6 +168,7 @@ impl State {
             guests: crate::guests::Guests::new(),
             store,
             feeds,
+            stills: PerFeed::default(),
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),

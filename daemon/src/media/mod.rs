@@ -11,6 +11,7 @@ pub mod generator;
 pub mod h264enc;
 pub mod multitrack;
 pub mod pipeline;
+pub mod preview;
 pub mod program;
 pub mod slate;
 pub mod transcode;

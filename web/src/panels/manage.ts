@@ -7,7 +7,7 @@ import { t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import type { Panel } from "./panel";
 import { feedSelect } from "./feed";
-import { outputFromForm, pictureFields } from "./picture";
+import { outputFromForm, pictureFields, wireCropViews } from "./picture";
 
 let root: HTMLElement;
 let onChange: () => void;
@@ -39,6 +39,7 @@ export function initManage(app: HTMLElement, acts: Dispatcher, changed: () => vo
   for (const a of ["pactivate", "pdeactivate", "pdelete", "pdest", "dedit", "dcancel"]) acts.on(a, onAct);
   app.addEventListener("submit", onSubmit);
   app.addEventListener("change", onCropMoved);
+  wireCropViews(app);
   loadProfiles();
   api<{ bitrate_floor_kbps: number; low_disk_mb: number }>("GET", "/settings")
     .then((s) => {
@@ -85,7 +86,7 @@ export function editForm(d: Destination): string {
     <label class="switch"><input type="checkbox" name="enabled" ${d.enabled ? "checked" : ""}/> ${esc(t("dest.enabled"))}</label>
     <label title="${esc(t("dest.delayHint"))}">${esc(t("dest.delay"))} <input name="delay_s" type="number" min="0" max="180" step="1" value="${d.delay_s}" data-testid="delay-s" /></label>
     ${feedSelect(d.feed)}
-    ${pictureFields(d.output, d.transcode_fallback)}
+    ${pictureFields(d.output, d.transcode_fallback, d.feed)}
     <div class="dest-actions"><button class="small primary">${esc(t("common.save"))}</button><button type="button" class="ghost small" data-act="dcancel">${esc(t("common.cancel"))}</button></div>
   </form>`;
 }

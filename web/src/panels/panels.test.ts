@@ -6,7 +6,7 @@ import { ingestView, secondView } from "./ingest";
 import { feedSelect } from "./feed";
 import { choiceHtml, obsState, sourcesHtml } from "./obs";
 import { recordingRow } from "./recordings";
-import { outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
+import { cropAt, cropBox, outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
 
 describe("ingest panel", () => {
   it("shows the feed, its formats and everyone's drops from the pushed status", () => {
@@ -172,5 +172,34 @@ describe("add-destination form", () => {
     expect(presetHint(preset)).toBe("TikTok takes H.264 video · a new key for every show: paste a fresh one before you go live");
     expect(presetHint({ ...preset, platform: "youtube", label: "YouTube", video_codecs: ["h264", "hevc", "av1"], single_use_key: false })).toBe("YouTube takes H.264 / HEVC / AV1 video");
     expect(presetHint({ ...preset, platform: "custom", label: "Custom", video_codecs: ["h264", "hevc", "av1", "vp9"], single_use_key: false })).toBe("");
+  });
+});
+
+describe("crop window over a still", () => {
+  it("is the output's shape inside the feed's, placed like the box places it", () => {
+    // 16:9 feed, 9:16 window: 0.316 of the width, from the left edge to the right one.
+    const w = (9 / 16) * (9 / 16);
+    expect(cropBox(480, 270, 720, 1280, 0).left).toBe(0);
+    expect(cropBox(480, 270, 720, 1280, 0.5).width).toBeCloseTo(w, 3);
+    expect(cropBox(480, 270, 720, 1280, 1).left).toBeCloseTo(1 - w, 3);
+    expect(cropBox(480, 270, 720, 1280, 7).left).toBeCloseTo(1 - w, 3);
+    // A feed narrower than the output: top and bottom go, centred.
+    expect(cropBox(270, 480, 1280, 720, 0.2)).toMatchObject({ left: 0, width: 1 });
+    expect(cropBox(270, 480, 1280, 720, 0.2).top).toBeCloseTo((1 - (270 * 720) / 1280 / 480) / 2, 3);
+    expect(cropBox(0, 0, 720, 1280, 0.5)).toEqual({ left: 0, width: 1, top: 0, height: 1 });
+  });
+  it("follows a drag: the window's middle goes where the pointer is, within the edges", () => {
+    expect(cropAt(0.5, 0.3)).toBeCloseTo(0.5);
+    expect(cropAt(0.15, 0.3)).toBe(0);
+    expect(cropAt(0.0, 0.3)).toBe(0);
+    expect(cropAt(0.85, 0.3)).toBeCloseTo(1);
+    expect(cropAt(0.99, 0.3)).toBe(1);
+    expect(cropAt(0.3, 1)).toBe(0.5);
+  });
+  it("appears in the edit form of a cropped destination, with the feed's still", () => {
+    const f = pictureFields(PICTURES.vertical_crop, true, "second");
+    expect(f).toContain('data-testid="crop-view"');
+    expect(f).toContain("/api/v1/feeds/second/preview.jpg");
+    expect(pictureFields(PICTURES.cap_720, true)).not.toContain("crop-view");
   });
 });
