@@ -263,6 +263,17 @@ pub async fn alerts(State(st): State<AppState>) -> Result<impl IntoResponse, Api
     Ok(axum::Json(st.core.store().alerts(200)?))
 }
 
+/// `GET /feeds/{main|second}/preview.jpg`: a still of the feed's latest keyframe (at most one
+/// decode per keyframe, whoever asks), for placing a crop window on the dashboard.
+pub async fn preview(State(st): State<AppState>, axum::extract::Path(feed): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let feed = FeedId::parse(&feed).ok_or_else(ApiError::not_found)?;
+    let core = st.core.clone();
+    let jpeg = tokio::task::spawn_blocking(move || core.still(feed))
+        .await
+        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "no-store")], jpeg))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,15 +303,4 @@ mod tests {
             assert_eq!(picture(broken), Err(400), "{broken}");
         }
     }
-}
-
-/// `GET /feeds/{main|second}/preview.jpg`: a still of the feed's latest keyframe (at most one
-/// decode per keyframe, whoever asks), for placing a crop window on the dashboard.
-pub async fn preview(State(st): State<AppState>, axum::extract::Path(feed): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let feed = FeedId::parse(&feed).ok_or_else(ApiError::not_found)?;
-    let core = st.core.clone();
-    let jpeg = tokio::task::spawn_blocking(move || core.still(feed))
-        .await
-        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "no-store")], jpeg))
 }
