@@ -132,3 +132,65 @@ fn hevc_over_srt_is_relayed_and_transcoded_for_h264_only_destinations() {
     assert!(p.vframes as f64 >= sent as f64 * 0.8, "{} frames", p.vframes);
     let _ = std::fs::remove_dir_all(&outside);
 }
+
+/// A feed with two video tracks over SRT (MPEG-TS with two video streams, as a multitrack encoder
+/// sends it): the box takes the first and the destination gets only it, at its size and pace.
+#[test]
+fn a_two_track_feed_over_srt_goes_on_with_its_first_track() {
+    let n = Nginx::start();
+    let mut d = Daemon::start();
+    let id = d.add_destination("n", &n.url(), "sk_srt_tracks_0001");
+    let key = d.ingest_key();
+    let url = format!("srt://127.0.0.1:{}?streamid={key}", d.srt);
+    let args = [
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        "12",
+        "-filter_complex",
+        "[0:v]split[a][b];[b]scale=320:180[c]",
+        "-map",
+        "[a]",
+        "-map",
+        "[c]",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-f",
+        "mpegts",
+        &url,
+    ];
+    let mut ff = Ffmpeg::run(&args);
+    assert!(d.wait_ingest_connected(), "srt: {}", ff.log_text());
+    d.post("/api/v1/live/start", serde_json::json!({}));
+    assert!(wait_until(Duration::from_secs(10), || d.destination_status(id)["state"] == "live"));
+    std::thread::sleep(Duration::from_secs(6));
+    let ing = d.get("/api/v1/ingest");
+    d.post("/api/v1/live/stop", serde_json::json!({}));
+    ff.kill();
+    let mut n = n;
+    n.stop();
+    let recs = n.recordings();
+    let p = probe(&recs[0]);
+    eprintln!("two tracks over SRT: ingest {} ; destination {p:?}", ing["video"]);
+    assert_eq!((p.vcodec.as_str(), p.width, p.height), ("h264", 640, 360), "{p:?}");
+    let fps = ing["video"]["fps"].as_f64().unwrap_or(0.0);
+    assert!((20.0..40.0).contains(&fps), "the feed's pace is one track's: {}", ing["video"]);
+    assert!(p.vframes as f64 <= p.duration * 30.0 * 1.1 + 10.0, "{} frames in {:.1} s: more than one track's", p.vframes, p.duration);
+}

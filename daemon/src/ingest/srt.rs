@@ -55,13 +55,27 @@ impl Stream {
 /// Tags of one stream to the caller's claim on the ingest.
 type Claim = Arc<std::sync::Mutex<Option<super::PublishGuard>>>;
 
-/// Adds the branch for a stream `tsdemux` found and links it; other streams (subtitles, data, a
-/// second audio track) are left unlinked, as `tsdemux` allows.
-fn branch(p: &gst::Pipeline, pad: &gst::Pad, claim: &Claim) -> Result<(), String> {
+/// Whether a video and an audio stream are already linked for this caller.
+type Taken = Arc<std::sync::Mutex<(bool, bool)>>;
+
+/// Adds the branch for a stream `tsdemux` found and links it: the first video and the first audio
+/// stream only (a feed with several video tracks, as OBS's multitrack output or ffmpeg with two
+/// video maps sends, goes on with its first, like the RTMP ingest's default track). Other streams
+/// (subtitles, data, more tracks) are left unlinked, as `tsdemux` allows.
+fn branch(p: &gst::Pipeline, pad: &gst::Pad, claim: &Claim, taken: &Taken) -> Result<(), String> {
     let Some(stream) = pad.current_caps().as_deref().and_then(Stream::of) else {
         tracing::debug!(caps = ?pad.current_caps(), "srt: a stream the box does not take");
         return Ok(());
     };
+    {
+        let mut t = taken.lock().unwrap();
+        let slot = if stream == Stream::Aac { &mut t.1 } else { &mut t.0 };
+        if *slot {
+            tracing::info!(?stream, pad = %pad.name(), "srt: another track of the feed, not taken (the first one is)");
+            return Ok(());
+        }
+        *slot = true;
+    }
     let bin = gst::parse::bin_from_description(stream.branch(), true).map_err(|e| e.to_string())?;
     let sink = bin.by_name("sink").and_then(|e| e.downcast::<gst_app::AppSink>().ok()).ok_or("no appsink")?;
     let claim = claim.clone();
@@ -181,10 +195,10 @@ fn run_once(addr: SocketAddr, ingest: Ingests) -> Result<(), ListenError> {
         });
     }
     {
-        let (guard, weak) = (guard.clone(), p.downgrade());
+        let (guard, weak, taken) = (guard.clone(), p.downgrade(), Taken::default());
         demux.connect_pad_added(move |_, pad| {
             let Some(p) = weak.upgrade() else { return };
-            if let Err(e) = branch(&p, pad, &guard) {
+            if let Err(e) = branch(&p, pad, &guard, &taken) {
                 tracing::warn!("srt: a stream of the feed cannot be taken: {e}");
             }
         });
