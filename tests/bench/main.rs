@@ -54,9 +54,18 @@ fn peak_rss_mb(pid: u32) -> f64 {
     s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
 }
 
+/// `VmRSS` and `RssAnon` now, in MB.
+fn rss_now_mb(pid: u32) -> (f64, f64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = |k: &str| s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()).unwrap_or(0.0);
+    (kb("VmRSS:") / 1024.0, kb("RssAnon:") / 1024.0)
+}
+
 struct Result {
     cpu_s: f64,
     rss_mb: f64,
+    /// RSS and its anonymous part at the end of the run, while still relaying.
+    now_mb: (f64, f64),
     lat_ms: (f64, f64, usize),
 }
 
@@ -172,9 +181,13 @@ fn run_pair(n: usize, feed: &[onair::media::Frame]) -> (Result, Result) {
     eprintln!("  onaird N={n}: {oline}");
     eprintln!("  nginx  N={n}: {nline}");
     let (orss, nrss) = (peak_rss_mb(opid), peak_rss_mb(npid));
+    let (onow, nnow) = (rss_now_mb(opid), rss_now_mb(npid));
     d.post("/api/v1/live/stop", serde_json::json!({}));
     std::thread::sleep(Duration::from_millis(300));
-    (Result { cpu_s: ocpu, rss_mb: orss, lat_ms: onair_probe.latency() }, Result { cpu_s: ncpu, rss_mb: nrss, lat_ms: nginx_probe.latency() })
+    (
+        Result { cpu_s: ocpu, rss_mb: orss, now_mb: onow, lat_ms: onair_probe.latency() },
+        Result { cpu_s: ncpu, rss_mb: nrss, now_mb: nnow, lat_ms: nginx_probe.latency() },
+    )
 }
 
 /// What the slate costs next to relaying (issue 22's goal: at most 2×): onaird relays the feed to 3
@@ -253,8 +266,18 @@ fn main() {
     println!("relay benchmark: {secs} s of 1080p30 at 6 Mbit/s, N destinations (N-1 nginx-rtmp + 1 latency probe)");
     println!("onaird and nginx-rtmp relay the same feed at the same time; {reps} runs per N, medians (ratio: median of the runs' ratios)");
     println!(
-        "{:>3} | {:>14} {:>14} {:>7} {:>13} | {:>12} {:>12} | {:>22} {:>22}",
-        "N", "onaird CPU s", "nginx CPU s", "ratio", "ratio range", "onaird RSS", "nginx RSS", "onaird hop p50/p95 ms", "nginx hop p50/p95 ms"
+        "{:>3} | {:>14} {:>14} {:>7} {:>13} | {:>12} {:>12} | {:>22} {:>11} | {:>22} {:>22}",
+        "N",
+        "onaird CPU s",
+        "nginx CPU s",
+        "ratio",
+        "ratio range",
+        "onaird RSS",
+        "nginx RSS",
+        "onaird RSS at end (anon)",
+        "nginx at end",
+        "onaird hop p50/p95 ms",
+        "nginx hop p50/p95 ms"
     );
     for n in ns {
         let runs: Vec<(Result, Result)> = (0..reps).map(|_| run_pair(n, &feed)).collect();
@@ -262,13 +285,16 @@ fn main() {
         let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(*r), b.max(*r)));
         let med = |f: &dyn Fn(&(Result, Result)) -> f64| median(runs.iter().map(f).collect());
         println!(
-            "{n:>3} | {:>14.2} {:>14.2} {:>7.2} {:>13} | {:>9.1} MB {:>9.1} MB | {:>10.1} / {:>5.1} ({:>4}) {:>10.1} / {:>5.1} ({:>4})",
+            "{n:>3} | {:>14.2} {:>14.2} {:>7.2} {:>13} | {:>9.1} MB {:>9.1} MB | {:>12.1} MB ({:>4.1}) {:>8.1} MB | {:>10.1} / {:>5.1} ({:>4}) {:>10.1} / {:>5.1} ({:>4})",
             med(&|r| r.0.cpu_s),
             med(&|r| r.1.cpu_s),
             median(ratios.clone()),
             format!("{lo:.2}-{hi:.2}"),
             med(&|r| r.0.rss_mb),
             med(&|r| r.1.rss_mb),
+            med(&|r| r.0.now_mb.0),
+            med(&|r| r.0.now_mb.1),
+            med(&|r| r.1.now_mb.0),
             med(&|r| r.0.lat_ms.0),
             med(&|r| r.0.lat_ms.1),
             runs[0].0.lat_ms.2,
