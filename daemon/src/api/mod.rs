@@ -18,6 +18,7 @@ mod live;
 mod metrics;
 mod obs;
 mod platforms;
+mod preview;
 mod profiles;
 mod recordings;
 mod slate;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// The names and addresses the box answers to.
     pub hosts: Arc<hosts::Hosts>,
+    /// Places for the dashboard's live previews (`preview::MAX_PREVIEWS`).
+    pub previews: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -55,7 +58,8 @@ impl AppState {
             login_limit.spawn_pruner();
         }
         let hosts = Arc::new(hosts::Hosts::new(&cfg.public_host, &cfg.allowed_hosts));
-        AppState { core, cfg, login_limit, hw, limits, hosts }
+        let previews = Arc::new(tokio::sync::Semaphore::new(preview::MAX_PREVIEWS));
+        AppState { core, cfg, login_limit, hw, limits, hosts, previews }
     }
 }
 
@@ -79,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ingest/rotate-key", post(live::rotate_key))
         .route("/ingest/second/rotate-key", post(live::rotate_second_key))
         .route("/feeds/{feed}/preview.jpg", get(live::preview))
+        .route("/feeds/{feed}/live", get(preview::live))
         .route("/ingest/srt", axum::routing::put(live::set_srt))
         .route("/ingest/test-signal", post(live::test_signal))
         .route("/destinations", get(destinations::list).post(destinations::create))

@@ -7,6 +7,7 @@ pub mod avc;
 pub mod elementary;
 pub mod feed;
 pub mod flv;
+pub mod fmp4;
 pub mod generator;
 pub mod h264enc;
 pub mod multitrack;

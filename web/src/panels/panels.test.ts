@@ -3,6 +3,7 @@ import { dest, guest, status } from "./fixture";
 import { destError, presetHint, statsHtml } from "./destinations";
 import { guestRow } from "./guests";
 import { ingestView, secondView } from "./ingest";
+import { catchUp, meterPercent } from "./preview";
 import { feedSelect } from "./feed";
 import { choiceHtml, obsState, sourcesHtml } from "./obs";
 import { recordingRow } from "./recordings";
@@ -201,5 +202,20 @@ describe("crop window over a still", () => {
     expect(f).toContain('data-testid="crop-view"');
     expect(f).toContain("/api/v1/feeds/second/preview.jpg");
     expect(pictureFields(PICTURES.cap_720, true)).not.toContain("crop-view");
+  });
+});
+
+
+describe("program preview", () => {
+  it("stays about a second behind: jumps ahead only when it falls more than 1.5 s back", () => {
+    expect(catchUp(10, null)).toBeNull();
+    expect(catchUp(10, 11.4)).toBeNull();
+    expect(catchUp(10, 12)).toBeCloseTo(11.7);
+  });
+  it("shows the audio level from -60 dBFS to full scale", () => {
+    expect(meterPercent(0)).toBe(0);
+    expect(meterPercent(0.001)).toBe(0);
+    expect(meterPercent(1)).toBe(100);
+    expect(meterPercent(0.1)).toBeCloseTo(66.7, 1);
   });
 });
