@@ -31,6 +31,7 @@ test("drag the crop window over the feed's still to place a vertical crop", { ti
     await page.waitForFunction(() => (document.querySelector("[data-testid=crop-still]")?.naturalWidth ?? 0) > 0, null, { timeout: 15000 });
     assert.equal(await card.getByTestId("crop-still").evaluate((i) => `${i.naturalWidth}x${i.naturalHeight}`), "480x270");
     const win = card.getByTestId("crop-window");
+    await view.scrollIntoViewIfNeeded();
     const v = await view.boundingBox();
     const w0 = await win.boundingBox();
     // The 9:16 window over a 16:9 still: 0.316 of its width, in the middle.
