@@ -9,7 +9,9 @@
 # Slow under software emulation (minutes). Run image/build.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-packages.sh qemu-system-arm qemu-utils curl e2fsprogs fdisk
+# ipxe-qemu: the virtio-net-pci option ROM (efi-virtio.rom) qemu loads; a recommend of
+# qemu-system-arm, which --no-install-recommends leaves out.
+scripts/ensure-packages.sh qemu-system-arm qemu-utils ipxe-qemu curl e2fsprogs fdisk
 out=image/out
 img=$out/onair-rpi4-arm64.img
 [ -f "$img" ] || { echo "build the image first: image/build.sh" >&2; exit 1; }

@@ -339,3 +339,44 @@ fn on_a_read_only_data_partition_the_box_starts_and_serves_what_it_has() {
     assert_eq!(d.get("/api/v1/session")["recovery"], Value::Null);
     assert!(names(&d.get("/api/v1/destinations")).contains(&"Committed before".to_string()));
 }
+
+/// An older onaird given a database a newer one wrote (an update rolled back, a data card moved to
+/// an older box): it does not start, says why, and leaves the database byte for byte as it was —
+/// no backup restored over it, nothing moved aside.
+#[test]
+fn an_older_onaird_refuses_a_newer_database_and_leaves_it_as_it_is() {
+    let mut d = Daemon::start();
+    let data = d.data_dir();
+    d.add_destination("Kept", "rtmp://127.0.0.1:1/app", KEY);
+    assert!(d.terminate().success());
+    let db = data.join("onair.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        c.pragma_update(None, "user_version", v + 5).unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    let backups_before = backups(&data);
+    let out = std::process::Command::new(onaird_bin())
+        .args(["--data-dir"])
+        .arg(&data)
+        .args([
+            "--http",
+            &format!("127.0.0.1:{}", onair_e2e::free_port()),
+            "--rtmp",
+            &format!("127.0.0.1:{}", onair_e2e::free_port()),
+            "--srt",
+            "off",
+            "--mdns",
+            "off",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "onaird started on a newer database: {err}");
+    assert!(err.contains("written by a newer onaird") && err.contains("schema version"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database is untouched");
+    assert_eq!(backups(&data), backups_before, "no backup made or restored");
+    assert!(!std::fs::read_dir(&data).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("damaged")), "nothing moved aside");
+}

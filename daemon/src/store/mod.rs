@@ -34,6 +34,8 @@ pub enum StoreError {
     NotFound,
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the database was written by a newer onaird (schema version {have}; this onaird knows up to {known}): run that version or a newer one; the database is left as it is")]
+    TooNew { have: i64, known: usize },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -330,8 +332,18 @@ fn key_setting(feed: FeedId) -> &'static str {
     }
 }
 
-pub(crate) fn migrate(conn: &mut Connection, secrets: &SecretBox) -> Result<()> {
+/// A database from a newer onaird (an update rolled back, or a data card moved to an older box) is
+/// refused before anything writes to it: this version cannot know what the newer one changed.
+pub(crate) fn check_version(conn: &Connection) -> Result<i64> {
     let have: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if have > MIGRATIONS.len() as i64 {
+        return Err(StoreError::TooNew { have, known: MIGRATIONS.len() });
+    }
+    Ok(have)
+}
+
+pub(crate) fn migrate(conn: &mut Connection, secrets: &SecretBox) -> Result<()> {
+    let have = check_version(conn)?;
     let mut resealed = false;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(have as usize) {
         let tx = conn.transaction()?;

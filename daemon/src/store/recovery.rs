@@ -68,6 +68,10 @@ pub(super) fn open_checked(path: &Path, expect_data: bool, secrets: &SecretBox) 
         _ => {}
     }
     let mut conn = Connection::open(path)?;
+    super::check_version(&conn).map_err(|e| match e {
+        StoreError::Db(d) => OpenError::from(d),
+        e => OpenError::Other(e),
+    })?;
     configure(&mut conn)?;
     let problems: Vec<String> = {
         let mut st = conn.prepare("PRAGMA quick_check(5)")?;
@@ -179,6 +183,8 @@ pub(super) fn open_recovering(data_dir: &Path, secrets: &SecretBox) -> Result<(C
     };
     let reason = match open_checked(&db, !backups.is_empty(), secrets) {
         Ok(c) => return Ok((c, None)),
+        // Not damage: nothing is moved, restored or served from memory; the box does not start.
+        Err(OpenError::Other(e @ StoreError::TooNew { .. })) => return Err(e),
         Err(OpenError::Other(e)) => {
             let reason = format!("cannot open {} for writing: {e}", db.display());
             return match open_read_only(&db) {
@@ -250,6 +256,39 @@ pub(super) fn open_recovering(data_dir: &Path, secrets: &SecretBox) -> Result<(C
 mod tests {
     use super::super::Store;
     use super::*;
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_recovering(dir.path()).unwrap();
+        s.create_destination("kept", "custom", "rtmp://example.invalid/app", "sk_kept_0001", true).unwrap();
+        let newer = super::super::MIGRATIONS.len() as i64 + 3;
+        s.db().pragma_update(None, "user_version", newer).unwrap();
+        s.db().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+        drop(s);
+        let db = dir.path().join("onair.db");
+        let before = std::fs::read(&db).unwrap();
+        let listing = |d: &Path| {
+            let mut v: Vec<String> =
+                std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with("onair.db-")).collect();
+            v.sort();
+            v
+        };
+        let files = listing(dir.path());
+        for open in [Store::open_recovering, Store::open] {
+            match open(dir.path()) {
+                Err(StoreError::TooNew { have, known }) => {
+                    assert_eq!((have, known), (newer, super::super::MIGRATIONS.len()));
+                    let msg = StoreError::TooNew { have, known }.to_string();
+                    assert!(msg.contains(&format!("schema version {newer}")) && msg.contains("newer onaird"), "{msg}");
+                }
+                Err(e) => panic!("{e}"),
+                Ok(_) => panic!("a newer database was opened"),
+            }
+            assert_eq!(std::fs::read(&db).unwrap(), before, "the database is byte for byte as it was");
+            assert_eq!(listing(dir.path()), files, "nothing moved aside, restored or made");
+        }
+    }
 
     fn damage(db: &Path, how: &str) {
         let mut b = std::fs::read(db).unwrap();
