@@ -213,3 +213,14 @@ fn stun_and_turn_servers_reach_the_guest_page_and_the_password_stays_in() {
     assert_eq!(d.request("PUT", "/api/v1/guests/ice", Some(serde_json::json!({}))).status, 200);
     assert!(d.get("/api/v1/guests/ice")["stun_url"].is_null());
 }
+
+#[test]
+fn the_system_says_which_version_runs_and_only_to_the_owner() {
+    let mut d = Daemon::start();
+    let s = d.get("/api/v1/system");
+    assert_eq!(s["version"], d.get("/api/v1/health")["version"], "{s}");
+    // This machine boots no A/B slot, and nothing was installed by the box.
+    assert!(s["slot"].is_null() && s["last_update"].is_null(), "{s}");
+    let anon = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}"]).arg(d.url("/api/v1/system")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&anon.stdout), "401");
+}

@@ -22,6 +22,7 @@ mod preview;
 mod profiles;
 mod recordings;
 mod slate;
+mod system;
 mod web;
 
 use std::sync::Arc;
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/guests/{id}/mute", post(guests::mute))
         .route("/guests/{id}", delete(guests::remove))
         .route("/hw", get(hw::info))
+        .route("/system", get(system::info))
         .route("/hw/screen.png", get(hw::screen))
         .route("/hw/buttons/{name}/press", post(hw::press))
         .route("/metrics", get(metrics::metrics))

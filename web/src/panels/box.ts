@@ -38,9 +38,16 @@ export const boxPanel: Panel = {
           <button class="small" data-hw="mute-guests">${esc(t("box.muteGuests"))}</button>
           <button class="small" data-hw="user">${esc(t("box.user"))}</button>
         </div>
+        <p class="dim" data-testid="box-system"></p>
       </section>`,
   init(ctx: Ctx) {
     root = ctx.root;
+    api<{ version: string; slot: string | null }>("GET", "/system")
+      .then((s) => {
+        const el = $(root, "[data-testid=box-system]");
+        if (el) el.textContent = s.slot ? tf("box.versionSlot", { version: s.version, slot: s.slot }) : tf("box.version", { version: s.version });
+      })
+      .catch(() => {});
     root.querySelectorAll<HTMLElement>("[data-hw]").forEach((b) => {
       let down = 0;
       const start = (e: Event) => {
