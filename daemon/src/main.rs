@@ -53,8 +53,17 @@ fn main() -> anyhow::Result<()> {
     // Outputs are closed and the database is committed. Leave without running C library exit
     // handlers: GStreamer/libsrt threads still parked in the SRT listener can crash while they run.
     use std::io::Write;
+    if matches!(r, Ok(true)) {
+        // A settings restore was staged: the same binary again, with the same arguments (the data
+        // dir's lock and every socket are close-on-exec). Under systemd the unit stays active.
+        use std::os::unix::process::CommandExt;
+        let err = std::process::Command::new(std::env::current_exe().unwrap_or_else(|_| "onaird".into())).args(std::env::args_os().skip(1)).exec();
+        eprintln!("Error: restarting after the restore: {err}");
+        // SAFETY: _exit only ends the process; nothing runs after it.
+        unsafe { libc::_exit(1) }
+    }
     let code = match &r {
-        Ok(()) => 0,
+        Ok(_) => 0,
         Err(e) => {
             eprintln!("Error: {e:?}");
             1
@@ -109,7 +118,8 @@ fn open_hardware(cfg: &mut Config) -> anyhow::Result<HwParts> {
 /// The box's real pins and panel, when it has them.
 type Devices = (Option<Box<dyn onair_hw::pins::Pins>>, Option<Box<dyn onair_hw::panel::Panel>>);
 
-async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices) -> anyhow::Result<()> {
+/// Runs the box until it is told to stop; `true` when it is to start again (a settings restore).
+async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices) -> anyhow::Result<bool> {
     // Held until the process ends: a second onaird on this data dir stops here with the reason.
     let _lock = onair::store::lock::DataDirLock::acquire(&cfg.data_dir)?;
     let store = Store::open_recovering(&cfg.data_dir).with_context(|| format!("opening the data dir {}", cfg.data_dir.display()))?;
@@ -207,8 +217,15 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
         tokio::spawn(api::listen::serve(l, router.clone(), limits.clone(), Some(tokio_rustls::TlsAcceptor::from(tls)), stop_rx.clone()));
     }
     let server = tokio::spawn(api::listen::serve(http, router, limits.clone(), None, stop_rx));
-    shutdown_signal().await;
-    tracing::info!("stopping: closing every output");
+    let restart = tokio::select! {
+        _ = shutdown_signal() => false,
+        _ = core.restart_requested() => true,
+    };
+    if restart {
+        // The restore's answer goes out before the connections close.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tracing::info!(restart, "stopping: closing every output");
     let _ = core.execute(Command::StopLive).await;
     // A recording started by hand ("record only") is closed too: synced, its row finished.
     let _ = core.execute(Command::StopRecording).await;
@@ -231,7 +248,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
     })
     .await;
     tracing::info!("stopped");
-    Ok(())
+    Ok(restart)
 }
 
 async fn shutdown_signal() {

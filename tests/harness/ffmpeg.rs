@@ -33,6 +33,49 @@ pub fn clip_kbps(secs: u32, w: u32, h: u32, fps: u32, kbps: u32) -> PathBuf {
     path
 }
 
+/// ffmpeg arguments for a live feed with two video tracks (640×360 and 320×180, H.264) and AAC, for
+/// `secs` seconds in `format` to `url`: what a multitrack encoder sends.
+pub fn two_track_args(secs: u32, format: &str, url: &str) -> Vec<String> {
+    let t = secs.to_string();
+    [
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &t,
+        "-filter_complex",
+        "[0:v]split[a][b];[b]scale=320:180[c]",
+        "-map",
+        "[a]",
+        "-map",
+        "[c]",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-f",
+        format,
+        url,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 pub struct Ffmpeg {
     child: Option<Child>,
     pub log: PathBuf,

@@ -380,3 +380,78 @@ fn an_older_onaird_refuses_a_newer_database_and_leaves_it_as_it_is() {
     assert_eq!(backups(&data), backups_before, "no backup made or restored");
     assert!(!std::fs::read_dir(&data).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("damaged")), "nothing moved aside");
 }
+
+/// The owner's settings backup, restored on a fresh box: refused with a wrong passphrase or a damaged
+/// file (nothing changes), then taken: the box restarts onto it and relays to the restored
+/// destination with its restored key.
+#[test]
+fn a_settings_backup_restored_on_a_fresh_box_keeps_destinations_and_their_keys_working() {
+    let clip = onair_e2e::clip(10, 640, 360, 30);
+    let mut n = onair_e2e::Nginx::start();
+    let mut a = Daemon::start();
+    a.add_destination("Restored", &n.url(), "sk_backup_restore_0001");
+    a.post("/api/v1/profiles", json!({"name": "Weekly", "destination_ids": []}));
+    let weak = a.request("POST", "/api/v1/system/backup", Some(json!({"passphrase": "short"})));
+    assert_eq!((weak.status, weak.body["error"]["code"].as_str()), (422, Some("weak_passphrase")), "{}", weak.text);
+    let file = a.dir.path().join("settings.onairbackup");
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-o"])
+        .arg(&file)
+        .args(["-w", "%{http_code}", "-H", "Content-Type: application/json", "-H", "X-Requested-With: onair", "-b", &a.cookie().unwrap()])
+        .args(["--data", r#"{"passphrase": "correct horse battery"}"#])
+        .arg(a.url("/api/v1/system/backup"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"ONAIRBK1") && !bytes.windows(22).any(|w| w == b"sk_backup_restore_0001"), "the key is not in the file in the clear");
+
+    let mut b = Daemon::start();
+    let upload = |b: &Daemon, file: &std::path::Path, pass: &str| -> (String, String) {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}", "-H", "X-Requested-With: onair", "-b", &b.cookie().unwrap()])
+            .arg("-F")
+            .arg(format!("file=@{}", file.display()))
+            .arg("-F")
+            .arg(format!("passphrase={pass}"))
+            .arg(b.url("/api/v1/system/restore"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap();
+        (code.to_string(), body.to_string())
+    };
+    let (code, body) = upload(&b, &file, "wrong horse battery");
+    assert_eq!(code, "422", "{body}");
+    assert!(body.contains("wrong_passphrase"), "{body}");
+    let mut damaged = bytes.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x40;
+    let bad = b.dir.path().join("damaged.onairbackup");
+    std::fs::write(&bad, &damaged).unwrap();
+    let (code, body) = upload(&b, &bad, "correct horse battery");
+    assert_eq!(code, "422", "{body}");
+    std::fs::write(&bad, b"not a backup at all").unwrap();
+    let (code, body) = upload(&b, &bad, "correct horse battery");
+    assert!(code == "422" && body.contains("not_a_backup"), "{code} {body}");
+    assert_eq!(b.get("/api/v1/destinations").as_array().unwrap().len(), 0, "refusals change nothing");
+
+    let (code, body) = upload(&b, &file, "correct horse battery");
+    assert_eq!(code, "202", "{body}");
+    // The box restarts onto the backup (same process, same ports) and its sessions are gone.
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(wait_until(Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", b.http)).is_ok()));
+    b.login();
+    let dests = b.get("/api/v1/destinations");
+    assert_eq!(dests[0]["name"], "Restored", "{dests}");
+    assert_eq!(dests[0]["stream_key_set"], true, "{dests}");
+    assert_eq!(b.get("/api/v1/profiles")[0]["name"], "Weekly");
+    let _ff = b.go_live_with(&clip);
+    let id = dests[0]["id"].as_i64().unwrap();
+    assert!(wait_until(Duration::from_secs(15), || b.destination_status(id)["state"] == "live"), "{}", b.destination_status(id));
+    std::thread::sleep(Duration::from_secs(3));
+    b.post("/api/v1/live/stop", json!({}));
+    n.stop();
+    let recs = n.recordings();
+    assert!(recs.iter().any(|r| r.to_string_lossy().contains("sk_backup_restore_0001")), "the restored key reached the platform: {recs:?}");
+}

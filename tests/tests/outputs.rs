@@ -303,41 +303,8 @@ fn a_multitrack_feed_is_relayed_with_its_default_track() {
     let key = d.ingest_key();
     let url = format!("rtmp://127.0.0.1:{}/live/{key}", d.rtmp);
     let secs = 8u64;
-    let t = secs.to_string();
-    let args = [
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        &t,
-        "-filter_complex",
-        "[0:v]split[a][b];[b]scale=320:180[c]",
-        "-map",
-        "[a]",
-        "-map",
-        "[c]",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "30",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-f",
-        "flv",
-        &url,
-    ];
+    let args = two_track_args(secs as u32, "flv", &url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut publisher = onair_e2e::today::RootFfmpeg::start(&root, &args, outside.join("publisher.log"));
     assert!(wait_until(Duration::from_secs(20), || d.get("/api/v1/ingest")["connected"] == true), "{}", publisher.log_text());
     d.post("/api/v1/live/start", serde_json::json!({}));

@@ -142,40 +142,8 @@ fn a_two_track_feed_over_srt_goes_on_with_its_first_track() {
     let id = d.add_destination("n", &n.url(), "sk_srt_tracks_0001");
     let key = d.ingest_key();
     let url = format!("srt://127.0.0.1:{}?streamid={key}", d.srt);
-    let args = [
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        "12",
-        "-filter_complex",
-        "[0:v]split[a][b];[b]scale=320:180[c]",
-        "-map",
-        "[a]",
-        "-map",
-        "[c]",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "30",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-f",
-        "mpegts",
-        &url,
-    ];
+    let args = two_track_args(12, "mpegts", &url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut ff = Ffmpeg::run(&args);
     assert!(d.wait_ingest_connected(), "srt: {}", ff.log_text());
     d.post("/api/v1/live/start", serde_json::json!({}));

@@ -70,6 +70,17 @@ impl From<StoreError> for ApiError {
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
+            CoreError::Restore(r) => {
+                use crate::store::export::RestoreError as R;
+                let code = match r {
+                    R::NotABackup => "not_a_backup",
+                    R::WrongPassphrase => "wrong_passphrase",
+                    R::Damaged(_) => "damaged_backup",
+                    R::TooNew { .. } => "backup_too_new",
+                    R::WeakPassphrase => "weak_passphrase",
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, r.to_string())
+            }
             CoreError::Conflict(code, m) => ApiError::new(StatusCode::CONFLICT, code, m),
             CoreError::NotFound => ApiError::not_found(),
             CoreError::Invalid(m) => ApiError::invalid(m),

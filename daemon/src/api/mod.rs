@@ -145,6 +145,8 @@ pub fn router(state: AppState) -> Router {
         .route("/guests/{id}", delete(guests::remove))
         .route("/hw", get(hw::info))
         .route("/system", get(system::info))
+        .route("/system/backup", post(system::backup))
+        .route("/system/restore", post(system::restore).layer(DefaultBodyLimit::max(crate::store::export::MAX_BACKUP + 64 * 1024)))
         .route("/hw/screen.png", get(hw::screen))
         .route("/hw/buttons/{name}/press", post(hw::press))
         .route("/metrics", get(metrics::metrics))

@@ -69,6 +69,11 @@ impl Core {
         &self.state.platforms
     }
 
+    /// Completes when the daemon must restart (a settings restore was staged).
+    pub async fn restart_requested(&self) {
+        self.state.restart.notified().await
+    }
+
     /// The main feed's ingest.
     pub fn ingest(&self) -> &Arc<crate::ingest::Ingest> {
         &self.state.feeds.main

@@ -20,6 +20,16 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A settings backup file a command carries: its size in the log, never its bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackupFile(pub Vec<u8>);
+
+impl std::fmt::Debug for BackupFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
 /// A destination to create, as checked by the API (the URL already split from its secrets).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDestination {
@@ -99,6 +109,11 @@ pub enum Command {
     /// The slate's picture: a decoded-and-checked upload to move into place, or `None` for the
     /// built-in slate. A slate on air switches to it at once.
     SetSlateImage(Option<std::path::PathBuf>),
+    /// Checks a settings backup and stages it; the box restarts onto it (refused while live).
+    RestoreSettings {
+        file: BackupFile,
+        passphrase: Secret,
+    },
     /// The linked account's stream key onto destination `into`, or onto a new destination.
     ImportStreamKey {
         platform: Kind,
@@ -361,6 +376,8 @@ pub enum CoreError {
     Stopped,
     #[error("the slate image could not be saved: {0}")]
     Slate(#[source] std::io::Error),
+    #[error(transparent)]
+    Restore(#[from] crate::store::export::RestoreError),
     /// A reply of another shape than the command's: a bug, answered as 500.
     #[error("unexpected reply {0}")]
     Unexpected(String),

@@ -109,6 +109,8 @@ struct State {
     feeds: Ingests,
     /// Each feed's last still for the dashboard.
     stills: PerFeed<crate::media::preview::Stills>,
+    /// Told when the daemon must restart (a settings restore is staged).
+    restart: Arc<tokio::sync::Notify>,
     fanout: Fanout,
     platforms: Arc<crate::platforms::Platforms>,
     settings: Settings,
@@ -169,6 +171,7 @@ impl State {
             store,
             feeds,
             stills: PerFeed::default(),
+            restart: Arc::default(),
             fanout,
             settings,
             setup: crate::setup::SetupGate::default(),

@@ -75,6 +75,7 @@ impl State {
             }
             SetIce(c) => c.save(&self.store).map(|_| Reply::Done).map_err(CoreError::from),
             SetSlateImage(upload) => self.set_slate_image(upload),
+            RestoreSettings { file, passphrase } => self.restore_settings(file.0, passphrase.0).await,
             StartRecording => self.start_recording(false).map(Reply::Recording),
             StopRecording => {
                 let ids = self.recorder.stop(crate::recording::End::Stopped).await?;
@@ -231,6 +232,25 @@ impl State {
             }
         }
         first.ok_or_else(|| CoreError::Invalid("feeds: name at least one feed to record".into()))
+    }
+
+    /// A settings backup checked whole and staged; the box then restarts onto it (the store swaps it
+    /// in before it opens the database). Nothing of the running box changes before the restart.
+    async fn restore_settings(&self, file: Vec<u8>, passphrase: String) -> Result<Reply, CoreError> {
+        if self.is_live() || self.recorder.current().is_some() {
+            return Err(CoreError::Conflict("live", "stop the show (and the recording) before restoring settings".into()));
+        }
+        let dir = self.settings.data_dir.clone().ok_or_else(|| CoreError::Conflict("no_data_dir", "this box runs without a data dir".into()))?;
+        let staged =
+            tokio::task::spawn_blocking(move || crate::store::export::stage(&dir, &file, &passphrase)).await.map_err(|e| CoreError::Invalid(e.to_string()))?;
+        match staged {
+            Ok(()) => {}
+            Err(crate::store::export::StageError::Refused(r)) => return Err(r.into()),
+            Err(crate::store::export::StageError::Io(e)) => return Err(CoreError::Store(crate::store::StoreError::Io(e))),
+        }
+        self.emit(Event::Alert { level: Level::Warning, message: "settings restored from a backup: the box restarts to take them".into() });
+        self.restart.notify_one();
+        Ok(Reply::Done)
     }
 
     /// Recordings past the retention go, file and row.

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod backup;
 pub mod destinations;
+pub mod export;
 pub mod health;
 pub mod invites;
 pub mod lock;
@@ -145,6 +146,7 @@ impl Store {
     /// [`Store::open_recovering`]).
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
+        export::take_staged(data_dir)?;
         let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
         let conn = recovery::open_checked(&data_dir.join("onair.db"), false, &secrets).map_err(|e| match e {
             recovery::OpenError::Corrupt(m) => StoreError::Secret(format!("the database is damaged: {m}")),
@@ -158,6 +160,7 @@ impl Store {
     /// Errors only for the data dir itself or `secret.key`.
     pub fn open_recovering(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
+        export::take_staged(data_dir)?;
         let secrets = SecretBox::load_or_create(&data_dir.join("secret.key"))?;
         let (conn, rec) = recovery::open_recovering(data_dir, &secrets)?;
         let dir = rec.as_ref().is_none_or(|r| !matches!(r.outcome, "memory" | "read_only")).then(|| data_dir.to_path_buf());

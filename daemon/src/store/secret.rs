@@ -109,6 +109,11 @@ impl SecretBox {
         SecretBox { master, cipher }
     }
 
+    /// The key itself, for a settings backup (which encrypts it with the owner's passphrase).
+    pub(super) fn master(&self) -> &[u8; 32] {
+        &self.master
+    }
+
     pub fn load_or_create(path: &Path) -> Result<Self, StoreError> {
         match std::fs::read(path) {
             Ok(b) if b.len() == 32 => {
