@@ -335,3 +335,87 @@ fn a_reconnecting_guest_page_takes_its_own_place_without_using_the_invite_again(
     assert_eq!(d.request("DELETE", &format!("/api/v1/guests/{ana3}"), None).status, 204);
     assert_eq!(rejoin(&d, &token, Some(&ana3)), (403, "invite_refused".to_string()), "removed by the host: no way back");
 }
+
+/// Reads `url` with ffmpeg (as OBS's Media Source does) for `secs` into a Matroska file: the
+/// file, how long ffmpeg took from start to end, and its output.
+fn read_stream(url: &str, secs: u32, dir: &std::path::Path, name: &str) -> (std::path::PathBuf, Duration, std::process::Output) {
+    let out = dir.join(name);
+    let t0 = Instant::now();
+    let o = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-v", "error", "-y", "-i", url, "-t", &secs.to_string(), "-c", "copy"])
+        .arg(&out)
+        .output()
+        .expect("ffmpeg");
+    (out, t0.elapsed(), o)
+}
+
+/// A guest as a live Matroska stream, for an OBS without a Browser Source: its VP8 and Opus as
+/// sent, decodable, from a keyframe; under the view token and the viewer caps; a muted track does
+/// not stall the other; a reader that hangs up leaves the guest's viewer count; the guest leaving
+/// ends the reader's stream.
+#[test]
+fn a_guest_plays_as_a_matroska_stream_for_obs_media_sources() {
+    let mut d = Daemon::start();
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Cam", "max_uses": 5}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    let cam = onair_e2e::whip::WhipGuest::join(&d.url(""), &token, "Cam");
+    let guest = |d: &mut Daemon, id: &str| d.get("/api/v1/guests").as_array().unwrap().iter().find(|g| g["id"] == id).cloned();
+    assert!(onair_e2e::wait_until(Duration::from_secs(20), || guest(&mut d, &cam.id).is_some_and(|g| g["state"] == "live")), "{:?}", guest(&mut d, &cam.id));
+    let links = d.get("/api/v1/guests/view-links");
+    let link = links["guests"].as_array().unwrap().iter().find(|g| g["id"] == cam.id.as_str()).unwrap().clone();
+    let url = link["stream_url"].as_str().unwrap().to_string();
+    let k = link["token"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/guest/{}/stream.mkv?k={k}", cam.id)), "{url}");
+    // Without the token, or with another guest's, nothing.
+    let other = publish(&d, &token, "Other");
+    let other_k = d.get("/api/v1/guests/view-links")["guests"].as_array().unwrap().iter().find(|g| g["id"] == other.as_str()).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(anon(&d, "GET", &format!("/guest/{}/stream.mkv", cam.id), None, None).0, 401);
+    assert_eq!(anon(&d, "GET", &format!("/guest/{}/stream.mkv?k={other_k}", cam.id), None, None).0, 401);
+    assert_eq!(anon(&d, "GET", &format!("/guest/nobody/stream.mkv?k={k}"), None, None).0, 401, "a token names its guest");
+
+    let dir = tempfile::tempdir().unwrap();
+    let reader = {
+        let url = url.clone();
+        let dir = dir.path().to_path_buf();
+        std::thread::spawn(move || read_stream(&url, 4, &dir, "a.mkv"))
+    };
+    assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 1)), "a reader counts as a viewer");
+    let (file, took, o) = reader.join().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    eprintln!("ffmpeg read 4 s of the guest's stream in {took:?}");
+    let p = onair_e2e::probe(&file);
+    assert_eq!((p.vcodec.as_str(), p.acodec.as_str(), p.width, p.height), ("vp8", "opus", 320, 240), "{p:?}");
+    assert!(p.vframes >= 40, "about 60 frames at 15 fps in 4 s: {p:?}");
+    // Every frame decodes: it started at a keyframe.
+    let dec = std::process::Command::new("ffmpeg").args(["-v", "error", "-xerror", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
+    assert!(dec.status.success() && dec.stderr.is_empty(), "{}", String::from_utf8_lossy(&dec.stderr));
+    assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 0)), "the reader hung up");
+
+    // The host mutes the guest's sound: the picture goes on (nothing waits for audio).
+    d.post(&format!("/api/v1/guests/{}/mute", cam.id), serde_json::json!({"audio": true}));
+    let (file, _, o) = read_stream(&url, 3, dir.path(), "muted.mkv");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = onair_e2e::probe(&file);
+    assert!(p.vcodec == "vp8" && p.vframes >= 30, "{p:?}");
+
+    // The guest leaves: the reader's stream ends (OBS's source then tries again every second).
+    let reader = {
+        let url = url.clone();
+        let dir = dir.path().to_path_buf();
+        std::thread::spawn(move || read_stream(&url, 60, &dir, "left.mkv"))
+    };
+    assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 1)));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(d.request("DELETE", &format!("/api/v1/guests/{}", cam.id), None).status, 204);
+    let t0 = Instant::now();
+    while !reader.is_finished() && t0.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(reader.is_finished(), "the stream ended with its guest");
+    let (file, took, _) = reader.join().unwrap();
+    assert!(took < Duration::from_secs(30) && onair_e2e::probe(&file).vframes > 0, "{took:?}");
+    assert_eq!(anon(&d, "GET", &url.replacen(&d.url(""), "", 1), None, None).0, 404, "gone");
+}

@@ -36,7 +36,7 @@ fn perms() -> Permissions {
     Permissions { audio: true, video: true, screen: false }
 }
 
-fn base_url(st: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     // The link works from where the host is looking at the dashboard.
     let host =
         headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string).unwrap_or_else(|| format!("{}:{}", st.cfg.public_host, st.cfg.http.port()));
@@ -95,7 +95,11 @@ pub async fn view_links(State(st): State<AppState>, headers: HeaderMap) -> Resul
     let mut guests = vec![];
     for x in g.list() {
         let gk = g.guest_view_token(st.core.store(), &x.id)?;
-        guests.push(serde_json::json!({"id": x.id, "name": x.name, "host": x.host, "token": gk, "url": format!("{base}/guest/{}/view?k={gk}", x.id)}));
+        guests.push(serde_json::json!({
+            "id": x.id, "name": x.name, "host": x.host, "token": gk,
+            "url": format!("{base}/guest/{}/view?k={gk}", x.id),
+            "stream_url": format!("{base}/guest/{}/stream.mkv?k={gk}", x.id),
+        }));
     }
     Ok(axum::Json(serde_json::json!({"grid": {"token": k, "url": format!("{base}/guests/grid/view?k={k}")}, "guests": guests})))
 }
@@ -224,6 +228,28 @@ pub async fn whep(
     let (viewer, answer) = st.core.execute(watch).await?.watching()?;
     let k = q.k.unwrap_or_default();
     Ok(sdp_response(StatusCode::CREATED, format!("/whep/guests/{id}/{viewer}?k={k}"), answer))
+}
+
+/// How long a media source's request waits for a connecting guest's media before a 409.
+const STREAM_WAIT: Duration = Duration::from_secs(10);
+
+/// The guest as a live Matroska stream, for an OBS Media Source (an OBS without a Browser Source):
+/// its tracks as they arrive, nothing re-encoded, from a keyframe; ends when the guest leaves.
+pub async fn stream(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>) -> Result<Response, ApiError> {
+    check_view(&st, &q.k, Some(&id))?;
+    let _slot = match st.core.guests().get(&id) {
+        None => return Err(ApiError::not_found()),
+        Some(g) if !g.media.ready() => Some(st.limits.long_poll()?),
+        Some(_) => None,
+    };
+    let s = st.core.execute(Command::StreamGuest { id, wait: STREAM_WAIT }).await?.stream()?;
+    // The stream (and with it the branch in the guest's pipeline) lives as long as the body.
+    let body = futures_util::stream::unfold(s, |mut s| async move { s.bytes.recv().await.map(|b| (Ok::<_, std::io::Error>(b), s)) });
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "video/x-matroska")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(axum::body::Body::from_stream(body))
+        .expect("a valid response"))
 }
 
 pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {

@@ -1,11 +1,14 @@
-//! OBS over HTTP: where OBS is, scenes, stream/record, one-click stream set-up, browser sources.
+//! OBS over HTTP: where OBS is, scenes, stream/record, one-click stream set-up, browser sources and
+//! guests as sources.
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::error::{ApiError, Json};
 use super::AppState;
 use crate::core::Command;
+use crate::obs::compat::{GuestSource, SourceChoice};
 use crate::obs::Connection;
 
 #[derive(Deserialize)]
@@ -125,6 +128,47 @@ pub async fn browser_source(State(st): State<AppState>, Json(b): Json<BrowserSou
     }
     st.core.execute(Command::ObsBrowserSource { scene: b.scene.clone(), name: b.name.clone(), url: b.url, width: b.width, height: b.height }).await?;
     Ok(axum::Json(serde_json::json!({"scene": b.scene, "name": b.name})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSourceBody {
+    scene: String,
+    /// A guest's id, or `grid`.
+    guest: String,
+    name: Option<String>,
+    #[serde(default = "w")]
+    width: u32,
+    #[serde(default = "h")]
+    height: u32,
+    #[serde(default)]
+    kind: SourceChoice,
+}
+
+/// "Add to scene": a guest (or the grid) as whichever source the connected OBS can show: a
+/// Browser Source on its view page, else a Media Source on its Matroska stream.
+pub async fn guest_source(State(st): State<AppState>, headers: HeaderMap, Json(b): Json<GuestSourceBody>) -> Result<impl IntoResponse, ApiError> {
+    if b.width == 0 || b.height == 0 || b.width > 7680 || b.height > 4320 {
+        return Err(ApiError::invalid("width and height must be 1 to 7680×4320"));
+    }
+    let base = super::guests::base_url(&st, &headers);
+    let g = st.core.guests();
+    let (browser_url, media_url, default_name) = if b.guest == "grid" {
+        let k = g.box_view_token(st.core.store())?;
+        (format!("{base}/guests/grid/view?k={k}"), None, "onair guests".to_string())
+    } else {
+        let info = g.list().into_iter().find(|x| x.id == b.guest).ok_or_else(ApiError::not_found)?;
+        let k = g.guest_view_token(st.core.store(), &info.id)?;
+        (format!("{base}/guest/{}/view?k={k}", info.id), Some(format!("{base}/guest/{}/stream.mkv?k={k}", info.id)), format!("onair: {}", info.name))
+    };
+    let name = b.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).unwrap_or(default_name);
+    if name.chars().count() > 100 {
+        return Err(ApiError::invalid("name must be at most 100 characters"));
+    }
+    let source = GuestSource { browser_url, media_url, width: b.width, height: b.height, choice: b.kind };
+    let kind = st.core.execute(Command::ObsGuestSource { scene: b.scene.clone(), name: name.clone(), source: Box::new(source.clone()) }).await?.source_kind()?;
+    let url = if kind == "browser_source" { source.browser_url } else { source.media_url.unwrap_or_default() };
+    Ok(axum::Json(serde_json::json!({"scene": b.scene, "name": name, "kind": kind, "url": url})))
 }
 
 pub async fn profiles(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {

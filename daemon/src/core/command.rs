@@ -160,6 +160,12 @@ pub enum Command {
         offer: Box<Offer>,
         wait: std::time::Duration,
     },
+    /// A reader (an OBS Media Source) takes the guest as a Matroska stream; it ends when the reply's
+    /// stream is dropped. Waits for a connecting guest's media like `WatchGuest`.
+    StreamGuest {
+        id: String,
+        wait: std::time::Duration,
+    },
     /// A viewer hangs up (WHEP `DELETE`).
     StopWatching {
         id: String,
@@ -218,6 +224,12 @@ pub enum Command {
         width: u32,
         height: u32,
     },
+    /// A guest (or the grid) as a source in an OBS scene; the reply says which kind OBS got.
+    ObsGuestSource {
+        scene: String,
+        name: String,
+        source: Box<crate::obs::compat::GuestSource>,
+    },
     SetPlatformApp {
         platform: Kind,
         client_id: String,
@@ -255,6 +267,7 @@ impl Command {
                 | ImportStreamKey { .. }
                 | JoinGuest(_)
                 | WatchGuest { .. }
+                | StreamGuest { .. }
                 | ConnectObs { .. }
                 | ObsStream(_)
                 | ObsRecord(_)
@@ -267,6 +280,7 @@ impl Command {
                 | NextScene
                 | ObsSetupStream { .. }
                 | ObsBrowserSource { .. }
+                | ObsGuestSource { .. }
                 | LinkPlatform(_)
                 | SetTitle { .. }
                 | SendChat(_)
@@ -299,6 +313,9 @@ pub enum Reply {
     /// Per platform: what it answered (title, chat).
     Results(Vec<(Kind, Result<(), PlatformError>)>),
     Recording(crate::store::recordings::Recording),
+    Stream(crate::guests::sfu::GuestStream),
+    /// The kind of OBS input a source became.
+    SourceKind(&'static str),
     /// A file something wrote (OBS's replay).
     File(String),
 }
@@ -323,6 +340,8 @@ impl Reply {
     reply_as!(results, Results, Vec<(Kind, Result<(), PlatformError>)>);
     reply_as!(recording, Recording, crate::store::recordings::Recording);
     reply_as!(file, File, String);
+    reply_as!(stream, Stream, crate::guests::sfu::GuestStream);
+    reply_as!(source_kind, SourceKind, &'static str);
 
     pub fn invite(self) -> Result<(Invite, String), CoreError> {
         match self {

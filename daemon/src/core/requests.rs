@@ -120,6 +120,7 @@ impl State {
                 let (viewer, answer) = crate::guests::watch::watch(&self.guests, &id, by, offer.0, wait).await?;
                 Ok(Reply::Watching { viewer, answer })
             }
+            StreamGuest { id, wait } => Ok(Reply::Stream(crate::guests::watch::stream(&self.guests, &id, wait).await?)),
             StopWatching { id, viewer } => match crate::guests::watch::stop_watching(&self.guests, &id, &viewer) {
                 true => Ok(Reply::Done),
                 false => Err(CoreError::NotFound),
@@ -194,6 +195,7 @@ impl State {
             ObsBrowserSource { scene, name, url, width, height } => {
                 self.obs.browser_source(&scene, &name, &url, width, height).await.map(|_| Reply::Done).map_err(CoreError::from)
             }
+            ObsGuestSource { scene, name, source } => Ok(Reply::SourceKind(self.obs.guest_source(&scene, &name, &source).await?)),
             SetPlatformApp { platform, client_id, client_secret, channel } => {
                 self.platforms.set_app(platform, &client_id, client_secret.as_ref().map(|s| s.0.as_str()), &channel)?;
                 Ok(Reply::Done)

@@ -48,6 +48,22 @@ pub async fn watch(guests: &Arc<Guests>, id: &str, by: Viewer, offer: gstreamer_
     Ok((viewer, answer))
 }
 
+/// A Matroska stream of guest `id` for an OBS Media Source, under the same caps as the viewers and
+/// waiting the same way for a guest still connecting.
+pub async fn stream(guests: &Arc<Guests>, id: &str, wait: Duration) -> Result<super::sfu::GuestStream, WatchError> {
+    let g = guests.get(id).ok_or(WatchError::NoGuest)?;
+    let _seat = guests.admit(id)?;
+    if !g.media.ready() {
+        let deadline = tokio::time::Instant::now() + wait;
+        guests.wait_until(deadline, || g.media.ready() || guests.get(id).is_none()).await;
+        if guests.get(id).is_none() {
+            return Err(WatchError::NoGuest);
+        }
+    }
+    let fps = g.info.lock().unwrap().fps;
+    Ok(g.media.add_stream(fps)?)
+}
+
 /// Ends one viewer of guest `id`; `false` when there was no such viewer.
 pub fn stop_watching(guests: &Guests, id: &str, viewer: &str) -> bool {
     guests.get(id).is_some_and(|g| g.media.remove_viewer(viewer))

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod flv;
 pub mod fmp4;
 pub mod generator;
+pub mod mkv;
 pub mod h264enc;
 pub mod multitrack;
 pub mod pipeline;

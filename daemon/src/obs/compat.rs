@@ -150,20 +150,80 @@ pub async fn set_custom_service(c: &obws::Client, server: &str, key: &str) -> Re
 }
 
 pub async fn upsert_browser_source(c: &obws::Client, scene: &str, name: &str, url: &str, width: u32, height: u32) -> Result<(), ObsError> {
-    let kinds = call(|| async move { c.inputs().list_kinds(false).await }).await?;
-    if !kinds.iter().any(|k| k == "browser_source") {
+    if !has_kind(c, "browser_source").await? {
         return Err(ObsError::Lacks("this OBS has no Browser Source (the obs-browser plugin; Debian's obs-studio package leaves it out)"));
     }
-    let settings = &serde_json::json!({"url": url, "width": width, "height": height, "reroute_audio": true});
-    let existing = inputs(c, Some("browser_source")).await?;
+    upsert_input(c, scene, name, "browser_source", &browser_settings(url, width, height)).await
+}
+
+fn browser_settings(url: &str, width: u32, height: u32) -> serde_json::Value {
+    serde_json::json!({"url": url, "width": width, "height": height, "reroute_audio": true})
+}
+
+/// A Media Source (ffmpeg) playing the box's live Matroska stream of a guest: as soon as it can
+/// (no network buffer, ffmpeg told not to buffer), reconnecting a second after the stream ends.
+fn media_settings(url: &str) -> serde_json::Value {
+    serde_json::json!({
+        "is_local_file": false, "input": url, "input_format": "matroska", "buffering_mb": 0,
+        "reconnect_delay_sec": 1, "restart_on_activate": false, "close_when_inactive": false,
+        "clear_on_media_end": false, "hw_decode": false, "ffmpeg_options": "fflags=nobuffer"
+    })
+}
+
+async fn has_kind(c: &obws::Client, kind: &str) -> Result<bool, ObsError> {
+    let kinds = call(|| async move { c.inputs().list_kinds(false).await }).await?;
+    Ok(kinds.iter().any(|k| k == kind))
+}
+
+/// Which source a guest becomes in OBS.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceChoice {
+    /// A Browser Source where OBS has one (WebRTC, the lowest delay), else a Media Source.
+    #[default]
+    Auto,
+    Browser,
+    Media,
+}
+
+/// Where a guest's picture comes from: its view page (a Browser Source), its Matroska stream (a
+/// Media Source; none for the grid).
+#[derive(Debug, Clone)]
+pub struct GuestSource {
+    pub browser_url: String,
+    pub media_url: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub choice: SourceChoice,
+}
+
+/// Adds (or points again) the source `name` in `scene` at a guest; returns the input kind used.
+pub async fn upsert_guest_source(c: &obws::Client, scene: &str, name: &str, g: &GuestSource) -> Result<&'static str, ObsError> {
+    let browser = g.choice != SourceChoice::Media && has_kind(c, "browser_source").await?;
+    if g.choice == SourceChoice::Browser && !browser {
+        return Err(ObsError::Lacks("this OBS has no Browser Source (the obs-browser plugin; Debian's obs-studio package leaves it out)"));
+    }
+    if browser {
+        upsert_input(c, scene, name, "browser_source", &browser_settings(&g.browser_url, g.width, g.height)).await?;
+        return Ok("browser_source");
+    }
+    let Some(url) = &g.media_url else {
+        return Err(ObsError::Lacks("the grid needs a Browser Source: without one, add each guest as its own Media Source"));
+    };
+    upsert_input(c, scene, name, "ffmpeg_source", &media_settings(url)).await?;
+    Ok("ffmpeg_source")
+}
+
+/// Creates input `name` of `kind` in `scene`, or sets the settings of the one already there.
+async fn upsert_input(c: &obws::Client, scene: &str, name: &str, kind: &str, settings: &serde_json::Value) -> Result<(), ObsError> {
+    let existing = inputs(c, Some(kind)).await?;
     if let Some((input, _)) = existing.iter().find(|(i, _)| i.name == name) {
         call(|| async move { c.inputs().set_settings(SetSettings { input: input.input_id(), settings, overlay: Some(true) }).await }).await
     } else {
-        call(|| async move {
-            c.inputs().create(Create { scene: SceneId::Name(scene), input: name, kind: "browser_source", settings: Some(settings), enabled: Some(true) }).await
-        })
-        .await
-        .map(|_| ())
+        call(|| async move { c.inputs().create(Create { scene: SceneId::Name(scene), input: name, kind, settings: Some(settings), enabled: Some(true) }).await })
+            .await
+            .map(|_| ())
     }
 }
 

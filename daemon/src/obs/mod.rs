@@ -3,7 +3,7 @@
 //! [`call`]: it has a timeout, so an OBS that hangs never holds the box up, and it is sent again
 //! while OBS answers "not ready". Owns the connection; its calls come from the core only (commands
 //! and the Go Live autostart), its events go to the core.
-mod compat;
+pub mod compat;
 pub mod control;
 #[cfg(test)]
 mod fake;
@@ -511,6 +511,12 @@ impl Obs {
         let c = self.client().await?;
         let c = &*c;
         compat::upsert_browser_source(c, scene, name, url, width, height).await
+    }
+
+    /// A guest as a source in `scene`: see [`compat::upsert_guest_source`].
+    pub async fn guest_source(&self, scene: &str, name: &str, g: &compat::GuestSource) -> Result<&'static str, ObsError> {
+        let c = self.client().await?;
+        compat::upsert_guest_source(&c, scene, name, g).await
     }
 
     pub fn is_connected(&self) -> bool {

@@ -6,11 +6,13 @@
 //! PLI.
 //!
 //! `publisher`: the guest's `webrtcbin` and its tracks; `viewer`: the viewers' branches;
-//! `negotiate`: offer in, answer out; `liveness`: who was heard from last and when.
+//! `negotiate`: offer in, answer out; `liveness`: who was heard from last and when; `stream`: the
+//! guest as a Matroska stream for OBS's Media Source.
 mod liveness;
 mod negotiate;
 mod publisher;
 pub mod rtp;
+mod stream;
 mod viewer;
 
 use std::collections::HashMap;
@@ -22,6 +24,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 pub use negotiate::answer;
+pub use stream::GuestStream;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SfuError {
@@ -88,6 +91,8 @@ pub struct Media {
     /// The picture size the guest's last keyframe gave.
     size: Arc<Mutex<Option<(u32, u32)>>>,
     viewers: Mutex<HashMap<String, viewer::Viewer>>,
+    /// Readers of the guest as a Matroska stream (OBS Media Sources).
+    streams: Mutex<HashMap<String, stream::Stream>>,
     ice: super::ice::IceConfig,
     /// Tracks the guest's offer announced; viewers wait until all of them flow, or a viewer that
     /// came in between the audio and the video would be answered with no video at all.
@@ -126,6 +131,7 @@ impl Media {
     }
 
     pub fn close(&self) {
+        self.end_streams();
         let _ = self.pipeline.set_state(gst::State::Null);
     }
 }

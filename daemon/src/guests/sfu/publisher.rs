@@ -35,6 +35,7 @@ impl Media {
             muted_video: Arc::default(),
             size: Arc::default(),
             viewers: Mutex::default(),
+            streams: Mutex::default(),
             ice,
             expected_tracks: Default::default(),
             changes: Arc::default(),

@@ -29,19 +29,23 @@ pub(super) struct Viewer {
 /// Once linked, the tee's thread pushes straight into the viewer's `webrtcbin` (no queue, no thread
 /// of its own: a queue per viewer cost a thread wake-up per packet, most of what forwarding cost).
 pub(super) struct Feeds {
-    pads: Vec<(gst::Pad, gst::Pad)>,
-    state: Mutex<FeedState>,
+    pub(super) pads: Vec<(gst::Pad, gst::Pad)>,
+    pub(super) state: Mutex<FeedState>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FeedState {
+pub(super) enum FeedState {
     Waiting,
     Linked,
     Closed,
 }
 
 impl Feeds {
-    fn link(&self) {
+    pub(super) fn new(pads: Vec<(gst::Pad, gst::Pad)>, state: FeedState) -> Feeds {
+        Feeds { pads, state: Mutex::new(state) }
+    }
+
+    pub(super) fn link(&self) {
         let mut st = self.state.lock().unwrap();
         if *st != FeedState::Waiting {
             return;
@@ -56,7 +60,7 @@ impl Feeds {
     }
 
     /// Asks the guest for a keyframe on behalf of this viewer (a PLI, through the tee).
-    fn ask_for_keyframe(&self) {
+    pub(super) fn ask_for_keyframe(&self) {
         for (tee_src, _) in &self.pads {
             let _ = tee_src.send_event(gst::event::CustomUpstream::new(gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build()));
         }
@@ -140,7 +144,7 @@ impl Media {
     /// stops the guest's whole stream for good (the guest then counts as gone 8 s later). Only once
     /// the tee is rid of the branch is it set to NULL and removed, on GStreamer's thread pool: the
     /// caller (the async tick, an HTTP handler) never waits for it.
-    fn remove_elements(&self, els: &[gst::Element], feeds: &Feeds) {
+    pub(super) fn remove_elements(&self, els: &[gst::Element], feeds: &Feeds) {
         *feeds.state.lock().unwrap() = FeedState::Closed;
         let tee_pads: Vec<gst::Pad> = feeds.pads.iter().map(|(p, _)| p.clone()).collect();
         let branch = Arc::new(Branch { left: AtomicUsize::new(tee_pads.len()), pipeline: self.pipeline.downgrade(), elements: Mutex::new(els.to_vec()) });
@@ -195,8 +199,9 @@ impl Media {
         gone.iter().filter(|id| self.remove_viewer(id)).count()
     }
 
+    /// WHEP viewers and media-source streams.
     pub fn viewer_count(&self) -> usize {
-        self.viewers.lock().unwrap().len()
+        self.viewers.lock().unwrap().len() + self.stream_count()
     }
 }
 
