@@ -162,9 +162,21 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     await until(async () => (await copied()) === `${box.url}/guests/grid/view?k=${gridK}`, 5000, "the grid link copied");
     // (OBS is not connected here: the dashboard's two OBS calls are answered by the test.)
     await host.route("**/api/v1/obs/scenes", (r) => r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ current: "Scene", scenes: [{ name: "Scene" }] }) }));
-    const sourceAsked = new Promise((ok) => host.route("**/api/v1/obs/browser-source", (r) => { ok(r.request().postDataJSON()); r.fulfill({ status: 200, contentType: "application/json", body: "{}" }); }));
+    const sourceAsked = new Promise((ok) => host.route("**/api/v1/obs/guest-source", (r) => { ok(r.request().postDataJSON()); r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ kind: "ffmpeg_source" }) }); }));
     await row.getByRole("button", { name: "Add to scene" }).click();
-    assert.equal((await sourceAsked).url, viewUrl, "the OBS browser source gets the tokened view link");
+    const asked = await sourceAsked;
+    assert.ok(viewUrl.includes(`/guest/${asked.guest}/view?k=`) && asked.scene === "Scene", JSON.stringify(asked));
+    await host.getByText("as a Media Source").waitFor({ timeout: 5000 });
+    // The stream link (for a Media Source by hand, or VLC) is the guest's live Matroska stream.
+    const streamUrl = viewUrl.replace("/view?k=", "/stream.mkv?k=");
+    await row.getByTestId("copy-stream-link").click();
+    await until(async () => (await copied()) === streamUrl, 5000, "the stream link copied");
+    const res = await fetch(streamUrl);
+    assert.equal(res.headers.get("content-type"), "video/x-matroska");
+    const reader = res.body.getReader();
+    const head = await reader.read();
+    assert.deepEqual([...head.value.slice(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], "an EBML header first");
+    await reader.cancel();
     await host.unroute("**/api/v1/obs/**");
     // New view links: the old ones stop opening, the dashboard copies the new one.
     host.once("dialog", (d) => d.accept());

@@ -26,13 +26,19 @@ fn wait(p: &gst::Promise) -> Option<gst::Structure> {
 impl WhipGuest {
     /// Joins on invite `token` at `base` (`http://127.0.0.1:port`); panics if the box refuses.
     pub fn join(base: &str, token: &str, name: &str) -> WhipGuest {
+        WhipGuest::join_showing(base, token, name, "ball")
+    }
+
+    /// [`WhipGuest::join`] with `videotestsrc`'s `pattern` (`smpte`: colour bars, a picture no
+    /// check could take for black).
+    pub fn join_showing(base: &str, token: &str, name: &str, pattern: &str) -> WhipGuest {
         gst::init().expect("GStreamer");
-        let desc = "webrtcbin name=w bundle-policy=max-bundle \
-             videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=15 \
+        let desc = format!("webrtcbin name=w bundle-policy=max-bundle \
+             videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=320,height=240,framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=15 \
              ! rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! w. \
              audiotestsrc is-live=true wave=sine volume=0.1 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 \
-             ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w.";
-        let pipeline = gst::parse::launch(desc).expect("the publisher pipeline").downcast::<gst::Pipeline>().unwrap();
+             ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w.");
+        let pipeline = gst::parse::launch(&desc).expect("the publisher pipeline").downcast::<gst::Pipeline>().unwrap();
         let w = pipeline.by_name("w").unwrap();
         pipeline.set_state(gst::State::Playing).expect("playing");
         let resource = exchange(&w, &format!("{base}/whip/{token}"), &[("X-Guest-Name", name)]).unwrap_or_else(|e| panic!("{e}"));

@@ -36,6 +36,35 @@ fn rename_scene_in_obs(port: u16, password: &str, old: &str, new: &str) {
     });
 }
 
+/// A screenshot of source `name` through obs-websocket (`GetSourceScreenshot`), as grey levels
+/// (decoded by ffmpeg): `None` if OBS has none to give yet.
+fn screenshot_in_obs(port: u16, password: &str, name: &str, dir: &Path) -> Option<Vec<u8>> {
+    use base64::Engine;
+    use obws::client::{ConnectConfig, DangerousConnectConfig, DEFAULT_BROADCAST_CAPACITY};
+    use obws::requests::sources::{SourceId, TakeScreenshot};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let data = rt.block_on(async {
+        let c = obws::Client::connect_with_config(ConnectConfig {
+            host: "127.0.0.1",
+            port,
+            password: Some(password),
+            event_subscriptions: Some(obws::requests::EventSubscription::NONE),
+            broadcast_capacity: DEFAULT_BROADCAST_CAPACITY,
+            connect_timeout: Duration::from_secs(10),
+            dangerous: Some(DangerousConnectConfig { skip_studio_version_check: true, skip_websocket_version_check: true }),
+        })
+        .await
+        .ok()?;
+        let shot = TakeScreenshot { source: SourceId::Name(name), format: "png", width: Some(320), height: None, compression_quality: None };
+        c.sources().take_screenshot(shot).await.ok()
+    })?;
+    let png = base64::engine::general_purpose::STANDARD.decode(data.split_once(',')?.1).ok()?;
+    let file = dir.join("shot.png");
+    std::fs::write(&file, png).ok()?;
+    let o = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&file).args(["-f", "rawvideo", "-pix_fmt", "gray", "-"]).output().ok()?;
+    (o.status.success() && !o.stdout.is_empty()).then_some(o.stdout)
+}
+
 fn write(p: &Path, s: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, s).unwrap();
@@ -242,6 +271,62 @@ fn obs_bridge_drives_obs_30() {
 #[test]
 fn obs_bridge_drives_obs_32() {
     bridge_drives(Place::Root(onair_e2e::today::Root::get("sid")), "32.", true);
+}
+
+/// A guest into an OBS with no Browser Source (Debian's OBS 32): "Add to scene" makes it a Media
+/// Source on the guest's Matroska stream, and OBS's own screenshot of that source shows the
+/// guest's colour bars. Prints how long from the click to the first picture in OBS.
+#[test]
+fn a_guest_gets_into_obs_32_as_a_media_source() {
+    let place = Place::Root(onair_e2e::today::Root::get("sid"));
+    let mut d = Daemon::start();
+    let port = free_port();
+    let (home_in, home, _guard) = place.home();
+    let home = home.as_path();
+    obs_home(home, "rtmp://127.0.0.1:1/nowhere", "not-the-key", Some((port, "obs-secret-pw")), true, &format!("{home_in}/tone.wav"));
+    let (_x, display) = xvfb(&place);
+    let _obs = start_obs(&place, &home_in, home, &display, &[]);
+    let obs_log = || std::fs::read_to_string(home.join("obs.log")).unwrap_or_default();
+    d.request("PUT", "/api/v1/obs/connection", Some(serde_json::json!({"host": "127.0.0.1", "port": port, "password": "obs-secret-pw"})));
+    assert!(wait_until(Duration::from_secs(60), || d.get("/api/v1/status")["obs"]["connected"] == true), "{}\n{}", d.get("/api/v1/status")["obs"], obs_log());
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Cam", "max_uses": 2}));
+    let cam = onair_e2e::whip::WhipGuest::join_showing(&d.url(""), inv["token"].as_str().unwrap(), "Cam", "smpte");
+    let guest = |d: &mut Daemon| d.get("/api/v1/guests").as_array().unwrap().iter().find(|g| g["id"] == cam.id.as_str()).cloned();
+    assert!(wait_until(Duration::from_secs(20), || guest(&mut d).is_some_and(|g| g["state"] == "live")), "{:?}", guest(&mut d));
+    // This OBS has no Browser Source: asked for one, the box says so; the grid needs one.
+    let r = d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": cam.id, "kind": "browser"})));
+    assert!(r.status == 422 && r.text.contains("Browser Source"), "{} {}", r.status, r.text);
+    let r = d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": "grid"})));
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": "nobody"}))).status, 404);
+    // "Add to scene": whichever this OBS can show.
+    let t0 = std::time::Instant::now();
+    let added = d.post("/api/v1/obs/guest-source", serde_json::json!({"scene": "Scene", "guest": cam.id}));
+    assert_eq!((added["kind"].as_str(), added["name"].as_str()), (Some("ffmpeg_source"), Some("onair: Cam")), "{added}");
+    assert!(added["url"].as_str().unwrap().contains(&format!("/guest/{}/stream.mkv?k=", cam.id)), "{added}");
+    assert!(wait_until(Duration::from_secs(15), || guest(&mut d).is_some_and(|g| g["viewers"] == 1)), "OBS's media source reads the stream: {:?}\n{}", guest(&mut d), obs_log());
+    let shots = tempfile::tempdir().unwrap();
+    let mut last = None;
+    let pictured = wait_until(Duration::from_secs(30), || {
+        last = screenshot_in_obs(port, "obs-secret-pw", "onair: Cam", shots.path());
+        // Colour bars: bright on average, and many grey levels (black is one level near 16).
+        last.as_ref().is_some_and(|g| {
+            let mean = g.iter().map(|v| *v as u64).sum::<u64>() / g.len() as u64;
+            let mut levels = g.iter().map(|v| v / 16).collect::<Vec<_>>();
+            levels.sort_unstable();
+            levels.dedup();
+            mean > 60 && levels.len() >= 5
+        })
+    });
+    let took = t0.elapsed();
+    let mean = last.as_ref().map(|g| g.iter().map(|v| *v as u64).sum::<u64>() / g.len().max(1) as u64);
+    assert!(pictured, "OBS's screenshot of the source never showed the guest (mean grey {mean:?})\n{}", obs_log());
+    eprintln!("guest → OBS 32 Media Source: first picture in OBS {took:?} after \"Add to scene\" (mean grey {mean:?})");
+    // Added again: the same source, pointed again (no second one).
+    let again = d.post("/api/v1/obs/guest-source", serde_json::json!({"scene": "Scene", "guest": cam.id}));
+    assert_eq!(again["kind"], "ffmpeg_source");
+    let items = d.get("/api/v1/obs/scene-items");
+    assert_eq!(items.as_array().unwrap().iter().filter(|i| i["name"] == "onair: Cam").count(), 1, "{items}");
 }
 
 fn bridge_drives(place: Place, version: &str, user_ini: bool) {

@@ -34,6 +34,12 @@ export async function guestViewUrl(id: string): Promise<string> {
   return `${location.origin}${p}`;
 }
 
+/// Guest `id` as a live Matroska stream (an OBS Media Source, VLC, ffmpeg), with its token.
+export async function guestStreamUrl(id: string): Promise<string> {
+  const view = await guestViewUrl(id);
+  return view.replace(/\/view\?k=/, "/stream.mkv?k=");
+}
+
 export async function gridViewUrl(): Promise<string> {
   const l = links ?? (await loadViewLinks());
   return `${location.origin}/guests/grid/view?k=${encodeURIComponent(l.grid.token)}`;

@@ -6,7 +6,7 @@ import { kbps } from "../format";
 import { t, tf } from "../i18n";
 import { initTalkback, talkbackHtml } from "./talkback";
 import { esc, run, toast } from "../ui";
-import { gridViewUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "../viewlinks";
+import { gridViewUrl, guestStreamUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "../viewlinks";
 import { $, type Ctx, type Panel } from "./panel";
 
 let root: HTMLElement;
@@ -23,6 +23,7 @@ export function guestRow(g: GuestInfo): string {
           <button class="small" data-act="gscene" data-name="${esc(g.name)}">${esc(t("guests.addToScene"))}</button>
           <a class="small" href="${esc(guestViewPath(g.id) ?? "#")}" target="_blank" data-testid="guest-view-link">${esc(t("guests.view"))}</a>
           <button class="ghost small" data-act="gcopy" data-testid="copy-view-link">${esc(t("guests.copyView"))}</button>
+          <button class="ghost small" data-act="gcopystream" data-testid="copy-stream-link" title="${esc(t("guests.copyStreamHint"))}">${esc(t("guests.copyStream"))}</button>
           <button class="ghost small" data-act="gremove">${esc(t("guests.remove"))}</button>
         </div></div>`;
 }
@@ -65,11 +66,12 @@ export const guestsPanel: Panel = {
       .on("gscene", (b) =>
         run(() =>
           api<{ current: string }>("GET", "/obs/scenes")
-            .then((sc) => guestViewUrl(gid(b)).then((url) => api("POST", "/obs/browser-source", { scene: sc.current, name: tf("guests.sourceName", { name: b.dataset.name ?? "" }), url, width: 1280, height: 720 })))
-            .then(() => toast(t("guests.addedToScene"))),
+            .then((sc) => api<{ kind: string }>("POST", "/obs/guest-source", { scene: sc.current, guest: gid(b), name: tf("guests.sourceName", { name: b.dataset.name ?? "" }) }))
+            .then((r) => toast(t(r.kind === "ffmpeg_source" ? "guests.addedAsMedia" : "guests.addedToScene"))),
         ),
       )
       .on("gcopy", (b) => run(() => guestViewUrl(gid(b)).then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.viewCopied")))))
+      .on("gcopystream", (b) => run(() => guestStreamUrl(gid(b)).then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.streamCopied")))))
       .on("gcopygrid", () => run(() => gridViewUrl().then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.gridCopied")))))
       .on("grotate", () => {
         if (confirm(t("guests.rotateConfirm"))) run(() => rotateViewLinks().then(ctx.refresh).then(() => toast(t("guests.rotated"))));
