@@ -383,8 +383,14 @@ fn a_second_feed_goes_to_its_own_destinations_with_its_own_slate() {
         second.log_text()
     );
     // A still of each feed, in its own shape, for placing a crop window on the dashboard.
+    // (Made from a feed's first keyframe on: a moment after it connects, 409 until then.)
     for (feed, size) in [("main", (480, 270)), ("second", (270, 480))] {
-        let (status, file) = still(&d, feed);
+        let mut got = still(&d, feed);
+        wait_until(Duration::from_secs(10), || {
+            got = still(&d, feed);
+            !got.0.starts_with("409")
+        });
+        let (status, file) = got;
         assert_eq!(status, "200 image/jpeg", "{feed}: {}", std::fs::read_to_string(&file).unwrap_or_default());
         let p = probe(&file);
         assert_eq!((p.vcodec.as_str(), p.width, p.height), ("mjpeg", size.0, size.1), "{feed}");
