@@ -16,6 +16,7 @@ pub mod hwbridge;
 pub mod ingest;
 pub mod mdns;
 pub mod media;
+pub mod notify;
 pub mod obs;
 pub mod platforms;
 pub mod protocols;

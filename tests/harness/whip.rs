@@ -33,11 +33,13 @@ impl WhipGuest {
     /// check could take for black).
     pub fn join_showing(base: &str, token: &str, name: &str, pattern: &str) -> WhipGuest {
         gst::init().expect("GStreamer");
-        let desc = format!("webrtcbin name=w bundle-policy=max-bundle \
+        let desc = format!(
+            "webrtcbin name=w bundle-policy=max-bundle \
              videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=320,height=240,framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=15 \
              ! rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! w. \
              audiotestsrc is-live=true wave=sine volume=0.1 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 \
-             ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w.");
+             ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w."
+        );
         let pipeline = gst::parse::launch(&desc).expect("the publisher pipeline").downcast::<gst::Pipeline>().unwrap();
         let w = pipeline.by_name("w").unwrap();
         pipeline.set_state(gst::State::Playing).expect("playing");

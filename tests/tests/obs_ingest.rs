@@ -304,7 +304,12 @@ fn a_guest_gets_into_obs_32_as_a_media_source() {
     let added = d.post("/api/v1/obs/guest-source", serde_json::json!({"scene": "Scene", "guest": cam.id}));
     assert_eq!((added["kind"].as_str(), added["name"].as_str()), (Some("ffmpeg_source"), Some("onair: Cam")), "{added}");
     assert!(added["url"].as_str().unwrap().contains(&format!("/guest/{}/stream.mkv?k=", cam.id)), "{added}");
-    assert!(wait_until(Duration::from_secs(15), || guest(&mut d).is_some_and(|g| g["viewers"] == 1)), "OBS's media source reads the stream: {:?}\n{}", guest(&mut d), obs_log());
+    assert!(
+        wait_until(Duration::from_secs(15), || guest(&mut d).is_some_and(|g| g["viewers"] == 1)),
+        "OBS's media source reads the stream: {:?}\n{}",
+        guest(&mut d),
+        obs_log()
+    );
     let shots = tempfile::tempdir().unwrap();
     let mut last = None;
     let pictured = wait_until(Duration::from_secs(30), || {

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod listen;
 mod live;
 mod metrics;
+mod notify;
 mod obs;
 mod platforms;
 mod preview;
@@ -117,6 +118,10 @@ pub fn router(state: AppState) -> Router {
         .route("/recording/start", post(recordings::start))
         .route("/recording/stop", post(recordings::stop))
         .route("/recordings", get(recordings::list))
+        .route("/notify/channels", get(notify::list).post(notify::create))
+        .route("/notify/channels/{id}", axum::routing::patch(notify::update).delete(notify::remove))
+        .route("/notify/channels/{id}/test", post(notify::test))
+        .route("/notify/rules", get(notify::rules).put(notify::set_rules))
         .route("/recordings/{id}", delete(recordings::remove))
         .route("/recordings/{id}/file", get(recordings::file))
         .route("/obs/connection", axum::routing::put(obs::set_connection))

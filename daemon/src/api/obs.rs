@@ -166,7 +166,8 @@ pub async fn guest_source(State(st): State<AppState>, headers: HeaderMap, Json(b
         return Err(ApiError::invalid("name must be at most 100 characters"));
     }
     let source = GuestSource { browser_url, media_url, width: b.width, height: b.height, choice: b.kind };
-    let kind = st.core.execute(Command::ObsGuestSource { scene: b.scene.clone(), name: name.clone(), source: Box::new(source.clone()) }).await?.source_kind()?;
+    let kind =
+        st.core.execute(Command::ObsGuestSource { scene: b.scene.clone(), name: name.clone(), source: Box::new(source.clone()) }).await?.source_kind()?;
     let url = if kind == "browser_source" { source.browser_url } else { source.media_url.unwrap_or_default() };
     Ok(axum::Json(serde_json::json!({"scene": b.scene, "name": name, "kind": kind, "url": url})))
 }

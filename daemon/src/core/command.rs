@@ -249,6 +249,25 @@ pub enum Command {
     /// Removes the recording's file and its row; not the one running.
     DeleteRecording(i64),
     SetRecordingSettings(Box<crate::store::recordings::RecordingSettings>),
+    /// A notification channel, its settings checked (`notify::channels::check`).
+    CreateChannel {
+        kind: String,
+        name: String,
+        settings: serde_json::Value,
+        secret: Option<Secret>,
+        enabled: bool,
+    },
+    UpdateChannel {
+        id: i64,
+        name: Option<String>,
+        settings: Option<serde_json::Value>,
+        secret: Option<Secret>,
+        enabled: Option<bool>,
+    },
+    DeleteChannel(i64),
+    /// Queues a test message to the channel (held like any message when pressed in a loop).
+    TestChannel(i64),
+    SetNotifyRules(Vec<crate::store::notify::Rule>),
 }
 
 impl Command {
@@ -314,6 +333,7 @@ pub enum Reply {
     Results(Vec<(Kind, Result<(), PlatformError>)>),
     Recording(crate::store::recordings::Recording),
     Stream(crate::guests::sfu::GuestStream),
+    Channel(crate::store::notify::Channel),
     /// The kind of OBS input a source became.
     SourceKind(&'static str),
     /// A file something wrote (OBS's replay).
@@ -341,6 +361,7 @@ impl Reply {
     reply_as!(recording, Recording, crate::store::recordings::Recording);
     reply_as!(file, File, String);
     reply_as!(stream, Stream, crate::guests::sfu::GuestStream);
+    reply_as!(channel, Channel, crate::store::notify::Channel);
     reply_as!(source_kind, SourceKind, &'static str);
 
     pub fn invite(self) -> Result<(Invite, String), CoreError> {

@@ -50,6 +50,11 @@ pub enum Event {
     },
     Chat(crate::platforms::chat::ChatMessage),
     Platform(crate::platforms::PlatformStatus),
+    /// The data disk became full (or refuses writes), or takes writes again.
+    Disk {
+        low: bool,
+        message: String,
+    },
     /// A recording started or ended (`GET /recordings` has the details).
     Recording {
         id: i64,

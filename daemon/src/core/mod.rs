@@ -122,7 +122,22 @@ struct State {
     recorder: crate::recording::Recorder,
     watch: Mutex<history::Watchers>,
     storage: Mutex<storage::Watch>,
+    /// Alerts to the channels the user set (webhooks, chat apps): an output of the events.
+    notify: Arc<crate::notify::Outbox>,
     events: broadcast::Sender<Event>,
+}
+
+/// What notifications ask the core about (names of destinations, the show on air).
+struct BoxLookup(std::sync::Weak<State>);
+
+impl crate::notify::kinds::Lookup for BoxLookup {
+    fn destination_name(&self, id: i64) -> Option<String> {
+        self.0.upgrade()?.store.destination(id).ok().map(|d| d.name)
+    }
+
+    fn show_id(&self) -> Option<i64> {
+        self.0.upgrade()?.record.lock().unwrap().as_ref().map(|r| r.id)
+    }
 }
 
 impl State {
@@ -168,6 +183,7 @@ impl State {
             storage: Mutex::default(),
             obs,
             guests: crate::guests::Guests::new(),
+            notify: crate::notify::Outbox::new(store.clone()),
             store,
             feeds,
             stills: PerFeed::default(),
@@ -187,6 +203,7 @@ impl State {
             events,
         });
         core.announce_recovery();
+        core.notify.start(core.events.subscribe(), Box::new(BoxLookup(Arc::downgrade(&core))));
         tokio::spawn(core.clone().pump(irx, orx));
         tokio::spawn(core.clone().ticker());
         Ok(core)

@@ -195,6 +195,24 @@ impl State {
             ObsBrowserSource { scene, name, url, width, height } => {
                 self.obs.browser_source(&scene, &name, &url, width, height).await.map(|_| Reply::Done).map_err(CoreError::from)
             }
+            CreateChannel { kind, name, settings, secret, enabled } => {
+                Ok(Reply::Channel(self.store.create_channel(&kind, &name, &settings, secret.as_ref().map(|s| s.0.as_str()), enabled)?))
+            }
+            UpdateChannel { id, name, settings, secret, enabled } => {
+                Ok(Reply::Channel(self.store.update_channel(id, name.as_deref(), settings.as_ref(), secret.as_ref().map(|s| s.0.as_str()), enabled)?))
+            }
+            DeleteChannel(id) => match self.store.delete_channel(id)? {
+                true => Ok(Reply::Done),
+                false => Err(CoreError::NotFound),
+            },
+            TestChannel(id) => {
+                self.store.channel(id)?.ok_or(CoreError::NotFound)?;
+                match self.notify.test(id) {
+                    true => Ok(Reply::Done),
+                    false => Err(CoreError::Conflict("rate_limited", "this channel had a message a moment ago: its next one waits for the rate limit".into())),
+                }
+            }
+            SetNotifyRules(rules) => self.store.set_notify_rules(&rules).map(|_| Reply::Done).map_err(CoreError::from),
             ObsGuestSource { scene, name, source } => Ok(Reply::SourceKind(self.obs.guest_source(&scene, &name, &source).await?)),
             SetPlatformApp { platform, client_id, client_secret, channel } => {
                 self.platforms.set_app(platform, &client_id, client_secret.as_ref().map(|s| s.0.as_str()), &channel)?;

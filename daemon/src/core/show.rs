@@ -156,6 +156,9 @@ mod ts_bindings {
         crate::store::destinations::Destination::export_all(&cfg).unwrap();
         crate::platforms::presets::Preset::export_all(&cfg).unwrap();
         crate::store::recordings::RecordingSettings::export_all(&cfg).unwrap();
+        crate::store::notify::Channel::export_all(&cfg).unwrap();
+        crate::store::notify::Rule::export_all(&cfg).unwrap();
+        crate::notify::kinds::Kind::export_all(&cfg).unwrap();
         let mut out = BTreeMap::new();
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();

@@ -10,8 +10,12 @@ pub enum Codec {
     Vp8,
     Vp9,
     /// `avcc`: the AVC decoder configuration record (`codec_data`).
-    H264 { avcc: Vec<u8> },
-    Opus { channels: u8 },
+    H264 {
+        avcc: Vec<u8>,
+    },
+    Opus {
+        channels: u8,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +206,10 @@ mod tests {
     use super::*;
 
     fn tracks() -> Vec<Track> {
-        vec![Track { codec: Codec::Vp8, width: 320, height: 240, frame_ns: 33_333_333 }, Track { codec: Codec::Opus { channels: 2 }, width: 0, height: 0, frame_ns: 0 }]
+        vec![
+            Track { codec: Codec::Vp8, width: 320, height: 240, frame_ns: 33_333_333 },
+            Track { codec: Codec::Opus { channels: 2 }, width: 0, height: 0, frame_ns: 0 },
+        ]
     }
 
     /// Reads one element: (id, body range, next offset); `None` size means unknown.

@@ -221,9 +221,11 @@ async fn upsert_input(c: &obws::Client, scene: &str, name: &str, kind: &str, set
     if let Some((input, _)) = existing.iter().find(|(i, _)| i.name == name) {
         call(|| async move { c.inputs().set_settings(SetSettings { input: input.input_id(), settings, overlay: Some(true) }).await }).await
     } else {
-        call(|| async move { c.inputs().create(Create { scene: SceneId::Name(scene), input: name, kind, settings: Some(settings), enabled: Some(true) }).await })
-            .await
-            .map(|_| ())
+        call(
+            || async move { c.inputs().create(Create { scene: SceneId::Name(scene), input: name, kind, settings: Some(settings), enabled: Some(true) }).await },
+        )
+        .await
+        .map(|_| ())
     }
 }
 

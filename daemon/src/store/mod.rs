@@ -8,6 +8,7 @@ pub mod export;
 pub mod health;
 pub mod invites;
 pub mod lock;
+pub mod notify;
 pub mod platforms;
 pub mod profiles;
 pub mod recordings;
@@ -113,6 +114,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         end_reason TEXT);",
     // 11: which program feed a destination takes ('main' or 'second')
     "ALTER TABLE destinations ADD COLUMN feed TEXT NOT NULL DEFAULT 'main';",
+    // 12: notification channels (their secret sealed), the rules routing alert kinds to them, and the
+    // outbox every message is written to before it is sent
+    "CREATE TABLE notify_channels (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, settings TEXT NOT NULL,
+        secret_enc BLOB, enabled INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL);
+     CREATE TABLE notify_rules (id INTEGER PRIMARY KEY, kinds TEXT NOT NULL, channels TEXT NOT NULL);
+     CREATE TABLE notify_queue (id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, notice TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL, last_error TEXT,
+        sent_at INTEGER, given_up INTEGER NOT NULL DEFAULT 0);
+     CREATE INDEX notify_queue_due ON notify_queue (next_at) WHERE sent_at IS NULL AND given_up = 0;",
 ];
 
 /// Migrations that need code (the box secret) after their SQL, by the `user_version` they make.

@@ -1,0 +1,269 @@
+//! The kinds of channel and what each sends, as their services document it: a generic webhook
+//! (the notice as JSON, signed with HMAC-SHA256), Discord and Slack incoming webhooks, a Telegram
+//! bot's `sendMessage`, and ntfy. Sans-IO: settings are checked here and a notice becomes the HTTP
+//! request to make; `deliver` makes it.
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use super::kinds::Notice;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ChannelError {
+    #[error("unknown channel kind {0:?}: webhook, discord, slack, telegram or ntfy")]
+    UnknownKind(String),
+    #[error("{0} channels are not supported by this version of the box yet")]
+    NotYet(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The settings a kind keeps in the clear, and the one field that is its secret.
+fn shape(kind: &str) -> Result<(&'static [&'static str], Option<&'static str>), ChannelError> {
+    Ok(match kind {
+        "webhook" => (&["url"], Some("secret")),
+        "discord" | "slack" => (&[], Some("webhook_url")),
+        "telegram" => (&["chat_id"], Some("bot_token")),
+        "ntfy" => (&["server", "topic"], Some("token")),
+        "email" => return Err(ChannelError::NotYet("e-mail")),
+        "sms" => return Err(ChannelError::NotYet("SMS")),
+        k => return Err(ChannelError::UnknownKind(k.to_string())),
+    })
+}
+
+/// A channel as the API gives it: its kind's settings, and its secret (if this request sets one).
+#[derive(Debug, PartialEq)]
+pub struct Checked {
+    pub settings: Value,
+    pub secret: Option<String>,
+}
+
+fn http_url(field: &str, u: &str) -> Result<(), ChannelError> {
+    let ok = url::Url::parse(u).ok().is_some_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+    if ok && u.len() <= 2000 {
+        Ok(())
+    } else {
+        Err(ChannelError::Invalid(format!("{field} must be an http:// or https:// URL")))
+    }
+}
+
+/// Checks the fields `body` gives for a channel of `kind` (all of them when `creating`; on an edit
+/// only those present, laid over `current`).
+pub fn check(kind: &str, body: &serde_json::Map<String, Value>, current: Option<&Value>, creating: bool) -> Result<Checked, ChannelError> {
+    let (fields, secret_field) = shape(kind)?;
+    let mut settings = current.cloned().filter(Value::is_object).unwrap_or_else(|| json!({}));
+    for (k, v) in body {
+        if matches!(k.as_str(), "kind" | "name" | "enabled") || Some(k.as_str()) == secret_field {
+            continue;
+        }
+        if !fields.contains(&k.as_str()) {
+            return Err(ChannelError::Invalid(format!("a {kind} channel has no field {k:?}")));
+        }
+        let s = v.as_str().map(str::trim).filter(|s| !s.is_empty() && s.len() <= 2000);
+        let Some(s) = s else { return Err(ChannelError::Invalid(format!("{k} must be a non-empty string"))) };
+        settings[k.as_str()] = json!(s);
+    }
+    let secret = match secret_field.and_then(|f| body.get(f).map(|v| (f, v))) {
+        Some((f, v)) => Some(
+            v.as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && s.len() <= 2000)
+                .ok_or_else(|| ChannelError::Invalid(format!("{f} must be a non-empty string")))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    if kind == "ntfy" && settings.get("server").is_none() {
+        settings["server"] = json!("https://ntfy.sh");
+    }
+    let get = |k: &str| settings.get(k).and_then(Value::as_str).map(str::to_string);
+    match kind {
+        "webhook" => {
+            http_url("url", &get("url").ok_or_else(|| ChannelError::Invalid("a webhook needs a url".into()))?)?;
+            if creating && secret.as_ref().is_none_or(|s| s.len() < 16) {
+                return Err(ChannelError::Invalid("a webhook needs a secret of at least 16 characters (its messages are signed with it)".into()));
+            }
+        }
+        "discord" | "slack" => match &secret {
+            Some(u) => http_url("webhook_url", u)?,
+            None if creating => return Err(ChannelError::Invalid(format!("a {kind} channel needs its webhook_url"))),
+            None => {}
+        },
+        "telegram" => {
+            let chat = get("chat_id").ok_or_else(|| ChannelError::Invalid("a telegram channel needs a chat_id".into()))?;
+            if !chat.strip_prefix('-').unwrap_or(&chat).chars().all(|c| c.is_ascii_digit()) && !chat.starts_with('@') {
+                return Err(ChannelError::Invalid("chat_id is a number (or @channelname)".into()));
+            }
+            if let Some(t) = &secret {
+                if !t.split_once(':').is_some_and(|(id, rest)| id.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty()) {
+                    return Err(ChannelError::Invalid("bot_token looks like 123456:ABC-DEF… (from @BotFather)".into()));
+                }
+            } else if creating {
+                return Err(ChannelError::Invalid("a telegram channel needs the bot_token".into()));
+            }
+        }
+        "ntfy" => {
+            let topic = get("topic").ok_or_else(|| ChannelError::Invalid("an ntfy channel needs a topic".into()))?;
+            if topic.len() > 64 || !topic.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(ChannelError::Invalid("topic is up to 64 letters, digits, - and _".into()));
+            }
+            http_url("server", &get("server").unwrap_or_default())?;
+        }
+        _ => {}
+    }
+    Ok(Checked { settings, secret })
+}
+
+/// One HTTP request to make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The generic webhook's signature header value: `sha256=<hex HMAC-SHA256 of the body>`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    m.update(body);
+    format!("sha256={}", hex(&m.finalize().into_bytes()))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn text(n: &Notice) -> String {
+    let mark = match n.level {
+        crate::alert::Level::Error => "🔴",
+        crate::alert::Level::Warning => "🟠",
+        crate::alert::Level::Info => "🟢",
+    };
+    format!("{mark} onair: {}", n.message)
+}
+
+/// Where Telegram's Bot API is (a test points it at a local server).
+pub fn telegram_api() -> String {
+    std::env::var("ONAIR_TELEGRAM_API_URL").unwrap_or_else(|_| "https://api.telegram.org".into())
+}
+
+/// The request that tells `n` on a channel of `kind` with `settings` and `secret`.
+pub fn request(kind: &str, settings: &Value, secret: Option<&str>, n: &Notice) -> Result<Outgoing, ChannelError> {
+    let get = |k: &str| settings.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let json_body = |v: Value| (vec![("Content-Type".to_string(), "application/json".to_string())], v.to_string().into_bytes());
+    let missing = || ChannelError::Invalid(format!("the {kind} channel has no secret set"));
+    let (url, headers, body) = match kind {
+        "webhook" => {
+            let body = serde_json::to_vec(n).unwrap_or_default();
+            let sig = signature(secret.ok_or_else(missing)?, &body);
+            (get("url"), vec![("Content-Type".into(), "application/json".into()), ("X-Onair-Signature".into(), sig)], body)
+        }
+        "discord" => {
+            let (h, b) = json_body(json!({"content": text(n), "username": "onair", "allowed_mentions": {"parse": []}}));
+            (secret.ok_or_else(missing)?.to_string(), h, b)
+        }
+        "slack" => {
+            let (h, b) = json_body(json!({"text": text(n)}));
+            (secret.ok_or_else(missing)?.to_string(), h, b)
+        }
+        "telegram" => {
+            let (h, b) = json_body(json!({"chat_id": get("chat_id"), "text": text(n), "disable_web_page_preview": true}));
+            (format!("{}/bot{}/sendMessage", telegram_api(), secret.ok_or_else(missing)?), h, b)
+        }
+        "ntfy" => {
+            let priority = match n.level {
+                crate::alert::Level::Error => "5",
+                crate::alert::Level::Warning => "4",
+                crate::alert::Level::Info => "3",
+            };
+            let mut h = vec![("Title".to_string(), "onair".to_string()), ("Priority".into(), priority.into()), ("Tags".into(), n.kind.as_str().into())];
+            if let Some(t) = secret {
+                h.push(("Authorization".into(), format!("Bearer {t}")));
+            }
+            (format!("{}/{}", get("server").trim_end_matches('/'), get("topic")), h, n.message.clone().into_bytes())
+        }
+        k => {
+            shape(k)?;
+            return Err(ChannelError::UnknownKind(k.to_string()));
+        }
+    };
+    Ok(Outgoing { url, headers, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::Level;
+    use crate::notify::kinds::Kind;
+
+    fn obj(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn notice() -> Notice {
+        Notice {
+            kind: Kind::FeedLost,
+            level: Level::Error,
+            message: "the main feed was lost".into(),
+            at: "2026-12-07T15:00:00Z".into(),
+            show_id: Some(3),
+            destination: None,
+            key: "feed".into(),
+        }
+    }
+
+    #[test]
+    fn settings_are_checked_and_the_secret_kept_apart() {
+        let c = check("webhook", &obj(json!({"kind": "webhook", "name": "x", "url": "https://example.org/hook", "secret": "0123456789abcdef"})), None, true)
+            .unwrap();
+        assert_eq!(c, Checked { settings: json!({"url": "https://example.org/hook"}), secret: Some("0123456789abcdef".into()) });
+        for (kind, body) in [
+            ("webhook", json!({"url": "ftp://x/y", "secret": "0123456789abcdef"})),
+            ("webhook", json!({"url": "https://x/y", "secret": "short"})),
+            ("webhook", json!({"url": "https://x/y"})),
+            ("webhook", json!({"url": "https://x/y", "secret": "0123456789abcdef", "extra": "1"})),
+            ("discord", json!({})),
+            ("discord", json!({"webhook_url": "javascript:alert(1)"})),
+            ("telegram", json!({"chat_id": "12; DROP", "bot_token": "1:a"})),
+            ("telegram", json!({"chat_id": "12", "bot_token": "nocolon"})),
+            ("ntfy", json!({"topic": "../admin"})),
+            ("ntfy", json!({"topic": 5})),
+        ] {
+            assert!(matches!(check(kind, &obj(body.clone()), None, true), Err(ChannelError::Invalid(_))), "{kind} {body}");
+        }
+        assert_eq!(check("pigeon", &obj(json!({})), None, true), Err(ChannelError::UnknownKind("pigeon".into())));
+        assert_eq!(check("email", &obj(json!({})), None, true), Err(ChannelError::NotYet("e-mail")));
+        let n = check("ntfy", &obj(json!({"topic": "my-show"})), None, true).unwrap();
+        assert_eq!(n.settings, json!({"topic": "my-show", "server": "https://ntfy.sh"}), "ntfy.sh unless another server is given");
+        // An edit changes what it names, keeps the rest, and may leave the secret as it is.
+        let e = check("telegram", &obj(json!({"chat_id": "-100123"})), Some(&json!({"chat_id": "42"})), false).unwrap();
+        assert_eq!(e, Checked { settings: json!({"chat_id": "-100123"}), secret: None });
+    }
+
+    #[test]
+    fn each_kind_says_it_as_its_service_documents() {
+        let n = notice();
+        let w = request("webhook", &json!({"url": "http://127.0.0.1:9/h"}), Some("0123456789abcdef"), &n).unwrap();
+        let body: Value = serde_json::from_slice(&w.body).unwrap();
+        assert_eq!(body, json!({"kind": "feed_lost", "level": "error", "message": "the main feed was lost", "at": "2026-12-07T15:00:00Z", "show_id": 3}));
+        let sig = w.headers.iter().find(|(k, _)| k == "X-Onair-Signature").unwrap().1.clone();
+        assert_eq!(sig, signature("0123456789abcdef", &w.body));
+        assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
+        // RFC 4231 test case 2.
+        let mut m = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        m.update(b"what do ya want for nothing?");
+        assert_eq!(hex(&m.finalize().into_bytes()), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        let d = request("discord", &json!({}), Some("https://discord.com/api/webhooks/1/x"), &n).unwrap();
+        assert_eq!(d.url, "https://discord.com/api/webhooks/1/x");
+        assert!(serde_json::from_slice::<Value>(&d.body).unwrap()["content"].as_str().unwrap().contains("the main feed was lost"));
+        let s = request("slack", &json!({}), Some("https://hooks.slack.com/services/T/B/x"), &n).unwrap();
+        assert!(serde_json::from_slice::<Value>(&s.body).unwrap()["text"].is_string());
+        let t = request("telegram", &json!({"chat_id": "42"}), Some("123:abc"), &n).unwrap();
+        assert!(t.url.ends_with("/bot123:abc/sendMessage"), "{}", t.url);
+        assert_eq!(serde_json::from_slice::<Value>(&t.body).unwrap()["chat_id"], "42");
+        let f = request("ntfy", &json!({"server": "https://ntfy.sh/", "topic": "show"}), None, &n).unwrap();
+        assert_eq!((f.url.as_str(), f.body.as_slice()), ("https://ntfy.sh/show", b"the main feed was lost".as_slice()));
+        assert!(f.headers.contains(&("Priority".into(), "5".into())));
+        assert!(request("webhook", &json!({"url": "http://x"}), None, &n).is_err(), "no secret, no signature, no message");
+    }
+}
