@@ -13,7 +13,7 @@ FUZZ_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 # FUZZ_BIN_DIR and FUZZ_NO_BUILD=1 run binaries built before (e.g. a copy while the tree rebuilds).
 FUZZ_BIN_DIR=${FUZZ_BIN_DIR:-fuzz/target/$FUZZ_TRIPLE/release}
 # Every target, in the order the table prints them.
-FUZZ_TARGETS=(rtmp_ingest amf0 flv avc_aac sdp irc destination_url invite_token cookie rtp_forward fmp4 backup)
+FUZZ_TARGETS=(rtmp_ingest amf0 flv avc_aac sdp irc destination_url invite_token cookie rtp_forward fmp4 backup notify_channel)
 # libFuzzer options for every run: leaks are not bugs here (GStreamer's init keeps its registry),
 # a single input may take at most 10 s and 2 GB.
 FUZZ_RUN_FLAGS=(-detect_leaks=0 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
