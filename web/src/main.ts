@@ -13,6 +13,7 @@ import { header } from "./panels/header";
 import { historyPanel } from "./panels/history";
 import { previewPanel } from "./panels/preview";
 import { settingsBackupPanel } from "./panels/settings-backup";
+import { notifyPanel } from "./panels/notify";
 import { ingestPanel } from "./panels/ingest";
 import { obsPanel } from "./panels/obs";
 import type { Ctx, FeedMessage, Panel } from "./panels/panel";
@@ -86,7 +87,7 @@ async function pressSeen(request: string, ms = 120000): Promise<boolean> {
 }
 
 /** The grid's panels, in their order on the page (the header comes before the grid). */
-const grid: Panel[] = [previewPanel, ingestPanel, destinationsPanel, guestsPanel, obsPanel, boxPanel, platformsPanel, profilesPanel, recordingsPanel, historyPanel, alertsPanel, tokensPanel, settingsBackupPanel, addDestinationPanel];
+const grid: Panel[] = [previewPanel, ingestPanel, destinationsPanel, guestsPanel, obsPanel, boxPanel, platformsPanel, profilesPanel, recordingsPanel, historyPanel, alertsPanel, notifyPanel, tokensPanel, settingsBackupPanel, addDestinationPanel];
 const panels: Panel[] = [header, ...grid];
 
 function render(s: ShowStatus) {

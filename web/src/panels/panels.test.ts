@@ -7,6 +7,7 @@ import { catchUp, meterPercent } from "./preview";
 import { feedSelect } from "./feed";
 import { choiceHtml, obsState, sourcesHtml } from "./obs";
 import { recordingRow } from "./recordings";
+import { kindsFor, withKinds } from "./notify";
 import { cropAt, cropBox, outputFromForm, PICTURES, pictureFields, pictureLabel, pictureOf } from "./picture";
 
 describe("ingest panel", () => {
@@ -217,5 +218,22 @@ describe("program preview", () => {
     expect(meterPercent(0.001)).toBe(0);
     expect(meterPercent(1)).toBe(100);
     expect(meterPercent(0.1)).toBeCloseTo(66.7, 1);
+  });
+});
+
+
+describe("alert channels panel", () => {
+  it("reads and writes one channel's kinds without touching the others' rules", () => {
+    const rules = [
+      { kinds: ["feed_lost", "show_started"], channels: [1, 2] },
+      { kinds: ["tip"], channels: [2] },
+    ];
+    expect(kindsFor(rules, 1).sort()).toEqual(["feed_lost", "show_started"]);
+    expect(kindsFor(rules, 2).sort()).toEqual(["feed_lost", "show_started", "tip"]);
+    const next = withKinds(rules, 1, ["destination_failed"]);
+    expect(kindsFor(next, 1)).toEqual(["destination_failed"]);
+    expect(kindsFor(next, 2).sort()).toEqual(["feed_lost", "show_started", "tip"]);
+    expect(withKinds(rules, 2, [])).toEqual([{ kinds: ["feed_lost", "show_started"], channels: [1] }]);
+    expect(kindsFor(withKinds([], 5, []), 5)).toEqual([]);
   });
 });
