@@ -11,7 +11,7 @@ for g in "${groups[@]}"; do
            libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
            gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
            gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice) ;;
-    test) pkgs+=(bc curl ffmpeg nginx-light libnginx-mod-rtmp socat openssl procps psmisc obs-studio xvfb xauth e2fsprogs mount iproute2) ;;
+    test) pkgs+=(bc curl ffmpeg nginx-light libnginx-mod-rtmp socat openssl procps psmisc obs-studio xvfb xauth e2fsprogs mount iproute2 python3-aiosmtpd) ;;
     *) echo "unknown group $g" >&2; exit 2 ;;
   esac
 done

@@ -8,7 +8,15 @@ use onair::notify::kinds::{Kind, Notice};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(serde_json::Value::Object(body)) = serde_json::from_slice::<serde_json::Value>(data) else { return };
-    let notice = Notice { kind: Kind::Test, level: onair::alert::Level::Info, message: "m".into(), at: String::new(), show_id: None, destination: None, key: String::new() };
+    let notice = Notice {
+        kind: Kind::Test,
+        level: onair::alert::Level::Info,
+        message: "m".into(),
+        at: String::new(),
+        show_id: None,
+        destination: None,
+        key: String::new(),
+    };
     for kind in ["webhook", "discord", "slack", "telegram", "ntfy", "email", "sms", "nope"] {
         for creating in [true, false] {
             let Ok(c) = check(kind, &body, body.get("current"), creating) else { continue };

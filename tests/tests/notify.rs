@@ -115,7 +115,7 @@ fn alerts_reach_each_kind_of_channel_signed_retried_and_without_floods() {
     // Hostile and wrong input: refused with a clear reason, nothing made.
     for (body, code) in [
         (json!({"kind": "pigeon", "name": "x"}), "unknown_kind"),
-        (json!({"kind": "email", "name": "x"}), "unsupported_kind"),
+        (json!({"kind": "sms", "name": "x"}), "unsupported_kind"),
         (json!({"kind": "webhook", "name": "x", "url": "file:///etc/passwd", "secret": SECRET}), "invalid"),
         (json!({"kind": "webhook", "name": "x", "url": rx.url("/hook")}), "invalid"),
         (json!({"kind": "webhook", "name": "", "url": rx.url("/hook"), "secret": SECRET}), "invalid"),
@@ -251,4 +251,137 @@ fn the_outbox_survives_a_crash() {
     );
     let last = rx.at("/hook").pop().unwrap();
     assert!(last.json()["kind"] == "show_started" && signed_by(&last, SECRET), "{}", last.json());
+}
+
+/// A real SMTP server on loopback (Python's aiosmtpd, Debian's package), with a certificate the box
+/// is told to trust: `starttls` (the server refuses mail before STARTTLS) and `tls` (SMTPS).
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private CA and a certificate for 127.0.0.1 it signed: (the CA, the server's certificate, its key).
+fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    std::fs::write(p("leaf.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    for args in [
+        vec!["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=onair test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")],
+        vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", &p("smtp.key"), "-out", &p("smtp.csr")],
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            &p("smtp.csr"),
+            "-CA",
+            &p("ca.pem"),
+            "-CAkey",
+            &p("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &p("leaf.ext"),
+            "-out",
+            &p("smtp.pem"),
+        ],
+    ] {
+        let st = std::process::Command::new("openssl")
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(st.success(), "openssl {args:?}");
+    }
+    (dir.join("ca.pem"), dir.join("smtp.pem"), dir.join("smtp.key"))
+}
+
+fn smtp(dir: &std::path::Path, cert: &std::path::Path, key: &std::path::Path, smtps: bool) -> Smtp {
+    let port = free_port();
+    let maildir = dir.join(if smtps { "smtps-mail" } else { "starttls-mail" });
+    let (c, k) = if smtps { ("--smtpscert", "--smtpskey") } else { ("--tlscert", "--tlskey") };
+    // Debian's python3 (the one python3-aiosmtpd is for), not whatever python3 is first on PATH.
+    let child = std::process::Command::new("/usr/bin/python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), c])
+        .arg(cert)
+        .arg(k)
+        .arg(key)
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("aiosmtpd-{port}.log"))).unwrap())
+        .spawn()
+        .expect("python3-aiosmtpd: scripts/install-deps.sh test installs it");
+    assert!(wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()), "aiosmtpd did not start");
+    Smtp { child, port, maildir }
+}
+
+fn mails(maildir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(maildir.join("new")).map(|d| d.flatten().map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect()).unwrap_or_default()
+}
+
+#[test]
+fn e_mail_goes_through_a_real_smtp_server_over_starttls_and_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificate(dir.path());
+    let starttls = smtp(dir.path(), &cert, &key, false);
+    let smtps = smtp(dir.path(), &cert, &key, true);
+    let mut d = Daemon::start_full(&[], &[("ONAIR_EXTRA_CA_FILE", ca.to_str().unwrap())]);
+    let bad = d.request(
+        "POST",
+        "/api/v1/notify/channels",
+        Some(json!({"kind": "email", "name": "x", "host": "127.0.0.1", "security": "none", "from": "a@b.org", "to": "c@d.org"})),
+    );
+    assert_eq!(bad.status, 422, "never in the clear: {}", bad.text);
+    for (server, security, to) in [(&starttls, "starttls", "crew@example.org"), (&smtps, "tls", "me@example.org, crew@example.org")] {
+        let r = d.request(
+            "POST",
+            "/api/v1/notify/channels",
+            Some(
+                json!({"kind": "email", "name": security, "host": "127.0.0.1", "port": server.port, "security": security, "from": "box@example.org", "to": to}),
+            ),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        assert_eq!(d.request("POST", &format!("/api/v1/notify/channels/{id}/test"), None).status, 202);
+        assert!(
+            wait_until(Duration::from_secs(15), || !mails(&server.maildir).is_empty()),
+            "{security}: no mail arrived; the channel: {}; the server: {}",
+            d.get("/api/v1/notify/channels"),
+            std::fs::read_to_string(dir.path().join(format!("aiosmtpd-{}.log", server.port))).unwrap_or_default()
+        );
+        let m = mails(&server.maildir).remove(0);
+        assert!(m.contains("Subject: onair: a test from your onair box") && m.contains("From: box@example.org"), "{m}");
+        assert!(to.split(", ").all(|a| m.contains(a)), "{m}");
+    }
+    // A server the box cannot trust: not delivered, and the channel says why.
+    let other = tempfile::tempdir().unwrap();
+    let (_, c2, k2) = certificate(other.path());
+    let untrusted = smtp(other.path(), &c2, &k2, false);
+    let r = d.request(
+        "POST",
+        "/api/v1/notify/channels",
+        Some(json!({"kind": "email", "name": "untrusted", "host": "127.0.0.1", "port": untrusted.port, "from": "box@example.org", "to": "me@example.org"})),
+    );
+    let id = r.body["id"].as_i64().unwrap();
+    d.request("POST", &format!("/api/v1/notify/channels/{id}/test"), None);
+    assert!(
+        wait_until(Duration::from_secs(15), || d
+            .get("/api/v1/notify/channels")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id && c["last_error"].is_string())),
+        "{}",
+        d.get("/api/v1/notify/channels")
+    );
+    assert!(mails(&untrusted.maildir).is_empty(), "nothing sent to a server whose certificate does not check");
 }

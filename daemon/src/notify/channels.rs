@@ -10,7 +10,7 @@ use super::kinds::Notice;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ChannelError {
-    #[error("unknown channel kind {0:?}: webhook, discord, slack, telegram or ntfy")]
+    #[error("unknown channel kind {0:?}: webhook, discord, slack, telegram, ntfy or email")]
     UnknownKind(String),
     #[error("{0} channels are not supported by this version of the box yet")]
     NotYet(&'static str),
@@ -25,7 +25,7 @@ fn shape(kind: &str) -> Result<(&'static [&'static str], Option<&'static str>), 
         "discord" | "slack" => (&[], Some("webhook_url")),
         "telegram" => (&["chat_id"], Some("bot_token")),
         "ntfy" => (&["server", "topic"], Some("token")),
-        "email" => return Err(ChannelError::NotYet("e-mail")),
+        "email" => (&["host", "port", "security", "username", "from", "to"], Some("password")),
         "sms" => return Err(ChannelError::NotYet("SMS")),
         k => return Err(ChannelError::UnknownKind(k.to_string())),
     })
@@ -59,7 +59,9 @@ pub fn check(kind: &str, body: &serde_json::Map<String, Value>, current: Option<
         if !fields.contains(&k.as_str()) {
             return Err(ChannelError::Invalid(format!("a {kind} channel has no field {k:?}")));
         }
-        let s = v.as_str().map(str::trim).filter(|s| !s.is_empty() && s.len() <= 2000);
+        // A port may come as a number.
+        let num = v.as_u64().filter(|_| k == "port").map(|n| n.to_string());
+        let s = num.as_deref().or(v.as_str()).map(str::trim).filter(|s| !s.is_empty() && s.len() <= 2000);
         let Some(s) = s else { return Err(ChannelError::Invalid(format!("{k} must be a non-empty string"))) };
         settings[k.as_str()] = json!(s);
     }
@@ -109,9 +111,77 @@ pub fn check(kind: &str, body: &serde_json::Map<String, Value>, current: Option<
             }
             http_url("server", &get("server").unwrap_or_default())?;
         }
+        "email" => {
+            email_settings(&settings)?;
+        }
         _ => {}
     }
     Ok(Checked { settings, secret })
+}
+
+/// How an e-mail channel reaches its server: STARTTLS on the submission port, or TLS from the first
+/// byte (SMTPS); never in the clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    StartTls,
+    Tls,
+}
+
+/// An e-mail channel's server and addresses, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mail {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+}
+
+fn address(field: &str, a: &str) -> Result<String, ChannelError> {
+    a.parse::<lettre::message::Mailbox>().map(|m| m.to_string()).map_err(|_| ChannelError::Invalid(format!("{field} must be an e-mail address, not {a:?}")))
+}
+
+/// Reads an e-mail channel's settings (what `check` keeps) into where and to whom to send.
+pub fn email_settings(settings: &Value) -> Result<Mail, ChannelError> {
+    let get = |k: &str| settings.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let host = get("host").ok_or_else(|| ChannelError::Invalid("an e-mail channel needs the SMTP server's host".into()))?;
+    if host.len() > 253 || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')) {
+        return Err(ChannelError::Invalid("host must be a host name or an IP address".into()));
+    }
+    let security = match get("security").unwrap_or("starttls") {
+        "starttls" => Security::StartTls,
+        "tls" => Security::Tls,
+        _ => return Err(ChannelError::Invalid("security is starttls (port 587) or tls (port 465): never in the clear".into())),
+    };
+    let port = match get("port") {
+        None => {
+            if security == Security::Tls {
+                465
+            } else {
+                587
+            }
+        }
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| ChannelError::Invalid("port must be 1 to 65535".into()))?,
+    };
+    let from = address("from", get("from").ok_or_else(|| ChannelError::Invalid("an e-mail channel needs a from address".into()))?)?;
+    let to: Vec<String> =
+        get("to").unwrap_or_default().split(',').map(str::trim).filter(|a| !a.is_empty()).map(|a| address("to", a)).collect::<Result<_, _>>()?;
+    if to.is_empty() || to.len() > 10 {
+        return Err(ChannelError::Invalid("to is 1 to 10 addresses, separated by commas".into()));
+    }
+    Ok(Mail { host: host.to_string(), port, security, username: get("username").map(str::to_string), from, to })
+}
+
+/// An alert's e-mail: (subject, plain-text body).
+pub fn email_text(n: &Notice) -> (String, String) {
+    let subject = format!("onair: {}", n.message.chars().take(120).collect::<String>());
+    let mut body = format!("{}\n\n{} · {}", n.message, n.kind.as_str(), n.at);
+    if let Some(d) = &n.destination {
+        body.push_str(&format!(" · {d}"));
+    }
+    body.push_str("\n\n-- \nYour onair box. Which alerts come here is set on its dashboard (Alerts to your phone).\n");
+    (subject, body)
 }
 
 /// One HTTP request to make.
@@ -232,7 +302,31 @@ mod tests {
             assert!(matches!(check(kind, &obj(body.clone()), None, true), Err(ChannelError::Invalid(_))), "{kind} {body}");
         }
         assert_eq!(check("pigeon", &obj(json!({})), None, true), Err(ChannelError::UnknownKind("pigeon".into())));
-        assert_eq!(check("email", &obj(json!({})), None, true), Err(ChannelError::NotYet("e-mail")));
+        assert_eq!(check("sms", &obj(json!({})), None, true), Err(ChannelError::NotYet("SMS")));
+        // E-mail: the server, STARTTLS by default on 587, TLS on 465, never plain; real addresses.
+        let m = check(
+            "email",
+            &obj(json!({"host": "smtp.example.org", "from": "box@example.org", "to": "me@example.org, crew@example.org", "password": "pw"})),
+            None,
+            true,
+        )
+        .unwrap();
+        assert_eq!(m.secret.as_deref(), Some("pw"));
+        let mail = email_settings(&m.settings).unwrap();
+        assert_eq!((mail.port, mail.security, mail.to.len()), (587, Security::StartTls, 2));
+        let tls =
+            check("email", &obj(json!({"host": "smtp.example.org", "security": "tls", "port": 2465, "from": "a@b.org", "to": "c@d.org"})), None, true).unwrap();
+        assert_eq!(email_settings(&tls.settings).unwrap().port, 2465, "a port given as a number");
+        for bad in [
+            json!({"host": "smtp.example.org", "security": "none", "from": "a@b.org", "to": "c@d.org"}),
+            json!({"host": "smtp.example.org", "from": "not an address", "to": "c@d.org"}),
+            json!({"host": "smtp.example.org", "from": "a@b.org", "to": "c@d.org\r\nBcc: x@y.org"}),
+            json!({"host": "smtp example.org", "from": "a@b.org", "to": "c@d.org"}),
+            json!({"host": "smtp.example.org", "from": "a@b.org"}),
+            json!({"host": "smtp.example.org", "port": "99999", "from": "a@b.org", "to": "c@d.org"}),
+        ] {
+            assert!(matches!(check("email", &obj(bad.clone()), None, true), Err(ChannelError::Invalid(_))), "{bad}");
+        }
         let n = check("ntfy", &obj(json!({"topic": "my-show"})), None, true).unwrap();
         assert_eq!(n.settings, json!({"topic": "my-show", "server": "https://ntfy.sh"}), "ntfy.sh unless another server is given");
         // An edit changes what it names, keeps the rest, and may leave the secret as it is.

@@ -49,6 +49,9 @@ async fn send(store: &Store, http: &reqwest::Client, channel: i64, notice: &str)
     let c = store.channel(channel).ok().flatten().ok_or(("the channel was removed".to_string(), None))?;
     let n: Notice = serde_json::from_str(notice).map_err(|e| (format!("unreadable message: {e}"), None))?;
     let secret = store.channel_secret(channel).map_err(|e| (e.to_string(), None))?;
+    if c.kind == "email" {
+        return send_email(&c.settings, secret.as_deref(), &n).await.map_err(|e| (e, None));
+    }
     let out = channels::request(&c.kind, &c.settings, secret.as_deref(), &n).map_err(|e| (e.to_string(), None))?;
     let mut req = http.post(&out.url).body(out.body);
     for (k, v) in &out.headers {
@@ -62,6 +65,35 @@ async fn send(store: &Store, http: &reqwest::Client, channel: i64, notice: &str)
     let retry =
         res.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok()).map(|s| s.clamp(1, 3600));
     Err((format!("{} answered HTTP {}", c.kind, status.as_u16()), retry))
+}
+
+/// An e-mail through the channel's SMTP server (STARTTLS or TLS; the machine's trust roots, and the
+/// file `ONAIR_EXTRA_CA_FILE` names, as for RTMPS).
+async fn send_email(settings: &serde_json::Value, password: Option<&str>, n: &Notice) -> Result<(), String> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let mail = channels::email_settings(settings).map_err(|e| e.to_string())?;
+    let (subject, body) = channels::email_text(n);
+    let mut m = Message::builder().from(mail.from.parse().map_err(|e| format!("from: {e}"))?).subject(subject);
+    for to in &mail.to {
+        m = m.to(to.parse().map_err(|e| format!("to: {e}"))?);
+    }
+    let message = m.body(body).map_err(|e| format!("the message: {e}"))?;
+    let mut tls = TlsParameters::builder(mail.host.clone());
+    if let Ok(path) = std::env::var("ONAIR_EXTRA_CA_FILE") {
+        let pem = std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?;
+        tls = tls.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| format!("{path}: {e}"))?);
+    }
+    let tls = tls.build_rustls().map_err(|e| format!("TLS: {e}"))?;
+    let mut t = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(mail.host.as_str()).port(mail.port).timeout(Some(TIMEOUT)).tls(match mail.security {
+        channels::Security::StartTls => Tls::Required(tls),
+        channels::Security::Tls => Tls::Wrapper(tls),
+    });
+    if let (Some(user), Some(pw)) = (&mail.username, password) {
+        t = t.credentials(Credentials::new(user.clone(), pw.to_string()));
+    }
+    t.build().send(message).await.map(|_| ()).map_err(|e| format!("e-mail: {e}"))
 }
 
 /// A request error without its URL: a Discord/Slack webhook URL or a Telegram bot token is the

@@ -18,12 +18,21 @@ export const ALERT_KINDS: Exclude<Kind, "test">[] = [
 const DEFAULT_KINDS: Kind[] = ["destination_failed", "feed_lost", "obs_lost", "low_disk", "show_started", "show_ended"];
 
 /** The form's fields per channel kind (the secret one last; it is never shown again). */
-export const FIELDS: Record<string, { name: string; type: string; required: boolean }[]> = {
+export const FIELDS: Record<string, { name: string; type: string; required: boolean; options?: string[] }[]> = {
   webhook: [{ name: "url", type: "url", required: true }, { name: "secret", type: "password", required: true }],
   discord: [{ name: "webhook_url", type: "password", required: true }],
   slack: [{ name: "webhook_url", type: "password", required: true }],
   telegram: [{ name: "chat_id", type: "text", required: true }, { name: "bot_token", type: "password", required: true }],
   ntfy: [{ name: "topic", type: "text", required: true }, { name: "server", type: "url", required: false }, { name: "token", type: "password", required: false }],
+  email: [
+    { name: "host", type: "text", required: true },
+    { name: "security", type: "select", required: true, options: ["starttls", "tls"] },
+    { name: "port", type: "number", required: false },
+    { name: "from", type: "email", required: true },
+    { name: "to", type: "text", required: true },
+    { name: "username", type: "text", required: false },
+    { name: "password", type: "password", required: false },
+  ],
 };
 
 let root: HTMLElement;
@@ -64,7 +73,13 @@ async function load() {
 }
 
 function fieldsHtml(kind: string): string {
-  return (FIELDS[kind] ?? []).map((f) => `<label>${esc(t(`notify.field.${f.name}` as Key))} <input name="${f.name}" type="${f.type}" ${f.required ? "required" : ""} autocomplete="off" /></label>`).join("");
+  return (FIELDS[kind] ?? [])
+    .map((f) => {
+      const label = esc(t(`notify.field.${f.name}` as Key));
+      if (f.options) return `<label>${label} <select name="${f.name}">${f.options.map((o) => `<option value="${o}">${esc(t(`notify.option.${o}` as Key))}</option>`).join("")}</select></label>`;
+      return `<label>${label} <input name="${f.name}" type="${f.type}" ${f.required ? "required" : ""} autocomplete="off" /></label>`;
+    })
+    .join("");
 }
 
 export const notifyPanel: Panel = {
