@@ -8,6 +8,7 @@ mod nginx;
 mod probe;
 pub mod sfu_load;
 pub mod soak;
+pub mod tls;
 pub mod today;
 pub mod whip;
 

@@ -270,38 +270,8 @@ impl Drop for Smtp {
 
 /// A private CA and a certificate for 127.0.0.1 it signed: (the CA, the server's certificate, its key).
 fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
-    std::fs::write(p("leaf.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
-    for args in [
-        vec!["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=onair test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")],
-        vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", &p("smtp.key"), "-out", &p("smtp.csr")],
-        vec![
-            "x509",
-            "-req",
-            "-in",
-            &p("smtp.csr"),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            &p("leaf.ext"),
-            "-out",
-            &p("smtp.pem"),
-        ],
-    ] {
-        let st = std::process::Command::new("openssl")
-            .args(&args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("openssl");
-        assert!(st.success(), "openssl {args:?}");
-    }
-    (dir.join("ca.pem"), dir.join("smtp.pem"), dir.join("smtp.key"))
+    let t = onair_e2e::tls::private_ca(dir, "IP:127.0.0.1");
+    (t.ca, t.cert, t.key)
 }
 
 fn smtp(dir: &std::path::Path, cert: &std::path::Path, key: &std::path::Path, smtps: bool) -> Smtp {

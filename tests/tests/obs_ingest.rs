@@ -14,10 +14,9 @@ impl Drop for Kill {
     }
 }
 
-/// Renames a scene in OBS, as another remote (a Stream Deck, OBS's own window) would.
-fn rename_scene_in_obs(port: u16, password: &str, old: &str, new: &str) {
+/// A second obs-websocket client (as a Stream Deck or OBS's own window would be), running `f`.
+fn with_obs<T>(port: u16, password: &str, f: impl AsyncFnOnce(&obws::Client) -> T) -> Option<T> {
     use obws::client::{ConnectConfig, DangerousConnectConfig, DEFAULT_BROADCAST_CAPACITY};
-    use obws::requests::scenes::SceneId;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let c = obws::Client::connect_with_config(ConnectConfig {
@@ -31,33 +30,24 @@ fn rename_scene_in_obs(port: u16, password: &str, old: &str, new: &str) {
             dangerous: Some(DangerousConnectConfig { skip_studio_version_check: true, skip_websocket_version_check: true }),
         })
         .await
-        .expect("a second obs-websocket client");
-        c.scenes().set_name(SceneId::Name(old), new).await.expect("SetSceneName");
-    });
+        .ok()?;
+        Some(f(&c).await)
+    })
+}
+
+/// Renames a scene in OBS, as another remote (a Stream Deck, OBS's own window) would.
+fn rename_scene_in_obs(port: u16, password: &str, old: &str, new: &str) {
+    use obws::requests::scenes::SceneId;
+    with_obs(port, password, async |c| c.scenes().set_name(SceneId::Name(old), new).await.expect("SetSceneName")).expect("a second obs-websocket client");
 }
 
 /// A screenshot of source `name` through obs-websocket (`GetSourceScreenshot`), as grey levels
 /// (decoded by ffmpeg): `None` if OBS has none to give yet.
 fn screenshot_in_obs(port: u16, password: &str, name: &str, dir: &Path) -> Option<Vec<u8>> {
     use base64::Engine;
-    use obws::client::{ConnectConfig, DangerousConnectConfig, DEFAULT_BROADCAST_CAPACITY};
     use obws::requests::sources::{SourceId, TakeScreenshot};
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let data = rt.block_on(async {
-        let c = obws::Client::connect_with_config(ConnectConfig {
-            host: "127.0.0.1",
-            port,
-            password: Some(password),
-            event_subscriptions: Some(obws::requests::EventSubscription::NONE),
-            broadcast_capacity: DEFAULT_BROADCAST_CAPACITY,
-            connect_timeout: Duration::from_secs(10),
-            dangerous: Some(DangerousConnectConfig { skip_studio_version_check: true, skip_websocket_version_check: true }),
-        })
-        .await
-        .ok()?;
-        let shot = TakeScreenshot { source: SourceId::Name(name), format: "png", width: Some(320), height: None, compression_quality: None };
-        c.sources().take_screenshot(shot).await.ok()
-    })?;
+    let shot = TakeScreenshot { source: SourceId::Name(name), format: "png", width: Some(320), height: None, compression_quality: None };
+    let data = with_obs(port, password, async |c| c.sources().take_screenshot(shot).await.ok())??;
     let png = base64::engine::general_purpose::STANDARD.decode(data.split_once(',')?.1).ok()?;
     let file = dir.join("shot.png");
     std::fs::write(&file, png).ok()?;

@@ -8,34 +8,10 @@ use onair_e2e::*;
 #[test]
 fn rtmps_destination_with_certificate_check() {
     let dir = tempfile::tempdir().unwrap();
-    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
-    std::fs::write(p("leaf.ext"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n").unwrap();
     // A private CA and a server certificate it signed, as a platform's edge would present.
-    for args in [
-        vec!["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=onair test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")],
-        vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &p("key.pem"), "-out", &p("leaf.csr")],
-        vec![
-            "x509",
-            "-req",
-            "-in",
-            &p("leaf.csr"),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            &p("leaf.ext"),
-            "-out",
-            &p("cert.pem"),
-        ],
-    ] {
-        let st = Command::new("openssl").args(&args).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
-        assert!(st.success(), "openssl {args:?}");
-    }
-    let (cert, key, ca) = (p("cert.pem"), p("key.pem"), p("ca.pem"));
+    let tls = onair_e2e::tls::private_ca(dir.path(), "DNS:localhost");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let (cert, key, ca) = (path(&tls.cert), path(&tls.key), path(&tls.ca));
     let mut n = Nginx::start();
     let tls_port = free_port();
     struct Kill(std::process::Child);

@@ -26,16 +26,8 @@ pub enum WatchError {
 /// or the moment after) is answered as soon as the guest's media flows, up to `wait`: a retry loop
 /// would add its own delay to the guest's first frame in OBS.
 pub async fn watch(guests: &Arc<Guests>, id: &str, by: Viewer, offer: gstreamer_sdp::SDPMessage, wait: Duration) -> Result<(String, String), WatchError> {
-    let g = guests.get(id).ok_or(WatchError::NoGuest)?;
     // Counted from here (before any waiting or any webrtcbin) until the viewer is in the media's count.
-    let _seat = guests.admit(id)?;
-    if !g.media.ready() {
-        let deadline = tokio::time::Instant::now() + wait;
-        guests.wait_until(deadline, || g.media.ready() || guests.get(id).is_none()).await;
-        if guests.get(id).is_none() {
-            return Err(WatchError::NoGuest);
-        }
-    }
+    let (g, _seat) = seat_when_ready(guests, id, wait).await?;
     let viewer = crate::store::secret::random_token(8);
     let answer = g.media.add_viewer(&viewer, offer).await?;
     // A guest watching another: the viewer ends when the watching guest leaves (or has meanwhile).
@@ -51,8 +43,16 @@ pub async fn watch(guests: &Arc<Guests>, id: &str, by: Viewer, offer: gstreamer_
 /// A Matroska stream of guest `id` for an OBS Media Source, under the same caps as the viewers and
 /// waiting the same way for a guest still connecting.
 pub async fn stream(guests: &Arc<Guests>, id: &str, wait: Duration) -> Result<super::sfu::GuestStream, WatchError> {
+    let (g, _seat) = seat_when_ready(guests, id, wait).await?;
+    let fps = g.info.lock().unwrap().fps;
+    Ok(g.media.add_stream(fps)?)
+}
+
+/// Guest `id` and a seat under the viewer caps, once its media flows (or `wait` is over: the
+/// caller's media then answers "no media yet").
+async fn seat_when_ready(guests: &Arc<Guests>, id: &str, wait: Duration) -> Result<(Arc<super::Guest>, super::access::Seat), WatchError> {
     let g = guests.get(id).ok_or(WatchError::NoGuest)?;
-    let _seat = guests.admit(id)?;
+    let seat = guests.admit(id)?;
     if !g.media.ready() {
         let deadline = tokio::time::Instant::now() + wait;
         guests.wait_until(deadline, || g.media.ready() || guests.get(id).is_none()).await;
@@ -60,8 +60,7 @@ pub async fn stream(guests: &Arc<Guests>, id: &str, wait: Duration) -> Result<su
             return Err(WatchError::NoGuest);
         }
     }
-    let fps = g.info.lock().unwrap().fps;
-    Ok(g.media.add_stream(fps)?)
+    Ok((g, seat))
 }
 
 /// Ends one viewer of guest `id`; `false` when there was no such viewer.
