@@ -1,7 +1,7 @@
 //! What keeps a flapping output from sending a hundred messages: per channel, the first notice of a
-//! key (one destination, one feed) goes at once and its repeats within a minute are counted into one
-//! summary at the minute's end, unless a repeat is more serious than what went (a reconnect, then a
-//! failure: the failure goes at once); and no channel gets more than a few messages a minute, the
+//! key (one destination, one feed) goes at once, and so does the first "back" after it and anything
+//! more serious than what went (a reconnect, then a failure); the other repeats within that minute
+//! are counted into one summary at its end. No channel gets more than a few messages a minute, the
 //! rest summed up likewise. Sans-IO: seconds passed in.
 use std::collections::HashMap;
 
@@ -19,8 +19,12 @@ pub enum Verdict {
 }
 
 struct KeyState {
+    /// When this key's minute began (its first message).
     sent_at: i64,
+    /// The most serious level sent in that minute.
     level: crate::alert::Level,
+    /// Whether a "back" (an info after a problem) went in that minute.
+    back_sent: bool,
     held: u32,
     last: Option<Notice>,
 }
@@ -49,9 +53,11 @@ fn rank(l: crate::alert::Level) -> u8 {
 impl Gate {
     /// Whether `n` goes to `channel` now (the caller then sends it) or is held for a summary.
     pub fn admit(&mut self, channel: i64, n: &Notice, now: i64) -> Verdict {
-        let k = self.keys.entry((channel, n.key.clone())).or_insert(KeyState { sent_at: i64::MIN / 2, level: n.level, held: 0, last: None });
+        let k = self.keys.entry((channel, n.key.clone())).or_insert(KeyState { sent_at: i64::MIN / 2, level: n.level, back_sent: false, held: 0, last: None });
         let within = now - k.sent_at < KEY_WINDOW_S;
-        if within && rank(n.level) <= rank(k.level) {
+        let worse = rank(n.level) > rank(k.level);
+        let first_back = rank(n.level) == 0 && rank(k.level) > 0 && !k.back_sent;
+        if within && !worse && !first_back {
             k.held += 1;
             k.last = Some(n.clone());
             return Verdict::Held;
@@ -67,7 +73,12 @@ impl Gate {
             return Verdict::Held;
         }
         c.sent.push(now);
-        *k = KeyState { sent_at: now, level: n.level, held: 0, last: None };
+        if within {
+            k.level = if worse { n.level } else { k.level };
+            k.back_sent |= first_back;
+        } else {
+            *k = KeyState { sent_at: now, level: n.level, back_sent: false, held: 0, last: None };
+        }
         Verdict::Send
     }
 
@@ -123,11 +134,12 @@ mod tests {
             }
         };
         let verdicts: Vec<_> = (0..40).map(|i| g.admit(1, &flap(i), 100 + i)).collect();
-        assert_eq!(verdicts.iter().filter(|v| **v == Verdict::Send).count(), 1, "{verdicts:?}");
+        let sent: Vec<usize> = verdicts.iter().enumerate().filter(|(_, v)| **v == Verdict::Send).map(|(i, _)| i).collect();
+        assert_eq!(sent, [0, 1], "the first reconnect and the first 'back' go at once, the rest is held: {verdicts:?}");
         assert!(g.summaries(150).is_empty(), "the minute is not over");
         let s = g.summaries(160);
         assert_eq!(s.len(), 1);
-        assert!(s[0].1.message.contains("39 more changes"), "{}", s[0].1.message);
+        assert!(s[0].1.message.contains("38 more changes"), "{}", s[0].1.message);
         assert!(g.summaries(161).is_empty(), "said once");
         // Another channel, and another key, are counted on their own.
         assert_eq!(g.admit(2, &flap(0), 101), Verdict::Send);
@@ -135,11 +147,16 @@ mod tests {
     }
 
     #[test]
-    fn something_worse_goes_at_once() {
+    fn something_worse_goes_at_once_and_so_does_the_first_back() {
         let mut g = Gate::default();
         assert_eq!(g.admit(1, &notice(Kind::DestinationReconnecting, Level::Warning, "d1"), 0), Verdict::Send);
         assert_eq!(g.admit(1, &notice(Kind::DestinationFailed, Level::Error, "d1"), 5), Verdict::Send);
-        assert_eq!(g.admit(1, &notice(Kind::DestinationReconnecting, Level::Warning, "d1"), 6), Verdict::Held);
+        assert_eq!(g.admit(1, &notice(Kind::DestinationReconnecting, Level::Warning, "d1"), 6), Verdict::Held, "less than what went");
+        assert_eq!(g.admit(1, &notice(Kind::DestinationRecovered, Level::Info, "d1"), 7), Verdict::Send);
+        assert_eq!(g.admit(1, &notice(Kind::DestinationRecovered, Level::Info, "d1"), 8), Verdict::Held);
+        // A show that starts is news once; one "back" with nothing wrong before is no "back".
+        assert_eq!(g.admit(1, &notice(Kind::ShowStarted, Level::Info, "show:started"), 0), Verdict::Send);
+        assert_eq!(g.admit(1, &notice(Kind::ShowStarted, Level::Info, "show:started"), 1), Verdict::Held);
     }
 
     #[test]
