@@ -112,11 +112,12 @@ const SECRET: &str = "whsec-0123456789abcdef";
 #[test]
 fn alerts_reach_each_kind_of_channel_signed_retried_and_without_floods() {
     let rx = Receiver::start(0);
-    let mut d = Daemon::start_full(&[], &[("ONAIR_TELEGRAM_API_URL", &rx.url("/tg"))]);
+    let mut d = Daemon::start_full(&[], &[("ONAIR_TELEGRAM_API_URL", &rx.url("/tg")), ("ONAIR_TWILIO_API_URL", &rx.url("/twilio"))]);
     // Hostile and wrong input: refused with a clear reason, nothing made.
     for (body, code) in [
         (json!({"kind": "pigeon", "name": "x"}), "unknown_kind"),
-        (json!({"kind": "sms", "name": "x"}), "unsupported_kind"),
+        (json!({"kind": "sms", "name": "x", "provider": "nexmo"}), "unsupported_kind"),
+        (json!({"kind": "sms", "name": "x", "account_sid": "AC0123456789abcdef0123456789abcdef", "from": "+15005550006", "to": "11 9876"}), "invalid"),
         (json!({"kind": "webhook", "name": "x", "url": "file:///etc/passwd", "secret": SECRET}), "invalid"),
         (json!({"kind": "webhook", "name": "x", "url": rx.url("/hook")}), "invalid"),
         (json!({"kind": "webhook", "name": "", "url": rx.url("/hook"), "secret": SECRET}), "invalid"),
@@ -140,18 +141,21 @@ fn alerts_reach_each_kind_of_channel_signed_retried_and_without_floods() {
     let slack = make(&mut d, json!({"kind": "slack", "name": "Slack", "webhook_url": rx.url("/slack/services/T/B/tok-slack")}));
     let tg = make(&mut d, json!({"kind": "telegram", "name": "Telegram", "chat_id": "-100200300", "bot_token": "4242:tok-telegram"}));
     let ntfy = make(&mut d, json!({"kind": "ntfy", "name": "phone", "server": rx.url("/ntfy"), "topic": "my-show"}));
+    const SID: &str = "AC0123456789abcdef0123456789abcdef";
+    let sms =
+        make(&mut d, json!({"kind": "sms", "name": "SMS", "account_sid": SID, "from": "+15005550006", "to": "+5511987654321", "auth_token": "tok-twilio"}));
     let listed = d.get("/api/v1/notify/channels").to_string();
-    for secret in [SECRET, "tok-discord", "tok-slack", "tok-telegram"] {
+    for secret in [SECRET, "tok-discord", "tok-slack", "tok-telegram", "tok-twilio"] {
         assert!(!listed.contains(secret), "a secret read back: {listed}");
     }
     assert!(listed.contains("\"secret_set\":true"));
 
     // "Send a test": each channel gets one, as its service expects it.
-    for id in [hook, discord, slack, tg, ntfy] {
+    for id in [hook, discord, slack, tg, ntfy, sms] {
         let r = d.request("POST", &format!("/api/v1/notify/channels/{id}/test"), None);
         assert_eq!(r.status, 202, "{}", r.text);
     }
-    assert!(wait_until(Duration::from_secs(10), || rx.got.lock().unwrap().len() >= 5), "{:?}", rx.got.lock().unwrap());
+    assert!(wait_until(Duration::from_secs(10), || rx.got.lock().unwrap().len() >= 6), "{:?}", rx.got.lock().unwrap());
     let w = rx.at("/hook").remove(0);
     assert!(signed_by(&w, SECRET), "the signature checks: {:?}", w.headers);
     assert!(!signed_by(&w, "another-secret-0123"), "and only with the channel's secret");
@@ -163,6 +167,13 @@ fn alerts_reach_each_kind_of_channel_signed_retried_and_without_floods() {
     assert_eq!(t[0].json()["chat_id"], "-100200300");
     let n = rx.at("/ntfy/my-show").remove(0);
     assert!(String::from_utf8_lossy(&n.body).contains("this channel works") && n.header("Title") == Some("onair"), "{n:?}");
+    // Twilio's Messages resource: the account in the path, HTTP Basic with the SID and the token, a form.
+    let m = rx.at(&format!("/twilio/2010-04-01/Accounts/{SID}/Messages.json")).remove(0);
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{SID}:tok-twilio"));
+    assert_eq!(m.header("Authorization"), Some(format!("Basic {auth}").as_str()));
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&m.body).into_owned().collect();
+    assert!(form.contains(&("To".into(), "+5511987654321".into())) && form.iter().any(|(k, v)| k == "Body" && v.contains("this channel works")), "{form:?}");
     // A test pressed again at once waits for the rate limit: said so, nothing sent.
     let r = d.request("POST", &format!("/api/v1/notify/channels/{hook}/test"), None);
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (429, Some("rate_limited")), "{}", r.text);

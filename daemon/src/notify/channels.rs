@@ -10,7 +10,7 @@ use super::kinds::Notice;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ChannelError {
-    #[error("unknown channel kind {0:?}: webhook, discord, slack, telegram, ntfy or email")]
+    #[error("unknown channel kind {0:?}: webhook, discord, slack, telegram, ntfy, email or sms")]
     UnknownKind(String),
     #[error("{0} channels are not supported by this version of the box yet")]
     NotYet(&'static str),
@@ -26,7 +26,7 @@ fn shape(kind: &str) -> Result<(&'static [&'static str], Option<&'static str>), 
         "telegram" => (&["chat_id"], Some("bot_token")),
         "ntfy" => (&["server", "topic"], Some("token")),
         "email" => (&["host", "port", "security", "username", "from", "to"], Some("password")),
-        "sms" => return Err(ChannelError::NotYet("SMS")),
+        "sms" => (&["provider", "account_sid", "from", "to"], Some("auth_token")),
         k => return Err(ChannelError::UnknownKind(k.to_string())),
     })
 }
@@ -113,6 +113,24 @@ pub fn check(kind: &str, body: &serde_json::Map<String, Value>, current: Option<
         }
         "email" => {
             email_settings(&settings)?;
+        }
+        "sms" => {
+            if get("provider").is_some_and(|p| p != "twilio") {
+                return Err(ChannelError::NotYet("SMS providers other than Twilio"));
+            }
+            let sid = get("account_sid").unwrap_or_default();
+            if !(sid.len() == 34 && sid.starts_with("AC") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())) {
+                return Err(ChannelError::Invalid("account_sid is Twilio's account SID (AC and 32 hex digits)".into()));
+            }
+            for f in ["from", "to"] {
+                let n = get(f).unwrap_or_default();
+                if !(n.starts_with('+') && (8..=16).contains(&n.len()) && n[1..].chars().all(|c| c.is_ascii_digit())) {
+                    return Err(ChannelError::Invalid(format!("{f} is a phone number in international form (+5511…)")));
+                }
+            }
+            if creating && secret.is_none() {
+                return Err(ChannelError::Invalid("an SMS channel needs the account's auth_token".into()));
+            }
         }
         _ => {}
     }
@@ -212,6 +230,11 @@ fn text(n: &Notice) -> String {
     format!("{mark} onair: {}", n.message)
 }
 
+/// Where Twilio's REST API is (a test points it at a local server).
+pub fn twilio_api() -> String {
+    std::env::var("ONAIR_TWILIO_API_URL").unwrap_or_else(|_| "https://api.twilio.com".into())
+}
+
 /// Where Telegram's Bot API is (a test points it at a local server).
 pub fn telegram_api() -> String {
     std::env::var("ONAIR_TELEGRAM_API_URL").unwrap_or_else(|_| "https://api.telegram.org".into())
@@ -251,6 +274,20 @@ pub fn request(kind: &str, settings: &Value, secret: Option<&str>, n: &Notice) -
                 h.push(("Authorization".into(), format!("Bearer {t}")));
             }
             (format!("{}/{}", get("server").trim_end_matches('/'), get("topic")), h, n.message.clone().into_bytes())
+        }
+        "sms" => {
+            use base64::Engine;
+            let sid = get("account_sid");
+            let auth = base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{}", secret.ok_or_else(missing)?));
+            // One SMS is 160 GSM characters (70 with accents); two segments at most.
+            let text: String = text(n).chars().take(140).collect();
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("To", &get("to"))
+                .append_pair("From", &get("from"))
+                .append_pair("Body", &text)
+                .finish();
+            let h = vec![("Authorization".to_string(), format!("Basic {auth}")), ("Content-Type".into(), "application/x-www-form-urlencoded".into())];
+            (format!("{}/2010-04-01/Accounts/{sid}/Messages.json", twilio_api()), h, body.into_bytes())
         }
         k => {
             shape(k)?;
@@ -302,7 +339,21 @@ mod tests {
             assert!(matches!(check(kind, &obj(body.clone()), None, true), Err(ChannelError::Invalid(_))), "{kind} {body}");
         }
         assert_eq!(check("pigeon", &obj(json!({})), None, true), Err(ChannelError::UnknownKind("pigeon".into())));
-        assert_eq!(check("sms", &obj(json!({})), None, true), Err(ChannelError::NotYet("SMS")));
+        // SMS through Twilio: its account SID, numbers in international form, the token kept apart.
+        let sid = "AC0123456789abcdef0123456789abcdef";
+        let sms = check("sms", &obj(json!({"account_sid": sid, "from": "+15005550006", "to": "+5511987654321", "auth_token": "tok"})), None, true).unwrap();
+        assert_eq!(sms.secret.as_deref(), Some("tok"));
+        let out = request("sms", &sms.settings, Some("tok"), &notice()).unwrap();
+        assert!(out.url.ends_with(&format!("/2010-04-01/Accounts/{sid}/Messages.json")), "{}", out.url);
+        assert!(String::from_utf8(out.body).unwrap().starts_with("To=%2B5511987654321&From=%2B15005550006&Body="));
+        for bad in [
+            json!({"account_sid": "AC12", "from": "+15005550006", "to": "+5511987654321", "auth_token": "t"}),
+            json!({"account_sid": sid, "from": "5550006", "to": "+5511987654321", "auth_token": "t"}),
+            json!({"account_sid": sid, "from": "+15005550006", "to": "+5511987654321"}),
+        ] {
+            assert!(matches!(check("sms", &obj(bad.clone()), None, true), Err(ChannelError::Invalid(_))), "{bad}");
+        }
+        assert_eq!(check("sms", &obj(json!({"provider": "carrier-pigeon"})), None, true), Err(ChannelError::NotYet("SMS providers other than Twilio")));
         // E-mail: the server, STARTTLS by default on 587, TLS on 465, never plain; real addresses.
         let m = check(
             "email",

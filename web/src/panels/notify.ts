@@ -1,4 +1,5 @@
-// Alerts beyond the dashboard: channels (a signed webhook, Discord, Slack, Telegram, ntfy) with a
+// Alerts beyond the dashboard: channels (a signed webhook, Discord, Slack, Telegram, ntfy, e-mail,
+// SMS through Twilio) with a
 // test button each, and which alert kinds go to each channel.
 import { api } from "../api";
 import type { Channel } from "../api/Channel";
@@ -18,12 +19,18 @@ export const ALERT_KINDS: Exclude<Kind, "test">[] = [
 const DEFAULT_KINDS: Kind[] = ["destination_failed", "feed_lost", "obs_lost", "low_disk", "show_started", "show_ended"];
 
 /** The form's fields per channel kind (the secret one last; it is never shown again). */
-export const FIELDS: Record<string, { name: string; type: string; required: boolean; options?: string[] }[]> = {
+export const FIELDS: Record<string, { name: string; type: string; required: boolean; options?: string[]; label?: string }[]> = {
   webhook: [{ name: "url", type: "url", required: true }, { name: "secret", type: "password", required: true }],
   discord: [{ name: "webhook_url", type: "password", required: true }],
   slack: [{ name: "webhook_url", type: "password", required: true }],
   telegram: [{ name: "chat_id", type: "text", required: true }, { name: "bot_token", type: "password", required: true }],
   ntfy: [{ name: "topic", type: "text", required: true }, { name: "server", type: "url", required: false }, { name: "token", type: "password", required: false }],
+  sms: [
+    { name: "account_sid", type: "text", required: true },
+    { name: "from", type: "tel", required: true, label: "phoneFrom" },
+    { name: "to", type: "tel", required: true, label: "phoneTo" },
+    { name: "auth_token", type: "password", required: true },
+  ],
   email: [
     { name: "host", type: "text", required: true },
     { name: "security", type: "select", required: true, options: ["starttls", "tls"] },
@@ -75,7 +82,7 @@ async function load() {
 function fieldsHtml(kind: string): string {
   return (FIELDS[kind] ?? [])
     .map((f) => {
-      const label = esc(t(`notify.field.${f.name}` as Key));
+      const label = esc(t(`notify.field.${f.label ?? f.name}` as Key));
       if (f.options) return `<label>${label} <select name="${f.name}">${f.options.map((o) => `<option value="${o}">${esc(t(`notify.option.${o}` as Key))}</option>`).join("")}</select></label>`;
       return `<label>${label} <input name="${f.name}" type="${f.type}" ${f.required ? "required" : ""} autocomplete="off" /></label>`;
     })
