@@ -236,6 +236,21 @@ fn alerts_reach_each_kind_of_channel_signed_retried_and_without_floods() {
         "two failures, then delivered: {:?}",
         rx.at("/hook")[before..].iter().map(Got::json).collect::<Vec<_>>()
     );
+    // The message is the after-show report, with the show it is about.
+    let ended = rx.at("/hook").iter().rev().find(|g| g.json()["kind"] == "show_ended").unwrap().json();
+    let text = ended["message"].as_str().unwrap();
+    assert!(text.starts_with("the show has ended after ") && text.contains("flaky: ") && text.contains("reconnects"), "{ended}");
+    assert!(ended["show_id"].is_i64(), "{ended}");
+    // The history exports for a spreadsheet: a row per show and destination.
+    let r = d.request("GET", "/api/v1/shows/export?format=csv", None);
+    assert_eq!(r.status, 200);
+    let mut lines = r.text.lines();
+    assert_eq!(lines.next(), Some("show_id,started_at,ended_at,duration_s,end_reason,destination,platform,bytes,avg_kbps,reconnects,peak_viewers,live_s"));
+    let row: Vec<&str> = lines.find(|l| l.contains(",flaky,")).unwrap_or_else(|| panic!("{}", r.text)).split(',').collect();
+    assert!(row[9].parse::<u64>().unwrap() >= 3, "its reconnects: {row:?}");
+    let j = d.request("GET", "/api/v1/shows/export?format=json", None);
+    assert!(j.body.as_array().is_some_and(|a| a.iter().any(|s| s["destinations"][0]["name"] == "flaky")), "{}", j.text);
+    assert_eq!(d.request("GET", "/api/v1/shows/export?format=xls", None).status, 422);
     let ch = d.get("/api/v1/notify/channels");
     let h = ch.as_array().unwrap().iter().find(|c| c["id"] == hook).unwrap();
     assert_eq!(h["pending"], 0, "{h}");

@@ -19,6 +19,63 @@ pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> Result<i
     Ok(axum::Json(v))
 }
 
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    format: Option<String>,
+}
+
+fn csv_field(s: &str) -> String {
+    // Quoted when it holds a separator, a quote or a line break; a leading = + - @ is defused so a
+    // spreadsheet does not take a destination's name for a formula.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// The show history for a spreadsheet or a script: `format=csv` (a row per show and destination)
+/// or `json` (the shows as `GET /shows` gives them), as a download.
+pub async fn export(State(st): State<AppState>, axum::extract::Query(q): axum::extract::Query<ExportQuery>) -> Result<axum::response::Response, ApiError> {
+    let shows = st.core.store().list_shows(500)?;
+    let time = |t: Option<i64>| t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.to_rfc3339()).unwrap_or_default();
+    let (ctype, ext, body) = match q.format.as_deref().unwrap_or("json") {
+        "json" => ("application/json", "json", serde_json::to_string_pretty(&shows).unwrap_or_default()),
+        "csv" => {
+            let mut out =
+                String::from("show_id,started_at,ended_at,duration_s,end_reason,destination,platform,bytes,avg_kbps,reconnects,peak_viewers,live_s\r\n");
+            for s in &shows {
+                let head =
+                    format!("{},{},{},{},{}", s.id, time(Some(s.started_at)), time(s.ended_at), s.duration_s, csv_field(s.end_reason.as_deref().unwrap_or("")));
+                if s.destinations.is_empty() {
+                    out.push_str(&format!("{head},,,,,,,\r\n"));
+                }
+                for d in &s.destinations {
+                    let peak = d.peak_viewers.map(|v| v.to_string()).unwrap_or_default();
+                    out.push_str(&format!(
+                        "{head},{},{},{},{},{},{peak},{}\r\n",
+                        csv_field(&d.name),
+                        csv_field(&d.platform),
+                        d.bytes,
+                        d.avg_kbps,
+                        d.reconnects,
+                        d.live_s
+                    ));
+                }
+            }
+            ("text/csv; charset=utf-8", "csv", out)
+        }
+        _ => return Err(ApiError::invalid("format is csv or json")),
+    };
+    let name = format!("onair-shows-{}.{ext}", chrono::Utc::now().format("%Y%m%d"));
+    Ok(axum::response::Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, ctype)
+        .header(axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
+        .body(axum::body::Body::from(body))
+        .expect("a valid response"))
+}
+
 fn settings(st: &AppState) -> serde_json::Value {
     json!({
         "bitrate_floor_kbps": st.core.setting_u64("bitrate_floor_kbps", DEFAULT_FLOOR_KBPS),
@@ -57,4 +114,15 @@ pub async fn put_settings(State(st): State<AppState>, Json(b): Json<SettingsBody
         })
         .await?;
     Ok(axum::Json(settings(&st)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(super::csv_field("Twitch"), "Twitch");
+        assert_eq!(super::csv_field("a, b"), "\"a, b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
 }

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/status", get(live::status))
         .route("/alerts", get(live::alerts))
         .route("/shows", get(history::list))
+        .route("/shows/export", get(history::export))
         .route("/shows/{id}", get(history::one))
         .route("/settings", get(history::get_settings).put(history::put_settings))
         .route("/recording/settings", get(recordings::get_settings).put(recordings::put_settings))

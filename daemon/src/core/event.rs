@@ -50,9 +50,12 @@ pub enum Event {
     },
     Chat(crate::platforms::chat::ChatMessage),
     Platform(crate::platforms::PlatformStatus),
-    /// The data disk became full (or refuses writes), or takes writes again.
+    /// The data disk ran low (under the `low_disk_mb` setting) or full (or refuses writes), or has
+    /// room again (`low: false`). Sent on changes only.
     Disk {
         low: bool,
+        /// Full, or refusing writes: nothing new is saved.
+        full: bool,
         message: String,
     },
     /// A recording started or ended (`GET /recordings` has the details).

@@ -136,6 +136,7 @@ impl State {
     /// Once a second: the feed's bitrate against the floor, and (every few seconds) the data disk.
     pub(super) fn watch_alerts(&self) {
         let mut alerts = Vec::new();
+        let mut disk = None;
         {
             let floor = self.setting_u64("bitrate_floor_kbps", DEFAULT_FLOOR_KBPS);
             let snap = self.feeds.main.snapshot();
@@ -173,12 +174,18 @@ impl State {
                     let free = onair_hw::sysinfo::read(dir).disk_free_mb;
                     if free < min && !w.disk_alerted {
                         w.disk_alerted = true;
-                        alerts.push((Level::Warning, format!("low disk: {free} MB free for the box's data (alert below {min} MB)")));
-                    } else if free >= min {
+                        let message = format!("low disk: {free} MB free for the box's data (alert below {min} MB)");
+                        disk = Some(Event::Disk { low: true, full: false, message: message.clone() });
+                        alerts.push((Level::Warning, message));
+                    } else if free >= min && w.disk_alerted {
                         w.disk_alerted = false;
+                        disk = Some(Event::Disk { low: false, full: false, message: format!("{free} MB free for the box's data again") });
                     }
                 }
             }
+        }
+        if let Some(e) = disk {
+            self.emit(e);
         }
         for (level, message) in alerts {
             self.emit(Event::Alert { level, message });

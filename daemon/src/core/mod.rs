@@ -138,6 +138,11 @@ impl crate::notify::kinds::Lookup for BoxLookup {
     fn show_id(&self) -> Option<i64> {
         self.0.upgrade()?.record.lock().unwrap().as_ref().map(|r| r.id)
     }
+
+    fn ended_show(&self) -> Option<crate::store::shows::Show> {
+        let s = self.0.upgrade()?.store.list_shows(1).ok()?.into_iter().next()?;
+        s.ended_at.is_some_and(|t| crate::store::now() - t < 120).then_some(s)
+    }
 }
 
 impl State {

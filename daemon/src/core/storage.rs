@@ -78,7 +78,7 @@ impl State {
         }
         if let Some((level, message)) = alert {
             tracing::warn!("{message}");
-            self.emit(Event::Disk { low: level == Level::Error, message: message.clone() });
+            self.emit(Event::Disk { low: level == Level::Error, full: level == Level::Error, message: message.clone() });
             self.emit(Event::Alert { level, message });
         }
     }

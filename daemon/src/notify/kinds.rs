@@ -103,6 +103,46 @@ pub struct Notice {
 pub trait Lookup {
     fn destination_name(&self, id: i64) -> Option<String>;
     fn show_id(&self) -> Option<i64>;
+    /// The show that just ended, as the history wrote it.
+    fn ended_show(&self) -> Option<crate::store::shows::Show> {
+        None
+    }
+}
+
+fn span(s: i64) -> String {
+    match s {
+        s if s >= 3600 => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{} min {:02} s", s / 60, s % 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// The after-show report, in one message: how long, and per destination its average bitrate,
+/// reconnects and peak viewers.
+pub fn report(show: &crate::store::shows::Show) -> String {
+    let mut out = format!("the show has ended after {}", span(show.duration_s));
+    let dests: Vec<String> = show
+        .destinations
+        .iter()
+        .map(|d| {
+            let mut s = format!(
+                "{}: {:.1} Mb/s on average, {} reconnect{}",
+                d.name,
+                d.avg_kbps as f64 / 1000.0,
+                d.reconnects,
+                if d.reconnects == 1 { "" } else { "s" }
+            );
+            if let Some(v) = d.peak_viewers {
+                s.push_str(&format!(", peak {v} viewer{}", if v == 1 { "" } else { "s" }));
+            }
+            s
+        })
+        .collect();
+    if !dests.is_empty() {
+        out.push_str(": ");
+        out.push_str(&dests.join("; "));
+    }
+    out
 }
 
 #[derive(Default)]
@@ -112,7 +152,6 @@ pub struct Classifier {
     feeds_lost: HashMap<&'static str, bool>,
     obs_connected: bool,
     platforms_live: HashMap<&'static str, bool>,
-    disk_low: bool,
 }
 
 impl Classifier {
@@ -134,7 +173,12 @@ impl Classifier {
                 if *live {
                     out.push(n(Kind::ShowStarted, Level::Info, "the show is live".into(), None, "show:started".into()));
                 } else {
-                    out.push(n(Kind::ShowEnded, Level::Info, "the show has ended".into(), None, "show:ended".into()));
+                    let mut e = n(Kind::ShowEnded, Level::Info, "the show has ended".into(), None, "show:ended".into());
+                    if let Some(show) = look.ended_show() {
+                        e.message = report(&show);
+                        e.show_id = Some(show.id);
+                    }
+                    out.push(e);
                     self.dests.clear();
                     self.feeds_lost.clear();
                 }
@@ -193,11 +237,9 @@ impl Classifier {
                     ));
                 }
             }
-            Event::Disk { low, message } => {
-                if *low && !self.disk_low {
-                    out.push(n(Kind::LowDisk, Level::Error, message.clone(), None, "disk".into()));
-                }
-                self.disk_low = *low;
+            // Emitted on changes only (low, full, fine again); the gate holds repeats.
+            Event::Disk { low: true, full, message } => {
+                out.push(n(Kind::LowDisk, if *full { Level::Error } else { Level::Warning }, message.clone(), None, "disk".into()));
             }
             _ => {}
         }
@@ -263,11 +305,40 @@ mod tests {
         assert!(kinds(&mut c, Event::Obs(ObsEvent::Disconnected { error: None })).is_empty());
         assert_eq!(kinds(&mut c, Event::Guest(GuestEvent::Joined { id: "a".into(), name: "Ana".into() })), ["guest_joined"]);
         assert_eq!(kinds(&mut c, Event::Guest(GuestEvent::Left { id: "a".into(), name: "Ana".into(), reason: "left".into() })), ["guest_left"]);
-        let disk = |low| Event::Disk { low, message: "the data disk is full".into() };
+        let disk = |low| Event::Disk { low, full: low, message: "the data disk is full".into() };
         assert_eq!(kinds(&mut c, disk(true)), ["low_disk"]);
-        assert!(kinds(&mut c, disk(true)).is_empty());
-        kinds(&mut c, disk(false));
-        assert_eq!(kinds(&mut c, disk(true)), ["low_disk"]);
+        assert!(kinds(&mut c, disk(false)).is_empty(), "space again is no alert");
+        let low = c.handle(&Event::Disk { low: true, full: false, message: "low disk: 90 MB free".into() }, "t", &Box1).remove(0);
+        assert_eq!(low.level, Level::Warning, "low is a warning, full an error");
+    }
+
+    #[test]
+    fn the_report_says_how_the_show_went() {
+        use crate::store::shows::{Show, ShowDest};
+        let d = |name: &str, kbps, reconnects, peak| ShowDest {
+            destination_id: 1,
+            name: name.into(),
+            platform: "twitch".into(),
+            bytes: 0,
+            avg_kbps: kbps,
+            reconnects,
+            peak_viewers: peak,
+            live_s: 0,
+        };
+        let show = Show {
+            id: 4,
+            started_at: 0,
+            ended_at: Some(3725),
+            end_reason: None,
+            duration_s: 3725,
+            bytes: 0,
+            destinations: vec![d("Twitch", 5800, 2, Some(120)), d("Friend", 2500, 1, None)],
+        };
+        assert_eq!(
+            report(&show),
+            "the show has ended after 1 h 02 min: Twitch: 5.8 Mb/s on average, 2 reconnects, peak 120 viewers; Friend: 2.5 Mb/s on average, 1 reconnect"
+        );
+        assert_eq!(report(&Show { destinations: vec![], duration_s: 75, ..show }), "the show has ended after 1 min 15 s");
     }
 
     #[test]

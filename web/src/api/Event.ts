@@ -15,4 +15,8 @@ export type Event = { "type": "show", live: boolean, paused: boolean, on_air: st
 /**
  * Which program feed: `main` or `second`.
  */
-feed: FeedId, connected: boolean, proto: Proto | null, peer: string | null, } | { "type": "ingest_refused", proto: Proto, peer: string, reason: string, } | { "type": "obs" } & ObsEvent | { "type": "guest" } & GuestEvent | { "type": "alert", level: Level, message: string, } | { "type": "reply", command: string, } | { "type": "chat" } & ChatMessage | { "type": "platform" } & PlatformStatus | { "type": "disk", low: boolean, message: string, } | { "type": "recording", id: number, recording: boolean, };
+feed: FeedId, connected: boolean, proto: Proto | null, peer: string | null, } | { "type": "ingest_refused", proto: Proto, peer: string, reason: string, } | { "type": "obs" } & ObsEvent | { "type": "guest" } & GuestEvent | { "type": "alert", level: Level, message: string, } | { "type": "reply", command: string, } | { "type": "chat" } & ChatMessage | { "type": "platform" } & PlatformStatus | { "type": "disk", low: boolean, 
+/**
+ * Full, or refusing writes: nothing new is saved.
+ */
+full: boolean, message: string, } | { "type": "recording", id: number, recording: boolean, };
