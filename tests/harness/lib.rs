@@ -6,6 +6,7 @@ mod ffmpeg;
 pub mod floods;
 mod nginx;
 mod probe;
+pub mod receiver;
 pub mod sfu_load;
 pub mod soak;
 pub mod tls;

@@ -246,6 +246,10 @@ fn chat_from_twitch_and_youtube_merged_in_time_order_and_sent_to_all() {
     assert_eq!(platform(&mut d, "twitch")["chat"], "read-only");
     link(&mut d, "youtube");
     fake.with(|s| s.youtube.live = true);
+    // The audience's events also go to the alert channels a rule names for them.
+    let rx = onair_e2e::receiver::Receiver::start(0);
+    let ch = d.post("/api/v1/notify/channels", json!({"kind": "webhook", "name": "alerts", "url": rx.url("/hook"), "secret": "0123456789abcdef-chat"}));
+    d.request("PUT", "/api/v1/notify/rules", Some(json!([{"kinds": ["raid", "tip"], "channels": [ch["id"]]}])));
 
     let t0 = 1_800_000_000_000i64;
     // YouTube's messages are polled, Twitch's pushed: arrival order differs from time order.
@@ -271,6 +275,12 @@ fn chat_from_twitch_and_youtube_merged_in_time_order_and_sent_to_all() {
     assert_eq!(msgs[4]["kind"], "raid");
     assert_eq!(msgs[5]["kind"], "super_chat");
     assert_eq!(msgs[5]["amount"], "$5.00");
+    assert!(wait_until(Duration::from_secs(10), || rx.at("/hook").len() >= 2), "{:?}", rx.at("/hook"));
+    let alerts: Vec<(String, String)> =
+        rx.at("/hook").iter().map(|g| (g.json()["kind"].as_str().unwrap_or("").to_string(), g.json()["message"].as_str().unwrap_or("").to_string())).collect();
+    assert!(alerts.contains(&("raid".into(), "Raider on twitch (12 viewers): 12 raiders".into())), "{alerts:?}");
+    assert!(alerts.iter().any(|(k, m)| k == "tip" && m.contains("Carol on youtube ($5.00)")), "{alerts:?}");
+    assert_eq!(alerts.len(), 2, "plain messages are no alerts: {alerts:?}");
     // ?since pages on arrival numbers; nothing is repeated.
     let last = c["last"].as_u64().unwrap();
     assert_eq!(d.get(&format!("/api/v1/chat?since={last}"))["messages"].as_array().unwrap().len(), 0);

@@ -237,6 +237,22 @@ impl Classifier {
                     ));
                 }
             }
+            // The audience's events, as the unified chat carries them (Twitch IRC notices, YouTube).
+            Event::Chat(m) => {
+                let kind = match m.kind {
+                    "follow" => Some(Kind::Follower),
+                    "subscription" => Some(Kind::Sub),
+                    "raid" => Some(Kind::Raid),
+                    "super_chat" => Some(Kind::Tip),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    let amount = m.amount.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+                    let text = if m.text.is_empty() { String::new() } else { format!(": {}", m.text) };
+                    let message = format!("{} on {}{amount}{text}", m.author, m.platform);
+                    out.push(n(kind, Level::Info, message, None, format!("chat:{}:{}", m.platform, m.platform_id)));
+                }
+            }
             // Emitted on changes only (low, full, fine again); the gate holds repeats.
             Event::Disk { low: true, full, message } => {
                 out.push(n(Kind::LowDisk, if *full { Level::Error } else { Level::Warning }, message.clone(), None, "disk".into()));
@@ -310,6 +326,23 @@ mod tests {
         assert!(kinds(&mut c, disk(false)).is_empty(), "space again is no alert");
         let low = c.handle(&Event::Disk { low: true, full: false, message: "low disk: 90 MB free".into() }, "t", &Box1).remove(0);
         assert_eq!(low.level, Level::Warning, "low is a warning, full an error");
+    }
+
+    #[test]
+    fn the_audience_s_events_from_the_chat() {
+        let mut c = Classifier::default();
+        let chat = |kind: &'static str, amount: Option<&str>| {
+            let mut m = crate::platforms::chat::ChatMessage::new("twitch", kind, "id1", "Raider", "15 raiders from Raider", 0);
+            m.amount = amount.map(str::to_string);
+            Event::Chat(m)
+        };
+        assert_eq!(kinds(&mut c, chat("raid", Some("15 viewers"))), ["raid"]);
+        assert_eq!(kinds(&mut c, chat("follow", None)), ["follower"]);
+        assert_eq!(kinds(&mut c, chat("subscription", None)), ["sub"]);
+        assert_eq!(kinds(&mut c, chat("super_chat", Some("R$ 10,00"))), ["tip"]);
+        assert!(kinds(&mut c, chat("message", None)).is_empty(), "plain chat is no alert");
+        let n = c.handle(&chat("raid", Some("15 viewers")), "t", &Box1).remove(0);
+        assert_eq!(n.message, "Raider on twitch (15 viewers): 15 raiders from Raider");
     }
 
     #[test]
