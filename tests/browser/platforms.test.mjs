@@ -80,6 +80,24 @@ test("link YouTube from the dashboard, chat from Twitch and YouTube merged on th
     await overlay.locator("[data-testid=chat-line]", { hasText: "<img src=x" }).waitFor({ timeout: 10000 });
     assert.equal(await overlay.locator("[data-testid=chat-overlay] img").count(), 0);
     assert.equal(await page.locator("[data-testid=chat-list] img").count(), 0);
+
+    // The alerts overlay: a raid, then a sub, one at a time; what came before it opened is not shown.
+    const alerts = await br.newPage({ viewport: { width: 800, height: 450 } });
+    await alerts.goto(`${box.url}/overlay/alerts?bg=1&ms=1500&lang=pt-BR`);
+    await alerts.waitForTimeout(1500);
+    assert.equal(await alerts.locator("[data-testid=alert]").count(), 0, "nothing from before");
+    const irc = (line) => fetch(`${fake.url}/_fake/twitch/irc`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ line }) });
+    await irc("@display-name=Raider;id=raid-9;msg-id=raid;msg-param-viewerCount=30;system-msg=30\\sraiders\\sfrom\\sRaider;tmi-sent-ts=" + Date.now() + " :tmi.twitch.tv USERNOTICE #twitchdev");
+    await irc("@display-name=Subber;id=sub-9;msg-id=sub;system-msg=Subber\\ssubscribed;tmi-sent-ts=" + (Date.now() + 1) + " :tmi.twitch.tv USERNOTICE #twitchdev :love it");
+    const raid = alerts.locator("[data-testid=alert][data-kind=raid]");
+    await raid.waitFor({ timeout: 10000 });
+    assert.equal(await raid.locator(".title").textContent(), "Raid recebida");
+    assert.equal(await raid.locator(".who").textContent(), "Raider");
+    await alerts.screenshot({ path: join(artifacts, "alerts-overlay.png") });
+    const sub = alerts.locator("[data-testid=alert][data-kind=subscription]");
+    await sub.waitFor({ timeout: 10000 });
+    assert.equal(await alerts.locator("[data-testid=alert]").count(), 1, "one at a time");
+    assert.equal(await sub.locator(".title").textContent(), "Novo inscrito");
   } finally {
     await br.close();
     box.stop();

@@ -174,7 +174,8 @@ pub fn router(state: AppState) -> Router {
         .route("/guests/grid/view", get(guests::grid_page))
         .route("/guests/grid/list", get(guests::grid_list))
         .route("/overlay/chat", get(platforms::overlay_page))
-        .route("/overlay/chat/feed", get(platforms::overlay_feed));
+        .route("/overlay/chat/feed", get(platforms::overlay_feed))
+        .route("/overlay/alerts", get(platforms::alerts_page));
     Router::new()
         .nest("/api/v1", api)
         .merge(guest)

@@ -174,3 +174,11 @@ static OVERLAY: super::headers::Page = super::headers::Page::new(include_str!(".
 pub async fn overlay_page() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], OVERLAY.respond(StatusCode::OK, OVERLAY.template()))
 }
+
+static ALERTS: super::headers::Page = super::headers::Page::new(include_str!("../../../web/overlay/alerts.html"));
+
+/// The alerts overlay (follows, subs, raids, tips, one at a time): the chat overlay's feed, public
+/// on the LAN for the same reason.
+pub async fn alerts_page() -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "no-store")], ALERTS.respond(StatusCode::OK, ALERTS.template()))
+}

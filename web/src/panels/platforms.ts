@@ -33,7 +33,8 @@ export function platformsHtml(): string {
       </form>
     </section>
     <section class="card chat" data-testid="chat-panel">
-      <h2>${esc(t("chat.title"))} <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="${esc(t("chat.overlayHint"))}">${esc(t("chat.overlayObs"))}</button></h2>
+      <h2>${esc(t("chat.title"))} <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="${esc(t("chat.overlayHint"))}">${esc(t("chat.overlayObs"))}</button>
+        <a class="small dim" href="/overlay/alerts?bg=1" target="_blank">${esc(t("chat.alertsOverlay"))}</a> <button class="ghost small" data-act="alerts-obs" data-testid="alerts-overlay-obs" title="${esc(t("chat.alertsHint"))}">${esc(t("chat.alertsObs"))}</button></h2>
       <ol class="chat-list" data-testid="chat-list"></ol>
       <form class="invite" data-testid="chat-form"><input name="text" placeholder="${esc(t("chat.placeholder"))}" maxlength="200" required /><button class="small">${esc(t("chat.send"))}</button></form>
     </section>`;
@@ -148,6 +149,12 @@ function onAct(b: HTMLElement) {
       api<{ current: string }>("GET", "/obs/scenes")
         .then((sc) => api("POST", "/obs/browser-source", { scene: sc.current, name: "onair chat", url: `${location.origin}/overlay/chat`, width: 600, height: 800 }))
         .then(() => toast(t("chat.overlayAdded"))),
+    );
+  if (act === "alerts-obs")
+    run(() =>
+      api<{ current: string }>("GET", "/obs/scenes")
+        .then((sc) => api("POST", "/obs/browser-source", { scene: sc.current, name: "onair alerts", url: `${location.origin}/overlay/alerts`, width: 1280, height: 720 }))
+        .then(() => toast(t("chat.alertsAdded"))),
     );
 }
 
