@@ -208,6 +208,25 @@ fn the_outbox_survives_a_crash() {
     );
     let last = rx.at("/hook").pop().unwrap();
     assert!(last.json()["kind"] == "show_started" && signed_by(&last, SECRET), "{}", last.json());
+    // Switched off, a channel's messages wait; switched on again, they go at once.
+    let path = format!("/api/v1/notify/channels/{hook}");
+    assert_eq!(d.request("PATCH", &path, Some(json!({"enabled": false}))).body["enabled"], false);
+    let before = rx.at("/hook").len();
+    assert_eq!(d.request("POST", &format!("{path}/test"), None).status, 202);
+    assert!(
+        wait_until(Duration::from_secs(10), || d.get("/api/v1/notify/channels")[0]["last_error"].as_str().is_some_and(|e| e.contains("switched off"))),
+        "{}",
+        d.get("/api/v1/notify/channels")
+    );
+    assert_eq!(rx.at("/hook").len(), before, "nothing sent while off");
+    assert_eq!(d.request("PATCH", &path, Some(json!({"enabled": true}))).status, 200);
+    assert!(wait_until(Duration::from_secs(5), || rx.at("/hook").len() > before), "sent once on again");
+    assert_eq!(rx.at("/hook").pop().unwrap().json()["kind"], "test");
+    let bad = d.request("PATCH", &path, Some(json!({"kind": "slack"})));
+    assert_eq!(bad.status, 422, "a channel's kind does not change: {}", bad.text);
+    let bad = d.request("PATCH", &path, Some(json!({"url": "gopher://x"})));
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert_eq!(d.request("PATCH", "/api/v1/notify/channels/999", Some(json!({"enabled": true}))).status, 404);
 }
 
 /// A real SMTP server on loopback (Python's aiosmtpd, Debian's package), with a certificate the box

@@ -199,7 +199,12 @@ impl State {
                 Ok(Reply::Channel(self.store.create_channel(&kind, &name, &settings, secret.as_ref().map(|s| s.0.as_str()), enabled)?))
             }
             UpdateChannel { id, name, settings, secret, enabled } => {
-                Ok(Reply::Channel(self.store.update_channel(id, name.as_deref(), settings.as_ref(), secret.as_ref().map(|s| s.0.as_str()), enabled)?))
+                let c = self.store.update_channel(id, name.as_deref(), settings.as_ref(), secret.as_ref().map(|s| s.0.as_str()), enabled)?;
+                if c.enabled {
+                    self.store.retry_channel_now(id)?;
+                    self.notify.wake();
+                }
+                Ok(Reply::Channel(c))
             }
             DeleteChannel(id) => match self.store.delete_channel(id)? {
                 true => Ok(Reply::Done),

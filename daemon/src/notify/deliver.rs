@@ -47,6 +47,10 @@ pub(super) async fn run(store: Store, wake: Arc<tokio::sync::Notify>) {
 /// One message to one channel: `Err((why, seconds to wait))` when it did not go.
 async fn send(store: &Store, http: &reqwest::Client, channel: i64, notice: &str) -> Result<(), (String, Option<i64>)> {
     let c = store.channel(channel).ok().flatten().ok_or(("the channel was removed".to_string(), None))?;
+    if !c.enabled {
+        // Switched off with messages waiting: they wait on (an hour at a time) for it to come back on.
+        return Err(("the channel is switched off".to_string(), Some(3600)));
+    }
     let n: Notice = serde_json::from_str(notice).map_err(|e| (format!("unreadable message: {e}"), None))?;
     let secret = store.channel_secret(channel).map_err(|e| (e.to_string(), None))?;
     if c.kind == "email" {

@@ -85,6 +85,11 @@ impl Outbox {
         }
     }
 
+    /// Has the courier look at the outbox now (a channel was edited or switched back on).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// A channel's "send a test": queued like any message (and held like one if pressed in a loop).
     pub fn test(&self, channel: i64) -> bool {
         let n = Notice {

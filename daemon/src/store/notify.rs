@@ -203,6 +203,12 @@ impl Store {
         Ok(())
     }
 
+    /// What waits for `channel` goes at once (it was switched back on, or edited).
+    pub fn retry_channel_now(&self, channel: i64) -> Result<()> {
+        self.db().execute("UPDATE notify_queue SET next_at = ?2 WHERE channel_id = ?1 AND sent_at IS NULL AND given_up = 0", params![channel, now()])?;
+        Ok(())
+    }
+
     /// Per channel: (messages waiting, the last error, when the last one went out).
     pub fn channel_outbox(&self, channel: i64) -> Result<(i64, Option<String>, Option<i64>)> {
         Ok(self.db().query_row(
