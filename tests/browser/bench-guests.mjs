@@ -6,6 +6,7 @@
 // second row as a check). The viewer, in the same page (same clock), decodes the blocks of each
 // frame it renders (requestVideoFrameCallback) and takes now − stamp: capture → encode → network →
 // the box's SFU → network → decode → render. Frames whose check row does not match are skipped.
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { apiClient, browser, startDaemon } from "./harness.mjs";
 
@@ -162,6 +163,68 @@ const lat = await page.evaluate(async (token) => {
   return { out, bad };
 }, token);
 console.log(`guest → viewer latency through the box: median ${median(lat.out)} ms, p95 ${pct(lat.out, 0.95)} ms over ${lat.out.length} frames (${lat.bad} unreadable) (target < 150 ms)`);
+
+// 2b. The same through the Media Source path (an OBS without a Browser Source): the guest's Matroska
+// stream read by ffmpeg, as OBS's Media Source reads it. The stamps are wall-clock milliseconds
+// (Date.now()), which this process shares with the page; ffmpeg scales each decoded frame to 640×360
+// grey and hands it here, where the blocks are read as in the browser.
+const mtoken = await invite("media-source");
+const mid = await page.evaluate(async (token) => {
+  const W = 640, H = 360, BITS = 24, BW = Math.floor(W / BITS);
+  const c = document.createElement("canvas"); c.width = W; c.height = H;
+  const g = c.getContext("2d");
+  const draw = () => {
+    const t = Date.now() & 0xffffff;
+    g.fillStyle = "#808080"; g.fillRect(0, 0, W, H);
+    for (let b = 0; b < BITS; b++) {
+      const on = (t >> (BITS - 1 - b)) & 1;
+      g.fillStyle = on ? "#fff" : "#000"; g.fillRect(b * BW, 0, BW, 120);
+      g.fillStyle = on ? "#000" : "#fff"; g.fillRect(b * BW, 180, BW, 120);
+    }
+    requestAnimationFrame(draw);
+  };
+  draw();
+  window.mediaPub = await publish(token, c.captureStream(30));
+  return window.mediaPub.id;
+}, mtoken);
+const streamUrl = await (async () => {
+  for (let i = 0; i < 100; i++) {
+    const l = (await api("GET", "/api/v1/guests/view-links")).json.guests.find((g) => g.id === mid);
+    const live = (await api("GET", "/api/v1/guests")).json.find((g) => g.id === mid)?.state === "live";
+    if (l && live) return l.stream_url.replace(/^http:\/\/[^/]+/, box.url);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the media-source guest never went live");
+})();
+const media = await new Promise((done) => {
+  const W = 640, H = 360, BITS = 24, BW = Math.floor(W / BITS), FRAME = W * H;
+  const t0 = Date.now();
+  const ff = spawn("ffmpeg", ["-hide_banner", "-v", "error", "-fflags", "nobuffer", "-i", streamUrl, "-an", "-vf", `scale=${W}:${H}`, "-pix_fmt", "gray", "-f", "rawvideo", "-"], { stdio: ["ignore", "pipe", "inherit"] });
+  let buf = Buffer.alloc(0), first = null, bad = 0;
+  const out = [];
+  ff.stdout.on("data", (d) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= FRAME) {
+      const now = Date.now();
+      const px = buf.subarray(0, FRAME); buf = buf.subarray(FRAME);
+      first ??= now - t0;
+      let t = 0, ok = true;
+      for (let b = 0; b < BITS; b++) {
+        const x = b * BW + (BW >> 1);
+        const on = px[60 * W + x] > 128;
+        if (on === (px[240 * W + x] > 128)) ok = false;
+        t = (t << 1) | (on ? 1 : 0);
+      }
+      if (!ok) { bad++; continue; }
+      if (now - t0 < 3000) continue; // past ffmpeg's start
+      const d = ((now & 0xffffff) - t + 0x1000000) % 0x1000000;
+      if (d < 5000) out.push(d); else bad++;
+    }
+  });
+  setTimeout(() => { ff.kill("SIGKILL"); done({ out, bad, first }); }, 18000);
+});
+console.log(`guest → Media Source path (ffmpeg reading /guest/{id}/stream.mkv, as OBS's Media Source does): latency median ${median(media.out)} ms, p95 ${pct(media.out, 0.95)} ms over ${media.out.length} frames (${media.bad} unreadable); first picture ${media.first} ms after ffmpeg opened the stream`);
+await page.evaluate(() => window.mediaPub.pc.close());
 await page.close();
 
 // 3. 4 guests × 4 viewers: the box's CPU and memory.

@@ -161,12 +161,13 @@ fn browser_settings(url: &str, width: u32, height: u32) -> serde_json::Value {
 }
 
 /// A Media Source (ffmpeg) playing the box's live Matroska stream of a guest: as soon as it can
-/// (no network buffer, ffmpeg told not to buffer), reconnecting a second after the stream ends.
+/// (no network buffer), reconnecting a second after the stream ends. Not `fflags=nobuffer`: ffmpeg
+/// then drops the keyframe it read while probing, and waits for the next one.
 fn media_settings(url: &str) -> serde_json::Value {
     serde_json::json!({
         "is_local_file": false, "input": url, "input_format": "matroska", "buffering_mb": 0,
         "reconnect_delay_sec": 1, "restart_on_activate": false, "close_when_inactive": false,
-        "clear_on_media_end": false, "hw_decode": false, "ffmpeg_options": "fflags=nobuffer"
+        "clear_on_media_end": false, "hw_decode": false
     })
 }
 

@@ -21,6 +21,10 @@ const BACKLOG: usize = 256;
 /// How often a stream that waits for a keyframe asks the guest again (browsers send VP8 keyframes
 /// only when asked).
 const ASK_EVERY: Duration = Duration::from_millis(500);
+/// Keyframes asked again this long after the stream's first: a reader that drops what it read while
+/// probing the stream (ffmpeg with `-fflags nobuffer`) would otherwise decode nothing until the
+/// guest's next keyframe, and Chromium sends one only when asked (seen: no picture at all).
+const AGAIN_AFTER: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
 
 /// One reader's stream: the bytes to send, and the branch, ended when this is dropped.
 pub struct GuestStream {
@@ -100,12 +104,21 @@ impl Media {
         let video: Vec<_> = feeds.pads.iter().zip(&picked).filter(|(_, t)| t.format.is_video()).map(|(p, _)| p.clone()).collect();
         let keyframes = Arc::new(Feeds::new(video, FeedState::Linked));
         tokio::spawn(async move {
+            // When the writer had its first keyframe, and how many of `AGAIN_AFTER` were asked since.
+            let (mut first_key, mut again) = (None, 0);
             loop {
                 if *feeds.state.lock().unwrap() == FeedState::Closed || out.lock().unwrap().is_none() {
                     return;
                 }
                 if writer.lock().unwrap().waiting() {
+                    (first_key, again) = (None, 0);
                     keyframes.ask_for_keyframe();
+                } else {
+                    let t: tokio::time::Instant = *first_key.get_or_insert_with(tokio::time::Instant::now);
+                    if again < AGAIN_AFTER.len() && t.elapsed() >= AGAIN_AFTER[again] {
+                        again += 1;
+                        keyframes.ask_for_keyframe();
+                    }
                 }
                 tokio::time::sleep(ASK_EVERY).await;
             }
