@@ -54,6 +54,25 @@ window.play = async (id, video) => {
 };
 // The first decoded frame: the element has a picture (polled every 2 ms; requestVideoFrameCallback on
 // an element without a stream yet crashes this Chromium).
+// A 640×360 canvas stream whose every frame carries clock() (24 bits of ms as black/white blocks in
+// rows 0–119, their complement in rows 180–299 as a check).
+window.stamped = (clock) => {
+  const W = 640, H = 360, BITS = 24, BW = Math.floor(W / BITS);
+  const c = document.createElement("canvas"); c.width = W; c.height = H;
+  const g = c.getContext("2d");
+  const draw = () => {
+    const t = clock() & 0xffffff;
+    g.fillStyle = "#808080"; g.fillRect(0, 0, W, H);
+    for (let b = 0; b < BITS; b++) {
+      const on = (t >> (BITS - 1 - b)) & 1;
+      g.fillStyle = on ? "#fff" : "#000"; g.fillRect(b * BW, 0, BW, 120);
+      g.fillStyle = on ? "#000" : "#fff"; g.fillRect(b * BW, 180, BW, 120);
+    }
+    requestAnimationFrame(draw);
+  };
+  draw();
+  return c.captureStream(30);
+};
 window.firstFrame = async (video) => { while (!(video.readyState >= 2 && video.videoWidth > 0)) await new Promise((r) => setTimeout(r, 2)); return performance.now(); };
 `;
 
@@ -118,20 +137,7 @@ console.log(`a guest's join → first frame at a viewer: median ${median(firsts)
 const token = await invite("latency");
 const lat = await page.evaluate(async (token) => {
   const W = 640, H = 360, BITS = 24, BW = Math.floor(W / BITS);
-  const c = document.createElement("canvas"); c.width = W; c.height = H;
-  const g = c.getContext("2d");
-  const draw = () => {
-    const t = Math.round(performance.now()) & 0xffffff;
-    g.fillStyle = "#808080"; g.fillRect(0, 0, W, H);
-    for (let b = 0; b < BITS; b++) {
-      const on = (t >> (BITS - 1 - b)) & 1;
-      g.fillStyle = on ? "#fff" : "#000"; g.fillRect(b * BW, 0, BW, 120);
-      g.fillStyle = on ? "#000" : "#fff"; g.fillRect(b * BW, 180, BW, 120);
-    }
-    requestAnimationFrame(draw);
-  };
-  draw();
-  const stream = c.captureStream(30);
+  const stream = stamped(() => Math.round(performance.now()));
   const pub = await publish(token, stream);
   const v = document.createElement("video"); v.muted = true; v.autoplay = true; document.body.append(v);
   await play(pub.id, v);
@@ -170,21 +176,7 @@ console.log(`guest → viewer latency through the box: median ${median(lat.out)}
 // grey and hands it here, where the blocks are read as in the browser.
 const mtoken = await invite("media-source");
 const mid = await page.evaluate(async (token) => {
-  const W = 640, H = 360, BITS = 24, BW = Math.floor(W / BITS);
-  const c = document.createElement("canvas"); c.width = W; c.height = H;
-  const g = c.getContext("2d");
-  const draw = () => {
-    const t = Date.now() & 0xffffff;
-    g.fillStyle = "#808080"; g.fillRect(0, 0, W, H);
-    for (let b = 0; b < BITS; b++) {
-      const on = (t >> (BITS - 1 - b)) & 1;
-      g.fillStyle = on ? "#fff" : "#000"; g.fillRect(b * BW, 0, BW, 120);
-      g.fillStyle = on ? "#000" : "#fff"; g.fillRect(b * BW, 180, BW, 120);
-    }
-    requestAnimationFrame(draw);
-  };
-  draw();
-  window.mediaPub = await publish(token, c.captureStream(30));
+  window.mediaPub = await publish(token, stamped(() => Date.now()));
   return window.mediaPub.id;
 }, mtoken);
 const streamUrl = await (async () => {
