@@ -177,6 +177,13 @@ test("invite → guest publishes → a viewer plays; host sees real stats; bad i
     const head = await reader.read();
     assert.deepEqual([...head.value.slice(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], "an EBML header first");
     await reader.cancel();
+    // The grid: into the scene as one source, and its stream link (every guest composed by the box).
+    const gridAsked = new Promise((ok) => host.route("**/api/v1/obs/guest-source", (r) => { ok(r.request().postDataJSON()); r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ kind: "ffmpeg_source" }) }); }));
+    await host.getByTestId("grid-to-scene").click();
+    const g2 = await gridAsked;
+    assert.ok(g2.guest === "grid" && g2.name === "Guests", JSON.stringify(g2));
+    await host.getByTestId("copy-grid-stream-link").click();
+    await until(async () => (await copied()) === `${box.url}/guests/grid/stream.mkv?k=${gridK}`, 5000, "the grid stream link copied");
     await host.unroute("**/api/v1/obs/**");
     // New view links: the old ones stop opening, the dashboard copies the new one.
     host.once("dialog", (d) => d.accept());

@@ -419,3 +419,84 @@ fn a_guest_plays_as_a_matroska_stream_for_obs_media_sources() {
     assert!(took < Duration::from_secs(30) && onair_e2e::probe(&file).vframes > 0, "{took:?}");
     assert_eq!(anon(&d, "GET", &url.replacen(&d.url(""), "", 1), None, None).0, 404, "gone");
 }
+
+/// The last picture of `file` as 8-bit luma, `w` wide: the brightness at (x, y).
+fn last_picture(file: &std::path::Path, w: usize) -> impl Fn(usize, usize) -> u8 {
+    let o = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-sseof", "-0.5", "-i"])
+        .arg(file)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(o.status.success() && !o.stdout.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    let px = o.stdout;
+    // The mean of a 9×9 patch: one pixel could sit on an edge of the test pattern.
+    move |x, y| {
+        let mut sum = 0u32;
+        for dy in 0..9 {
+            for dx in 0..9 {
+                sum += px[(y + dy - 4) * w + x + dx - 4] as u32;
+            }
+        }
+        (sum / 81) as u8
+    }
+}
+
+/// The grid as one stream for an OBS without a Browser Source: every guest in one 1280×720
+/// picture (H.264) with the sound mixed (Opus), under the box's view token; two readers share
+/// one composer and a fifth reader is refused; a guest who leaves gives its place to the others.
+#[test]
+fn the_grid_plays_as_one_stream_for_obs_media_sources() {
+    let mut d = Daemon::start();
+    let inv = d.post("/api/v1/guests/invites", serde_json::json!({"name": "Cams", "max_uses": 5}));
+    let token = inv["token"].as_str().unwrap().to_string();
+    let a = onair_e2e::whip::WhipGuest::join_showing(&d.url(""), &token, "A", "white");
+    let b = onair_e2e::whip::WhipGuest::join_showing(&d.url(""), &token, "B", "white");
+    let live = |d: &mut Daemon| d.get("/api/v1/guests").as_array().unwrap().iter().filter(|g| g["state"] == "live").count();
+    assert!(onair_e2e::wait_until(Duration::from_secs(20), || live(&mut d) == 2));
+    let links = d.get("/api/v1/guests/view-links");
+    let url = links["grid"]["stream_url"].as_str().unwrap().to_string();
+    assert!(url.ends_with(&format!("/guests/grid/stream.mkv?k={}", links["grid"]["token"].as_str().unwrap())), "{url}");
+    let guest_k = links["guests"][0]["token"].as_str().unwrap();
+    assert_eq!(anon(&d, "GET", "/guests/grid/stream.mkv", None, None).0, 401);
+    assert_eq!(anon(&d, "GET", &format!("/guests/grid/stream.mkv?k={guest_k}"), None, None).0, 401, "a guest's token does not open the grid");
+
+    let dir = tempfile::tempdir().unwrap();
+    let read = |secs: u32, name: &str| {
+        let (url, dir, name) = (url.clone(), dir.path().to_path_buf(), name.to_string());
+        std::thread::spawn(move || read_stream(&url, secs, &dir, &name))
+    };
+    let (first, second) = (read(4, "two.mkv"), read(4, "two-b.mkv"));
+    for r in [first, second] {
+        let (file, took, o) = r.join().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        eprintln!("ffmpeg read 4 s of the grid in {took:?}");
+        let p = onair_e2e::probe(&file);
+        assert_eq!((p.vcodec.as_str(), p.acodec.as_str(), p.width, p.height), ("h264", "opus", 1280, 720), "{p:?}");
+        assert!(p.vframes >= 90, "about 120 frames at 30 fps in 4 s: {p:?}");
+        let dec = std::process::Command::new("ffmpeg").args(["-v", "error", "-xerror", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
+        assert!(dec.status.success() && dec.stderr.is_empty(), "every frame decodes: {}", String::from_utf8_lossy(&dec.stderr));
+        // Side by side: each 320×240 guest fits a 640×720 half as 640×480, black above and below.
+        let at = last_picture(&file, 1280);
+        assert!(at(320, 360) > 200 && at(960, 360) > 200, "both guests: {} {}", at(320, 360), at(960, 360));
+        assert!(at(320, 60) < 30 && at(960, 660) < 30, "bands: {} {}", at(320, 60), at(960, 660));
+    }
+
+    // Four readers at most.
+    let four: Vec<_> = (0..4).map(|i| read(6, &format!("r{i}.mkv"))).collect();
+    std::thread::sleep(Duration::from_secs(3));
+    let fifth = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-m", "5", "-w", "%{http_code}", &url]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&fifth.stdout), "503");
+    for r in four {
+        assert!(r.join().unwrap().2.status.success());
+    }
+
+    // B leaves: A alone fills the height (960×720 in the middle).
+    assert_eq!(d.request("DELETE", &format!("/api/v1/guests/{}", b.id), None).status, 204);
+    let (file, _, o) = read(3, "one.mkv").join().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let at = last_picture(&file, 1280);
+    assert!(at(640, 40) > 200 && at(640, 680) > 200, "A fills the height: {} {}", at(640, 40), at(640, 680));
+    assert!(at(80, 360) < 30 && at(1200, 360) < 30, "pillars: {} {}", at(80, 360), at(1200, 360));
+    drop(a);
+}

@@ -283,10 +283,10 @@ fn a_guest_gets_into_obs_32_as_a_media_source() {
     let cam = onair_e2e::whip::WhipGuest::join_showing(&d.url(""), inv["token"].as_str().unwrap(), "Cam", "smpte");
     let guest = |d: &mut Daemon| d.get("/api/v1/guests").as_array().unwrap().iter().find(|g| g["id"] == cam.id.as_str()).cloned();
     assert!(wait_until(Duration::from_secs(20), || guest(&mut d).is_some_and(|g| g["state"] == "live")), "{:?}", guest(&mut d));
-    // This OBS has no Browser Source: asked for one, the box says so; the grid needs one.
+    // This OBS has no Browser Source: asked for one, the box says so.
     let r = d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": cam.id, "kind": "browser"})));
     assert!(r.status == 422 && r.text.contains("Browser Source"), "{} {}", r.status, r.text);
-    let r = d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": "grid"})));
+    let r = d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": "grid", "kind": "browser"})));
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(d.request("POST", "/api/v1/obs/guest-source", Some(serde_json::json!({"scene": "Scene", "guest": "nobody"}))).status, 404);
     // "Add to scene": whichever this OBS can show.
@@ -301,22 +301,33 @@ fn a_guest_gets_into_obs_32_as_a_media_source() {
         obs_log()
     );
     let shots = tempfile::tempdir().unwrap();
-    let mut last = None;
-    let pictured = wait_until(Duration::from_secs(30), || {
-        last = screenshot_in_obs(port, "obs-secret-pw", "onair: Cam", shots.path());
-        // Colour bars: bright on average, and many grey levels (black is one level near 16).
-        last.as_ref().is_some_and(|g| {
-            let mean = g.iter().map(|v| *v as u64).sum::<u64>() / g.len() as u64;
-            let mut levels = g.iter().map(|v| v / 16).collect::<Vec<_>>();
-            levels.sort_unstable();
-            levels.dedup();
-            mean > 60 && levels.len() >= 5
-        })
-    });
+    let shows_bars = |source: &str| {
+        let mut last = None;
+        let pictured = wait_until(Duration::from_secs(30), || {
+            last = screenshot_in_obs(port, "obs-secret-pw", source, shots.path());
+            // Colour bars: bright on average, and many grey levels (black is one level near 16).
+            last.as_ref().is_some_and(|g| {
+                let mean = g.iter().map(|v| *v as u64).sum::<u64>() / g.len() as u64;
+                let mut levels = g.iter().map(|v| v / 16).collect::<Vec<_>>();
+                levels.sort_unstable();
+                levels.dedup();
+                mean > 60 && levels.len() >= 5
+            })
+        });
+        let mean = last.as_ref().map(|g| g.iter().map(|v| *v as u64).sum::<u64>() / g.len().max(1) as u64);
+        assert!(pictured, "OBS's screenshot of {source} never showed the guest (mean grey {mean:?})\n{}", obs_log());
+        mean
+    };
+    let mean = shows_bars("onair: Cam");
     let took = t0.elapsed();
-    let mean = last.as_ref().map(|g| g.iter().map(|v| *v as u64).sum::<u64>() / g.len().max(1) as u64);
-    assert!(pictured, "OBS's screenshot of the source never showed the guest (mean grey {mean:?})\n{}", obs_log());
     eprintln!("guest → OBS 32 Media Source: first picture in OBS {took:?} after \"Add to scene\" (mean grey {mean:?})");
+    // The grid too, as one stream (composed and encoded by the box) in a Media Source.
+    let t0 = std::time::Instant::now();
+    let grid = d.post("/api/v1/obs/guest-source", serde_json::json!({"scene": "Scene", "guest": "grid"}));
+    assert_eq!((grid["kind"].as_str(), grid["name"].as_str()), (Some("ffmpeg_source"), Some("onair guests")), "{grid}");
+    assert!(grid["url"].as_str().unwrap().contains("/guests/grid/stream.mkv?k="), "{grid}");
+    let mean = shows_bars("onair guests");
+    eprintln!("the grid → OBS 32 Media Source: first picture in OBS {:?} after \"Add to scene\" (mean grey {mean:?})", t0.elapsed());
     // Added again: the same source, pointed again (no second one).
     let again = d.post("/api/v1/obs/guest-source", serde_json::json!({"scene": "Scene", "guest": cam.id}));
     assert_eq!(again["kind"], "ffmpeg_source");

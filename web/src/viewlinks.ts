@@ -2,7 +2,7 @@
 // from the box, used by "View", "Add to scene" and the copy buttons.
 import { api } from "./api";
 
-type Links = { grid: { token: string; url: string }; guests: { id: string; token: string }[] };
+type Links = { grid: { token: string; url: string; stream_url?: string }; guests: { id: string; token: string }[] };
 let links: Links | null = null;
 let loading: Promise<Links> | null = null;
 
@@ -43,4 +43,10 @@ export async function guestStreamUrl(id: string): Promise<string> {
 export async function gridViewUrl(): Promise<string> {
   const l = links ?? (await loadViewLinks());
   return `${location.origin}/guests/grid/view?k=${encodeURIComponent(l.grid.token)}`;
+}
+
+/// The grid as one live Matroska stream (every guest composed by the box), with the box's token.
+export async function gridStreamUrl(): Promise<string> {
+  const l = links ?? (await loadViewLinks());
+  return `${location.origin}/guests/grid/stream.mkv?k=${encodeURIComponent(l.grid.token)}`;
 }

@@ -111,6 +111,11 @@ impl From<CoreError> for ApiError {
                         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "this view link is not valid: take a new one from the box's dashboard")
                     }
                     W::Sfu(e) => e.into(),
+                    W::Grid(crate::guests::grid::GridError::TooManyReaders) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_viewers", m),
+                    W::Grid(e) => {
+                        tracing::warn!("{e}");
+                        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m)
+                    }
                 }
             }
             CoreError::Stopped => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "the box is shutting down"),

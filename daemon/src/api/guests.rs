@@ -101,7 +101,10 @@ pub async fn view_links(State(st): State<AppState>, headers: HeaderMap) -> Resul
             "stream_url": format!("{base}/guest/{}/stream.mkv?k={gk}", x.id),
         }));
     }
-    Ok(axum::Json(serde_json::json!({"grid": {"token": k, "url": format!("{base}/guests/grid/view?k={k}")}, "guests": guests})))
+    Ok(axum::Json(serde_json::json!({
+        "grid": {"token": k, "url": format!("{base}/guests/grid/view?k={k}"), "stream_url": format!("{base}/guests/grid/stream.mkv?k={k}")},
+        "guests": guests
+    })))
 }
 
 /// New view tokens: every link given out before stops opening (players already playing go on).
@@ -252,6 +255,20 @@ pub async fn stream(State(st): State<AppState>, Path(id): Path<String>, Query(q)
         .expect("a valid response"))
 }
 
+/// The grid as one live Matroska stream (every guest on the grid in one picture, their sound
+/// mixed), for an OBS Media Source; the box's view token. Unlike a guest's own stream this is
+/// decoded and encoded, while someone reads it.
+pub async fn grid_stream(State(st): State<AppState>, Query(q): Query<ViewQuery>) -> Result<Response, ApiError> {
+    check_view(&st, &q.k, None)?;
+    let s = st.core.execute(Command::StreamGrid).await?.stream()?;
+    let body = futures_util::stream::unfold(s, |mut s| async move { s.bytes.recv().await.map(|b| (Ok::<_, std::io::Error>(b), s)) });
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "video/x-matroska")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(axum::body::Body::from_stream(body))
+        .expect("a valid response"))
+}
+
 pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {
     check_view(&st, &q.k, Some(&id))?;
     st.core.execute(Command::StopWatching { id, viewer }).await?;
@@ -339,14 +356,15 @@ pub struct GridQuery {
 /// guest whose media starts flowing is on the grid at once instead of at the next refresh.
 pub async fn grid_list(State(st): State<AppState>, axum::extract::Query(q): axum::extract::Query<GridQuery>) -> Result<impl IntoResponse, ApiError> {
     check_view(&st, &q.k, None)?;
-    // "Has media" rather than the once-a-second `live` state: a viewer can start the moment it does.
     let list = || -> Vec<(String, String)> {
         st.core
             .guests()
-            .list()
+            .on_grid()
             .into_iter()
-            .filter(|g| !g.host && st.core.guests().get(&g.id).is_some_and(|x| x.media.ready()))
-            .map(|g| (g.id, g.name))
+            .map(|g| {
+                let i = g.info.lock().unwrap();
+                (i.id.clone(), i.name.clone())
+            })
             .collect()
     };
     let mut v = list();

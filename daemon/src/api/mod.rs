@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .route("/guest/{id}/stream.mkv", get(guests::stream))
         .route("/guests/grid/view", get(guests::grid_page))
         .route("/guests/grid/list", get(guests::grid_list))
+        .route("/guests/grid/stream.mkv", get(guests::grid_stream))
         .route("/overlay/chat", get(platforms::overlay_page))
         .route("/overlay/chat/feed", get(platforms::overlay_feed))
         .route("/overlay/alerts", get(platforms::alerts_page));

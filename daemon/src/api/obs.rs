@@ -155,7 +155,7 @@ pub async fn guest_source(State(st): State<AppState>, headers: HeaderMap, Json(b
     let g = st.core.guests();
     let (browser_url, media_url, default_name) = if b.guest == "grid" {
         let k = g.box_view_token(st.core.store())?;
-        (format!("{base}/guests/grid/view?k={k}"), None, "onair guests".to_string())
+        (format!("{base}/guests/grid/view?k={k}"), Some(format!("{base}/guests/grid/stream.mkv?k={k}")), "onair guests".to_string())
     } else {
         let info = g.list().into_iter().find(|x| x.id == b.guest).ok_or_else(ApiError::not_found)?;
         let k = g.guest_view_token(st.core.store(), &info.id)?;

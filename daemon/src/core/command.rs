@@ -166,6 +166,9 @@ pub enum Command {
         id: String,
         wait: std::time::Duration,
     },
+    /// A reader (an OBS Media Source) takes the grid as one stream (every guest on the grid
+    /// composed and encoded once); it ends when the reply's stream is dropped.
+    StreamGrid,
     /// A viewer hangs up (WHEP `DELETE`).
     StopWatching {
         id: String,
@@ -287,6 +290,7 @@ impl Command {
                 | JoinGuest(_)
                 | WatchGuest { .. }
                 | StreamGuest { .. }
+                | StreamGrid
                 | ConnectObs { .. }
                 | ObsStream(_)
                 | ObsRecord(_)

@@ -121,6 +121,13 @@ impl State {
                 Ok(Reply::Watching { viewer, answer })
             }
             StreamGuest { id, wait } => Ok(Reply::Stream(crate::guests::watch::stream(&self.guests, &id, wait).await?)),
+            StreamGrid => {
+                let encoder = self.settings.encoder.clone();
+                // The encoder's lookup loads GStreamer's registry once: not on the core's thread.
+                let name = tokio::task::spawn_blocking(move || encoder.name()).await.map_err(|e| CoreError::Unexpected(e.to_string()))?;
+                let s = self.guests.grid.stream(&self.guests, &name).map_err(crate::guests::watch::WatchError::from)?;
+                Ok(Reply::Stream(s))
+            }
             StopWatching { id, viewer } => match crate::guests::watch::stop_watching(&self.guests, &id, &viewer) {
                 true => Ok(Reply::Done),
                 false => Err(CoreError::NotFound),

@@ -3,6 +3,7 @@
 //! registry and their pipelines; reads invites and ICE settings from the store, changes them only
 //! when the core asks (`join`, revocations), and never announces events itself: the core does.
 pub mod access;
+pub mod grid;
 pub mod ice;
 pub mod join;
 pub mod quality;
@@ -101,6 +102,8 @@ pub struct Guests {
     /// Sessions dropped because their media stopped, by id: (invite, when). The page of such a
     /// session may come back within [`REJOIN_WITHIN`] without using up another use of its invite.
     lapsed: Mutex<HashMap<String, (String, Instant)>>,
+    /// The grid as one stream (for OBS Media Sources), while someone reads it.
+    pub grid: grid::Grid,
 }
 
 /// How long after its media stopped a session's page may reconnect in its place.
@@ -213,6 +216,15 @@ impl Guests {
         let mut v: Vec<GuestInfo> =
             self.map.lock().unwrap().values().map(|g| GuestInfo { viewers: g.media.viewer_count(), ..g.info.lock().unwrap().clone() }).collect();
         v.sort_by_key(|g| std::cmp::Reverse(g.connected_s));
+        v
+    }
+
+    /// The guests the grid shows, longest connected first: every one but the host's talkback
+    /// whose media flows ("has media" rather than the once-a-second `live` state: a viewer can start
+    /// the moment it does).
+    pub fn on_grid(&self) -> Vec<Arc<Guest>> {
+        let mut v: Vec<_> = self.map.lock().unwrap().values().filter(|g| !g.info.lock().unwrap().host && g.media.ready()).cloned().collect();
+        v.sort_by_key(|g| g.since);
         v
     }
 

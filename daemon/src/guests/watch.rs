@@ -19,6 +19,8 @@ pub enum WatchError {
     WatcherLeft,
     #[error(transparent)]
     Sfu(#[from] SfuError),
+    #[error(transparent)]
+    Grid(#[from] super::grid::GridError),
 }
 
 /// Answers `offer` with a new viewer of guest `id`; returns the viewer's id and the answer. A

@@ -188,8 +188,8 @@ pub enum SourceChoice {
     Media,
 }
 
-/// Where a guest's picture comes from: its view page (a Browser Source), its Matroska stream (a
-/// Media Source; none for the grid).
+/// Where a guest's (or the grid's) picture comes from: its view page (a Browser Source), its
+/// Matroska stream (a Media Source).
 #[derive(Debug, Clone)]
 pub struct GuestSource {
     pub browser_url: String,
@@ -210,7 +210,7 @@ pub async fn upsert_guest_source(c: &obws::Client, scene: &str, name: &str, g: &
         return Ok("browser_source");
     }
     let Some(url) = &g.media_url else {
-        return Err(ObsError::Lacks("the grid needs a Browser Source: without one, add each guest as its own Media Source"));
+        return Err(ObsError::Lacks("this source needs a Browser Source"));
     };
     upsert_input(c, scene, name, "ffmpeg_source", &media_settings(url)).await?;
     Ok("ffmpeg_source")

@@ -6,7 +6,7 @@ import { kbps } from "../format";
 import { t, tf } from "../i18n";
 import { initTalkback, talkbackHtml } from "./talkback";
 import { esc, run, toast } from "../ui";
-import { gridViewUrl, guestStreamUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "../viewlinks";
+import { gridStreamUrl, gridViewUrl, guestStreamUrl, guestViewPath, guestViewUrl, loadViewLinks, rotateViewLinks } from "../viewlinks";
 import { $, type Ctx, type Panel } from "./panel";
 
 let root: HTMLElement;
@@ -34,6 +34,15 @@ export function renderGuests(box: HTMLElement, gs: GuestInfo[], fetched = false)
   box.innerHTML = gs.length ? gs.map(guestRow).join("") : `<p class="empty">${esc(t("guests.none"))}</p>`;
 }
 
+/** A guest (or `grid`) into the current OBS scene, as whichever source that OBS can show. */
+function addToScene(guest: string, name: string) {
+  run(() =>
+    api<{ current: string }>("GET", "/obs/scenes")
+      .then((sc) => api<{ kind: string }>("POST", "/obs/guest-source", { scene: sc.current, guest, name }))
+      .then((r) => toast(t(r.kind === "ffmpeg_source" ? "guests.addedAsMedia" : "guests.addedToScene"))),
+  );
+}
+
 export const guestsPanel: Panel = {
   html: () => `
       <section class="card guests" data-testid="guests-panel">
@@ -45,7 +54,9 @@ export const guestsPanel: Panel = {
         <div class="invite-link" data-testid="invite-link"></div>
         <div class="guest-list" data-testid="guest-list"></div>
         <div class="dest-actions">
+          <button class="small" data-act="ggridscene" data-testid="grid-to-scene">${esc(t("guests.addGridToScene"))}</button>
           <button class="ghost small" data-act="gcopygrid" data-testid="copy-grid-link">${esc(t("guests.copyGrid"))}</button>
+          <button class="ghost small" data-act="gcopygridstream" data-testid="copy-grid-stream-link" title="${esc(t("guests.gridStreamHint"))}">${esc(t("guests.copyGridStream"))}</button>
           <button class="ghost small" data-act="grotate" data-testid="rotate-view-links">${esc(t("guests.rotateView"))}</button>
         </div>
         <p class="dim">${esc(t("guests.viewHint"))}</p>
@@ -63,15 +74,11 @@ export const guestsPanel: Panel = {
       .on("gremove", (b) => {
         if (confirm(t("guests.removeConfirm"))) run(() => api("DELETE", `/guests/${gid(b)}`).then(ctx.refresh));
       })
-      .on("gscene", (b) =>
-        run(() =>
-          api<{ current: string }>("GET", "/obs/scenes")
-            .then((sc) => api<{ kind: string }>("POST", "/obs/guest-source", { scene: sc.current, guest: gid(b), name: tf("guests.sourceName", { name: b.dataset.name ?? "" }) }))
-            .then((r) => toast(t(r.kind === "ffmpeg_source" ? "guests.addedAsMedia" : "guests.addedToScene"))),
-        ),
-      )
+      .on("gscene", (b) => addToScene(gid(b), tf("guests.sourceName", { name: b.dataset.name ?? "" })))
+      .on("ggridscene", () => addToScene("grid", t("guests.gridSourceName")))
       .on("gcopy", (b) => run(() => guestViewUrl(gid(b)).then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.viewCopied")))))
       .on("gcopystream", (b) => run(() => guestStreamUrl(gid(b)).then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.streamCopied")))))
+      .on("gcopygridstream", () => run(() => gridStreamUrl().then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.streamCopied")))))
       .on("gcopygrid", () => run(() => gridViewUrl().then((url) => navigator.clipboard?.writeText(url)).then(() => toast(t("guests.gridCopied")))))
       .on("grotate", () => {
         if (confirm(t("guests.rotateConfirm"))) run(() => rotateViewLinks().then(ctx.refresh).then(() => toast(t("guests.rotated"))));

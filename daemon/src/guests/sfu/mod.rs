@@ -24,7 +24,8 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 pub use negotiate::answer;
-pub use stream::GuestStream;
+pub(crate) use stream::Reader;
+pub use stream::{GuestStream, TapSink};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SfuError {

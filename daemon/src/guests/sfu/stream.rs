@@ -26,32 +26,49 @@ const ASK_EVERY: Duration = Duration::from_millis(500);
 /// guest's next keyframe, and Chromium sends one only when asked (seen: no picture at all).
 const AGAIN_AFTER: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
 
-/// One reader's stream: the bytes to send, and the branch, ended when this is dropped.
+/// One reader's stream: the bytes to send, and what ends its branch (or its share of the grid)
+/// when this is dropped.
 pub struct GuestStream {
     pub bytes: mpsc::Receiver<Bytes>,
-    media: std::sync::Weak<Media>,
-    id: String,
+    end: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl std::fmt::Debug for GuestStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GuestStream").field("id", &self.id).finish()
+        f.debug_struct("GuestStream").finish_non_exhaustive()
+    }
+}
+
+impl GuestStream {
+    pub(crate) fn new(bytes: mpsc::Receiver<Bytes>, end: impl FnOnce() + Send + Sync + 'static) -> GuestStream {
+        GuestStream { bytes, end: Some(Box::new(end)) }
     }
 }
 
 impl Drop for GuestStream {
     fn drop(&mut self) {
-        if let Some(m) = self.media.upgrade() {
-            m.remove_stream(&self.id);
+        if let Some(end) = self.end.take() {
+            end();
         }
     }
 }
 
+/// What a tap on the guest's tracks feeds: frames as the depayloaders give them, on the guest's
+/// streaming threads (so never blocking).
+pub trait TapSink: Send + Sync + 'static {
+    /// A frame of track `i` (in the order of the tracks the tap was made with).
+    fn frame(&self, i: usize, sample: &gst::Sample);
+    /// Still waiting for a keyframe: the guest is asked for one every [`ASK_EVERY`] while so.
+    fn waiting(&self) -> bool;
+    /// The guest has left: no more frames will come.
+    fn end(&self);
+}
+
+/// A tap's branches in the guest's pipeline.
 pub(super) struct Stream {
     elements: Vec<gst::Element>,
     feeds: Arc<Feeds>,
-    /// Taken when the guest leaves, which ends the reader's body.
-    out: Arc<Mutex<Option<mpsc::Sender<Bytes>>>>,
+    sink: Arc<dyn TapSink>,
 }
 
 impl Media {
@@ -62,30 +79,42 @@ impl Media {
         }
         let tracks = self.tracks.lock().unwrap().clone();
         let (w, h) = self.video_size().map(|(w, h)| (w as u32, h as u32)).unwrap_or((1280, 720));
-        let (tx, rx) = mpsc::channel(BACKLOG);
-        let out = Arc::new(Mutex::new(Some(tx)));
-        let mut specs = vec![];
-        let mut picked = vec![];
-        for t in &tracks {
-            let codec = match t.format {
-                Format::Vp8 => mkv::Codec::Vp8,
-                Format::Vp9 => mkv::Codec::Vp9,
-                // The record comes with the depayloader's caps; the writer is made once it has them.
-                Format::H264 => mkv::Codec::H264 { avcc: vec![] },
-                Format::Opus => mkv::Codec::Opus { channels: 2 },
-            };
-            let frame_ns = if (1.0..=120.0).contains(&fps) { (1e9 / fps.round()) as u64 } else { 0 };
-            specs.push(mkv::Track { codec, width: w, height: h, frame_ns });
-            picked.push(t.clone());
-        }
-        if picked.is_empty() {
+        let frame_ns = if (1.0..=120.0).contains(&fps) { (1e9 / fps.round()) as u64 } else { 0 };
+        let specs = tracks
+            .iter()
+            .map(|t| {
+                let codec = match t.format {
+                    Format::Vp8 => mkv::Codec::Vp8,
+                    Format::Vp9 => mkv::Codec::Vp9,
+                    // The record comes with the depayloader's caps; the writer is made once it has them.
+                    Format::H264 => mkv::Codec::H264 { avcc: vec![] },
+                    Format::Opus => mkv::Codec::Opus { channels: 2 },
+                };
+                mkv::Track { codec, width: w, height: h, frame_ns }
+            })
+            .collect();
+        let (reader, rx) = Reader::new(specs);
+        let id = self.add_tap(&tracks, reader)?;
+        tracing::debug!(stream = %id, "a guest stream for a media source");
+        let media = Arc::downgrade(self);
+        Ok(GuestStream::new(rx, move || {
+            if let Some(m) = media.upgrade() {
+                m.remove_stream(&id);
+            }
+        }))
+    }
+
+    /// A branch per track in `tracks` (the guest's, as they flow now) feeding `sink` with frames,
+    /// never decoded; asks the guest for keyframes while the sink waits for one, and again
+    /// [`AGAIN_AFTER`] its first. Ended by [`Media::remove_stream`] with the returned id.
+    pub(crate) fn add_tap(self: &Arc<Self>, tracks: &[Track], sink: Arc<dyn TapSink>) -> Result<String, SfuError> {
+        if tracks.is_empty() {
             return Err(SfuError::NoMedia);
         }
-        let writer = Arc::new(Mutex::new(Pending { last_sound: vec![None; specs.len()], specs, writer: None }));
         let mut elements = vec![];
         let mut pads = vec![];
-        for (i, t) in picked.iter().enumerate() {
-            match self.stream_track(i, t, &writer, &out) {
+        for (i, t) in tracks.iter().enumerate() {
+            match self.stream_track(i, t, &sink) {
                 Ok((els, pair)) => {
                     elements.extend(els);
                     pads.push(pair);
@@ -99,18 +128,18 @@ impl Media {
         let feeds = Arc::new(Feeds::new(pads, FeedState::Waiting));
         feeds.link();
         let id = crate::store::secret::random_token(8);
-        self.streams.lock().unwrap().insert(id.clone(), Stream { elements, feeds: feeds.clone(), out: out.clone() });
-        // Asks for a keyframe until the writer has one (and again whenever it resyncs).
-        let video: Vec<_> = feeds.pads.iter().zip(&picked).filter(|(_, t)| t.format.is_video()).map(|(p, _)| p.clone()).collect();
+        self.streams.lock().unwrap().insert(id.clone(), Stream { elements, feeds: feeds.clone(), sink: sink.clone() });
+        // Asks for a keyframe until the sink has one (and again whenever it resyncs).
+        let video: Vec<_> = feeds.pads.iter().zip(tracks).filter(|(_, t)| t.format.is_video()).map(|(p, _)| p.clone()).collect();
         let keyframes = Arc::new(Feeds::new(video, FeedState::Linked));
         tokio::spawn(async move {
-            // When the writer had its first keyframe, and how many of `AGAIN_AFTER` were asked since.
+            // When the sink had its first keyframe, and how many of `AGAIN_AFTER` were asked since.
             let (mut first_key, mut again) = (None, 0);
             loop {
-                if *feeds.state.lock().unwrap() == FeedState::Closed || out.lock().unwrap().is_none() {
+                if *feeds.state.lock().unwrap() == FeedState::Closed {
                     return;
                 }
-                if writer.lock().unwrap().waiting() {
+                if sink.waiting() {
                     (first_key, again) = (None, 0);
                     keyframes.ask_for_keyframe();
                 } else {
@@ -123,18 +152,11 @@ impl Media {
                 tokio::time::sleep(ASK_EVERY).await;
             }
         });
-        tracing::debug!(stream = %id, "a guest stream for a media source");
-        Ok(GuestStream { bytes: rx, media: Arc::downgrade(self), id })
+        Ok(id)
     }
 
     /// queue ! depayloader ! appsink for track `i`, fed from a new pad of its tee.
-    fn stream_track(
-        &self,
-        i: usize,
-        t: &Track,
-        writer: &Arc<Mutex<Pending>>,
-        out: &Arc<Mutex<Option<mpsc::Sender<Bytes>>>>,
-    ) -> Result<(Vec<gst::Element>, (gst::Pad, gst::Pad)), SfuError> {
+    fn stream_track(&self, i: usize, t: &Track, sink: &Arc<dyn TapSink>) -> Result<(Vec<gst::Element>, (gst::Pad, gst::Pad)), SfuError> {
         let q = make("queue")?;
         q.set_property_from_str("leaky", "downstream");
         q.set_property("max-size-buffers", 0u32);
@@ -154,23 +176,23 @@ impl Media {
             f.set_property("caps", gst::Caps::builder("video/x-h264").field("stream-format", "avc").field("alignment", "au").build());
             chain.push(f);
         }
-        let sink = gstreamer_app::AppSink::builder().sync(false).build();
+        let appsink = gstreamer_app::AppSink::builder().sync(false).build();
         // Added to a playing pipeline: without this a sink waits to preroll, and the pipeline with
         // it, so one whose track never flows (a muted guest's sound) stalls the next stream's picture.
-        sink.set_property("async", false);
-        let (writer, out) = (writer.clone(), out.clone());
-        sink.set_callbacks(
+        appsink.set_property("async", false);
+        let sink = sink.clone();
+        appsink.set_callbacks(
             gstreamer_app::AppSinkCallbacks::builder()
                 .new_sample(move |s| {
                     // Never an error: one flowing back would stop the guest's tee for everyone.
                     if let Ok(sample) = s.pull_sample() {
-                        deliver(i, &sample, &writer, &out);
+                        sink.frame(i, &sample);
                     }
                     Ok(gst::FlowSuccess::Ok)
                 })
                 .build(),
         );
-        chain.push(sink.upcast());
+        chain.push(appsink.upcast());
         self.pipeline.add_many(&chain)?;
         gst::Element::link_many(&chain)?;
         for e in &chain {
@@ -185,7 +207,7 @@ impl Media {
         let s = self.streams.lock().unwrap().remove(id);
         match s {
             Some(s) => {
-                s.out.lock().unwrap().take();
+                s.sink.end();
                 self.remove_elements(&s.elements, &s.feeds);
                 true
             }
@@ -196,7 +218,7 @@ impl Media {
     /// Ends every stream's body (the guest has left).
     pub(super) fn end_streams(&self) {
         for s in self.streams.lock().unwrap().values() {
-            s.out.lock().unwrap().take();
+            s.sink.end();
         }
     }
 
@@ -261,46 +283,74 @@ impl Pending {
     }
 }
 
-fn deliver(i: usize, sample: &gst::Sample, pending: &Mutex<Pending>, out: &Mutex<Option<mpsc::Sender<Bytes>>>) {
-    let Some(buf) = sample.buffer() else { return };
-    let Some(pts) = buf.pts().or(buf.dts()) else { return };
-    let Ok(map) = buf.map_readable() else { return };
-    let mut p = pending.lock().unwrap();
-    if p.writer.is_none() {
-        if let mkv::Codec::H264 { avcc } = &mut p.specs[i].codec {
-            if avcc.is_empty() {
-                let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
-                match record.and_then(|r| r.map_readable().ok().map(|m| m.to_vec())) {
-                    Some(r) => *avcc = r,
-                    None => return,
+/// One reader of a Matroska stream: its writer, and where its bytes go (taken when it ends).
+pub(crate) struct Reader {
+    pending: Mutex<Pending>,
+    out: Mutex<Option<mpsc::Sender<Bytes>>>,
+}
+
+impl Reader {
+    pub(crate) fn new(specs: Vec<mkv::Track>) -> (Arc<Reader>, mpsc::Receiver<Bytes>) {
+        let (tx, rx) = mpsc::channel(BACKLOG);
+        let pending = Pending { last_sound: vec![None; specs.len()], specs, writer: None };
+        (Arc::new(Reader { pending: Mutex::new(pending), out: Mutex::new(Some(tx)) }), rx)
+    }
+
+    pub(crate) fn ended(&self) -> bool {
+        self.out.lock().unwrap().is_none()
+    }
+}
+
+impl TapSink for Reader {
+    fn frame(&self, i: usize, sample: &gst::Sample) {
+        let Some(buf) = sample.buffer() else { return };
+        let Some(pts) = buf.pts().or(buf.dts()) else { return };
+        let Ok(map) = buf.map_readable() else { return };
+        let mut p = self.pending.lock().unwrap();
+        if p.writer.is_none() {
+            if let mkv::Codec::H264 { avcc } = &mut p.specs[i].codec {
+                if avcc.is_empty() {
+                    let record = sample.caps().and_then(|c| c.structure(0)).and_then(|s| s.get::<gst::Buffer>("codec_data").ok());
+                    match record.and_then(|r| r.map_readable().ok().map(|m| m.to_vec())) {
+                        Some(r) => *avcc = r,
+                        None => return,
+                    }
                 }
             }
+            let ready = p.specs.iter().all(|s| !matches!(&s.codec, mkv::Codec::H264 { avcc } if avcc.is_empty()));
+            if !ready {
+                return;
+            }
+            p.writer = Some(mkv::Writer::new(p.specs.clone()));
         }
-        let ready = p.specs.iter().all(|s| !matches!(&s.codec, mkv::Codec::H264 { avcc } if avcc.is_empty()));
-        if !ready {
+        let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
+        let pts = pts.nseconds();
+        let bytes = p.write(i, pts, key, map.as_slice());
+        if bytes.is_empty() {
             return;
         }
-        p.writer = Some(mkv::Writer::new(p.specs.clone()));
-    }
-    let key = !buf.flags().contains(gst::BufferFlags::DELTA_UNIT);
-    let pts = pts.nseconds();
-    let bytes = p.write(i, pts, key, map.as_slice());
-    if bytes.is_empty() {
-        return;
-    }
-    let mut out = out.lock().unwrap();
-    let Some(tx) = out.as_ref() else { return };
-    match tx.try_send(Bytes::from(bytes)) {
-        Ok(()) => {}
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            tracing::debug!("a guest stream's reader fell behind: frames dropped up to the next keyframe");
-            if let Some(w) = p.writer.as_mut() {
-                w.resync();
+        let mut out = self.out.lock().unwrap();
+        let Some(tx) = out.as_ref() else { return };
+        match tx.try_send(Bytes::from(bytes)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::debug!("a guest stream's reader fell behind: frames dropped up to the next keyframe");
+                if let Some(w) = p.writer.as_mut() {
+                    w.resync();
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                out.take();
             }
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => {
-            out.take();
-        }
+    }
+
+    fn waiting(&self) -> bool {
+        self.pending.lock().unwrap().waiting()
+    }
+
+    fn end(&self) {
+        self.out.lock().unwrap().take();
     }
 }
 
