@@ -3,7 +3,7 @@
 # real box. Ends with "web: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-scripts/ensure-packages.sh chromium firefox-esr
+scripts/ensure-packages.sh chromium firefox-esr nftables
 out=$(mktemp)
 (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && NO_COLOR=1 npx vitest run --reporter=verbose 2>&1) | tee "$out"
 unit_pass=$(grep -cE '^ +✓' "$out"); unit_fail=$(grep -cE '^ +[×✗]' "$out")

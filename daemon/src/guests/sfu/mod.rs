@@ -114,6 +114,17 @@ fn webrtcbin(ice: &super::ice::IceConfig) -> Result<gst::Element, SfuError> {
     // by default, which a LAN guest pays on joining and every viewer pays again. Loopback and LAN
     // reorder little; the browsers at both ends keep their own jitter buffers.
     w.set_property("latency", 50u32);
+    // A packet lost on the way is asked for again (RTCP NACK) and resent (RTX where the browser
+    // offers it), on both legs: the guest's webrtcbin asks the guest, a viewer's keeps what it sent
+    // to answer the viewer. Without it a single lost packet froze every viewer's picture until the
+    // next keyframe (a PLI round trip to the guest). Set on each transceiver as webrtcbin makes it
+    // (those of an answer are made while answering).
+    w.connect("on-new-transceiver", false, |args| {
+        if let Some(t) = args.get(1).and_then(|v| v.get::<gst::glib::Object>().ok()) {
+            t.set_property("do-nack", true);
+        }
+        None
+    });
     // A LAN box: host candidates only unless STUN/TURN servers are configured.
     if let Some(s) = ice.gst_stun() {
         w.set_property("stun-server", s);

@@ -62,6 +62,30 @@ fn with_twcc(answer: &gst_webrtc::WebRTCSessionDescription, ids: &[Option<String
     gst_webrtc::WebRTCSessionDescription::new(answer.type_(), sdp)
 }
 
+/// Every transceiver resends what is lost (see `webrtcbin`), and the answer would say so for the
+/// sound too: a resent audio packet comes after the browser has played past it (Opus carries its
+/// own FEC), so the audio sections answer no `nack` and the browser sends none for them.
+fn without_audio_nack(answer: &gst_webrtc::WebRTCSessionDescription) -> gst_webrtc::WebRTCSessionDescription {
+    let mut sdp = answer.sdp().to_owned();
+    for i in 0..sdp.medias_len() {
+        let Some(m) = sdp.media_mut(i) else { continue };
+        if m.media() != Some("audio") {
+            continue;
+        }
+        let plain_nack: Vec<u32> = (0..m.attributes_len())
+            .filter(|&j| {
+                m.attribute(j).is_some_and(|a| {
+                    a.key() == "rtcp-fb" && a.value().is_some_and(|v| v.split_whitespace().nth(1) == Some("nack") && v.split_whitespace().count() == 2)
+                })
+            })
+            .collect();
+        for j in plain_nack.into_iter().rev() {
+            let _ = m.remove_attribute(j);
+        }
+    }
+    gst_webrtc::WebRTCSessionDescription::new(answer.type_(), sdp)
+}
+
 /// Offer in, answer out (non-trickle: the answer carries every local candidate, as WHIP/WHEP want).
 pub async fn answer(w: &gst::Element, mut offer: gst_sdp::SDPMessage) -> Result<String, SfuError> {
     let mdns = sdp::drop_mdns_candidates(&mut offer);
@@ -77,7 +101,7 @@ pub async fn answer(w: &gst::Element, mut offer: gst_sdp::SDPMessage) -> Result<
     let answer = reply
         .and_then(|s| s.get::<gst_webrtc::WebRTCSessionDescription>("answer").ok())
         .ok_or_else(|| SfuError::Negotiation("no answer for this offer (no codec in common?)".into()))?;
-    let answer = with_twcc(&answer, &twcc);
+    let answer = without_audio_nack(&with_twcc(&answer, &twcc));
     promise(|p| w.emit_by_name::<()>("set-local-description", &[&answer, &p])).await?;
     let local_ms = start.elapsed().as_millis();
     gather_candidates(w).await;
@@ -114,20 +138,26 @@ async fn gather_candidates(w: &gst::Element) {
     }
 }
 
-/// What a viewer's transceiver prefers for a track whose packets carry the MID extension as `id`:
-/// webrtcbin answers before any caps reach its sink, so it learns of the extension only from these.
-pub(super) fn mid_preferences(kind: TrackKind, encoding: &str, pt: u32, id: u32) -> gst::Caps {
+/// What a viewer's transceiver prefers for a track whose packets it sends as `ssrc` (carrying the
+/// MID extension as `id`, where the viewer offered it): webrtcbin answers before any caps reach its
+/// sink, so it learns of the extension and the SSRC only from these. Without the SSRC an answer with
+/// RTX names the media stream's SSRC 0 (`a=ssrc-group:FID 0 <rtx>`), and the browser drops every
+/// packet of the real one.
+pub(super) fn viewer_preferences(kind: TrackKind, encoding: &str, pt: u32, ssrc: u32, mid_id: Option<u32>) -> gst::Caps {
     let clock_rate = match kind {
         TrackKind::Audio => 48_000,
         TrackKind::Video => 90_000,
     };
-    gst::Caps::builder("application/x-rtp")
+    let mut b = gst::Caps::builder("application/x-rtp")
         .field("media", kind.as_str())
         .field("encoding-name", encoding.to_ascii_uppercase())
         .field("payload", pt as i32)
         .field("clock-rate", clock_rate)
-        .field(format!("extmap-{id}").as_str(), sdp::MID_URI)
-        .build()
+        .field("ssrc", ssrc);
+    if let Some(id) = mid_id {
+        b = b.field(format!("extmap-{id}").as_str(), sdp::MID_URI);
+    }
+    b.build()
 }
 
 #[cfg(test)]
@@ -160,5 +190,20 @@ mod tests {
         // Applied twice (or to an answer that has it), it adds nothing.
         let again = with_twcc(&answer, &ids);
         assert_eq!(again.sdp().media(0).unwrap().attributes().filter(|a| a.key() == "extmap").count(), 1);
+    }
+
+    #[test]
+    fn the_sound_answers_no_plain_nack_and_the_picture_keeps_it() {
+        gst::init().unwrap();
+        let answer = sdp(&format!(
+            "{HEAD}m=video 9 UDP/TLS/RTP/SAVPF 96 97\na=rtpmap:96 VP8/90000\na=rtcp-fb:96 nack\na=rtcp-fb:96 nack pli\na=rtpmap:97 rtx/90000\n\
+             m=audio 9 UDP/TLS/RTP/SAVPF 111\na=rtpmap:111 opus/48000/2\na=rtcp-fb:111 nack\na=rtcp-fb:111 transport-cc\n"
+        ));
+        let a = without_audio_nack(&gst_webrtc::WebRTCSessionDescription::new(gst_webrtc::WebRTCSDPType::Answer, answer));
+        let fb = |i: u32| -> Vec<String> {
+            a.sdp().media(i).unwrap().attributes().filter(|x| x.key() == "rtcp-fb").filter_map(|x| x.value().map(String::from)).collect()
+        };
+        assert_eq!(fb(0), vec!["96 nack", "96 nack pli"]);
+        assert_eq!(fb(1), vec!["111 transport-cc"]);
     }
 }

@@ -12,7 +12,7 @@ use gstreamer_webrtc as gst_webrtc;
 
 use super::super::sdp;
 use super::liveness::watch_peer;
-use super::negotiate::{answer, mid_preferences};
+use super::negotiate::{answer, viewer_preferences};
 use super::rtp::{self, Gop, Rewriter};
 use super::{webrtcbin, Media, SfuError, Track, TrackKind};
 
@@ -126,9 +126,7 @@ impl Media {
         let sink = w.request_pad_simple("sink_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no webrtcbin sink pad")))?;
         if let Some(tr) = sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver") {
             tr.set_property("direction", gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
-            if let Some((_, id)) = mid_ext {
-                tr.set_property("codec-preferences", mid_preferences(t.kind, &t.encoding, pt, id));
-            }
+            tr.set_property("codec-preferences", viewer_preferences(t.kind, &t.encoding, pt, ssrc, mid_ext.as_ref().map(|(_, id)| *id)));
         }
         let tee_src = t.tee.request_pad_simple("src_%u").ok_or_else(|| SfuError::Gst(gst::glib::bool_error!("no tee pad")))?;
         let gop = t.gop.clone();
