@@ -298,7 +298,7 @@ fn refused_page(status: StatusCode, why: &str) -> Response {
 fn refusal_page(status: StatusCode, title: &str, why: &str) -> Response {
     let (title, why) = (escape_html(title), escape_html(why));
     let html = format!(
-        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
          <body style='font-family:system-ui;background:#0d1117;color:#e6edf3;display:grid;place-items:center;height:90vh'>\
          <div><h1>{title}</h1><p data-testid=refusal>{why}</p><p>Ask the host for a new link.</p></div>"
     );

@@ -140,11 +140,11 @@ export const addDestinationPanel: Panel = {
       <section class="card add">
         <h2>${esc(t("dest.addTitle"))}</h2>
         <form data-testid="add-destination">
-          <select name="platform" data-testid="platform"></select>
+          <select name="platform" data-testid="platform" aria-label="${esc(t("dest.platform"))}"></select>
           <small data-testid="preset-hint"></small>
-          <input name="name" placeholder="${esc(t("dest.name"))}" required maxlength="100" data-testid="dest-name" />
-          <input name="url" placeholder="${esc(t("dest.url"))}" data-testid="dest-url" />
-          <input name="stream_key" type="password" placeholder="${esc(t("dest.key"))}" autocomplete="off" data-testid="dest-key" />
+          <input name="name" placeholder="${esc(t("dest.name"))}" aria-label="${esc(t("dest.name"))}" required maxlength="100" data-testid="dest-name" />
+          <input name="url" placeholder="${esc(t("dest.url"))}" aria-label="${esc(t("dest.url"))}" data-testid="dest-url" />
+          <input name="stream_key" type="password" placeholder="${esc(t("dest.key"))}" aria-label="${esc(t("dest.key"))}" autocomplete="off" data-testid="dest-key" />
           ${feedSelect("main")}
           <button class="primary" data-testid="add">${esc(t("dest.add"))}</button>
         </form>

@@ -149,7 +149,9 @@ class Player {
         for (const x of buf) sum += x * x;
         const pct = meterPercent(Math.sqrt(sum / buf.length));
         if (bar) bar.style.width = `${pct}%`;
-        root.querySelector<HTMLElement>("[data-testid=preview-meter]")!.dataset.level = String(Math.round(pct));
+        const meter = root.querySelector<HTMLElement>("[data-testid=preview-meter]")!;
+        meter.dataset.level = String(Math.round(pct));
+        meter.setAttribute("aria-valuenow", String(Math.round(pct)));
       }, 100);
     } catch {
       // No Web Audio: no meter.
@@ -193,7 +195,7 @@ export const previewPanel: Panel = {
           </span>
           <button class="small" data-act="ptoggle" data-testid="preview-toggle">${esc(t("preview.stop"))}</button></h2>
         <video data-testid="preview-video" muted playsinline aria-label="${esc(t("preview.title"))}"></video>
-        <div class="meter" data-testid="preview-meter" role="meter" aria-label="${esc(t("preview.audio"))}" aria-valuemin="0" aria-valuemax="100"><span></span></div>
+        <div class="meter" data-testid="preview-meter" role="meter" aria-label="${esc(t("preview.audio"))}" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><span></span></div>
         <p class="dim" data-testid="preview-state" aria-live="polite"></p>
       </section>`,
   init(ctx: Ctx) {
