@@ -15,7 +15,7 @@ test("download the settings backup, and a restore with the wrong passphrase is r
     const page = await br.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const csp = cspViolations(page);
     page.on("dialog", (d) => d.accept());
-    await page.goto(box.url);
+    await page.goto(`${box.url}/#settings`);
     await page.getByTestId("password").fill("backup-password-1");
     await page.getByTestId("login").click();
     const form = page.getByTestId("backup-form");

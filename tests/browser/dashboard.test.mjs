@@ -165,7 +165,8 @@ test("edit a destination, make a profile that decides what goes live, and find t
     await form.locator("input[name=name]").fill("Keeper");
     await form.getByRole("button", { name: "Save" }).click();
     await card("Keeper").locator("h3", { hasText: "Keeper" }).waitFor({ timeout: 10000 });
-    // A profile with only "Keeper".
+    // A profile with only "Keeper" (profiles are in the settings view).
+    await page.getByTestId("tab-settings").click();
     await page.locator("[data-testid=profile-form] input").fill("Only keeper");
     await page.locator("[data-testid=profile-form] button").click();
     const prof = page.locator("[data-testid=profile-row]", { hasText: "Only keeper" });
@@ -174,6 +175,7 @@ test("edit a destination, make a profile that decides what goes live, and find t
     await page.waitForTimeout(300);
     await prof.getByRole("button", { name: "Activate" }).click();
     await prof.locator(".badge", { hasText: "active" }).waitFor({ timeout: 10000 });
+    await page.getByTestId("tab-show").click();
     await page.getByTestId("test-signal").check();
     await page.locator(".ingest-state.on").waitFor({ timeout: 20000 });
     await page.waitForFunction(() => /kb\/s|Mb\/s/.test(document.querySelector(".ingest-info")?.textContent ?? ""), null, { timeout: 10000 });
@@ -184,7 +186,8 @@ test("edit a destination, make a profile that decides what goes live, and find t
     assert.match(await page.getByTestId("ingest-drops").textContent(), /outputs dropped \d+ frames/);
     await page.getByTestId("stop").click();
     await page.locator(".headline.off").waitFor({ timeout: 10000 });
-    // The show is in the history with its destination's totals and a chart.
+    // The show is in the history (its own view) with its destination's totals and a chart.
+    await page.getByTestId("tab-history").click();
     const row = page.getByTestId("show-row").first();
     await row.waitFor({ timeout: 10000 });
     await row.click();

@@ -40,7 +40,7 @@ for (const [what, width] of [["an OBS dock", 320], ["a phone", 360]]) {
           ws.send(JSON.stringify(j));
         });
       });
-      await page.goto(box.url);
+      await page.goto(`${box.url}/#obs`);
       await page.getByTestId("password").fill("dock-password-1");
       await page.getByTestId("login").click();
       const panel = page.getByTestId("obs-panel");

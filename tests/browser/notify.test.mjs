@@ -28,7 +28,7 @@ test("add a signed webhook, test it, choose what it gets", { timeout: 90000 }, a
     const page = await br.newPage({ viewport: { width: 1280, height: 900 } });
     const csp = cspViolations(page);
     page.on("dialog", (d) => d.accept());
-    await page.goto(box.url);
+    await page.goto(`${box.url}/#settings`);
     await page.getByTestId("password").fill("notify-password-1");
     await page.getByTestId("login").click();
     const panel = page.getByTestId("notify-panel");
@@ -69,7 +69,7 @@ test("add a signed webhook, test it, choose what it gets", { timeout: 90000 }, a
     // In Portuguese.
     const ptCtx = await br.newContext({ locale: "pt-BR" });
     const pt = await ptCtx.newPage();
-    await pt.goto(box.url);
+    await pt.goto(`${box.url}/#settings`);
     await pt.getByTestId("password").fill("notify-password-1");
     await pt.getByTestId("login").click();
     await pt.getByTestId("notify-panel").getByText("Alertas no celular").waitFor({ timeout: 10000 });

@@ -31,6 +31,8 @@ test("link YouTube from the dashboard, chat from Twitch and YouTube merged on th
     await page.goto(box.url);
     await page.getByTestId("password").fill(PASSWORD);
     await page.getByTestId("login").click();
+    // Linking is in the platforms view; the chat is on the show's.
+    await page.getByTestId("tab-platforms").click();
     const yt = page.locator("[data-testid=platform-row][data-platform=youtube]");
     await yt.waitFor();
     // The user's own Google app, then the device flow: the code is shown, approval happens on the phone.
@@ -67,10 +69,12 @@ test("link YouTube from the dashboard, chat from Twitch and YouTube merged on th
     assert.equal(await overlay.locator(".twitch .mark").first().textContent(), "T");
     await overlay.screenshot({ path: join(artifacts, "chat-overlay.png") });
     // A message from the dashboard reaches YouTube (whose chat then shows it).
+    await page.getByTestId("tab-show").click();
     await page.locator("[data-testid=chat-form] input").fill("hello from the box");
     await page.locator("[data-testid=chat-form] button").click();
     await page.locator("[data-testid=chat-line]", { hasText: "hello from the box" }).waitFor({ timeout: 10000 });
     // Title on every linked platform from the one form.
+    await page.getByTestId("tab-platforms").click();
     await page.getByTestId("title-input").fill("Browser title");
     await page.locator("[data-testid=title-form] button").click();
     await page.locator(".toast", { hasText: "Title set on every linked platform" }).waitFor({ timeout: 10000 });

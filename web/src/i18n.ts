@@ -85,6 +85,14 @@ const catalogue = {
     "dest.key": "Stream key",
     "dest.name": "Name",
     "dest.platform": "Platform",
+    "tabs.label": "Views",
+    "tabs.show": "On air",
+    "tabs.obs": "OBS & scenes",
+    "tabs.platforms": "Platforms",
+    "tabs.history": "History",
+    "tabs.settings": "Settings",
+    "header.language": "Language",
+    "controls.shortcuts": "Keyboard: G goes live, P pauses or resumes, S stops (asks first), 1–5 switch views",
     "dest.none": "No destinations yet. Add Twitch, YouTube, Facebook, TikTok, Instagram or any RTMP/SRT server.",
     "dest.reconnect": "{n} reconnect",
     "dest.reconnects": "{n} reconnects",
@@ -475,6 +483,14 @@ const catalogue = {
     "dest.key": "Chave de transmissão",
     "dest.name": "Nome",
     "dest.platform": "Plataforma",
+    "tabs.label": "Telas",
+    "tabs.show": "No ar",
+    "tabs.obs": "OBS e cenas",
+    "tabs.platforms": "Plataformas",
+    "tabs.history": "Histórico",
+    "tabs.settings": "Configurações",
+    "header.language": "Idioma",
+    "controls.shortcuts": "Teclado: G entra no ar, P pausa ou retoma, S encerra (pergunta antes), 1–5 trocam de tela",
     "dest.none": "Nenhum destino ainda. Adicione Twitch, YouTube, Facebook, TikTok, Instagram ou qualquer servidor RTMP/SRT.",
     "dest.reconnect": "{n} reconexão",
     "dest.reconnects": "{n} reconexões",
@@ -794,8 +810,19 @@ export function pickLang(tags: readonly string[]): Lang {
   return "en";
 }
 
-const lang = (): Lang =>
-  typeof document === "undefined" ? "en" : pickLang([...(navigator.languages ?? []), document.documentElement.getAttribute("lang") ?? ""]);
+/** The language the user chose on this browser (the header's switch), if any. */
+export const LANG_KEY = "onair.lang";
+
+function chosen(): string {
+  try {
+    return localStorage.getItem(LANG_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export const lang = (): Lang =>
+  typeof document === "undefined" ? "en" : pickLang([chosen(), ...(navigator.languages ?? []), document.documentElement.getAttribute("lang") ?? ""]);
 
 export function t(key: Key, l: Lang = lang()): string {
   return catalogue[l][key] ?? catalogue.en[key];

@@ -4,7 +4,7 @@ import { api, ApiError } from "./api";
 import type { ShowStatus } from "./api/ShowStatus";
 import { Dispatcher } from "./dispatch";
 import { connectFeed, type FeedState } from "./events";
-import { t, tf } from "./i18n";
+import { type Key, LANG_KEY, lang, t, tf } from "./i18n";
 import { alertsPanel } from "./panels/alerts";
 import { boxPanel } from "./panels/box";
 import { addDestinationPanel, destinationsPanel } from "./panels/destinations";
@@ -18,7 +18,7 @@ import { ingestPanel } from "./panels/ingest";
 import { obsPanel } from "./panels/obs";
 import type { Ctx, FeedMessage, Panel } from "./panels/panel";
 import { profilesPanel } from "./panels/manage";
-import { platformsPanel } from "./panels/platforms";
+import { chatPanel, platformsPanel } from "./panels/platforms";
 import { recordingsPanel } from "./panels/recordings";
 import { tokensPanel } from "./panels/tokens";
 import { dataBanner, type Recovery } from "./storage";
@@ -86,22 +86,80 @@ async function pressSeen(request: string, ms = 120000): Promise<boolean> {
   return false;
 }
 
-/** The grid's panels, in their order on the page (the header comes before the grid). */
-const grid: Panel[] = [previewPanel, ingestPanel, destinationsPanel, guestsPanel, obsPanel, boxPanel, platformsPanel, profilesPanel, recordingsPanel, historyPanel, alertsPanel, notifyPanel, tokensPanel, settingsBackupPanel, addDestinationPanel];
-const panels: Panel[] = [header, ...grid];
+/** The dashboard's views, most needed first: the show (what is on air, where it goes, who is in
+ * it) before OBS, the platforms, the history and the settings. Every view is in the page at once
+ * (the panels keep their live state); only the chosen one shows. */
+const views: { id: string; label: Key; panels: Panel[] }[] = [
+  { id: "show", label: "tabs.show", panels: [destinationsPanel, previewPanel, chatPanel, guestsPanel, ingestPanel, addDestinationPanel, boxPanel] },
+  { id: "obs", label: "tabs.obs", panels: [obsPanel] },
+  { id: "platforms", label: "tabs.platforms", panels: [platformsPanel] },
+  { id: "history", label: "tabs.history", panels: [historyPanel, recordingsPanel, alertsPanel] },
+  { id: "settings", label: "tabs.settings", panels: [profilesPanel, notifyPanel, tokensPanel, settingsBackupPanel] },
+];
+const panels: Panel[] = [header, ...views.flatMap((v) => v.panels)];
 
 function render(s: ShowStatus) {
   for (const p of panels) p.render?.(s);
 }
 
 function dashboard() {
-  app.innerHTML = `${header.html()}<main class="grid">${grid.map((p) => p.html()).join("")}</main>`;
+  const tabs = views
+    .map((v) => `<button role="tab" id="tab-${v.id}" data-testid="tab-${v.id}" data-view="${v.id}" aria-controls="view-${v.id}">${esc(t(v.label))}</button>`)
+    .join("");
+  const langs = (["en", "pt-BR"] as const).map((l) => `<option value="${l}" ${lang() === l ? "selected" : ""}>${l === "en" ? "English" : "Português (Brasil)"}</option>`).join("");
+  app.innerHTML = `${header.html()}
+    <nav class="tabs"><div role="tablist" aria-label="${esc(t("tabs.label"))}">${tabs}</div>
+      <select class="lang" data-testid="language" aria-label="${esc(t("header.language"))}">${langs}</select></nav>
+    ${views.map((v) => `<main class="grid view" role="tabpanel" id="view-${v.id}" aria-labelledby="tab-${v.id}" data-testid="view-${v.id}">${v.panels.map((p) => p.html()).join("")}</main>`).join("")}`;
   const acts = new Dispatcher();
   const ctx: Ctx = { root: app, acts, render, refresh: () => void api<ShowStatus>("GET", "/status").then(render).catch(() => {}) };
   for (const p of panels) p.init(ctx);
   acts.attach(app);
+  for (const b of app.querySelectorAll<HTMLButtonElement>("[role=tab]")) b.addEventListener("click", () => showView(b.dataset.view!, true));
+  app.querySelector<HTMLSelectElement>("[data-testid=language]")!.addEventListener("change", (e) => {
+    try {
+      localStorage.setItem(LANG_KEY, (e.target as HTMLSelectElement).value);
+    } catch {
+      // No storage: the browser's language stays.
+    }
+    location.reload();
+  });
+  showView(location.hash.slice(1), false);
+  window.addEventListener("hashchange", () => showView(location.hash.slice(1), false));
+  document.addEventListener("keydown", shortcut);
   ctx.refresh();
   connectFeed(onMessage, onFeed);
+}
+
+/** Shows view `id` (the show's when there is no such view); `remember`: into the address (#obs). */
+function showView(id: string, remember: boolean) {
+  const v = views.find((x) => x.id === id) ?? views[0];
+  for (const x of views) {
+    const on = x === v;
+    app.querySelector<HTMLElement>(`#view-${x.id}`)!.hidden = !on;
+    const tab = app.querySelector<HTMLElement>(`#tab-${x.id}`)!;
+    tab.setAttribute("aria-selected", String(on));
+    tab.tabIndex = on ? 0 : -1;
+  }
+  if (remember && location.hash !== `#${v.id}`) history.replaceState(null, "", v.id === views[0].id ? location.pathname : `#${v.id}`);
+}
+
+/** The show's controls from the keyboard (never while typing): G, P, S (which asks first), 1–5. */
+function shortcut(e: KeyboardEvent) {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+  const el = e.target as HTMLElement | null;
+  if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
+  const press = (testid: string) => {
+    const b = app.querySelector<HTMLButtonElement>(`[data-testid=${testid}]`);
+    if (b && !b.disabled) b.click();
+  };
+  const k = e.key.toLowerCase();
+  if (k === "g") press("go-live");
+  else if (k === "p") press("pause");
+  else if (k === "s") press("stop");
+  else if (/^[1-9]$/.test(k) && views[Number(k) - 1]) showView(views[Number(k) - 1].id, true);
+  else return;
+  e.preventDefault();
 }
 
 /** The feed's status renders every panel; an event goes to the panels that fetch what it changed. */

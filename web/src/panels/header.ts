@@ -19,10 +19,10 @@ export const header: Panel = {
       <button class="ghost" data-act="logout">${esc(t("header.logOut"))}</button>
     </header>
     <div class="data-banner" data-testid="data-banner" role="alert" hidden></div>
-    <section class="controls">
-      <button class="golive" data-act="go" data-testid="go-live">${esc(t("controls.goLive"))}</button>
-      <button class="pause" data-act="pause" data-testid="pause">${esc(t("controls.pause"))}</button>
-      <button class="stop" data-act="stop" data-testid="stop">${esc(t("controls.stop"))}</button>
+    <section class="controls" title="${esc(t("controls.shortcuts"))}">
+      <button class="golive" data-act="go" data-testid="go-live" aria-keyshortcuts="G">${esc(t("controls.goLive"))}</button>
+      <button class="pause" data-act="pause" data-testid="pause" aria-keyshortcuts="P">${esc(t("controls.pause"))}</button>
+      <button class="stop" data-act="stop" data-testid="stop" aria-keyshortcuts="S">${esc(t("controls.stop"))}</button>
       <label class="switch"><input type="checkbox" data-act="testsig" data-testid="test-signal" /> ${esc(t("controls.testSignal"))}</label>
     </section>`,
   init(ctx: Ctx) {

@@ -31,7 +31,12 @@ export function platformsHtml(): string {
         <input name="category" placeholder="${esc(t("platforms.category"))}" maxlength="100" />
         <button class="small primary">${esc(t("platforms.setOnAll"))}</button>
       </form>
-    </section>
+    </section>`;
+}
+
+/** The unified chat, on the show's view (its feed and form are run by `initPlatforms`). */
+export function chatHtml(): string {
+  return `
     <section class="card chat" data-testid="chat-panel">
       <h2>${esc(t("chat.title"))} <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="${esc(t("chat.overlayHint"))}">${esc(t("chat.overlayObs"))}</button>
         <a class="small dim" href="/overlay/alerts?bg=1" target="_blank">${esc(t("chat.alertsOverlay"))}</a> <button class="ghost small" data-act="alerts-obs" data-testid="alerts-overlay-obs" title="${esc(t("chat.alertsHint"))}">${esc(t("chat.alertsObs"))}</button></h2>
@@ -188,6 +193,9 @@ function onSubmit(e: Event) {
     );
   }
 }
+
+/** The chat's card; `platformsPanel` runs it. */
+export const chatPanel: Panel = { html: chatHtml, init: () => {} };
 
 export const platformsPanel: Panel = {
   html: platformsHtml,
