@@ -9,6 +9,7 @@ import { alertsPanel } from "./panels/alerts";
 import { boxPanel } from "./panels/box";
 import { addDestinationPanel, destinationsPanel } from "./panels/destinations";
 import { guestsPanel } from "./panels/guests";
+import { guidePanel, openGuide, strength } from "./panels/guide";
 import { header } from "./panels/header";
 import { historyPanel } from "./panels/history";
 import { previewPanel } from "./panels/preview";
@@ -40,17 +41,32 @@ function passwordPage(setup: boolean, banner: string | null = null) {
       <h1>on<span>air</span></h1>
       ${banner ? `<p class="data-banner" data-testid="data-banner" role="alert">${esc(banner)}</p>` : ""}
       <p>${esc(setup ? t("auth.welcome") : t("auth.loginPrompt"))}</p>
-      <input type="password" name="password" data-testid="password" placeholder="${esc(t("auth.password"))}" autocomplete="${setup ? "new-password" : "current-password"}" required minlength="${setup ? 8 : 1}" autofocus />
+      <input type="password" name="password" data-testid="password" placeholder="${esc(t("auth.password"))}" aria-label="${esc(t("auth.password"))}" autocomplete="${setup ? "new-password" : "current-password"}" required minlength="${setup ? 8 : 1}" autofocus />
+      ${setup ? `<p class="hint" data-testid="password-strength" aria-live="polite"></p>
+      <input type="password" name="confirm" data-testid="password-confirm" placeholder="${esc(t("auth.confirm"))}" aria-label="${esc(t("auth.confirm"))}" autocomplete="new-password" required />` : ""}
       ${setup ? `<input name="code" data-testid="setup-code" placeholder="${esc(t("auth.setupCode"))}" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20" />
       <p class="hint" data-testid="setup-hint">${esc(t("auth.setupHint"))}</p>` : ""}
       <button class="primary" data-testid="${setup ? "setup" : "login"}">${esc(setup ? t("auth.setPassword") : t("auth.logIn"))}</button>
     </form>`;
   const form = app.querySelector("form")!;
   const hint = app.querySelector("[data-testid=setup-hint]");
+  const meter = app.querySelector<HTMLElement>("[data-testid=password-strength]");
+  const pw = form.elements.namedItem("password") as HTMLInputElement;
+  pw.addEventListener("input", () => {
+    if (!meter) return;
+    const s = strength(pw.value);
+    meter.textContent = pw.value ? t(`auth.strength.${s}`) : "";
+    meter.dataset.strength = s;
+  });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const password = (form.elements.namedItem("password") as HTMLInputElement).value;
     const code = setup ? (form.elements.namedItem("code") as HTMLInputElement).value.trim() : "";
+    if (setup && (form.elements.namedItem("confirm") as HTMLInputElement).value !== password) {
+      if (meter) meter.textContent = t("auth.mismatch");
+      if (meter) meter.dataset.strength = "mismatch";
+      return;
+    }
     run(async () => {
       if (!setup) {
         await api("POST", "/login", { password });
@@ -71,7 +87,9 @@ function passwordPage(setup: boolean, banner: string | null = null) {
         if (err instanceof ApiError && err.status === 409) return passwordPage(false);
         throw err;
       }
+      // A fresh box: the guide's next steps (destinations, OBS, a test show).
       dashboard();
+      openGuide(app);
     });
   });
 }
@@ -94,7 +112,7 @@ const views: { id: string; label: Key; panels: Panel[] }[] = [
   { id: "obs", label: "tabs.obs", panels: [obsPanel] },
   { id: "platforms", label: "tabs.platforms", panels: [platformsPanel] },
   { id: "history", label: "tabs.history", panels: [historyPanel, recordingsPanel, alertsPanel] },
-  { id: "settings", label: "tabs.settings", panels: [profilesPanel, notifyPanel, tokensPanel, settingsBackupPanel] },
+  { id: "settings", label: "tabs.settings", panels: [profilesPanel, notifyPanel, tokensPanel, settingsBackupPanel, guidePanel] },
 ];
 const panels: Panel[] = [header, ...views.flatMap((v) => v.panels)];
 
