@@ -40,6 +40,9 @@ pub struct Cli {
     /// H.264 encoder element for the test signal and slate (default: x264enc).
     #[arg(long, env = "ONAIR_ENCODER")]
     pub encoder: Option<String>,
+    /// The language of the box's own screen: `pt-BR` or `en` (the default).
+    #[arg(long, env = "ONAIR_LANGUAGE")]
+    pub language: Option<String>,
     /// Host name put in the ingest URLs shown to users (default: this machine's host name).
     #[arg(long, env = "ONAIR_PUBLIC_HOST")]
     pub public_host: Option<String>,
@@ -120,6 +123,8 @@ pub struct Config {
     pub feed_grace_s: u64,
     /// The user's choice of H.264 encoder; the best one found is used otherwise.
     pub encoder: Option<String>,
+    /// The status screen's language.
+    pub language: onair_hw::screen::Lang,
     pub public_host: String,
     /// Extra names and addresses the box answers to (see `Cli::allowed_hosts`).
     pub allowed_hosts: Vec<String>,
@@ -187,6 +192,7 @@ impl Config {
             },
             feed_grace_s: cli.feed_grace_s.or(file.feed_grace_s).unwrap_or(60),
             encoder: cli.encoder.or(file.encoder),
+            language: cli.language.or(file.language).map(|l| onair_hw::screen::Lang::parse(&l)).unwrap_or_default(),
             public_host,
             allowed_hosts: cli
                 .allowed_hosts

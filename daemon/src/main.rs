@@ -189,7 +189,7 @@ async fn run(cfg: Config, media: tokio::runtime::Handle, (pins, panel): Devices)
     }
     let hw = (cfg.hw != HwBackend::None).then(|| {
         let kind = cfg.hardware.display.kind().unwrap_or(onair_hw::ScreenKind::Lcd240x240);
-        let found = onair::hwbridge::Hardware { backend: cfg.hw, kind, encoder, pins, panel };
+        let found = onair::hwbridge::Hardware { backend: cfg.hw, kind, encoder, pins, panel, lang: cfg.language };
         onair::hwbridge::HwBridge::start(core.clone(), found, cfg.http.port())
     });
     let https = match cfg.https {

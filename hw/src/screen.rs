@@ -2,7 +2,7 @@
 //! and a 240×240 colour LCD (ST7789). The same drawing code serves the real panels and the PNG the
 //! dashboard mirrors.
 use base64::Engine;
-use embedded_graphics::mono_font::{ascii, MonoFont, MonoTextStyle};
+use embedded_graphics::mono_font::{iso_8859_1 as latin1, MonoFont, MonoTextStyle};
 use embedded_graphics::pixelcolor::{BinaryColor, Rgb565, Rgb888};
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::{Circle, PrimitiveStyle, Rectangle};
@@ -43,8 +43,51 @@ pub struct DestMark {
     pub state: String,
 }
 
+/// The language of the box's screen (`language` in onair.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "pt-BR")]
+    PtBr,
+}
+
+impl Lang {
+    /// `pt`, `pt-BR`, `pt_BR.UTF-8`…: Brazilian Portuguese; anything else English.
+    pub fn parse(s: &str) -> Lang {
+        if s.trim().to_ascii_lowercase().starts_with("pt") {
+            Lang::PtBr
+        } else {
+            Lang::En
+        }
+    }
+
+    fn pick(self, en: &'static str, pt: &'static str) -> &'static str {
+        match self {
+            Lang::En => en,
+            Lang::PtBr => pt,
+        }
+    }
+
+    /// A destination's state as the screen says it (`live` says nothing: its dot is filled).
+    fn state(self, state: &str) -> String {
+        let pt = match (self, state) {
+            (Lang::PtBr, "connecting") => "conectando",
+            (Lang::PtBr, "reconnecting") => "reconectando",
+            (Lang::PtBr, "failed") => "falhou",
+            (Lang::PtBr, "idle") => "parado",
+            _ => state,
+        };
+        pt.to_string()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ScreenState {
+    /// The words' language (the names and alerts are shown as they come).
+    #[serde(default)]
+    pub lang: Lang,
     pub live: bool,
     pub paused: bool,
     pub duration_s: u64,
@@ -165,8 +208,8 @@ struct Fonts {
 
 fn fonts(kind: ScreenKind) -> Fonts {
     match kind {
-        ScreenKind::Oled128x64 => Fonts { big: &ascii::FONT_9X18_BOLD, body: &ascii::FONT_6X10, line: 11 },
-        ScreenKind::Lcd240x240 => Fonts { big: &ascii::FONT_10X20, body: &ascii::FONT_9X15, line: 18 },
+        ScreenKind::Oled128x64 => Fonts { big: &latin1::FONT_9X18_BOLD, body: &latin1::FONT_6X10, line: 11 },
+        ScreenKind::Lcd240x240 => Fonts { big: &latin1::FONT_10X20, body: &latin1::FONT_9X15, line: 18 },
     }
 }
 
@@ -191,6 +234,7 @@ where
     let size = d.size();
     let (w, h) = (size.width as i32, size.height as i32);
     let f = fonts(kind);
+    let l = s.lang;
     d.clear(C::bg())?;
     let body = MonoTextStyle::new(f.body, C::fg());
     let dim = MonoTextStyle::new(f.body, C::dim());
@@ -201,7 +245,7 @@ where
     if let Some(a) = &s.alert {
         Rectangle::new(Point::zero(), size).into_styled(PrimitiveStyle::with_fill(C::bad())).draw(d)?;
         let st = MonoTextStyle::new(f.big, C::on_fill());
-        Text::with_text_style("ALERT", Point::new(w / 2, f.line), st, centre).draw(d)?;
+        Text::with_text_style(l.pick("ALERT", "ALERTA"), Point::new(w / 2, f.line), st, centre).draw(d)?;
         let small = MonoTextStyle::new(f.body, C::on_fill());
         for (i, line) in wrap(a, chars).iter().take(((h - 2 * f.line) / f.line) as usize).enumerate() {
             Text::with_text_style(line, Point::new(2, 2 * f.line + i as i32 * f.line), small, top).draw(d)?;
@@ -213,9 +257,9 @@ where
         Page::Status => {
             let banner_h = f.big.character_size.height as i32 + 6;
             let (label, fill) = match (s.live, s.paused) {
-                (false, _) => ("OFF AIR", None),
-                (true, true) => ("PAUSED", Some(C::warn())),
-                (true, false) => ("LIVE", Some(C::live())),
+                (false, _) => (l.pick("OFF AIR", "FORA DO AR"), None),
+                (true, true) => (l.pick("PAUSED", "PAUSADO"), Some(C::warn())),
+                (true, false) => (l.pick("LIVE", "AO VIVO"), Some(C::live())),
             };
             match fill {
                 Some(c) => {
@@ -241,18 +285,23 @@ where
                 y += rows * f.line + 4;
             }
             let info = if s.live {
-                format!("{}  {}", clock(s.duration_s), s.viewers.map(|v| format!("{v} viewers")).unwrap_or_default())
+                format!("{}  {}", clock(s.duration_s), s.viewers.map(|v| format!("{v} {}", l.pick("viewers", "espect."))).unwrap_or_default())
             } else if s.ingest {
-                "feed ready".to_string()
+                l.pick("feed ready", "sinal pronto").to_string()
             } else {
-                "no feed".to_string()
+                l.pick("no feed", "sem sinal").to_string()
             };
             if let (Some(url), false) = (&s.setup, s.live) {
                 // First boot: where to go, in place of "no feed" (a small panel drops the scheme).
                 let url = if url.len() > chars { url.trim_start_matches("http://") } else { url };
                 // What fits, most needed first: the address, the code, the IP, the label.
                 let fits = ((h - y) / f.line).max(0) as usize;
-                let lines = [(3u8, "Set up the box at", dim), (0, url, body), (1, s.setup_code.as_deref().unwrap_or(""), body), (2, s.ip.as_str(), body)];
+                let lines = [
+                    (3u8, l.pick("Set up the box at", "Configure a caixa em"), dim),
+                    (0, url, body),
+                    (1, s.setup_code.as_deref().unwrap_or(""), body),
+                    (2, s.ip.as_str(), body),
+                ];
                 let mut prios: Vec<u8> = lines.iter().filter(|l| !l.1.is_empty()).map(|l| l.0).collect();
                 prios.sort_unstable();
                 let cutoff = prios.get(fits).copied().unwrap_or(u8::MAX);
@@ -274,35 +323,35 @@ where
                 };
                 let style = if filled { PrimitiveStyle::with_fill(color) } else { PrimitiveStyle::with_stroke(color, 1) };
                 Circle::new(Point::new(2, y + 1), dot).into_styled(style).draw(d)?;
-                let text = format!("{} {}", m.name, if m.state == "live" { "" } else { &m.state });
+                let text = format!("{} {}", m.name, if m.state == "live" { String::new() } else { l.state(&m.state) });
                 Text::with_text_style(&truncate(&text, chars - 2), Point::new(dot as i32 + 6, y), body, top).draw(d)?;
                 y += f.line;
             }
         }
         Page::Guests => {
-            Text::with_text_style("GUESTS", Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
+            Text::with_text_style(l.pick("GUESTS", "CONVIDADOS"), Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
             if s.guests.is_empty() {
-                Text::with_text_style("none", Point::new(2, f.line * 2), dim, top).draw(d)?;
+                Text::with_text_style(l.pick("none", "nenhum"), Point::new(2, f.line * 2), dim, top).draw(d)?;
             }
             for (i, g) in s.guests.iter().take(((h / f.line) - 2).max(0) as usize).enumerate() {
                 Text::with_text_style(&truncate(g, chars), Point::new(2, f.line * (2 + i as i32)), body, top).draw(d)?;
             }
         }
         Page::Network => {
-            Text::with_text_style("NETWORK", Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
+            Text::with_text_style(l.pick("NETWORK", "REDE"), Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
             let cpu = match s.cpu_temp_c {
-                Some(t) => format!("cpu {t:.0}C load {:.1}", s.load),
-                None => format!("load {:.1}", s.load),
+                Some(t) => format!("cpu {t:.0}C {} {:.1}", l.pick("load", "carga"), s.load),
+                None => format!("{} {:.1}", l.pick("load", "carga"), s.load),
             };
-            let lines = [s.hostname.clone(), s.ip.clone(), format!("up {} kb/s", s.uplink_kbps), cpu];
+            let lines = [s.hostname.clone(), s.ip.clone(), format!("{} {} kb/s", l.pick("up", "envio"), s.uplink_kbps), cpu];
             for (i, l) in lines.iter().enumerate() {
                 Text::with_text_style(&truncate(l, chars), Point::new(2, f.line * (2 + i as i32)), body, top).draw(d)?;
             }
         }
         Page::Alerts => {
-            Text::with_text_style("ALERTS", Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
+            Text::with_text_style(l.pick("ALERTS", "ALERTAS"), Point::new(2, 0), MonoTextStyle::new(f.big, C::fg()), top).draw(d)?;
             if s.alerts.is_empty() {
-                Text::with_text_style("all clear", Point::new(2, f.line * 2), dim, top).draw(d)?;
+                Text::with_text_style(l.pick("all clear", "tudo certo"), Point::new(2, f.line * 2), dim, top).draw(d)?;
             }
             for (i, a) in s.alerts.iter().rev().take(((h / f.line) - 2).max(0) as usize).enumerate() {
                 Text::with_text_style(&truncate(a, chars), Point::new(2, f.line * (2 + i as i32)), body, top).draw(d)?;
@@ -361,6 +410,7 @@ mod tests {
 
     fn fixed() -> ScreenState {
         ScreenState {
+            lang: Lang::En,
             live: true,
             paused: false,
             duration_s: 3723,
@@ -392,6 +442,8 @@ mod tests {
         let update = std::env::var_os("UPDATE_GOLDEN").is_some();
         let mut alerting = fixed();
         alerting.alert = Some("Facebook failed: connection refused by the destination".into());
+        // The same in Brazilian Portuguese, with a guest's name in Latin-1 (the fonts have it).
+        let pt = ScreenState { lang: Lang::PtBr, guests: vec!["Conceição".into(), "João (mudo)".into()], ..fixed() };
         let mut failures = vec![];
         for kind in [ScreenKind::Oled128x64, ScreenKind::Lcd240x240] {
             for (name, page, state) in [
@@ -401,6 +453,21 @@ mod tests {
                 ("alerts", Page::Alerts, fixed()),
                 ("alert-takeover", Page::Status, alerting.clone()),
                 ("off-air", Page::Status, ScreenState { hostname: "onair.local".into(), ..Default::default() }),
+                ("status-pt-br", Page::Status, pt.clone()),
+                ("guests-pt-br", Page::Guests, pt.clone()),
+                ("network-pt-br", Page::Network, pt.clone()),
+                (
+                    "first-boot-pt-br",
+                    Page::Status,
+                    ScreenState {
+                        lang: Lang::PtBr,
+                        hostname: "onair.local".into(),
+                        ip: "192.168.1.20".into(),
+                        setup: Some("http://onair.local:8080".into()),
+                        setup_code: Some("code K7QM-4XPD".into()),
+                        ..Default::default()
+                    },
+                ),
                 (
                     "recovery",
                     Page::Status,

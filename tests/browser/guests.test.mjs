@@ -585,6 +585,12 @@ test("the guest page in Portuguese for a pt-BR browser", { timeout: 60000 }, asy
     await page.getByTestId("leave").click();
     await page.getByTestId("guest-state").filter({ hasText: "Você saiu. Entre de novo quando quiser." }).waitFor({ timeout: 10000 });
     assert.deepEqual(csp, [], "the guest page runs under the box's CSP");
+    // The one-use invite is used up: the box's refusal in Portuguese too.
+    const refused = await page.goto(inv.json.url.replace(/^http:\/\/[^/]+/, box.url));
+    assert.equal(refused.status(), 403);
+    assert.equal(await page.locator("h1").textContent(), "Este convite não pode ser usado");
+    assert.equal(await page.getByTestId("refusal").textContent(), "este convite já foi usado todas as vezes que podia");
+    assert.equal(await page.locator("html").getAttribute("lang"), "pt-BR");
   } finally {
     await br.close();
     box.stop();

@@ -1,5 +1,5 @@
 // Pure formatting and state helpers (unit-tested). Words come from the catalogue (`i18n.ts`).
-import { t, tf, type Lang } from "./i18n";
+import { lang, t, tf, type Lang } from "./i18n";
 
 export type DestState = "idle" | "connecting" | "live" | "reconnecting" | "failed";
 
@@ -13,9 +13,14 @@ export function duration(s: number | null | undefined): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** One decimal in the language's own way (1.5 in English, 1,5 in Portuguese). */
+function decimal(v: number, l: Lang = lang()): string {
+  return v.toLocaleString(l, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
 export function kbps(k: number | null | undefined): string {
   if (!k) return "0 kb/s";
-  return k >= 1000 ? `${(k / 1000).toFixed(1)} Mb/s` : `${k} kb/s`;
+  return k >= 1000 ? `${decimal(k / 1000)} Mb/s` : `${k} kb/s`;
 }
 
 export function bytes(b: number | null | undefined): string {
@@ -27,7 +32,7 @@ export function bytes(b: number | null | undefined): string {
     v /= 1000;
     i++;
   }
-  return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+  return `${v < 10 && i > 0 ? decimal(v) : Math.round(v)} ${units[i]}`;
 }
 
 /** A destination's state in the reader's language. */

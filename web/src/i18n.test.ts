@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keysOf, languages, pickLang, t } from "./i18n";
+import { errorText, keysOf, languages, pickLang, t } from "./i18n";
 
 describe("i18n catalogue", () => {
   it("has every string in both languages", () => {
@@ -12,5 +12,13 @@ describe("i18n catalogue", () => {
     expect(pickLang(["", "pt"])).toBe("pt-BR");
     expect(pickLang(["en-US", "pt-BR"])).toBe("en");
     expect(pickLang([])).toBe("en");
+  });
+});
+
+describe("API errors for people", () => {
+  it("are the box's own words in English and the catalogue's in Portuguese", () => {
+    expect(errorText("bad_password", "wrong password", "en")).toBe("wrong password");
+    expect(errorText("bad_password", "wrong password", "pt-BR")).toBe("Senha incorreta");
+    expect(errorText("something_new", "a new refusal", "pt-BR")).toBe("a new refusal");
   });
 });

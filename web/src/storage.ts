@@ -1,14 +1,14 @@
 // What the box says about its own data: a database damaged at start-up (`recovery` in /status and
 // /session) and a full data disk (`disk_full`). One line for the banner, or null when all is well.
 import type { Recovery } from "./api/Recovery";
-import { t } from "./i18n";
+import { lang as pageLang, t } from "./i18n";
 
 export type { Recovery } from "./api/Recovery";
 
 export function dataBanner(recovery: Recovery | null | undefined, diskFull: boolean, lang?: "en" | "pt-BR"): string | null {
   const parts: string[] = [];
   if (recovery) {
-    const when = recovery.backup_at ? new Date(recovery.backup_at).toLocaleString() : "?";
+    const when = recovery.backup_at ? new Date(recovery.backup_at).toLocaleString(lang ?? pageLang()) : "?";
     const what =
       recovery.outcome === "restored"
         ? t("data.restored", lang).replace("{when}", when)

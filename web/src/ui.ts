@@ -1,5 +1,6 @@
 // Small UI helpers shared by the dashboard's panels.
 import { ApiError } from "./api";
+import { errorText } from "./i18n";
 
 export const esc = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -21,6 +22,6 @@ export async function run(fn: () => Promise<unknown>) {
   try {
     await fn();
   } catch (e) {
-    toast(e instanceof ApiError ? e.message : String(e), "bad");
+    toast(e instanceof ApiError ? errorText(e.code, e.message) : String(e), "bad");
   }
 }

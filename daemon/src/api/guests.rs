@@ -291,16 +291,60 @@ static GRID: Page = Page::new(include_str!("../../../web/guest/grid.html"));
 /// The join page's data block as the template has it; filled in per invite.
 const JOIN_CONFIG: &str = r#"{"iceServers": [], "permissions": {"audio": true, "video": true, "screen": false}}"#;
 
-fn refused_page(status: StatusCode, why: &str) -> Response {
-    refusal_page(status, "This invite can't be used", why)
+/// The language of a page the box writes itself (a refusal): the browser's first choice, Brazilian
+/// Portuguese for any `pt`, else English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageLang {
+    En,
+    Pt,
 }
 
-fn refusal_page(status: StatusCode, title: &str, why: &str) -> Response {
+impl PageLang {
+    fn of(headers: &HeaderMap) -> PageLang {
+        let first = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).unwrap_or("");
+        if first.trim().to_ascii_lowercase().starts_with("pt") {
+            PageLang::Pt
+        } else {
+            PageLang::En
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            PageLang::En => "en",
+            PageLang::Pt => "pt-BR",
+        }
+    }
+
+    /// (English, Portuguese) → this language's.
+    fn pick(self, en: &'static str, pt: &'static str) -> &'static str {
+        match self {
+            PageLang::En => en,
+            PageLang::Pt => pt,
+        }
+    }
+}
+
+fn invite_refusal(r: InviteRefusal, l: PageLang) -> &'static str {
+    match r {
+        InviteRefusal::Forged => l.pick("this invite link is not valid", "este link de convite não é válido"),
+        InviteRefusal::Revoked => l.pick("this invite was revoked", "este convite foi revogado"),
+        InviteRefusal::Expired => l.pick("this invite has expired", "este convite expirou"),
+        InviteRefusal::UsedUp => l.pick("this invite has been used up", "este convite já foi usado todas as vezes que podia"),
+    }
+}
+
+fn refused_page(status: StatusCode, l: PageLang, why: &str) -> Response {
+    refusal_page(status, l, l.pick("This invite can't be used", "Este convite não pode ser usado"), why)
+}
+
+fn refusal_page(status: StatusCode, l: PageLang, title: &str, why: &str) -> Response {
     let (title, why) = (escape_html(title), escape_html(why));
+    let (lang, ask) = (l.tag(), l.pick("Ask the host for a new link.", "Peça um novo link a quem convidou você."));
     let html = format!(
-        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
+        "<!doctype html><html lang={lang}><meta charset=utf-8><meta name=viewport content='width=device-width'><title>onair</title>\
          <body style='font-family:system-ui;background:#0d1117;color:#e6edf3;display:grid;place-items:center;height:90vh'>\
-         <div><h1>{title}</h1><p data-testid=refusal>{why}</p><p>Ask the host for a new link.</p></div>"
+         <div><h1>{title}</h1><p data-testid=refusal>{why}</p><p>{ask}</p></div>"
     );
     (status, Html(html)).into_response()
 }
@@ -312,32 +356,42 @@ fn join_html(ice: serde_json::Value, perms: &Permissions) -> String {
     JOIN.template().replacen(JOIN_CONFIG, &script_data(&config), 1)
 }
 
-pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let l = PageLang::of(&headers);
     match st.core.store().check_invite(&token, false) {
         Ok(Ok(inv)) => JOIN.respond(StatusCode::OK, join_html(crate::guests::ice::IceConfig::load(st.core.store()).browser(), &inv.permissions)),
         Ok(Err(r)) => {
             let s = if r == InviteRefusal::Forged { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
-            refused_page(s, &r.to_string())
+            refused_page(s, l, invite_refusal(r, l))
         }
-        Err(_) => refused_page(StatusCode::INTERNAL_SERVER_ERROR, "the box could not check this invite"),
+        Err(_) => {
+            refused_page(StatusCode::INTERNAL_SERVER_ERROR, l, l.pick("the box could not check this invite", "a caixa não conseguiu verificar este convite"))
+        }
     }
 }
 
 /// A view page answers only with its token; without, a short refusal (an OBS source shows it).
-fn view_or_refusal(st: &AppState, k: &Option<String>, id: Option<&str>, page: &'static Page) -> Response {
+fn view_or_refusal(st: &AppState, headers: &HeaderMap, k: &Option<String>, id: Option<&str>, page: &'static Page) -> Response {
+    let l = PageLang::of(headers);
     match check_view(st, k, id) {
         Ok(()) => page.respond(StatusCode::OK, page.template()),
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => refusal_page(e.status, "This view link can't be used", &e.message),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            let why = match l {
+                PageLang::En => e.message.clone(),
+                PageLang::Pt => "este link de exibição não é válido: pegue um novo no painel da caixa".to_string(),
+            };
+            refusal_page(e.status, l, l.pick("This view link can't be used", "Este link de exibição não pode ser usado"), &why)
+        }
         Err(e) => e.into_response(),
     }
 }
 
-pub async fn view_page(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>) -> Response {
-    view_or_refusal(&st, &q.k, Some(&id), &VIEW)
+pub async fn view_page(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query<ViewQuery>, headers: HeaderMap) -> Response {
+    view_or_refusal(&st, &headers, &q.k, Some(&id), &VIEW)
 }
 
-pub async fn grid_page(State(st): State<AppState>, Query(q): Query<ViewQuery>) -> Response {
-    view_or_refusal(&st, &q.k, None, &GRID)
+pub async fn grid_page(State(st): State<AppState>, Query(q): Query<ViewQuery>, headers: HeaderMap) -> Response {
+    view_or_refusal(&st, &headers, &q.k, None, &GRID)
 }
 
 /// How long the grid's long-poll waits for its list to change.
@@ -443,8 +497,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refusal_pages_speak_the_browsers_language() {
+        let mut h = HeaderMap::new();
+        assert_eq!(PageLang::of(&h), PageLang::En);
+        h.insert(header::ACCEPT_LANGUAGE, "pt-BR,pt;q=0.9,en;q=0.8".parse().unwrap());
+        assert_eq!(PageLang::of(&h), PageLang::Pt);
+        h.insert(header::ACCEPT_LANGUAGE, "en-US,pt-BR;q=0.5".parse().unwrap());
+        assert_eq!(PageLang::of(&h), PageLang::En, "the first choice decides");
+        let res = refused_page(StatusCode::FORBIDDEN, PageLang::Pt, invite_refusal(InviteRefusal::Expired, PageLang::Pt));
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("lang=pt-BR") && body.contains("Este convite não pode ser usado") && body.contains("este convite expirou"), "{body}");
+    }
+
+    #[tokio::test]
     async fn refusal_pages_escape_what_they_say() {
-        let res = refusal_page(StatusCode::FORBIDDEN, "<b>t</b>", "<script>alert(1)</script>");
+        let res = refusal_page(StatusCode::FORBIDDEN, PageLang::En, "<b>t</b>", "<script>alert(1)</script>");
         let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
         let body = String::from_utf8_lossy(&body);
         assert!(!body.contains("<script") && !body.contains("<b>"), "{body}");

@@ -32,6 +32,8 @@ pub struct Hardware {
     pub encoder: crate::media::h264enc::Choice,
     pub pins: Option<Box<dyn Pins>>,
     pub panel: Option<Box<dyn Panel>>,
+    /// The screen's language.
+    pub lang: onair_hw::screen::Lang,
 }
 
 /// What changes slowly on the screen, read every few seconds.
@@ -50,6 +52,7 @@ pub struct HwBridge {
     pub backend: HwBackend,
     pub kind: ScreenKind,
     pub encoder: crate::media::h264enc::Choice,
+    lang: onair_hw::screen::Lang,
     core: Arc<Core>,
     t0: Instant,
     buttons: Mutex<HashMap<Button, ButtonLogic>>,
@@ -69,7 +72,7 @@ pub struct HwBridge {
 
 impl HwBridge {
     pub fn start(core: Arc<Core>, hw: Hardware, http_port: u16) -> Arc<HwBridge> {
-        let Hardware { backend, kind, encoder, pins, panel } = hw;
+        let Hardware { backend, kind, encoder, pins, panel, lang } = hw;
         let kind = panel.as_ref().map(|p| p.kind()).unwrap_or(kind);
         let mut pins = pins.map(|p| (p, EdgeFilter::default()));
         // A button already held when the box starts (someone leaning on it across a restart) stays
@@ -88,6 +91,7 @@ impl HwBridge {
             backend,
             kind,
             encoder,
+            lang,
             core,
             t0: Instant::now(),
             buttons: Mutex::new(buttons),
@@ -163,11 +167,27 @@ mod tests {
     use onair_hw::Press;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_box_set_to_portuguese_says_its_screen_in_portuguese() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::new(crate::store::Store::open(dir.path()).unwrap(), crate::core::Settings::default()).unwrap();
+        let code = core.setup().arm();
+        let lang = screen::Lang::parse("pt_BR.UTF-8");
+        let sim = Hardware { backend: HwBackend::Sim, kind: ScreenKind::Lcd240x240, encoder: Default::default(), pins: None, panel: None, lang };
+        let hw = HwBridge::start(core.clone(), sim, 8080);
+        let st = hw.screen_state();
+        assert_eq!(st.lang, screen::Lang::PtBr);
+        assert_eq!(st.setup_code, Some(format!("código {}-{}", &code[..4], &code[4..])));
+        let en = ScreenState { lang: screen::Lang::En, ..st.clone() };
+        assert_ne!(screen::render_png(hw.kind, Page::Status, &st), screen::render_png(hw.kind, Page::Status, &en), "the words differ");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn go_live_on_a_fresh_box_opens_set_up_and_the_mirror_never_shows_the_code() {
         let dir = tempfile::tempdir().unwrap();
         let core = Core::new(crate::store::Store::open(dir.path()).unwrap(), crate::core::Settings::default()).unwrap();
         let code = core.setup().arm();
-        let sim = Hardware { backend: HwBackend::Sim, kind: ScreenKind::Oled128x64, encoder: Default::default(), pins: None, panel: None };
+        let sim =
+            Hardware { backend: HwBackend::Sim, kind: ScreenKind::Oled128x64, encoder: Default::default(), pins: None, panel: None, lang: Default::default() };
         let hw = HwBridge::start(core.clone(), sim, 8080);
         let st = hw.screen_state();
         let line = st.setup_code.clone().unwrap();

@@ -20,7 +20,7 @@ impl HwBridge {
                     let v = Slow {
                         cpu_temp_c: sys.cpu_temp_c,
                         load: sys.load[0],
-                        ip: local_ip().unwrap_or_else(|| "no network".into()),
+                        ip: local_ip().unwrap_or_else(|| if self.lang == onair_hw::screen::Lang::PtBr { "sem rede" } else { "no network" }.into()),
                         has_admin: self.core.store().has_admin().unwrap_or(true),
                     };
                     *g = Some((Instant::now(), v.clone()));
@@ -28,7 +28,10 @@ impl HwBridge {
                 }
             }
         };
+        let pt = self.lang == onair_hw::screen::Lang::PtBr;
+        let say = |en: &'static str, pt_br: &'static str| if pt { pt_br } else { en };
         ScreenState {
+            lang: self.lang,
             live: s.live,
             paused: s.paused,
             duration_s: s.duration_s.unwrap_or(0),
@@ -55,9 +58,13 @@ impl HwBridge {
             }),
             setup_code: (!has_admin).then(|| self.setup_code_line()).flatten(),
             recovery: s.recovery.as_ref().map(|r| match r.outcome {
-                "restored" => format!("DATA RESTORED: backup of {}", r.backup_at.as_deref().and_then(|t| t.get(..16)).unwrap_or("?").replace('T', " ")),
-                "memory" | "read_only" => "DATA NOT SAVED: the card refuses writes".to_string(),
-                _ => "DATA LOST: no backup, started fresh".to_string(),
+                "restored" => format!(
+                    "{} {}",
+                    say("DATA RESTORED: backup of", "DADOS RESTAURADOS: backup de"),
+                    r.backup_at.as_deref().and_then(|t| t.get(..16)).unwrap_or("?").replace('T', " ")
+                ),
+                "memory" | "read_only" => say("DATA NOT SAVED: the card refuses writes", "DADOS NÃO SALVOS: o cartão recusa gravações").to_string(),
+                _ => say("DATA LOST: no backup, started fresh", "DADOS PERDIDOS: sem backup, começou do zero").to_string(),
             }),
             alert: self.alert.lock().unwrap().clone(),
             alerts: self.alerts.lock().unwrap().clone(),
@@ -67,10 +74,14 @@ impl HwBridge {
     fn setup_code_line(&self) -> Option<String> {
         let code = self.core.setup().display_code()?;
         let g = self.core.setup();
-        Some(match (g.approved_label(), g.waiting_label()) {
-            (Some(l), _) => format!("{l} approved: go on"),
-            (None, Some(l)) => format!("code {code} / Go Live: {l}"),
-            (None, None) => format!("code {code}"),
+        let pt = self.lang == onair_hw::screen::Lang::PtBr;
+        Some(match (g.approved_label(), g.waiting_label(), pt) {
+            (Some(l), _, false) => format!("{l} approved: go on"),
+            (Some(l), _, true) => format!("{l} aprovado: continue"),
+            (None, Some(l), false) => format!("code {code} / Go Live: {l}"),
+            (None, Some(l), true) => format!("código {code} / Ao vivo: {l}"),
+            (None, None, false) => format!("code {code}"),
+            (None, None, true) => format!("código {code}"),
         })
     }
 

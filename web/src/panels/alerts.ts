@@ -1,6 +1,6 @@
 // Alerts: the recent list (refetched on an alert event) and its thresholds.
 import { api } from "../api";
-import { t } from "../i18n";
+import { lang, t } from "../i18n";
 import { alertSettingsHtml } from "./manage";
 import { esc, toast } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
@@ -10,7 +10,7 @@ let root: HTMLElement;
 async function loadAlerts() {
   const list = await api<{ at: number; level: string; message: string }[]>("GET", "/alerts").catch(() => []);
   const ol = $(root, "[data-testid=alert-list]");
-  if (ol) ol.innerHTML = list.slice(0, 15).map((a) => `<li class="${esc(a.level)}"><time>${new Date(a.at * 1000).toLocaleTimeString()}</time> ${esc(a.message)}</li>`).join("") || `<li class="dim">${esc(t("alerts.none"))}</li>`;
+  if (ol) ol.innerHTML = list.slice(0, 15).map((a) => `<li class="${esc(a.level)}"><time>${new Date(a.at * 1000).toLocaleTimeString(lang())}</time> ${esc(a.message)}</li>`).join("") || `<li class="dim">${esc(t("alerts.none"))}</li>`;
 }
 
 export const alertsPanel: Panel = {

@@ -3,7 +3,7 @@ import uPlot from "uplot";
 import { api } from "../api";
 import type { Dispatcher } from "../dispatch";
 import { bytes, duration, kbps } from "../format";
-import { t, tf } from "../i18n";
+import { lang, t, tf } from "../i18n";
 import { esc, run } from "../ui";
 import type { Panel } from "./panel";
 
@@ -38,7 +38,7 @@ export async function loadHistory() {
       .slice(0, 20)
       .map(
         (s) => `<li><button class="ghost small show-row" data-act="show" data-show="${s.id}" data-testid="show-row">
-          ${esc(new Date(s.started_at * 1000).toLocaleString())} · ${duration(s.duration_s)} · ${esc(tf("history.dests", { n: String(s.destinations.length) }))} · ${bytes(s.bytes)}${s.ended_at ? "" : ` · ${esc(t("history.live"))}`}${s.end_reason && s.end_reason !== "stopped" ? ` · ${esc(s.end_reason)}` : ""}
+          ${esc(new Date(s.started_at * 1000).toLocaleString(lang()))} · ${duration(s.duration_s)} · ${esc(tf("history.dests", { n: String(s.destinations.length) }))} · ${bytes(s.bytes)}${s.ended_at ? "" : ` · ${esc(t("history.live"))}`}${s.end_reason && s.end_reason !== "stopped" ? ` · ${esc(s.end_reason)}` : ""}
         </button></li>`,
       )
       .join("") || `<li class="dim">${esc(t("history.none"))}</li>`;

@@ -5,7 +5,7 @@ import { api } from "../api";
 import type { Channel } from "../api/Channel";
 import type { Kind } from "../api/Kind";
 import type { Rule } from "../api/Rule";
-import { t, tf, type Key } from "../i18n";
+import { type Key, lang, t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
 
@@ -59,7 +59,7 @@ export function withKinds(rs: Rule[], id: number, kinds: string[]): Rule[] {
 
 function channelRow(c: Listed): string {
   const chosen = kindsFor(rules, c.id);
-  const state = c.last_error && c.pending > 0 ? `<span class="bad" data-testid="channel-error">${esc(tf("notify.failing", { error: c.last_error }))}</span>` : c.last_sent_at ? esc(tf("notify.lastSent", { when: new Date(c.last_sent_at).toLocaleString() })) : esc(t("notify.nothingYet"));
+  const state = c.last_error && c.pending > 0 ? `<span class="bad" data-testid="channel-error">${esc(tf("notify.failing", { error: c.last_error }))}</span>` : c.last_sent_at ? esc(tf("notify.lastSent", { when: new Date(c.last_sent_at).toLocaleString(lang()) })) : esc(t("notify.nothingYet"));
   return `<li data-testid="channel-row" data-channel="${c.id}">
     <span><b>${esc(c.name)}</b> · ${esc(t(`notify.kind.${c.kind}` as Key))} · <span class="dim">${state}</span></span>
     <span class="dest-actions">

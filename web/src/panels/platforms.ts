@@ -3,7 +3,7 @@ import { api } from "../api";
 import type { PlatformStatus } from "../api/PlatformStatus";
 import type { Dispatcher } from "../dispatch";
 import { eventText, insertAt, marks, type ChatMessage } from "../chat";
-import { t, tf } from "../i18n";
+import { lang, t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import type { FeedMessage, Panel } from "./panel";
 
@@ -87,7 +87,7 @@ function addChat(m: ChatMessage) {
   li.dataset.testid = "chat-line";
   li.dataset.platform = m.platform;
   li.innerHTML = `<span class="mark">${esc(marks[m.platform] ?? m.platform)}</span><b>${esc(m.author)}</b>${m.amount ? ` <span class="amount">${esc(m.amount)}</span>` : ""} <span class="text">${esc(eventText(m))}</span>`;
-  li.title = new Date(m.at_ms).toLocaleTimeString();
+  li.title = new Date(m.at_ms).toLocaleTimeString(lang());
   const i = insertAt(chatLines, m);
   const before = chatLines[i]?.el ?? null;
   ol.insertBefore(li, before);

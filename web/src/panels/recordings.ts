@@ -5,7 +5,7 @@ import type { Recording } from "../api/Recording";
 import type { RecordingSettings } from "../api/RecordingSettings";
 import type { ShowStatus } from "../api/ShowStatus";
 import { bytes, duration } from "../format";
-import { t, tf } from "../i18n";
+import { lang, t, tf } from "../i18n";
 import { esc, run, toast } from "../ui";
 import { $, type Panel } from "./panel";
 
@@ -15,7 +15,7 @@ let root: HTMLElement;
 export function recordingRow(r: Recording): string {
   const ended = r.end_reason ? (r.end_reason === "stopped" || r.end_reason === "show_ended" ? "" : ` · ${esc(t(`recordings.end.${r.end_reason}` as "recordings.end.error"))}`) : ` · ${esc(t("recordings.running"))}`;
   return `<li data-testid="recording-row" data-rec="${r.id}">
-    <span>${r.feed === "second" ? `<b data-testid="recording-feed">${esc(t("dest.secondFeed"))}</b> · ` : ""}${esc(new Date(r.started_at).toLocaleString())} · ${duration(Math.round(r.duration_s))} · ${bytes(r.bytes)}${ended}</span>
+    <span>${r.feed === "second" ? `<b data-testid="recording-feed">${esc(t("dest.secondFeed"))}</b> · ` : ""}${esc(new Date(r.started_at).toLocaleString(lang()))} · ${duration(Math.round(r.duration_s))} · ${bytes(r.bytes)}${ended}</span>
     <span class="dest-actions">${
       r.end_reason
         ? `<a class="button small" href="/api/v1/recordings/${r.id}/file" download data-testid="recording-download">${esc(t("recordings.download"))}</a>

@@ -1,6 +1,6 @@
 // API tokens (Stream Deck, scripts): create (the secret is shown once), list, revoke.
 import { api } from "../api";
-import { t, tf } from "../i18n";
+import { lang, t, tf } from "../i18n";
 import { esc, run } from "../ui";
 import { $, type Ctx, type Panel } from "./panel";
 
@@ -11,7 +11,7 @@ async function loadTokens() {
   const ul = $(root, "[data-testid=token-list]");
   if (ul)
     ul.innerHTML =
-      list.map((k) => `<li>${esc(k.name)} <span class="dim">${esc(k.last_used_at ? tf("tokens.used", { when: new Date(k.last_used_at * 1000).toLocaleString() }) : t("tokens.neverUsed"))}</span> <button class="ghost small" data-act="trevoke" data-token="${esc(k.id)}">${esc(t("tokens.revoke"))}</button></li>`).join("") ||
+      list.map((k) => `<li>${esc(k.name)} <span class="dim">${esc(k.last_used_at ? tf("tokens.used", { when: new Date(k.last_used_at * 1000).toLocaleString(lang()) }) : t("tokens.neverUsed"))}</span> <button class="ghost small" data-act="trevoke" data-token="${esc(k.id)}">${esc(t("tokens.revoke"))}</button></li>`).join("") ||
       `<li class="dim">${esc(t("tokens.none"))}</li>`;
 }
 
