@@ -77,6 +77,8 @@ test("views by priority, controls in reach on a phone, shortcuts, both languages
     await desk.evaluate(() => document.activeElement?.blur());
     await desk.keyboard.press("g");
     await until(async () => (await api("GET", "/api/v1/status")).json.live, 10000, "G went live");
+    // (The page learns it from its feed a moment later: Stop is enabled then.)
+    await desk.waitForFunction(() => !document.querySelector("[data-testid=stop]").disabled, null, { timeout: 10000 });
     let asked = null;
     desk.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
     await desk.keyboard.press("s");

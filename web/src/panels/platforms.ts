@@ -38,7 +38,7 @@ export function platformsHtml(): string {
 export function chatHtml(): string {
   return `
     <section class="card chat" data-testid="chat-panel">
-      <h2>${esc(t("chat.title"))} <a class="small dim" href="/overlay/chat?bg=1" target="_blank">overlay</a> <button class="ghost small" data-act="overlay-obs" title="${esc(t("chat.overlayHint"))}">${esc(t("chat.overlayObs"))}</button>
+      <h2>${esc(t("chat.title"))} <a class="small dim" href="/overlay/chat?bg=1" target="_blank">${esc(t("chat.overlayLink"))}</a> <button class="ghost small" data-act="overlay-obs" title="${esc(t("chat.overlayHint"))}">${esc(t("chat.overlayObs"))}</button>
         <a class="small dim" href="/overlay/alerts?bg=1" target="_blank">${esc(t("chat.alertsOverlay"))}</a> <button class="ghost small" data-act="alerts-obs" data-testid="alerts-overlay-obs" title="${esc(t("chat.alertsHint"))}">${esc(t("chat.alertsObs"))}</button></h2>
       <ol class="chat-list" data-testid="chat-list"></ol>
       <form class="invite" data-testid="chat-form"><input name="text" placeholder="${esc(t("chat.placeholder"))}" maxlength="200" required /><button class="small">${esc(t("chat.send"))}</button></form>
