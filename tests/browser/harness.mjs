@@ -10,6 +10,17 @@ export const root = resolve(import.meta.dirname, "../..");
 const children = [];
 process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
+/** Polls `f` every 200 ms until it gives something truthy (returned), or throws after `ms`. */
+export async function until(f, ms = 15000, what = "condition") {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 export function freePort() {
   return new Promise((ok) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {

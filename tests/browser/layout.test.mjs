@@ -5,20 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { apiClient, browser, root, startDaemon } from "./harness.mjs";
+import { apiClient, browser, root, startDaemon, until } from "./harness.mjs";
 
 // The Go Live button in the catalogue's pt-BR.
 const GO_LIVE_PT = "Entrar ao vivo";
 
-const until = async (f, ms = 10000, what = "condition") => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 test("views by priority, controls in reach on a phone, shortcuts, both languages", { timeout: 120000 }, async () => {
   const box = await startDaemon({ password: "layout-pass-1" });

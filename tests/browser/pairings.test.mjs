@@ -5,17 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import puppeteer from "puppeteer-core";
-import { apiClient, browser, startDaemon } from "./harness.mjs";
+import { apiClient, browser, startDaemon, until } from "./harness.mjs";
 
-const until = async (f, ms = 15000, what = "condition") => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 /** One page API over playwright's and puppeteer's: open, fill, click, wait for, evaluate, close. */
 function chromiumPages(br) {

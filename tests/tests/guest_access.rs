@@ -338,6 +338,12 @@ fn a_reconnecting_guest_page_takes_its_own_place_without_using_the_invite_again(
 
 /// Reads `url` with ffmpeg (as OBS's Media Source does) for `secs` into a Matroska file: the
 /// file, how long ffmpeg took from start to end, and its output.
+/// ffmpeg decodes all of `file` without a single error (the stream started at a keyframe).
+fn every_frame_decodes(file: &std::path::Path) {
+    let dec = std::process::Command::new("ffmpeg").args(["-v", "error", "-xerror", "-i"]).arg(file).args(["-f", "null", "-"]).output().unwrap();
+    assert!(dec.status.success() && dec.stderr.is_empty(), "every frame decodes: {}", String::from_utf8_lossy(&dec.stderr));
+}
+
 fn read_stream(url: &str, secs: u32, dir: &std::path::Path, name: &str) -> (std::path::PathBuf, Duration, std::process::Output) {
     let out = dir.join(name);
     let t0 = Instant::now();
@@ -390,8 +396,7 @@ fn a_guest_plays_as_a_matroska_stream_for_obs_media_sources() {
     assert_eq!((p.vcodec.as_str(), p.acodec.as_str(), p.width, p.height), ("vp8", "opus", 320, 240), "{p:?}");
     assert!(p.vframes >= 40, "about 60 frames at 15 fps in 4 s: {p:?}");
     // Every frame decodes: it started at a keyframe.
-    let dec = std::process::Command::new("ffmpeg").args(["-v", "error", "-xerror", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
-    assert!(dec.status.success() && dec.stderr.is_empty(), "{}", String::from_utf8_lossy(&dec.stderr));
+    every_frame_decodes(&file);
     assert!(onair_e2e::wait_until(Duration::from_secs(5), || guest(&mut d, &cam.id).is_some_and(|g| g["viewers"] == 0)), "the reader hung up");
 
     // The host mutes the guest's sound: the picture goes on (nothing waits for audio).
@@ -474,8 +479,7 @@ fn the_grid_plays_as_one_stream_for_obs_media_sources() {
         let p = onair_e2e::probe(&file);
         assert_eq!((p.vcodec.as_str(), p.acodec.as_str(), p.width, p.height), ("h264", "opus", 1280, 720), "{p:?}");
         assert!(p.vframes >= 90, "about 120 frames at 30 fps in 4 s: {p:?}");
-        let dec = std::process::Command::new("ffmpeg").args(["-v", "error", "-xerror", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
-        assert!(dec.status.success() && dec.stderr.is_empty(), "every frame decodes: {}", String::from_utf8_lossy(&dec.stderr));
+        every_frame_decodes(&file);
         // Side by side: each 320×240 guest fits a 640×720 half as 640×480, black above and below.
         let at = last_picture(&file, 1280);
         assert!(at(320, 360) > 200 && at(960, 360) > 200, "both guests: {} {}", at(320, 360), at(960, 360));

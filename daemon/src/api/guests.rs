@@ -246,13 +246,18 @@ pub async fn stream(State(st): State<AppState>, Path(id): Path<String>, Query(q)
         Some(_) => None,
     };
     let s = st.core.execute(Command::StreamGuest { id, wait: STREAM_WAIT }).await?.stream()?;
-    // The stream (and with it the branch in the guest's pipeline) lives as long as the body.
+    Ok(matroska(s))
+}
+
+/// A live Matroska body. The stream (and with it its branch in the guest's pipeline, or its share
+/// of the grid's composer) lives as long as the body.
+fn matroska(s: crate::guests::sfu::GuestStream) -> Response {
     let body = futures_util::stream::unfold(s, |mut s| async move { s.bytes.recv().await.map(|b| (Ok::<_, std::io::Error>(b), s)) });
-    Ok(Response::builder()
+    Response::builder()
         .header(header::CONTENT_TYPE, "video/x-matroska")
         .header(header::CACHE_CONTROL, "no-store")
         .body(axum::body::Body::from_stream(body))
-        .expect("a valid response"))
+        .expect("a valid response")
 }
 
 /// The grid as one live Matroska stream (every guest on the grid in one picture, their sound
@@ -260,13 +265,7 @@ pub async fn stream(State(st): State<AppState>, Path(id): Path<String>, Query(q)
 /// decoded and encoded, while someone reads it.
 pub async fn grid_stream(State(st): State<AppState>, Query(q): Query<ViewQuery>) -> Result<Response, ApiError> {
     check_view(&st, &q.k, None)?;
-    let s = st.core.execute(Command::StreamGrid).await?.stream()?;
-    let body = futures_util::stream::unfold(s, |mut s| async move { s.bytes.recv().await.map(|b| (Ok::<_, std::io::Error>(b), s)) });
-    Ok(Response::builder()
-        .header(header::CONTENT_TYPE, "video/x-matroska")
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(axum::body::Body::from_stream(body))
-        .expect("a valid response"))
+    Ok(matroska(st.core.execute(Command::StreamGrid).await?.stream()?))
 }
 
 pub async fn whep_delete(State(st): State<AppState>, Path((id, viewer)): Path<(String, String)>, Query(q): Query<ViewQuery>) -> Result<StatusCode, ApiError> {
