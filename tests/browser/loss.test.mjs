@@ -1,5 +1,5 @@
 // A guest and a viewer on a lossy network: every UDP packet on the loopback of a network namespace
-// of the test's own has a 3 % chance to be dropped (an nftables rule: this machine's kernel has no
+// of the test's own has a 5 % chance to be dropped (an nftables rule: this machine's kernel has no
 // `netem`), the box, both Chromiums and this script inside it. Lost video packets are asked for again on both legs (RTCP NACK) and resent (RTX): the
 // box asks the guest, the viewer asks the box, which resends from what it sent. Figures from both
 // browsers' own getStats.
@@ -9,8 +9,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { apiClient, browser, startDaemon } from "./harness.mjs";
 
-const LOSS = 3;
-const SECS = 12;
+const LOSS = 5;
+const SECS = 20;
 
 /** Wraps RTCPeerConnection so the test can read the page's own connection's statistics. */
 function keepConnections() {
